@@ -1,0 +1,29 @@
+/**
+ * Offline stand-ins for what providers compute. One file per provider package; adding a backend adds
+ * its file here.
+ */
+import type { MockOptions } from "../mockRuntime";
+import { awsMock } from "./aws";
+import { azureMock } from "./azure";
+import { gcpMock } from "./gcp";
+import { kubernetesMock } from "./kubernetes";
+import { ProviderMock } from "./types";
+import { vaultMock } from "./vault";
+
+const PROVIDERS: readonly ProviderMock[] = [awsMock, gcpMock, azureMock, vaultMock, kubernetesMock];
+const byPackage = new Map(PROVIDERS.map((p) => [p.pkg, p]));
+
+export function computedState(
+  type: string,
+  name: string,
+  inputs: Record<string, unknown>,
+  options: MockOptions,
+): Record<string, unknown> {
+  const extra = byPackage.get(type.split(":")[0])?.state?.(type, name, inputs, options) ?? {};
+  return { ...inputs, ...extra, urn: undefined };
+}
+
+export function invokeResult(token: string, inputs: Record<string, unknown>, options: MockOptions): Record<string, unknown> {
+  const handler = byPackage.get(token.split(":")[0])?.invokes?.[token];
+  return handler ? handler(inputs, options) : {};
+}

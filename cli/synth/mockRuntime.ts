@@ -1,0 +1,148 @@
+/**
+ * Runs a Pulumi program in-process under Pulumi's mock runtime and records every resource it
+ * registers: type, name, parent, inputs (with secrets still wrapped). Used by `synth`, `check`, the
+ * benchmarks and the tests, so they all see the same thing.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { computedState, invokeResult } from "./computed";
+
+/** Pulumi's wire marker for a secret value: `{ [SECRET_SIG_KEY]: SECRET_SIG, value }`. */
+export const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
+export const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+
+export interface RecordedResource {
+  urn: string;
+  type: string;
+  name: string;
+  /** URN of the parent, if any. */
+  parent?: string;
+  /** Custom (provider-managed) or component. */
+  custom: boolean;
+  /** Inputs as the engine receives them; secrets are `{ [SECRET_SIG_KEY]: SECRET_SIG, value }`. */
+  inputs: Record<string, unknown>;
+  /** Resource options worth reviewing. */
+  protect: boolean;
+  retainOnDelete: boolean;
+}
+
+export interface MockSession {
+  readonly resources: RecordedResource[];
+  /** Waits until every registration the program started has been recorded. */
+  settle(): Promise<void>;
+}
+
+export interface MockOptions {
+  project: string;
+  stack: string;
+  /** Flat Pulumi config (`namespace:key` → string value, objects as JSON). */
+  config?: Record<string, string>;
+  /** Keys of `config` whose values are secret. */
+  secretKeys?: string[];
+}
+
+interface RegisterRequest {
+  getType(): string;
+  getName(): string;
+  getParent(): string;
+  getCustom(): boolean;
+  getProtect(): boolean | undefined;
+  getRetainondelete(): boolean | undefined;
+}
+interface RegisterResponse {
+  getUrn(): string;
+}
+type Callback = (err: unknown, resp?: RegisterResponse) => void;
+interface MonitorLike {
+  registerResource(req: RegisterRequest, cb: Callback): Promise<void>;
+}
+
+export function isSecretValue(value: unknown): value is { value: unknown } {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    (value as Record<string, unknown>)[SECRET_SIG_KEY] === SECRET_SIG
+  );
+}
+
+/** Installs the mock runtime (process-global) and returns the recorder. Call before importing programs. */
+export function installMocks(options: MockOptions): MockSession {
+  const resources: RecordedResource[] = [];
+  const inputsByKey = new Map<string, { inputs: Record<string, unknown>; custom: boolean }>();
+  let inFlight = 0;
+  let idle: Array<() => void> = [];
+
+  pulumi.runtime.setMocks(
+    {
+      newResource(args) {
+        inputsByKey.set(`${args.type}::${args.name}`, { inputs: args.inputs, custom: args.custom !== false });
+        return { id: args.custom === false ? undefined : `${args.name}-id`, state: computedState(args.type, args.name, args.inputs, options) };
+      },
+      call(args) {
+        return invokeResult(args.token, args.inputs, options);
+      },
+    },
+    options.project,
+    options.stack,
+    false,
+  );
+  pulumi.runtime.setAllConfig(options.config ?? {}, options.secretKeys ?? []);
+
+  // The mock monitor does not pass parents or options to `newResource`; record them at the RPC.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const settings = require("@pulumi/pulumi/runtime/settings") as {
+    getMonitor(): MonitorLike;
+    waitForRPCs(): Promise<void>;
+  };
+  const monitor = settings.getMonitor();
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req, cb) => {
+    inFlight++;
+    return register(req, (err, resp) => {
+      if (!err && resp) {
+        const key = `${req.getType()}::${req.getName()}`;
+        const recorded = inputsByKey.get(key);
+        inputsByKey.delete(key);
+        resources.push({
+          urn: resp.getUrn(),
+          type: req.getType(),
+          name: req.getName(),
+          parent: req.getParent() || undefined,
+          custom: recorded?.custom ?? req.getCustom(),
+          inputs: recorded?.inputs ?? {},
+          protect: req.getProtect() === true,
+          retainOnDelete: req.getRetainondelete() === true,
+        });
+      }
+      cb(err, resp);
+      if (--inFlight === 0) {
+        const waiting = idle;
+        idle = [];
+        waiting.forEach((resolve) => resolve());
+      }
+    });
+  };
+
+  return {
+    resources,
+    async settle() {
+      // Registrations chain (children wait for parents' URNs): settle until nothing new starts.
+      for (;;) {
+        const before = resources.length;
+        await settings.waitForRPCs();
+        await new Promise((resolve) => setImmediate(resolve));
+        if (inFlight > 0) await new Promise<void>((resolve) => idle.push(resolve));
+        if (inFlight === 0 && resources.length === before) return;
+      }
+    },
+  };
+}
+
+/** The value of an Output (or plain input) and whether it is secret. */
+export async function resolveOutput<T>(value: pulumi.Input<T>): Promise<{ value: T; secret: boolean }> {
+  const output = pulumi.output(value);
+  const [resolved, secret] = await Promise.all([
+    new Promise<T>((resolve) => output.apply((v) => resolve(v as T))),
+    pulumi.isSecret(output),
+  ]);
+  return { value: resolved, secret };
+}

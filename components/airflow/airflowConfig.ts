@@ -1,0 +1,158 @@
+/**
+ * The Airflow configuration that makes Airflow read what was provisioned: `[secrets] backend` and
+ * `backend_kwargs`, the cache, Airflow 3's `[workers]` backend, `{option}_secret` references and the
+ * exact lookup patterns. Rendered as data, as environment variables and as an airflow.cfg fragment.
+ */
+import { BackendProfile, ConnectionFormat, SecretsLayout } from "./backends";
+import { ConfigDeclaration, SecretKind } from "./declarations";
+import { exactLookupPattern } from "./lookupPattern";
+import { Problems } from "./problems";
+import { stableJson } from "./serialize";
+import { configEnvVar, configKey } from "./sensitiveConfig";
+
+export interface AirflowSettings {
+  /** Airflow version the deployment runs, `major.minor[.patch]`, e.g. "2.10" or "3.1". */
+  version: string;
+  /** `[secrets] use_cache` / `cache_ttl_seconds` (Airflow ≥ 2.7). The checklist asks for it in prod. */
+  cache?: { enabled: boolean; ttlSeconds?: number };
+  /** Stored connection form; JSON needs Airflow ≥ 2.3, which is the default when it is available. */
+  connectionFormat?: ConnectionFormat;
+}
+
+export interface AirflowVersion {
+  major: number;
+  minor: number;
+}
+
+export interface ConfigOption {
+  section: string;
+  option: string;
+  value: string;
+}
+
+export interface AirflowConfig {
+  /** `[secrets] backend`; absent for the env-var backend, which Airflow always reads first. */
+  backendClass?: string;
+  backendKwargs?: Record<string, unknown>;
+  /** Every option, sorted by section then option. */
+  options: ConfigOption[];
+  /** The same options as `AIRFLOW__SECTION__OPTION` environment variables. */
+  env: Record<string, string>;
+  /** The same options as an airflow.cfg fragment (`%` escaped as `%%` for configparser). */
+  cfg: string;
+  /** Which stored form connections use. */
+  connectionFormat: ConnectionFormat;
+}
+
+const VERSION_PATTERN = /^(\d+)\.(\d+)(?:\.\d+)?$/;
+
+export function parseAirflowVersion(version: string, problems: Problems, path = "airflow.version"): AirflowVersion | undefined {
+  const match = VERSION_PATTERN.exec(String(version ?? ""));
+  if (!match) {
+    problems.add(path, `must be an Airflow version like "2.10" or "3.1" (got "${version}")`);
+    return undefined;
+  }
+  const parsed = { major: Number(match[1]), minor: Number(match[2]) };
+  problems.check(
+    parsed.major === 3 || (parsed.major === 2 && parsed.minor >= 0),
+    path,
+    `must be Airflow 2.x or 3.x (got "${version}")`,
+  );
+  return parsed;
+}
+
+const atLeast = (v: AirflowVersion, major: number, minor: number) =>
+  v.major > major || (v.major === major && v.minor >= minor);
+
+export function validateSettings(settings: AirflowSettings, problems: Problems): AirflowVersion | undefined {
+  const version = parseAirflowVersion(settings?.version, problems);
+  if (settings?.cache !== undefined) {
+    const ttl = settings.cache.ttlSeconds;
+    if (ttl !== undefined) {
+      problems.check(Number.isInteger(ttl) && ttl >= 1 && ttl <= 86400, "airflow.cache.ttlSeconds", `must be a whole number of seconds from 1 to 86400 (got ${JSON.stringify(ttl)})`);
+    }
+    if (version && settings.cache.enabled) {
+      problems.check(atLeast(version, 2, 7), "airflow.cache.enabled", `the secrets cache needs Airflow 2.7 or later (version is ${settings.version})`);
+    }
+  }
+  if (version && settings.connectionFormat === "json") {
+    problems.check(atLeast(version, 2, 3), "airflow.connectionFormat", `JSON connections need Airflow 2.3 or later; use "uri" for ${settings.version}`);
+  }
+  if (settings?.connectionFormat !== undefined) {
+    problems.check(["json", "uri"].includes(settings.connectionFormat), "airflow.connectionFormat", `must be "json" or "uri" (got "${settings.connectionFormat}")`);
+  }
+  return version;
+}
+
+export function defaultConnectionFormat(settings: AirflowSettings, version: AirflowVersion): ConnectionFormat {
+  return settings.connectionFormat ?? (atLeast(version, 2, 3) ? "json" : "uri");
+}
+
+const LOOKUP_PATTERN_KEYS: Record<SecretKind, string> = {
+  connection: "connections_lookup_pattern",
+  variable: "variables_lookup_pattern",
+  config: "config_lookup_pattern",
+};
+
+export interface RenderInput {
+  profile: BackendProfile;
+  layout: SecretsLayout;
+  ids: ReadonlyArray<{ kind: SecretKind; id: string }>;
+  config: readonly ConfigDeclaration[];
+  settings: AirflowSettings;
+  version: AirflowVersion;
+  /** Backend kwargs the cloud folder adds (url, auth, region, project). */
+  extraKwargs?: Record<string, unknown>;
+}
+
+export function renderAirflowConfig(input: RenderInput): AirflowConfig {
+  const { profile, layout, ids, settings, version } = input;
+  const options: ConfigOption[] = [];
+  const declaredKinds = new Set(ids.map((d) => d.kind));
+  let backendKwargs: Record<string, unknown> | undefined;
+
+  if (profile.backendClass) {
+    backendKwargs = { ...profile.layoutKwargs(layout, declaredKinds), ...(input.extraKwargs ?? {}) };
+    if (profile.supportsLookupPatterns) {
+      for (const kind of ["connection", "variable", "config"] as const) {
+        if (!declaredKinds.has(kind)) continue; // the prefix is null: no lookups at all
+        backendKwargs[LOOKUP_PATTERN_KEYS[kind]] = exactLookupPattern(ids.filter((d) => d.kind === kind).map((d) => d.id));
+      }
+    }
+    const kwargsJson = stableJson(backendKwargs);
+    options.push({ section: "secrets", option: "backend", value: profile.backendClass });
+    options.push({ section: "secrets", option: "backend_kwargs", value: kwargsJson });
+    if (version.major >= 3) {
+      // Airflow 3 task workers read their own backend settings; without them every lookup goes through the API server.
+      options.push({ section: "workers", option: "secrets_backend", value: profile.backendClass });
+      options.push({ section: "workers", option: "secrets_backend_kwargs", value: kwargsJson });
+    }
+    if (settings.cache !== undefined && atLeast(version, 2, 7)) {
+      options.push({ section: "secrets", option: "use_cache", value: settings.cache.enabled ? "True" : "False" });
+      if (settings.cache.enabled) {
+        options.push({ section: "secrets", option: "cache_ttl_seconds", value: String(settings.cache.ttlSeconds ?? 900) });
+      }
+    }
+    for (const option of input.config) {
+      options.push({ section: option.section, option: `${option.option}_secret`, value: configKey(option, profile.kind) });
+    }
+  }
+
+  options.sort((a, b) => (a.section === b.section ? a.option.localeCompare(b.option) : a.section.localeCompare(b.section)));
+  return {
+    backendClass: profile.backendClass,
+    backendKwargs,
+    options,
+    env: Object.fromEntries(options.map((o) => [configEnvVar(o.section, o.option), o.value])),
+    cfg: renderCfg(options),
+    connectionFormat: defaultConnectionFormat(settings, version),
+  };
+}
+
+function renderCfg(options: readonly ConfigOption[]): string {
+  const sections = new Map<string, ConfigOption[]>();
+  for (const o of options) sections.set(o.section, [...(sections.get(o.section) ?? []), o]);
+  return [...sections.entries()]
+    .map(([section, opts]) => `[${section}]\n${opts.map((o) => `${o.option} = ${o.value.replace(/%/g, "%%")}`).join("\n")}\n`)
+    .join("\n");
+}

