@@ -41,10 +41,12 @@ export function validateEnvironment(environment: string, problems: Problems): vo
   );
 }
 
-function validateConnection(conn: ConnectionDeclaration, path: string, problems: Problems): void {
+/** Returns whether the conn_id itself is valid (backend naming is checked only for valid ids). */
+function validateConnection(conn: ConnectionDeclaration, path: string, problems: Problems): boolean {
   const id = conn.conn_id;
+  let idValid = false;
   if (problems.check(typeof id === "string" && id.length > 0, `${path}.conn_id`, "is required")) {
-    problems.check(
+    idValid = problems.check(
       CONN_ID_PATTERN.test(id),
       `${path}.conn_id`,
       `must match Airflow's conn_id rule ^[\\w#!()\\-.:/\\\\]{1,250}$ (got "${id}")`,
@@ -85,6 +87,7 @@ function validateConnection(conn: ConnectionDeclaration, path: string, problems:
   for (const key of Object.keys(conn)) {
     problems.check(known.has(key), `${path}.${key}`, `is not an Airflow connection field (allowed: ${[...known].join(", ")})`);
   }
+  return idValid;
 }
 
 function validateRotation(conn: ConnectionDeclaration, path: string, problems: Problems): void {
@@ -113,9 +116,10 @@ function validateRotation(conn: ConnectionDeclaration, path: string, problems: P
   );
 }
 
-function validateVariable(variable: VariableDeclaration, path: string, problems: Problems): void {
+function validateVariable(variable: VariableDeclaration, path: string, problems: Problems): boolean {
+  let keyValid = false;
   if (problems.check(typeof variable.key === "string" && variable.key.length > 0, `${path}.key`, "is required")) {
-    problems.check(
+    keyValid = problems.check(
       VARIABLE_KEY_PATTERN.test(variable.key),
       `${path}.key`,
       `must be 1-250 letters, digits or _.-/: (got "${variable.key}")`,
@@ -125,9 +129,10 @@ function validateVariable(variable: VariableDeclaration, path: string, problems:
   if (isKnown(variable.value)) {
     problems.check(typeof variable.value === "string", `${path}.value`, "must be a string (Airflow variables are strings; JSON-encode structured values)");
   }
+  return keyValid;
 }
 
-function validateConfig(option: ConfigDeclaration, path: string, problems: Problems): void {
+function validateConfig(option: ConfigDeclaration, path: string, problems: Problems): boolean {
   const namesOk =
     problems.check(CONFIG_NAME_PATTERN.test(option.section ?? ""), `${path}.section`, `must be a lowercase Airflow section name (got "${option.section}")`) &&
     problems.check(CONFIG_NAME_PATTERN.test(option.option ?? ""), `${path}.option`, `must be a lowercase Airflow option name (got "${option.option}")`);
@@ -142,6 +147,7 @@ function validateConfig(option: ConfigDeclaration, path: string, problems: Probl
     problems.check(/^[A-Za-z0-9_-]{1,128}$/.test(option.key), `${path}.key`, `must be 1-128 letters, digits, _ or - (got "${option.key}")`);
   }
   problems.check(option.value !== undefined, `${path}.value`, "is required");
+  return namesOk;
 }
 
 /** Label for a declaration in messages: by id where it has one, so messages survive reordering. */
@@ -170,18 +176,15 @@ export function validateDeclarations(
   }
   (Array.isArray(declarations.connections) ? declarations.connections : []).forEach((conn, i) => {
     const path = label("connections", i, conn?.conn_id);
-    validateConnection(conn ?? ({} as ConnectionDeclaration), path, problems);
-    if (typeof conn?.conn_id === "string") ids.push({ kind: "connection", id: conn.conn_id, path: `${path}.conn_id` });
+    if (validateConnection(conn ?? ({} as ConnectionDeclaration), path, problems)) ids.push({ kind: "connection", id: conn.conn_id, path: `${path}.conn_id` });
   });
   (Array.isArray(declarations.variables) ? declarations.variables : []).forEach((variable, i) => {
     const path = label("variables", i, variable?.key);
-    validateVariable(variable ?? ({} as VariableDeclaration), path, problems);
-    if (typeof variable?.key === "string") ids.push({ kind: "variable", id: variable.key, path: `${path}.key` });
+    if (validateVariable(variable ?? ({} as VariableDeclaration), path, problems)) ids.push({ kind: "variable", id: variable.key, path: `${path}.key` });
   });
   (Array.isArray(declarations.config) ? declarations.config : []).forEach((option, i) => {
     const path = label("config", i, option ? `${option.section}.${option.option}` : undefined);
-    validateConfig(option ?? ({} as ConfigDeclaration), path, problems);
-    if (option?.section && option?.option) ids.push({ kind: "config", id: configKey(option, profile.kind), path });
+    if (validateConfig(option ?? ({} as ConfigDeclaration), path, problems)) ids.push({ kind: "config", id: configKey(option, profile.kind), path });
   });
 
   // Rotation masters must be declared connections.

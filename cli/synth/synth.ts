@@ -1,0 +1,138 @@
+/**
+ * `airflow-secrets synth`: runs the stack program under Pulumi's mock runtime (no CLI, no plugins,
+ * no credentials) and returns every resource with its inputs, the stack outputs and the Airflow
+ * configuration, secrets shown as "[secret]", sorted so the result is byte-stable.
+ */
+import * as path from "path";
+import { installMocks, isSecretValue, resolveOutput, RecordedResource } from "./mockRuntime";
+import { ProjectInfo, readStackConfig } from "./stackFile";
+import type { AirflowConfig } from "../../components/airflow";
+
+export const SECRET_MARK = "[secret]";
+
+export interface SynthResource {
+  urn: string;
+  type: string;
+  name: string;
+  parent?: string;
+  custom: boolean;
+  inputs: unknown;
+  options: { protect: boolean; retainOnDelete: boolean };
+}
+
+export interface SynthResult {
+  stack: string;
+  configFile: string;
+  resources: SynthResource[];
+  outputs: Record<string, unknown>;
+  airflowConfig?: AirflowConfig;
+  /** Raw recorded resources with secrets still wrapped (for policies and tests; not printed). */
+  raw: RecordedResource[];
+}
+
+/** Replaces wrapped secrets with the mark and sorts object keys at every depth. */
+export function redact(value: unknown): unknown {
+  if (isSecretValue(value)) return SECRET_MARK;
+  if (Array.isArray(value)) return value.map(redact);
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(
+      Object.keys(value as Record<string, unknown>)
+        .sort()
+        .map((k) => [k, redact((value as Record<string, unknown>)[k])]),
+    );
+  }
+  return value;
+}
+
+export interface SynthOptions {
+  project: ProjectInfo;
+  stack: string;
+  configFile: string;
+  /** Module exporting `deployEnvironment()`; defaults to the project's stacks/program. */
+  programModule?: string;
+}
+
+export async function synthesize(options: SynthOptions): Promise<SynthResult> {
+  const stackConfig = readStackConfig(options.configFile, options.project.name);
+  const session = installMocks({
+    project: options.project.name,
+    stack: options.stack,
+    config: stackConfig.config,
+    secretKeys: stackConfig.secretKeys,
+  });
+  const asyncErrors: unknown[] = [];
+  const onRejection = (error: unknown) => asyncErrors.push(error);
+  process.on("unhandledRejection", onRejection);
+  try {
+    const programPath = options.programModule ?? path.join(options.project.root, "stacks", "program");
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const program = require(programPath) as { deployEnvironment(): Record<string, unknown> };
+    const rawOutputs = program.deployEnvironment();
+    await session.settle();
+    const outputs: Record<string, unknown> = {};
+    for (const key of Object.keys(rawOutputs).sort()) {
+      const { value, secret } = await resolveOutput(rawOutputs[key]);
+      outputs[key] = secret ? SECRET_MARK : redact(value);
+    }
+    await session.settle();
+    if (asyncErrors.length > 0) throw asyncErrors[0];
+    const resources = [...session.resources]
+      .sort((a, b) => a.urn.localeCompare(b.urn))
+      .map((r) => ({
+        urn: r.urn,
+        type: r.type,
+        name: r.name,
+        parent: r.parent,
+        custom: r.custom,
+        inputs: redact(r.inputs),
+        options: { protect: r.protect, retainOnDelete: r.retainOnDelete },
+      }));
+    return {
+      stack: options.stack,
+      configFile: path.relative(options.project.root, options.configFile),
+      resources,
+      outputs,
+      airflowConfig: outputs.airflowConfig as AirflowConfig | undefined,
+      raw: session.resources,
+    };
+  } finally {
+    process.off("unhandledRejection", onRejection);
+  }
+}
+
+/** The JSON document `synth --json` prints. */
+export function synthJson(result: SynthResult): string {
+  const { raw: _raw, ...printable } = result;
+  return JSON.stringify(redact(printable), null, 2) + "\n";
+}
+
+/** The human view: the resource tree, then the Airflow configuration. */
+export function synthText(result: SynthResult): string {
+  const children = new Map<string | undefined, SynthResource[]>();
+  for (const r of result.resources) children.set(r.parent, [...(children.get(r.parent) ?? []), r]);
+  const lines: string[] = [`Stack ${result.stack} (${result.configFile}): ${result.resources.length} resources`];
+  const walk = (parent: string | undefined, indent: string) => {
+    const list = children.get(parent) ?? [];
+    list.forEach((r, i) => {
+      const last = i === list.length - 1;
+      const flags = [r.options.protect ? "protected" : "", r.options.retainOnDelete ? "retained" : ""].filter(Boolean);
+      lines.push(`${indent}${last ? "└─ " : "├─ "}${r.type}  ${r.name}${flags.length ? `  [${flags.join(", ")}]` : ""}`);
+      walk(r.urn, indent + (last ? "   " : "│  "));
+    });
+  };
+  walk(undefined, "");
+  const config = result.airflowConfig;
+  if (config) {
+    lines.push("", "Airflow configuration (environment):");
+    const env = Object.entries(config.env);
+    if (env.length === 0) lines.push("  (none: the environment-variable backend is always read first)");
+    for (const [k, v] of env) lines.push(`  ${k}=${v}`);
+    if (config.cfg) lines.push("", "airflow.cfg:", ...config.cfg.trimEnd().split("\n").map((l) => `  ${l}`));
+  }
+  const other = Object.entries(result.outputs).filter(([k]) => !["airflowConfig", "airflowEnv", "airflowCfg"].includes(k));
+  if (other.length > 0) {
+    lines.push("", "Outputs:");
+    for (const [k, v] of other) lines.push(`  ${k}: ${typeof v === "string" ? v : JSON.stringify(v)}`);
+  }
+  return lines.join("\n") + "\n";
+}

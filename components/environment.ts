@@ -1,0 +1,95 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import {
+  AirflowConfig,
+  AirflowSettings,
+  ENVIRONMENT_PATTERN,
+  Problems,
+  SecretsDeclarations,
+} from "./airflow";
+import { AirflowConfigMap, AirflowServiceAccount } from "./kubernetes";
+import { loadStackBackend } from "./registry";
+import { KubernetesSettings } from "./stackBackend";
+
+export interface AirflowSecretsEnvironmentArgs {
+  /** Environment name: dev, staging, prod… (lowercase, used in every path and name). */
+  environment: string;
+  /** Stricter defaults (protection, audit, recovery windows). Defaults to `environment === "prod"`. */
+  production?: boolean;
+  /** Team that owns these secrets (tagged on every resource that takes tags). */
+  owner?: string;
+  /** Backend name: env, vault, aws, gcp or azure. */
+  backend: string;
+  /** The backend's own settings (see its README section). */
+  backendSettings?: Record<string, unknown>;
+  declarations: SecretsDeclarations;
+  airflow: AirflowSettings;
+  kubernetes: KubernetesSettings;
+  /** Kubernetes provider for the service account and ConfigMap. */
+  kubernetesProvider?: k8s.Provider;
+}
+
+const K8S_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+/**
+ * One environment's Airflow secrets: the backend's store, reader and writer identities, audit and
+ * rotation, plus Airflow's service account and the ConfigMap that points Airflow at the backend.
+ * Everything is validated before the first resource is registered.
+ */
+export class AirflowSecretsEnvironment extends pulumi.ComponentResource {
+  readonly airflowConfig: AirflowConfig;
+  readonly serviceAccount: AirflowServiceAccount;
+  readonly configMap: AirflowConfigMap;
+  /** Backend-specific outputs (ARNs, URLs, role names). */
+  readonly backendOutputs: Record<string, pulumi.Input<unknown>>;
+
+  constructor(name: string, args: AirflowSecretsEnvironmentArgs, opts?: pulumi.ComponentResourceOptions) {
+    const problems = new Problems();
+    problems.check(ENVIRONMENT_PATTERN.test(args.environment ?? ""), "environment", `must be 1-20 lowercase letters, digits or -, starting with a letter (got "${args.environment}")`);
+    problems.check(K8S_NAME.test(args.kubernetes?.namespace ?? ""), "kubernetes.namespace", `must be a Kubernetes namespace name: lowercase letters, digits and -, at most 63 (got "${args.kubernetes?.namespace}")`);
+    problems.check(K8S_NAME.test(args.kubernetes?.serviceAccount ?? ""), "kubernetes.serviceAccount", `must be a Kubernetes name: lowercase letters, digits and -, at most 63 (got "${args.kubernetes?.serviceAccount}")`);
+    const backend = loadStackBackend(args.backend);
+    const prepared = backend.prepare(
+      {
+        environment: args.environment,
+        production: args.production ?? args.environment === "prod",
+        owner: args.owner,
+        declarations: args.declarations ?? {},
+        airflow: args.airflow,
+        kubernetes: args.kubernetes,
+        settings: args.backendSettings ?? {},
+      },
+      problems,
+    );
+    problems.throwIfAny(`Airflow secrets environment "${args.environment}" (${args.backend} backend)`);
+
+    super("airflow-secrets:index:AirflowSecretsEnvironment", name, {}, opts);
+    const deployment = prepared!.deploy(this);
+    this.airflowConfig = deployment.airflowConfig;
+    this.backendOutputs = deployment.outputs;
+    this.serviceAccount = new AirflowServiceAccount(
+      `${name}-airflow`,
+      {
+        namespace: args.kubernetes.namespace,
+        name: args.kubernetes.serviceAccount,
+        annotations: deployment.serviceAccountAnnotations,
+        labels: deployment.serviceAccountLabels,
+        provider: args.kubernetesProvider,
+      },
+      { parent: this },
+    );
+    this.configMap = new AirflowConfigMap(
+      `${name}-airflow-config`,
+      {
+        namespace: args.kubernetes.namespace,
+        airflowConfig: deployment.airflowConfig,
+        configMapName: `airflow-${args.environment}-secrets-config`,
+        provider: args.kubernetesProvider,
+      },
+      { parent: this },
+    );
+    this.registerOutputs({ airflowConfig: this.airflowConfig, ...this.backendOutputs });
+  }
+}
+
+export type { AirflowSettings, SecretsDeclarations };

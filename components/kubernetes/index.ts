@@ -1,0 +1,3 @@
+export * from "./airflowServiceAccount";
+export * from "./airflowConfigMap";
+export * from "./envVarSecrets";

@@ -1,0 +1,3 @@
+import { deployEnvironment } from "./program";
+
+export = deployEnvironment();
