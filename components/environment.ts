@@ -4,9 +4,12 @@ import {
   AirflowConfig,
   AirflowSettings,
   ENVIRONMENT_PATTERN,
+  FernetSettings,
   Problems,
   SecretsDeclarations,
+  validateFernetSettings,
 } from "./airflow";
+import { FernetKey } from "./fernet";
 import { AirflowConfigMap, AirflowServiceAccount } from "./kubernetes";
 import { loadStackBackend } from "./registry";
 import { KubernetesSettings } from "./stackBackend";
@@ -25,6 +28,11 @@ export interface AirflowSecretsEnvironmentArgs {
   declarations: SecretsDeclarations;
   airflow: AirflowSettings;
   kubernetes: KubernetesSettings;
+  /**
+   * Generate Airflow's Fernet key and store it in the backend as config `core.fernet_key`
+   * (Airflow reads it through `AIRFLOW__CORE__FERNET_KEY_SECRET`). Protected in production.
+   */
+  fernet?: FernetSettings;
   /** Kubernetes provider for the service account and ConfigMap. */
   kubernetesProvider?: k8s.Provider;
 }
@@ -48,13 +56,21 @@ export class AirflowSecretsEnvironment extends pulumi.ComponentResource {
     problems.check(ENVIRONMENT_PATTERN.test(args.environment ?? ""), "environment", `must be 1-20 lowercase letters, digits or -, starting with a letter (got "${args.environment}")`);
     problems.check(K8S_NAME.test(args.kubernetes?.namespace ?? ""), "kubernetes.namespace", `must be a Kubernetes namespace name: lowercase letters, digits and -, at most 63 (got "${args.kubernetes?.namespace}")`);
     problems.check(K8S_NAME.test(args.kubernetes?.serviceAccount ?? ""), "kubernetes.serviceAccount", `must be a Kubernetes name: lowercase letters, digits and -, at most 63 (got "${args.kubernetes?.serviceAccount}")`);
+    const production = args.production ?? args.environment === "prod";
+    // The Fernet key is declared now (so the backend validates its name) and resolved once generated.
+    const [fernetValue, resolveFernetValue] = pulumi.deferredOutput<string>();
+    const declarations: SecretsDeclarations = { ...(args.declarations ?? {}) };
+    if (args.fernet !== undefined) {
+      validateFernetSettings(args.fernet, problems);
+      declarations.config = [...(declarations.config ?? []), { section: "core", option: "fernet_key", value: fernetValue }];
+    }
     const backend = loadStackBackend(args.backend);
     const prepared = backend.prepare(
       {
         environment: args.environment,
-        production: args.production ?? args.environment === "prod",
+        production,
         owner: args.owner,
-        declarations: args.declarations ?? {},
+        declarations,
         airflow: args.airflow,
         kubernetes: args.kubernetes,
         settings: args.backendSettings ?? {},
@@ -64,6 +80,10 @@ export class AirflowSecretsEnvironment extends pulumi.ComponentResource {
     problems.throwIfAny(`Airflow secrets environment "${args.environment}" (${args.backend} backend)`);
 
     super("airflow-secrets:index:AirflowSecretsEnvironment", name, {}, opts);
+    if (args.fernet !== undefined) {
+      const fernet = new FernetKey(`${name}-fernet`, { ...args.fernet, protect: production }, { parent: this });
+      resolveFernetValue(fernet.value);
+    }
     const deployment = prepared!.deploy(this);
     this.airflowConfig = deployment.airflowConfig;
     this.backendOutputs = deployment.outputs;

@@ -10,6 +10,7 @@ import {
   AirflowSettings,
   ConfigDeclaration,
   ConnectionDeclaration,
+  FernetSettings,
   VariableDeclaration,
 } from "../components/airflow";
 import { KubernetesSettings } from "../components/stackBackend";
@@ -40,6 +41,7 @@ export function environmentArgsFromConfig(config = new pulumi.Config(CONFIG_NAME
     backendSettings: config.getObject<Record<string, unknown>>(backend) ?? {},
     airflow,
     kubernetes,
+    fernet: config.getObject<FernetSettings>("fernet"),
     declarations: {
       connections: config.getObject<ConnectionDeclaration[]>("connections") ?? [],
       variables: config.getObject<VariableDeclaration[]>("variables") ?? [],

@@ -7,3 +7,4 @@ export * from "./validate";
 export * from "./lookupPattern";
 export * from "./airflowConfig";
 export * from "./plan";
+export * from "./fernet";

@@ -8,9 +8,10 @@ import { azureMock } from "./azure";
 import { gcpMock } from "./gcp";
 import { kubernetesMock } from "./kubernetes";
 import { ProviderMock } from "./types";
+import { randomMock } from "./random";
 import { vaultMock } from "./vault";
 
-const PROVIDERS: readonly ProviderMock[] = [awsMock, gcpMock, azureMock, vaultMock, kubernetesMock];
+const PROVIDERS: readonly ProviderMock[] = [awsMock, gcpMock, azureMock, vaultMock, kubernetesMock, randomMock];
 const byPackage = new Map(PROVIDERS.map((p) => [p.pkg, p]));
 
 export function computedState(
