@@ -6,7 +6,7 @@
 import * as path from "path";
 import { installMocks, isSecretValue, resolveOutput, RecordedResource } from "./mockRuntime";
 import { ProjectInfo, readStackConfig } from "./stackFile";
-import type { AirflowConfig } from "../../components/airflow";
+import { AirflowConfig, byCodeUnits } from "../../components/airflow";
 
 export const SECRET_MARK = "[secret]";
 
@@ -77,7 +77,7 @@ export async function synthesize(options: SynthOptions): Promise<SynthResult> {
     await session.settle();
     if (asyncErrors.length > 0) throw asyncErrors[0];
     const resources = [...session.resources]
-      .sort((a, b) => a.urn.localeCompare(b.urn))
+      .sort((a, b) => byCodeUnits(a.urn, b.urn))
       .map((r) => ({
         urn: r.urn,
         type: r.type,

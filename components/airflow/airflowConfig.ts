@@ -44,6 +44,11 @@ export interface AirflowConfig {
   connectionFormat: ConnectionFormat;
 }
 
+/** Locale-independent ordering, so rendered output is identical on every machine. */
+export function byCodeUnits(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 const VERSION_PATTERN = /^(\d+)\.(\d+)(?:\.\d+)?$/;
 
 export function parseAirflowVersion(version: string, problems: Problems, path = "airflow.version"): AirflowVersion | undefined {
@@ -138,7 +143,7 @@ export function renderAirflowConfig(input: RenderInput): AirflowConfig {
     }
   }
 
-  options.sort((a, b) => (a.section === b.section ? a.option.localeCompare(b.option) : a.section.localeCompare(b.section)));
+  options.sort((a, b) => byCodeUnits(`${a.section}\0${a.option}`, `${b.section}\0${b.option}`));
   return {
     backendClass: profile.backendClass,
     backendKwargs,

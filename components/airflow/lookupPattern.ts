@@ -9,9 +9,12 @@ export function escapeForPythonRe(id: string): string {
   return id.replace(/[^\p{L}\p{N}_]/gu, (ch) => (ch.charCodeAt(0) < 128 ? `\\${ch}` : ch));
 }
 
-/** A pattern matching exactly `ids` (case-insensitively, as Airflow applies it); none matches nothing. */
+/**
+ * A pattern matching exactly `ids` (case-insensitively, as Airflow applies it); no ids matches nothing.
+ * Anchored with `\Z`, not `$`: Python's `$` also matches before a trailing newline.
+ */
 export function exactLookupPattern(ids: readonly string[]): string {
   const unique = [...new Set(ids)].sort();
   if (unique.length === 0) return "(?!)";
-  return `^(?:${unique.map(escapeForPythonRe).join("|")})$`;
+  return `^(?:${unique.map(escapeForPythonRe).join("|")})\\Z`;
 }

@@ -174,22 +174,24 @@ export function validateDeclarations(
   for (const [name, list] of lists) {
     if (list !== undefined && !Array.isArray(list)) problems.add(name, "must be a list");
   }
-  (Array.isArray(declarations.connections) ? declarations.connections : []).forEach((conn, i) => {
+  const listOf = <T>(list: T[] | undefined): T[] => (Array.isArray(list) ? list : []);
+  const connections = listOf(declarations.connections);
+  connections.forEach((conn, i) => {
     const path = label("connections", i, conn?.conn_id);
     if (validateConnection(conn ?? ({} as ConnectionDeclaration), path, problems)) ids.push({ kind: "connection", id: conn.conn_id, path: `${path}.conn_id` });
   });
-  (Array.isArray(declarations.variables) ? declarations.variables : []).forEach((variable, i) => {
+  listOf(declarations.variables).forEach((variable, i) => {
     const path = label("variables", i, variable?.key);
     if (validateVariable(variable ?? ({} as VariableDeclaration), path, problems)) ids.push({ kind: "variable", id: variable.key, path: `${path}.key` });
   });
-  (Array.isArray(declarations.config) ? declarations.config : []).forEach((option, i) => {
+  listOf(declarations.config).forEach((option, i) => {
     const path = label("config", i, option ? `${option.section}.${option.option}` : undefined);
     if (validateConfig(option ?? ({} as ConfigDeclaration), path, problems)) ids.push({ kind: "config", id: configKey(option, profile.kind), path });
   });
 
   // Rotation masters must be declared connections.
   const connIds = new Set(ids.filter((d) => d.kind === "connection").map((d) => d.id));
-  for (const conn of declarations.connections ?? []) {
+  for (const conn of connections) {
     const master = conn?.rotation?.masterConnId;
     if (master !== undefined && !connIds.has(master)) {
       problems.add(`connections[${conn.conn_id}].rotation.masterConnId`, `names "${master}", which is not a declared connection`);

@@ -4,7 +4,8 @@
  * child Node process (the package is ESM-only), which also lets tests stop and restart it to
  * simulate an outage.
  */
-import { ChildProcessWithoutNullStreams, spawn } from "child_process";
+import { ChildProcessByStdio, spawn } from "child_process";
+import { Readable, Writable } from "stream";
 import * as fs from "fs";
 import * as net from "net";
 import * as os from "os";
@@ -42,7 +43,7 @@ export async function freePort(): Promise<number> {
 
 class ServerProcess {
   private readonly answers: Array<(line: string) => void> = [];
-  constructor(readonly child: ChildProcessWithoutNullStreams) {
+  constructor(readonly child: ChildProcessByStdio<Writable, Readable, null>) {
     readline.createInterface({ input: child.stdout }).on("line", (line) => this.answers.shift()?.(line));
   }
   next(): Promise<Record<string, unknown>> {
