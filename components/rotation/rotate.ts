@@ -1,0 +1,143 @@
+/**
+ * The rotation strategies, cloud-neutral: each cloud's function maps its own protocol steps onto
+ * `pendingConnectionJson` (create), `applyPendingCredential` (set) and `verifyLogin` (test).
+ */
+import { readDatabaseConnection, type AirflowConnectionJson, type DatabaseConnection } from "./connection";
+import type { DatabaseDriver, DatabaseSession } from "./driver";
+import { RotationError } from "./errors";
+import type { RotationStrategy } from "./strategy";
+
+/** Alternating users keep `login` and `login` + this suffix. */
+export const CLONE_SUFFIX = "_clone";
+
+function baseLogin(login: string): string {
+  return login.endsWith(CLONE_SUFFIX) ? login.slice(0, -CLONE_SUFFIX.length) : login;
+}
+
+/** The other login of an alternating pair: `app` ↔ `app_clone`. */
+export function alternateLogin(login: string): string {
+  return login.endsWith(CLONE_SUFFIX) ? baseLogin(login) : login + CLONE_SUFFIX;
+}
+
+function checkLoginLength(driver: DatabaseDriver, login: string): void {
+  const bytes = Buffer.byteLength(login, "utf8");
+  if (bytes > driver.maxLoginBytes) {
+    throw new RotationError(
+      "IDENTIFIER_TOO_LONG",
+      `login "${login}" is ${bytes} bytes; ${driver.connType} keeps only ${driver.maxLoginBytes} and would truncate it`,
+    );
+  }
+}
+
+/**
+ * The next version of a connection secret: every key of `current` kept as it is (Airflow keeps
+ * reading the same shape), `password` replaced and, for alternating users, `login` flipped.
+ */
+export function pendingConnectionJson(
+  current: AirflowConnectionJson,
+  strategy: RotationStrategy,
+  newPassword: string,
+): AirflowConnectionJson {
+  const connection = readDatabaseConnection(current, "current secret");
+  const login = strategy === "alternating-users" ? alternateLogin(connection.login) : connection.login;
+  checkLoginLength(connection.driver, login);
+  return { ...current, login, password: newPassword };
+}
+
+async function withSession<T>(
+  connection: DatabaseConnection,
+  label: string,
+  work: (session: DatabaseSession) => Promise<T>,
+): Promise<T> {
+  let session: DatabaseSession;
+  try {
+    session = await connection.driver.open(connection);
+  } catch (error) {
+    throw error instanceof RotationError ? error.withContext(label) : error;
+  }
+  try {
+    return await work(session);
+  } catch (error) {
+    throw error instanceof RotationError ? error.withContext(label) : error;
+  } finally {
+    await session.close();
+  }
+}
+
+async function logsIn(connection: DatabaseConnection, label: string): Promise<boolean> {
+  try {
+    await withSession(connection, label, (session) => session.ping());
+    return true;
+  } catch (error) {
+    if (error instanceof RotationError && error.code === "AUTH_FAILED") return false;
+    throw error;
+  }
+}
+
+/** Logs in with the connection and runs a statement; throws a RotationError saying why not. */
+export async function verifyLogin(secret: AirflowConnectionJson, label = "connection"): Promise<void> {
+  const connection = readDatabaseConnection(secret, label);
+  await withSession(connection, label, (session) => session.ping());
+}
+
+/** A tampered or stale pending secret must not steer the change to another server or role. */
+function checkPendingMatches(current: DatabaseConnection, pending: DatabaseConnection, strategy: RotationStrategy): void {
+  const expectedLogin = strategy === "alternating-users" ? alternateLogin(current.login) : current.login;
+  const mismatch =
+    pending.driver !== current.driver
+      ? "conn_type"
+      : pending.host !== current.host
+        ? "host"
+        : pending.port !== current.port
+          ? "port"
+          : pending.database !== current.database
+            ? "schema"
+            : pending.login !== expectedLogin
+              ? `login (expected "${expectedLogin}" for ${strategy})`
+              : undefined;
+  if (mismatch) throw new RotationError("PENDING_MISMATCH", `pending secret differs from the current one in ${mismatch}`);
+}
+
+export interface ApplyPendingOptions {
+  current: AirflowConnectionJson;
+  pending: AirflowConnectionJson;
+  strategy: RotationStrategy;
+  /** The master credential (same JSON shape); only called for alternating users when a change is needed. */
+  loadMaster?: () => Promise<AirflowConnectionJson>;
+}
+
+export type ApplyOutcome = "already-active" | "applied";
+
+/**
+ * Makes the pending credential work on the database, then proves it by logging in with it.
+ * Returns early when it already logs in, so a retry after a crash changes nothing.
+ * Single user: logs in with the current credential and changes its own password.
+ * Alternating users: the master creates the other login when absent (with the grants of the
+ * original) and sets its password; the current login is untouched and keeps working.
+ */
+export async function applyPendingCredential(options: ApplyPendingOptions): Promise<ApplyOutcome> {
+  const current = readDatabaseConnection(options.current, "current secret");
+  const pending = readDatabaseConnection(options.pending, "pending secret");
+  checkPendingMatches(current, pending, options.strategy);
+  checkLoginLength(pending.driver, pending.login);
+  if (await logsIn(pending, "pending secret")) return "already-active";
+
+  if (options.strategy === "single-user") {
+    await withSession(current, "current secret", (session) => session.setPassword(pending.login, pending.password));
+  } else {
+    if (!options.loadMaster) {
+      throw new RotationError("INVALID_CONFIG", "alternating users need a master credential to create and change logins");
+    }
+    const master = readDatabaseConnection(await options.loadMaster(), "master secret");
+    if (master.driver !== pending.driver) {
+      throw new RotationError("INVALID_CONFIG", `master secret has conn_type "${master.driver.connType}", not "${pending.driver.connType}"`);
+    }
+    await withSession(master, "master secret", async (session) => {
+      const original = baseLogin(pending.login);
+      if (pending.login !== original) await session.ensureClone(original, pending.login);
+      await session.setPassword(pending.login, pending.password);
+    });
+  }
+  await withSession(pending, "pending secret after the change", (session) => session.ping());
+  return "applied";
+}
