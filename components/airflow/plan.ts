@@ -14,7 +14,7 @@ import {
 import { BackendKind, BackendProfile, ConnectionFormat, SecretsLayout, backendProfile } from "./backends";
 import { ConnectionDeclaration, SecretKind, SecretsDeclarations } from "./declarations";
 import { Problems, ValidationError } from "./problems";
-import { ResolvedConnection, utf8Bytes } from "./serialize";
+import { ResolvedConnection, connectionsImportFile, utf8Bytes } from "./serialize";
 import { configKey } from "./sensitiveConfig";
 import { DeclaredId, isKnown, validateDeclarations, validateEnvironment, validateLayout } from "./validate";
 
@@ -25,7 +25,7 @@ export interface PlannedSecret {
   /** The name Airflow looks up in this backend. */
   name: string;
   /** The encoded value, exactly as Airflow parses it. Always secret. */
-  value: pulumi.Output<string>;
+  readonly value: pulumi.Output<string>;
   /** The declaration a connection came from (rotation settings live there). */
   connection?: ConnectionDeclaration;
 }
@@ -36,6 +36,10 @@ export interface SecretsPlan {
   layout: SecretsLayout;
   secrets: PlannedSecret[];
   airflowConfig: AirflowConfig;
+  /** Every stored value by name, as one secret Output (for stores that hold them all in one object). */
+  valuesByName(): pulumi.Output<Record<string, string>>;
+  /** The file `airflow connections import` reads (dev metastores), as a secret Output. */
+  connectionsImportFile(): pulumi.Output<string>;
 }
 
 export interface PlanArgs {
@@ -140,35 +144,47 @@ export function planSecrets(args: PlanArgs): SecretsPlan {
   problems.throwIfAny();
   const { profile, layout, version, format, ids } = checked!;
 
+  // Values known now are encoded now, into one secret Output each; Output chains are built only for
+  // values that come from other resources. This keeps large environments close to raw provider code.
   const secrets: PlannedSecret[] = [];
-  for (const conn of args.declarations.connections ?? []) {
-    const enforce = enforceSizeLater(profile, `connections[${conn.conn_id}]`);
+  const knownValues = new Map<string, string>();
+  const knownConnections: Array<[string, ResolvedConnection]> = [];
+  const pendingConnections: Array<pulumi.Output<[string, ResolvedConnection]>> = [];
+  const add = (kind: SecretKind, id: string, path: string, encoded: string | pulumi.Output<string>, connection?: ConnectionDeclaration) => {
+    const name = profile.storageName(layout, kind, id);
+    if (typeof encoded === "string") knownValues.set(name, encoded);
+    // Built on first use: a store that writes every value into one object never pays for N Outputs.
+    let value: pulumi.Output<string> | undefined;
     secrets.push({
-      kind: "connection",
-      id: conn.conn_id,
-      name: profile.storageName(layout, "connection", conn.conn_id),
-      value: pulumi.secret(resolvedConnection(conn).apply((c) => enforce(profile.encodeConnection(c, format)))),
-      connection: conn,
+      kind,
+      id,
+      name,
+      connection,
+      get value() {
+        value ??= typeof encoded === "string" ? pulumi.secret(encoded) : pulumi.secret(encoded.apply(enforceSizeLater(profile, path)));
+        return value;
+      },
     });
+  };
+
+  for (const conn of args.declarations.connections ?? []) {
+    const known = knownConnection(conn);
+    if (known) {
+      knownConnections.push([conn.conn_id, known]);
+      add("connection", conn.conn_id, `connections[${conn.conn_id}]`, profile.encodeConnection(known, format), conn);
+    } else {
+      const resolved = resolvedConnection(conn);
+      pendingConnections.push(resolved.apply((c) => [conn.conn_id, c] as [string, ResolvedConnection]));
+      add("connection", conn.conn_id, `connections[${conn.conn_id}]`, resolved.apply((c) => profile.encodeConnection(c, format)), conn);
+    }
   }
   for (const variable of args.declarations.variables ?? []) {
-    const enforce = enforceSizeLater(profile, `variables[${variable.key}]`);
-    secrets.push({
-      kind: "variable",
-      id: variable.key,
-      name: profile.storageName(layout, "variable", variable.key),
-      value: pulumi.secret(pulumi.output(variable.value).apply((v) => enforce(profile.encodeScalar(v)))),
-    });
+    const encoded = isKnown(variable.value) ? profile.encodeScalar(variable.value) : pulumi.output(variable.value).apply(profile.encodeScalar);
+    add("variable", variable.key, `variables[${variable.key}]`, encoded);
   }
   for (const option of args.declarations.config ?? []) {
-    const key = configKey(option, profile.kind);
-    const enforce = enforceSizeLater(profile, `config[${option.section}.${option.option}]`);
-    secrets.push({
-      kind: "config",
-      id: key,
-      name: profile.storageName(layout, "config", key),
-      value: pulumi.secret(pulumi.output(option.value).apply((v) => enforce(profile.encodeScalar(v)))),
-    });
+    const encoded = isKnown(option.value) ? profile.encodeScalar(option.value) : pulumi.output(option.value).apply(profile.encodeScalar);
+    add("config", configKey(option, profile.kind), `config[${option.section}.${option.option}]`, encoded);
   }
 
   const airflowConfig = renderAirflowConfig({
@@ -180,5 +196,28 @@ export function planSecrets(args: PlanArgs): SecretsPlan {
     version,
     extraKwargs: args.extraKwargs,
   });
-  return { environment: args.environment, profile, layout, secrets, airflowConfig };
+  return {
+    environment: args.environment,
+    profile,
+    layout,
+    secrets,
+    airflowConfig,
+    valuesByName() {
+      const pending = secrets.filter((s) => !knownValues.has(s.name));
+      if (pending.length === 0) return pulumi.secret(Object.fromEntries(knownValues));
+      return pulumi.secret(
+        pulumi.all(pending.map((s) => s.value)).apply((values) => {
+          const all = new Map(knownValues);
+          pending.forEach((s, i) => all.set(s.name, values[i]));
+          return Object.fromEntries(secrets.map((s) => [s.name, all.get(s.name)!]));
+        }),
+      );
+    },
+    connectionsImportFile() {
+      const render = (pending: Array<[string, ResolvedConnection]>) =>
+        connectionsImportFile(Object.fromEntries([...knownConnections, ...pending]));
+      if (pendingConnections.length === 0) return pulumi.secret(render([]));
+      return pulumi.secret(pulumi.all(pendingConnections).apply(render));
+    },
+  };
 }

@@ -3,10 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import {
   AirflowSettings,
   Problems,
-  ResolvedConnection,
   SecretsDeclarations,
   SecretsPlan,
-  connectionsImportFile,
   planSecrets,
   validatePlan,
 } from "../airflow";
@@ -48,16 +46,13 @@ export class EnvVarSecrets extends pulumi.ComponentResource {
     this.plan = plan;
     this.variableNames = plan.secrets.map((s) => s.name).sort();
 
-    const stringData = pulumi.secret(
-      pulumi.all(plan.secrets.map((s) => s.value)).apply((values) => {
-        const data = Object.fromEntries(plan.secrets.map((s, i) => [s.name, values[i]]));
-        const bytes = Object.entries(data).reduce((sum, [k, v]) => sum + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
-        if (bytes > SECRET_MAX_BYTES) {
-          throw new Error(`EnvVarSecrets ${name}: the Secret would hold ${bytes} bytes; Kubernetes allows ${SECRET_MAX_BYTES}`);
-        }
-        return data;
-      }),
-    );
+    const stringData = plan.valuesByName().apply((data) => {
+      const bytes = Object.entries(data).reduce((sum, [k, v]) => sum + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
+      if (bytes > SECRET_MAX_BYTES) {
+        throw new Error(`EnvVarSecrets ${name}: the Secret would hold ${bytes} bytes; Kubernetes allows ${SECRET_MAX_BYTES}`);
+      }
+      return data;
+    });
     this.secret = new k8s.core.v1.Secret(
       `${name}-secret`,
       {
@@ -76,15 +71,7 @@ export class EnvVarSecrets extends pulumi.ComponentResource {
       { parent: this, provider: args.provider },
     );
 
-    this.connectionsImportFile = pulumi.secret(
-      pulumi
-        .all(
-          (args.declarations.connections ?? []).map((c) =>
-            pulumi.output(c).apply((resolved) => [c.conn_id, resolved as unknown as ResolvedConnection] as const),
-          ),
-        )
-        .apply((pairs) => connectionsImportFile(Object.fromEntries(pairs))),
-    );
+    this.connectionsImportFile = plan.connectionsImportFile();
     this.registerOutputs({ secretName: this.secret.metadata.name, variableNames: this.variableNames });
   }
 }
