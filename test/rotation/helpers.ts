@@ -1,5 +1,8 @@
 /** Shared by the rotation tests: roles on the test Postgres and connection secrets for them. */
 import { randomBytes } from "crypto";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import type { TestPostgres } from "../support/postgres";
 import type { AirflowConnectionJson } from "../../components/rotation";
 
@@ -50,4 +53,16 @@ export async function canLogIn(pg: TestPostgres, json: AirflowConnectionJson): P
     if ((error as { code?: string }).code === "28P01") return false;
     throw error;
   }
+}
+
+/**
+ * A temp directory laid out like a Lambda task root: `index.js` holding the bundle, and only
+ * `@aws-sdk` resolvable (as the Node.js runtime provides it). The caller removes it.
+ */
+export function lambdaLikeDirectory(bundle: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rotation-bundle-"));
+  fs.mkdirSync(path.join(dir, "node_modules"));
+  fs.symlinkSync(path.resolve(__dirname, "../../node_modules/@aws-sdk"), path.join(dir, "node_modules", "@aws-sdk"));
+  fs.writeFileSync(path.join(dir, "index.js"), bundle);
+  return dir;
 }

@@ -237,7 +237,7 @@ describe("reaching the server", () => {
   });
 
   it("reports a closed port as DB_UNREACHABLE", async () => {
-    const user = { ...(await newUser()), port: await freePort() };
+    const user: AirflowConnectionJson = { ...(await newUser()), port: await freePort() };
     const error = await rejection(verifyLogin(user, "pending secret"));
     expect(error.code).toBe("DB_UNREACHABLE");
     expect(error.message).toContain("pending secret");

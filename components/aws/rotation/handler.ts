@@ -1,0 +1,180 @@
+/**
+ * AWS Secrets Manager rotation Lambda for Airflow connection secrets (Airflow's JSON connection
+ * shape, read natively: Airflow keeps reading AWSCURRENT of the same secret). Implements the four
+ * steps of AWS's protocol, each idempotent on ClientRequestToken so the service's retries are safe.
+ * Logs one JSON line per invocation: step, secret, token, outcome — never a secret value.
+ */
+import {
+  DescribeSecretCommand,
+  GetSecretValueCommand,
+  PutSecretValueCommand,
+  SecretsManagerClient,
+  UpdateSecretVersionStageCommand,
+  type GetSecretValueCommandInput,
+} from "@aws-sdk/client-secrets-manager";
+import {
+  applyPendingCredential,
+  generatePassword,
+  isRotationStrategy,
+  parseConnectionJson,
+  pendingConnectionJson,
+  RotationError,
+  verifyLogin,
+  type AirflowConnectionJson,
+  type RotationStrategy,
+} from "../../rotation";
+import { readRotationHandlerConfig, ROTATION_HANDLER_ENV, ROTATION_SECRET_KEYS, type RotationHandlerConfig } from "./config";
+
+export const ROTATION_STEPS = ["createSecret", "setSecret", "testSecret", "finishSecret"] as const;
+export type RotationStep = (typeof ROTATION_STEPS)[number];
+
+/** What Secrets Manager sends the rotation function. */
+export interface RotationEvent {
+  SecretId: string;
+  ClientRequestToken: string;
+  Step: RotationStep;
+}
+
+export type StepOutcome = "already-current" | "pending-exists" | "created" | "already-set" | "set" | "tested" | "finished";
+
+const CURRENT = "AWSCURRENT";
+const PENDING = "AWSPENDING";
+
+// One client per endpoint, reused across warm invocations (keep-alive connections).
+const clients = new Map<string, SecretsManagerClient>();
+function clientFor(endpoint: string | undefined): SecretsManagerClient {
+  const key = endpoint ?? "";
+  let client = clients.get(key);
+  if (!client) {
+    client = new SecretsManagerClient(endpoint ? { endpoint } : {});
+    clients.set(key, client);
+  }
+  return client;
+}
+
+function errorCode(error: unknown): string {
+  if (error instanceof RotationError) return error.code;
+  return error instanceof Error ? error.name : "UnknownError";
+}
+
+export async function handler(event: RotationEvent): Promise<StepOutcome> {
+  const record = { step: event?.Step, secretId: event?.SecretId, token: event?.ClientRequestToken };
+  const started = Date.now();
+  try {
+    checkEvent(event);
+    const config = readRotationHandlerConfig(process.env);
+    const outcome = await runStep(event, clientFor(config.endpoint), config);
+    console.log(JSON.stringify({ ...record, outcome, ms: Date.now() - started }));
+    return outcome;
+  } catch (error) {
+    console.error(JSON.stringify({ ...record, outcome: "failed", code: errorCode(error), ms: Date.now() - started }));
+    throw error;
+  }
+}
+
+function checkEvent(event: RotationEvent): void {
+  const ok =
+    typeof event?.SecretId === "string" &&
+    event.SecretId !== "" &&
+    typeof event.ClientRequestToken === "string" &&
+    event.ClientRequestToken !== "" &&
+    (ROTATION_STEPS as readonly string[]).includes(event.Step);
+  if (!ok) throw new RotationError("INVALID_EVENT", `expected SecretId, ClientRequestToken and Step (one of ${ROTATION_STEPS.join(", ")})`);
+}
+
+async function runStep(event: RotationEvent, sm: SecretsManagerClient, config: RotationHandlerConfig): Promise<StepOutcome> {
+  const { SecretId: secretId, ClientRequestToken: token } = event;
+  const metadata = await sm.send(new DescribeSecretCommand({ SecretId: secretId }));
+  if (!metadata.RotationEnabled) throw new RotationError("ROTATION_NOT_ENABLED", `rotation is not enabled for ${secretId}`);
+  const versions = metadata.VersionIdsToStages ?? {};
+  const stages = versions[token];
+  if (!stages) throw new RotationError("TOKEN_NOT_FOUND", `version ${token} is not a version of ${secretId} with a stage`);
+  if (stages.includes(CURRENT)) return "already-current";
+  if (!stages.includes(PENDING)) {
+    throw new RotationError("VERSION_NOT_PENDING", `version ${token} of ${secretId} is not staged ${PENDING}`);
+  }
+
+  const pendingVersion = { SecretId: secretId, VersionId: token, VersionStage: PENDING };
+  switch (event.Step) {
+    case "createSecret":
+      return createSecret(sm, secretId, token, config);
+    case "setSecret": {
+      const current = await readSecret(sm, { SecretId: secretId, VersionStage: CURRENT }, "current secret");
+      const pending = await readSecret(sm, pendingVersion, "pending secret");
+      const outcome = await applyPendingCredential({
+        current,
+        pending,
+        strategy: strategyOf(current, config),
+        loadMaster: () => readSecret(sm, { SecretId: masterArnOf(current, config), VersionStage: CURRENT }, "master secret"),
+      });
+      return outcome === "already-active" ? "already-set" : "set";
+    }
+    case "testSecret":
+      await verifyLogin(await readSecret(sm, pendingVersion, "pending secret"), "pending secret");
+      return "tested";
+    case "finishSecret": {
+      const currentVersion = Object.keys(versions).find((id) => versions[id].includes(CURRENT));
+      await sm.send(
+        new UpdateSecretVersionStageCommand({
+          SecretId: secretId,
+          VersionStage: CURRENT,
+          MoveToVersionId: token,
+          RemoveFromVersionId: currentVersion,
+        }),
+      );
+      return "finished";
+    }
+  }
+}
+
+/** Generates only when the token has no pending value yet, so a retry never makes a second password. */
+async function createSecret(sm: SecretsManagerClient, secretId: string, token: string, config: RotationHandlerConfig): Promise<StepOutcome> {
+  const current = await readSecret(sm, { SecretId: secretId, VersionStage: CURRENT }, "current secret");
+  try {
+    await sm.send(new GetSecretValueCommand({ SecretId: secretId, VersionId: token, VersionStage: PENDING }));
+    return "pending-exists";
+  } catch (error) {
+    if (errorCode(error) !== "ResourceNotFoundException") throw error;
+  }
+  const pending = pendingConnectionJson(current, strategyOf(current, config), generatePassword(config.password));
+  try {
+    await sm.send(
+      new PutSecretValueCommand({
+        SecretId: secretId,
+        ClientRequestToken: token,
+        SecretString: JSON.stringify(pending),
+        VersionStages: [PENDING],
+      }),
+    );
+  } catch (error) {
+    // A concurrent invocation stored its value for this token first; that value wins.
+    if (errorCode(error) === "ResourceExistsException") return "pending-exists";
+    throw error;
+  }
+  return "created";
+}
+
+async function readSecret(sm: SecretsManagerClient, input: GetSecretValueCommandInput, label: string): Promise<AirflowConnectionJson> {
+  const { SecretString } = await sm.send(new GetSecretValueCommand(input));
+  if (SecretString === undefined) throw new RotationError("INVALID_FIELD", `${label} has no SecretString`);
+  return parseConnectionJson(SecretString, label);
+}
+
+function strategyOf(current: AirflowConnectionJson, config: RotationHandlerConfig): RotationStrategy {
+  const value = current[ROTATION_SECRET_KEYS.strategy] ?? config.defaultStrategy;
+  if (!isRotationStrategy(value)) {
+    throw new RotationError("INVALID_CONFIG", `current secret key "${ROTATION_SECRET_KEYS.strategy}" is not a rotation strategy`);
+  }
+  return value;
+}
+
+function masterArnOf(current: AirflowConnectionJson, config: RotationHandlerConfig): string {
+  const value = current[ROTATION_SECRET_KEYS.masterSecretArn] ?? config.masterSecretArn;
+  if (typeof value !== "string" || value === "") {
+    throw new RotationError(
+      "INVALID_CONFIG",
+      `alternating users need the master secret's ARN in the secret's "${ROTATION_SECRET_KEYS.masterSecretArn}" key or ${ROTATION_HANDLER_ENV.masterSecretArn}`,
+    );
+  }
+  return value;
+}
