@@ -40,17 +40,17 @@ export class RotationError extends Error {
   override readonly name = "RotationError";
   constructor(
     readonly code: RotationErrorCode,
-    message: string,
+    /** The message without the code prefix. */
+    readonly detail: string,
     /** SQLSTATE or socket error code when the database reported one. */
     readonly dbCode?: string,
   ) {
-    super(`${code}: ${message}`);
+    super(`${code}: ${detail}`);
   }
 
   /** The same error with a prefix saying whose credential or which secret was involved. */
   withContext(context: string): RotationError {
-    const detail = this.message.slice(this.code.length + 2);
-    return new RotationError(this.code, `${context}: ${detail}`, this.dbCode);
+    return new RotationError(this.code, `${context}: ${this.detail}`, this.dbCode);
   }
 }
 
