@@ -1,0 +1,184 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as vault from "@pulumi/vault";
+import { AirflowSettings, PlanArgs, Problems, SecretsDeclarations, SecretsPlan, planSecrets, validatePlan } from "../airflow";
+import { checkEnvironmentPrefix } from "./airflowPolicies";
+import { checkMountPath, nameFragment } from "./paths";
+
+/** Where one environment's secrets sit under the mount (Airflow's `*_path` kwargs). */
+export interface VaultKvLayout {
+  /** `connections_path`; default `{env}/connections`. */
+  connectionsPath?: string;
+  /** `variables_path`; default `{env}/variables`. */
+  variablesPath?: string;
+  /** `config_path`; default `{env}/config`. */
+  configPath?: string;
+}
+
+export interface VaultKvStoreArgs {
+  /** Environment name; every path starts with it. */
+  environment: string;
+  /** Connections, variables and sensitive config options to store. */
+  declarations: SecretsDeclarations;
+  airflow: AirflowSettings;
+  /** KV v2 mount path; default `airflow`. */
+  mount?: string;
+  /**
+   * The mount exists already (bring your own, or owned by another stack): nothing is mounted or
+   * tuned, secrets are written into it. Exactly one stack per Vault cluster should own a mount.
+   */
+  existingMount?: boolean;
+  layout?: VaultKvLayout;
+  /**
+   * Versions kept per secret (`max_versions`); default 10 in production, 5 elsewhere: enough to
+   * roll back a bad change and to see what was live during an incident.
+   */
+  maxVersions?: number;
+  /** Production: mount protected, secrets soft-deleted on removal, config secrets protected and retained. */
+  production?: boolean;
+  /** Backend kwargs for Airflow beyond the layout (url, auth_type, kubernetes_role…). */
+  backendKwargs?: Record<string, unknown>;
+  /** Vault Enterprise namespace for every resource. */
+  namespace?: string;
+  /** Team that owns the secrets, written to each secret's custom metadata. */
+  owner?: string;
+  /** Vault provider to use; defaults to the ambient one. */
+  provider?: pulumi.ProviderResource;
+}
+
+export const DEFAULT_KV_MOUNT = "airflow";
+export const DEFAULT_MAX_VERSIONS = { production: 10, other: 5 } as const;
+
+/** The contract's plan arguments for a store, so `prepare` and the component validate the same thing. */
+export function kvPlanArgs(args: VaultKvStoreArgs): PlanArgs {
+  const env = args.environment;
+  return {
+    backend: "vault",
+    environment: env,
+    declarations: args.declarations ?? {},
+    airflow: args.airflow,
+    layout: {
+      mountPoint: args.mount ?? DEFAULT_KV_MOUNT,
+      connectionsPrefix: args.layout?.connectionsPath ?? `${env}/connections`,
+      variablesPrefix: args.layout?.variablesPath ?? `${env}/variables`,
+      configPrefix: args.layout?.configPath ?? `${env}/config`,
+      sep: "/",
+    },
+    extraKwargs: args.backendKwargs,
+  };
+}
+
+/** The three KV prefixes the environment's policies cover. */
+export function kvPrefixes(args: VaultKvStoreArgs): string[] {
+  const layout = kvPlanArgs(args).layout!;
+  return [layout.connectionsPrefix!, layout.variablesPrefix!, layout.configPrefix!];
+}
+
+/** Every rule of the store's own arguments plus the contract's, added to `problems`. */
+export function validateKvStoreArgs(args: VaultKvStoreArgs, problems: Problems, field = "kv"): void {
+  if (args.mount !== undefined) checkMountPath(args.mount, `${field}.mount`, problems);
+  if (args.maxVersions !== undefined) {
+    problems.check(
+      Number.isInteger(args.maxVersions) && args.maxVersions >= 1 && args.maxVersions <= 100,
+      `${field}.maxVersions`,
+      `must be a whole number from 1 to 100 (got ${JSON.stringify(args.maxVersions)})`,
+    );
+  }
+  const layout = kvPlanArgs(args).layout!;
+  checkEnvironmentPrefix(args.environment, layout.connectionsPrefix!, "layout.connectionsPath", problems);
+  checkEnvironmentPrefix(args.environment, layout.variablesPrefix!, "layout.variablesPath", problems);
+  checkEnvironmentPrefix(args.environment, layout.configPrefix!, "layout.configPath", problems);
+  validatePlan(kvPlanArgs(args), problems);
+}
+
+/**
+ * One environment's Airflow secrets in a KV v2 mount, exactly where `VaultBackend` reads them:
+ * `{mount}/data/{connections_path}/{conn_id}` holds the connection's fields (or `conn_uri`),
+ * variables and config hold `{"value": …}`. The mount is created and tuned unless it already exists.
+ */
+export class VaultKvStore extends pulumi.ComponentResource {
+  readonly plan: SecretsPlan;
+  /** The mount path (resolves after the mount exists when this component creates it). */
+  readonly mountPath: pulumi.Output<string>;
+  readonly mount?: vault.Mount;
+  readonly engineConfig?: vault.kv.SecretBackendV2;
+  readonly secrets: vault.kv.SecretV2[];
+  /** Full API paths Airflow reads (`{mount}/data/{name}`), sorted. Not secret. */
+  readonly secretPaths: string[];
+
+  constructor(name: string, args: VaultKvStoreArgs, opts?: pulumi.ComponentResourceOptions) {
+    const problems = new Problems();
+    validateKvStoreArgs(args, problems);
+    problems.throwIfAny("VaultKvStore");
+    const plan = planSecrets(kvPlanArgs(args));
+    super("airflow-secrets:vault:VaultKvStore", name, {}, opts);
+    this.plan = plan;
+    const production = args.production === true;
+    const mountPath = plan.layout.mountPoint!;
+    const resourceOpts = { parent: this, provider: args.provider };
+
+    if (args.existingMount) {
+      this.mountPath = pulumi.output(mountPath);
+    } else {
+      // Unmounting deletes every secret in it: production mounts cannot be removed by a stray diff.
+      this.mount = new vault.Mount(
+        `${name}-mount`,
+        {
+          path: mountPath,
+          type: "kv",
+          options: { version: "2" },
+          description: `Airflow connections, variables and config (KV v2), managed by airflow-secrets`,
+          namespace: args.namespace,
+        },
+        { ...resourceOpts, protect: production, retainOnDelete: production },
+      );
+      this.engineConfig = new vault.kv.SecretBackendV2(
+        `${name}-engine`,
+        {
+          mount: this.mount.path,
+          maxVersions: args.maxVersions ?? (production ? DEFAULT_MAX_VERSIONS.production : DEFAULT_MAX_VERSIONS.other),
+          // The provider cannot send a correct `cas` on update (terraform-provider-vault #1727,
+          // #2472), so check-and-set would fail every change; the reviewed stack is the single writer.
+          casRequired: false,
+          // A non-zero value also expires the *current* version, and Airflow would lose the connection.
+          deleteVersionAfter: 0,
+          namespace: args.namespace,
+        },
+        resourceOpts,
+      );
+      this.mountPath = this.engineConfig.mount;
+    }
+
+    this.secrets = plan.secrets.map(
+      (secret) =>
+        new vault.kv.SecretV2(
+          `${name}-${secret.kind}-${nameFragment(secret.id)}`,
+          {
+            mount: this.mountPath,
+            name: secret.name,
+            dataJson: secret.value,
+            // The CI writer may write but never read secret data, so the provider must not read it back.
+            disableRead: true,
+            // Production keeps removed secrets as soft-deleted versions (undelete restores them).
+            deleteAllVersions: !production,
+            customMetadata: {
+              data: {
+                "managed-by": "airflow-secrets",
+                environment: args.environment,
+                "airflow-kind": secret.kind,
+                ...(args.owner ? { owner: args.owner } : {}),
+              },
+            },
+            namespace: args.namespace,
+          },
+          {
+            ...resourceOpts,
+            // Losing the Fernet key (a config secret) makes the metastore's encrypted fields unreadable.
+            protect: production && secret.kind === "config",
+            retainOnDelete: production && secret.kind === "config",
+          },
+        ),
+    );
+    this.secretPaths = plan.secrets.map((s) => `${mountPath}/data/${s.name}`).sort();
+    this.registerOutputs({ mountPath: this.mountPath, secretPaths: this.secretPaths });
+  }
+}

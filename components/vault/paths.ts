@@ -1,0 +1,54 @@
+/** Naming rules shared by the Vault components. */
+import { createHash } from "crypto";
+import { Problems } from "../airflow";
+
+/** Mount paths Vault reserves for itself. */
+const RESERVED_MOUNTS = new Set(["sys", "auth", "identity", "cubbyhole"]);
+
+/** A Vault mount path (secrets engine, auth method or audit device): `a` or `a/b`, no slashes around. */
+export function checkMountPath(path: string, field: string, problems: Problems): boolean {
+  const ok =
+    typeof path === "string" &&
+    /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/.test(path) &&
+    !path.split("/").some((s) => s === "." || s === "..");
+  if (!problems.check(ok, field, `must be a Vault mount path: segments of letters, digits, _ . - with no leading or trailing "/" (got "${path}")`)) {
+    return false;
+  }
+  return problems.check(!RESERVED_MOUNTS.has(path.split("/")[0]), field, `"${path.split("/")[0]}/" is reserved by Vault`);
+}
+
+/** A Vault role name (auth or database role): letters, digits, _ . -. */
+export function checkRoleName(name: string, field: string, problems: Problems): boolean {
+  return problems.check(
+    typeof name === "string" && /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/.test(name),
+    field,
+    `must be a Vault role name: letters, digits, _ . -, starting with a letter or digit, at most 128 (got "${name}")`,
+  );
+}
+
+/** A whole number of seconds in `[min, max]`. */
+export function checkSeconds(value: unknown, field: string, problems: Problems, min: number, max: number): value is number {
+  return problems.check(
+    typeof value === "number" && Number.isInteger(value) && value >= min && value <= max,
+    field,
+    `must be a whole number of seconds from ${min} to ${max} (got ${JSON.stringify(value)})`,
+  );
+}
+
+/** `max ≥ default`, reported on the max field. */
+export function checkTtlOrder(defaultTtl: number, maxTtl: number, field: string, problems: Problems): boolean {
+  return problems.check(
+    maxTtl >= defaultTtl,
+    field,
+    `must be at least the default TTL (${defaultTtl} s); Vault would cap every lease at ${maxTtl} s (got ${maxTtl})`,
+  );
+}
+
+/**
+ * A Pulumi resource-name fragment for an id: kept as is when it is plain, otherwise made plain and
+ * suffixed with a short hash so two ids never share a name.
+ */
+export function nameFragment(id: string): string {
+  const plain = id.replace(/[^A-Za-z0-9_.-]/g, "-");
+  return plain === id ? id : `${plain}-${createHash("sha256").update(id).digest("hex").slice(0, 8)}`;
+}
