@@ -90,18 +90,16 @@ class ImportTimeWalker {
   }
 
   private bindFromImports(statement: Node, scope: Scope): void {
-    const moduleNode = statement.childForFieldName("module_name");
-    // Relative imports name the project's own modules, never Airflow's.
-    const module = moduleNode?.type === "dotted_name" ? moduleNode.text : undefined;
-    if (module && namedChildren(statement).some((child) => child.type === "wildcard_import")) {
+    // Relative module names keep their leading dots, so they never match an Airflow path.
+    const module = statement.childForFieldName("module_name")?.text;
+    if (!module) return;
+    if (namedChildren(statement).some((child) => child.type === "wildcard_import")) {
       for (const { name, path } of starImportedNames(module)) scope.bindImport(name, path);
     }
     for (const imported of statement.childrenForFieldName("name")) {
       const original = imported?.type === "aliased_import" ? imported.childForFieldName("name") : imported;
       const bound = imported?.type === "aliased_import" ? imported.childForFieldName("alias") : imported;
-      if (!original || !bound) continue;
-      if (module) scope.bindImport(bound.text, `${module}.${original.text}`);
-      else scope.bindValue(bound.text);
+      if (original && bound) scope.bindImport(bound.text, `${module}.${original.text}`);
     }
   }
 

@@ -21,7 +21,7 @@ const processIo: LintDagsIo = {
   stderr: (s) => process.stderr.write(s),
 };
 
-export const LINT_DAGS_USAGE = `usage: airflow-secrets lint-dags [--format text|json] PATH...
+const LINT_DAGS_USAGE = `usage: airflow-secrets lint-dags [--format text|json] PATH...
 
 Reports secret lookups that run every time Airflow parses a DAG file, in files and in directories
 (searched recursively for *.py):

@@ -1,4 +1,5 @@
 /** Loads tree-sitter's Python grammar once per process and parses source text with it. */
+import { promises as fs } from "fs";
 import { Language, Parser, Tree } from "web-tree-sitter";
 
 let parserLoading: Promise<Parser> | undefined;
@@ -9,7 +10,9 @@ async function loadPythonParser(): Promise<Parser> {
   const grammarPath = require.resolve("tree-sitter-python/tree-sitter-python.wasm");
   let python: Language;
   try {
-    python = await Language.load(grammarPath);
+    // Bytes, not a path: given a path, web-tree-sitter reads it with a dynamic import() that
+    // VM-sandboxed runtimes such as jest reject. The copy makes an array of this realm.
+    python = await Language.load(new Uint8Array(await fs.readFile(grammarPath)));
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new Error(`cannot load the Python grammar ${grammarPath} into web-tree-sitter: ${reason}`);

@@ -46,13 +46,13 @@ function detectCall(call: Node, airflowCall: AirflowCall): Detection | undefined
       return {
         at: call,
         rule: "AS001",
-        message: importTimeLookup(written, `{{ var.value.${key ?? "key"} }}`),
+        message: importTimeLookup(written, `{{ var.value.${key ?? "<key>"} }}`),
       };
     case "connection lookup":
       return {
         at: call,
         rule: "AS002",
-        message: importTimeLookup(written, `{{ conn.${key ?? "conn_id"}.host }}`),
+        message: importTimeLookup(written, `{{ conn.${key ?? "<conn_id>"}.host }}`),
       };
     case "hook construction":
       return {
@@ -79,12 +79,14 @@ function detectEnvironmentRead(read: Node, name: LiteralPrefix | undefined): Det
   const kind = (["connection", "variable"] as const).find((k) => name?.text.startsWith(ENV_PREFIXES[k]));
   if (!name || !kind) return undefined;
   // Airflow upper-cases ids into env var names; the lower-cased rest is the id to look up instead.
-  const id = name.complete ? name.text.slice(ENV_PREFIXES[kind].length).toLowerCase() : "";
+  const id =
+    (name.complete && name.text.slice(ENV_PREFIXES[kind].length).toLowerCase()) ||
+    (kind === "connection" ? "<conn_id>" : "<key>");
   const variable = name.complete ? name.text : `${name.text}...`;
   const instead =
     kind === "connection"
-      ? `BaseHook.get_connection("${id || "conn_id"}") inside the task, ${orTemplate(`{{ conn.${id || "conn_id"}.host }}`)}`
-      : `Variable.get("${id || "key"}") inside the task, ${orTemplate(`{{ var.value.${id || "key"} }}`)}`;
+      ? `BaseHook.get_connection("${id}") inside the task, ${orTemplate(`{{ conn.${id}.host }}`)}`
+      : `Variable.get("${id}") inside the task, ${orTemplate(`{{ var.value.${id} }}`)}`;
   return {
     at: read,
     rule: "AS004",
