@@ -1,0 +1,250 @@
+/**
+ * Who can do what: Airflow's workload identity and its read-only grant on one vault, the CI writer
+ * that can never read a value, the rotator's per-secret grants; plus the audit trail, the alert on
+ * failed reads, and the rotation wiring. Role permissions are evaluated with a wildcard matcher
+ * written here from Azure's rules, against the provider's published list of secret data actions.
+ */
+import { installMocks } from "../../cli/synth/mockRuntime";
+import { ACTION_GROUP, CI_PRINCIPAL, ISSUER, SUBNET, one, ofType, prodSettings, prop } from "./helpers";
+
+const session = installMocks({ project: "airflow-secrets", stack: "prod" });
+import type * as Environment from "../../components/environment";
+const { AirflowSecretsEnvironment } = require("../../components/environment") as typeof Environment;
+
+const ASSIGNMENT = "azure-native:authorization:RoleAssignment";
+const DEFINITION = "azure-native:authorization:RoleDefinition";
+const SECRETS_USER = "4633458b-17de-408a-b874-0445c86b69e6";
+
+/** Microsoft.KeyVault's secret data actions as Azure documents them (resource provider operations). */
+const SECRET_DATA_ACTIONS = [
+  "Microsoft.KeyVault/vaults/secrets/getSecret/action",
+  "Microsoft.KeyVault/vaults/secrets/readMetadata/action",
+  "Microsoft.KeyVault/vaults/secrets/setSecret/action",
+  "Microsoft.KeyVault/vaults/secrets/update/action",
+  "Microsoft.KeyVault/vaults/secrets/delete",
+  "Microsoft.KeyVault/vaults/secrets/recover/action",
+  "Microsoft.KeyVault/vaults/secrets/backup/action",
+  "Microsoft.KeyVault/vaults/secrets/restore/action",
+  "Microsoft.KeyVault/vaults/secrets/purge/action",
+];
+/** The built-in Key Vault Secrets User role as Azure publishes it. */
+const SECRETS_USER_PUBLISHED = {
+  actions: [] as string[],
+  dataActions: ["Microsoft.KeyVault/vaults/secrets/getSecret/action", "Microsoft.KeyVault/vaults/secrets/readMetadata/action"],
+};
+
+/** Azure matching: case-insensitive; `*` stands for any characters. */
+function matches(pattern: string, action: string): boolean {
+  const escaped = pattern.toLowerCase().replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*");
+  return new RegExp(`^${escaped}$`).test(action.toLowerCase());
+}
+
+interface Permission {
+  actions?: string[];
+  notActions?: string[];
+  dataActions?: string[];
+  notDataActions?: string[];
+}
+
+function grantedDataActions(permissions: Permission[]): string[] {
+  return SECRET_DATA_ACTIONS.filter((action) =>
+    permissions.some((p) => (p.dataActions ?? []).some((d) => matches(d, action)) && !(p.notDataActions ?? []).some((d) => matches(d, action))),
+  );
+}
+
+const declarations = {
+  connections: [
+    {
+      conn_id: "warehouse",
+      conn_type: "postgres",
+      host: "pg.internal",
+      login: "airflow",
+      password: "pw",
+      rotation: { strategy: "alternating-users" as const, everyDays: 30, masterConnId: "warehouse_admin" },
+    },
+    { conn_id: "warehouse_admin", conn_type: "postgres", host: "pg.internal", login: "postgres", password: "admin-pw" },
+    { conn_id: "slack", conn_type: "http", host: "hooks.slack.com" },
+  ],
+};
+
+beforeAll(async () => {
+  new AirflowSecretsEnvironment("prod", {
+    environment: "prod",
+    backend: "azure",
+    backendSettings: prodSettings(),
+    declarations,
+    airflow: { version: "2.10" },
+    kubernetes: { namespace: "airflow-prod", serviceAccount: "airflow-worker" },
+  });
+  await session.settle();
+});
+
+/** The mock runtime gives every custom resource the id `{name}-id`. */
+const idOf = (type: string, name?: string) => `${one(session.resources, type, name).name}-id`;
+const vaultId = () => idOf("azure-native:keyvault:Vault");
+/** The recorded resource an id belongs to. */
+const byId = (id: string) => session.resources.find((r) => `${r.name}-id` === id);
+const airflowIdentity = () => one(session.resources, "azure-native:managedidentity:UserAssignedIdentity", "prod-azure-access-airflow");
+const airflowPrincipal = () => {
+  const { mockGuid } = require("../../cli/synth/computed/azure") as { mockGuid(seed: string): string };
+  return mockGuid(`principal:${prop(airflowIdentity(), "resourceName")}`);
+};
+
+describe("Airflow's identity", () => {
+  test("is federated with exactly the Airflow service account of the cluster", () => {
+    const fic = one(session.resources, "azure-native:managedidentity:FederatedIdentityCredential");
+    expect(prop(fic, "issuer")).toBe(ISSUER);
+    expect(prop(fic, "subject")).toBe("system:serviceaccount:airflow-prod:airflow-worker");
+    expect(prop(fic, "audiences")).toEqual(["api://AzureADTokenExchange"]);
+    expect(prop(fic, "resourceName")).toBe(prop(airflowIdentity(), "resourceName"));
+  });
+
+  test("holds one role: Key Vault Secrets User, on this vault only", () => {
+    const grants = ofType(session.resources, ASSIGNMENT).filter((r) => prop(r, "principalId") === airflowPrincipal());
+    expect(grants).toHaveLength(1);
+    expect(prop(grants[0], "roleDefinitionId")).toBe(`/subscriptions/00000000-0000-0000-0000-000000000000/providers/Microsoft.Authorization/roleDefinitions/${SECRETS_USER}`);
+    expect(prop(grants[0], "scope")).toBe(vaultId());
+    expect(prop(grants[0], "principalType")).toBe("ServicePrincipal");
+  });
+
+  test("that role reads and never writes", () => {
+    const granted = grantedDataActions([SECRETS_USER_PUBLISHED]);
+    expect(granted).toEqual(["Microsoft.KeyVault/vaults/secrets/getSecret/action", "Microsoft.KeyVault/vaults/secrets/readMetadata/action"]);
+    expect(SECRETS_USER_PUBLISHED.actions).toEqual([]);
+  });
+
+  test("the service account carries the client id, tenant id and the use label", () => {
+    const sa = one(session.resources, "kubernetes:core/v1:ServiceAccount");
+    const metadata = prop(sa, "metadata") as { annotations: Record<string, string>; labels: Record<string, string> };
+    const { mockGuid } = require("../../cli/synth/computed/azure") as { mockGuid(seed: string): string };
+    expect(metadata.annotations).toEqual({
+      "azure.workload.identity/client-id": mockGuid(`client:${prop(airflowIdentity(), "resourceName")}`),
+      "azure.workload.identity/tenant-id": "11111111-1111-1111-1111-111111111111",
+    });
+    expect(metadata.labels["azure.workload.identity/use"]).toBe("true");
+  });
+});
+
+describe("CI writer", () => {
+  const writerRole = () => one(session.resources, DEFINITION, "prod-azure-access-ci-writer-role");
+
+  test("writes, updates, deletes and lists secrets but cannot get a value (wildcards included)", () => {
+    const permissions = prop(writerRole(), "permissions") as Permission[];
+    const granted = grantedDataActions(permissions);
+    expect(granted).not.toContain("Microsoft.KeyVault/vaults/secrets/getSecret/action");
+    expect(granted).toEqual(
+      expect.arrayContaining([
+        "Microsoft.KeyVault/vaults/secrets/setSecret/action",
+        "Microsoft.KeyVault/vaults/secrets/update/action",
+        "Microsoft.KeyVault/vaults/secrets/delete",
+        "Microsoft.KeyVault/vaults/secrets/readMetadata/action",
+      ]),
+    );
+    // Backup would let the value be restored into a vault the principal can read.
+    expect(granted).not.toContain("Microsoft.KeyVault/vaults/secrets/backup/action");
+    // The matcher does see through wildcards: `secrets/*` would have granted getSecret.
+    expect(grantedDataActions([{ dataActions: ["Microsoft.KeyVault/vaults/secrets/*"] }])).toContain("Microsoft.KeyVault/vaults/secrets/getSecret/action");
+    expect(grantedDataActions([{ dataActions: ["microsoft.keyvault/*"] }])).toContain("Microsoft.KeyVault/vaults/secrets/getSecret/action");
+  });
+
+  test("is assignable in the vault's group only and assigned on the vault only, to the configured principal", () => {
+    const group = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-airflow-prod";
+    expect(prop(writerRole(), "assignableScopes")).toEqual([group]);
+    expect(prop(writerRole(), "roleName")).toBe(`Airflow secrets writer (${prop(one(session.resources, "azure-native:keyvault:Vault"), "vaultName")})`);
+    const assignment = one(session.resources, ASSIGNMENT, "prod-azure-access-ci-writer");
+    expect(prop(assignment, "principalId")).toBe(CI_PRINCIPAL);
+    expect(prop(assignment, "scope")).toBe(vaultId());
+    expect(prop(assignment, "roleDefinitionId")).toBe(`${writerRole().name}-id`);
+  });
+});
+
+describe("rotator", () => {
+  test("gets and sets only the rotated secret and its journal, and only reads the master", () => {
+    const role = one(session.resources, DEFINITION, "prod-azure-access-rotator-role");
+    expect(grantedDataActions(prop(role, "permissions") as Permission[]).sort()).toEqual(
+      [
+        "Microsoft.KeyVault/vaults/secrets/getSecret/action",
+        "Microsoft.KeyVault/vaults/secrets/readMetadata/action",
+        "Microsoft.KeyVault/vaults/secrets/setSecret/action",
+      ].sort(),
+    );
+    const { mockGuid } = require("../../cli/synth/computed/azure") as { mockGuid(seed: string): string };
+    const rotatorPrincipal = mockGuid("principal:id-airflow-rotator-prod");
+    const grants = ofType(session.resources, ASSIGNMENT).filter((r) => prop(r, "principalId") === rotatorPrincipal);
+    const secretsUser = `/subscriptions/00000000-0000-0000-0000-000000000000/providers/Microsoft.Authorization/roleDefinitions/${SECRETS_USER}`;
+    const scopes = grants.map((g) => {
+      const scope = byId(prop(g, "scope") as string)!;
+      return [scope.type, prop(scope, "secretName") ?? prop(scope, "accountName"), prop(g, "roleDefinitionId") === `${role.name}-id` ? "rotator" : prop(g, "roleDefinitionId")];
+    });
+    expect(scopes.sort()).toEqual(
+      [
+        ["azure-native:keyvault:Secret", "airflow-prod-connections-warehouse", "rotator"],
+        ["azure-native:keyvault:Secret", "airflow-prod-connections-warehouse-rotation-pending", "rotator"],
+        ["azure-native:keyvault:Secret", "airflow-prod-connections-warehouse-admin", secretsUser],
+        // The Functions host's own storage, not the vault.
+        ["azure-native:storage:StorageAccount", prop(one(session.resources, "azure-native:storage:StorageAccount"), "accountName"), "/subscriptions/00000000-0000-0000-0000-000000000000/providers/Microsoft.Authorization/roleDefinitions/b7e6dc6d-f1e8-4753-8033-0f276bb0955b"],
+      ].sort(),
+    );
+    // Every secret grant is on one secret of this vault.
+    for (const grant of grants.filter((g) => byId(prop(g, "scope") as string)!.type === "azure-native:keyvault:Secret")) {
+      expect(prop(byId(prop(grant, "scope") as string)!, "vaultName")).toBe(prop(one(session.resources, "azure-native:keyvault:Vault"), "vaultName"));
+    }
+  });
+
+  test("Event Grid delivers NearExpiry (and Expired) for the rotated secret only, to the function", () => {
+    const subscription = one(session.resources, "azure-native:eventgrid:SystemTopicEventSubscription");
+    const filter = prop(subscription, "filter") as { includedEventTypes: string[]; advancedFilters: Array<{ operatorType: string; key: string; values: string[] }> };
+    expect(filter.includedEventTypes).toContain("Microsoft.KeyVault.SecretNearExpiry");
+    expect(filter.advancedFilters).toEqual([{ operatorType: "StringIn", key: "subject", values: ["airflow-prod-connections-warehouse"] }]);
+    const destination = prop(subscription, "destination") as { endpointType: string; resourceId: string };
+    expect(destination).toMatchObject({ endpointType: "AzureFunction", maxEventsPerBatch: 1 });
+    expect(destination.resourceId).toBe(`${idOf("azure-native:web:WebApp")}/functions/RotateSecret`);
+    const topic = one(session.resources, "azure-native:eventgrid:SystemTopic");
+    expect(prop(topic, "source")).toBe(vaultId());
+    expect(prop(topic, "topicType")).toBe("Microsoft.KeyVault.vaults");
+  });
+
+  test("the function runs on one premium instance in the VNet, from a package read with its identity", () => {
+    const app = one(session.resources, "azure-native:web:WebApp");
+    expect(prop(app, "virtualNetworkSubnetId")).toBe(SUBNET);
+    const siteConfig = prop(app, "siteConfig") as { functionAppScaleLimit: number; appSettings: Array<{ name: string; value: string }> };
+    expect(siteConfig.functionAppScaleLimit).toBe(1);
+    const settings = Object.fromEntries(siteConfig.appSettings.map((s) => [s.name, s.value]));
+    expect(settings.WEBSITE_RUN_FROM_PACKAGE).toMatch(/^https:\/\/stafrotprod[0-9a-f]{6}\.blob\.core\.windows\.net\/rotator-packages\/rotator-[0-9a-f]{16}\.zip$/);
+    expect(JSON.parse(settings.AIRFLOW_ROTATION_CONFIG)).toEqual({
+      vaultUrl: expect.stringMatching(/^https:\/\/kv-airflow-prod-[0-9a-f]{5}\.vault\.azure\.net\/$/),
+      secrets: {
+        "airflow-prod-connections-warehouse": {
+          strategy: "alternating-users",
+          everyDays: 30,
+          journalName: "airflow-prod-connections-warehouse-rotation-pending",
+          masterName: "airflow-prod-connections-warehouse-admin",
+        },
+      },
+    });
+    expect(prop(one(session.resources, "azure-native:web:AppServicePlan"), "sku")).toEqual({ name: "EP1", tier: "ElasticPremium" });
+    expect(prop(one(session.resources, "azure-native:storage:StorageAccount"), "allowSharedKeyAccess")).toBe(false);
+  });
+});
+
+describe("diagnostics", () => {
+  test("the vault's audit events and metrics go to a workspace kept a year in production", () => {
+    const setting = one(session.resources, "azure-native:monitor:DiagnosticSetting");
+    const workspace = one(session.resources, "azure-native:operationalinsights:Workspace");
+    expect(prop(setting, "resourceUri")).toBe(vaultId());
+    expect(prop(setting, "logs")).toEqual([{ categoryGroup: "audit", enabled: true }]);
+    expect(prop(setting, "metrics")).toEqual([{ category: "AllMetrics", enabled: true }]);
+    expect(prop(setting, "workspaceId")).toBe(`${workspace.name}-id`);
+    expect(prop(workspace, "retentionInDays")).toBe(365);
+  });
+
+  test("failed secret reads of this vault page the configured action group", () => {
+    const rule = one(session.resources, "azure-native:monitor:ScheduledQueryRule");
+    const condition = (prop(rule, "criteria") as { allOf: Array<{ query: string; operator: string; threshold: number }> }).allOf[0];
+    expect(condition.query).toContain('ResourceProvider == "MICROSOFT.KEYVAULT" and OperationName == "SecretGet" and httpStatusCode_d >= 400');
+    expect(condition.query).toContain(`_ResourceId =~ "${vaultId()}"`);
+    expect([condition.operator, condition.threshold]).toEqual(["GreaterThan", 0]);
+    expect(prop(rule, "actions")).toEqual({ actionGroups: [ACTION_GROUP] });
+    expect(prop(rule, "scopes")).toEqual([prop(one(session.resources, "azure-native:monitor:DiagnosticSetting"), "workspaceId")]);
+  });
+});
