@@ -10,13 +10,26 @@ import { deflateRawSync } from "zlib";
 import { rotationHandlerBundle } from "../components/aws/rotation";
 import { handler, type RotationStep } from "../components/aws/rotation/handler";
 import { quoteLiteral } from "../components/rotation";
-import { canLogIn, connectionJson, createLoginRole, lambdaLikeDirectory, randomPassword } from "../test/rotation/helpers";
+import {
+  canLogIn,
+  connectionJson,
+  createLoginRole,
+  lambdaLikeDirectory,
+  randomPassword,
+} from "../test/rotation/helpers";
 import { FakeSecretsManager } from "../test/support/fakeSecretsManager";
 import { startPostgres, type TestPostgres } from "../test/support/postgres";
 
 const RUNS = 9;
 const STEPS: RotationStep[] = ["createSecret", "setSecret", "testSecret", "finishSecret"];
-const HANDLER_ENV = ["SECRETS_MANAGER_ENDPOINT", "AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "ROTATION_STRATEGY", "MASTER_SECRET_ARN"];
+const HANDLER_ENV = [
+  "SECRETS_MANAGER_ENDPOINT",
+  "AWS_REGION",
+  "AWS_ACCESS_KEY_ID",
+  "AWS_SECRET_ACCESS_KEY",
+  "ROTATION_STRATEGY",
+  "MASTER_SECRET_ARN",
+];
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -40,7 +53,11 @@ async function timeRuns(run: () => Promise<void>): Promise<number> {
 function coldRequire(dir: string, request: string): number {
   const script = `const t = process.hrtime.bigint(); require(${JSON.stringify(request)}); process.stdout.write(String(Number(process.hrtime.bigint() - t) / 1e6));`;
   const env = { PATH: process.env.PATH, AWS_REGION: "us-east-1" };
-  return median(Array.from({ length: RUNS }, () => Number(execFileSync(process.execPath, ["-e", script], { cwd: dir, env, encoding: "utf8" }))));
+  return median(
+    Array.from({ length: RUNS }, () =>
+      Number(execFileSync(process.execPath, ["-e", script], { cwd: dir, env, encoding: "utf8" })),
+    ),
+  );
 }
 
 async function withHandlerEnv<T>(env: Record<string, string>, work: () => Promise<T>): Promise<T> {
@@ -66,7 +83,9 @@ export async function benchRotation(): Promise<string[]> {
   const bundle = rotationHandlerBundle();
   const buildMs = performance.now() - buildStart;
   const zipped = deflateRawSync(bundle, { level: 9 }).length;
-  lines.push(`  bundle: ${kib(bundle.length)}, ${kib(zipped)} deflated (zip estimate), built in ${ms(buildMs)}`);
+  lines.push(
+    `  bundle: ${kib(bundle.length)}, ${kib(zipped)} deflated (zip estimate), built in ${ms(buildMs)}`,
+  );
 
   const dir = lambdaLikeDirectory(bundle);
   try {
@@ -84,7 +103,10 @@ export async function benchRotation(): Promise<string[]> {
   try {
     const floor = await floorRotation(pg);
     lines.push(`  floor (connect, ALTER ROLE, reconnect): ${ms(floor)} median of ${RUNS}`);
-    const masterArn = fake.createSecret("bench/master", JSON.stringify(connectionJson(pg, pg.superuser, pg.superPassword)));
+    const masterArn = fake.createSecret(
+      "bench/master",
+      JSON.stringify(connectionJson(pg, pg.superuser, pg.superPassword)),
+    );
     const env = {
       SECRETS_MANAGER_ENDPOINT: fake.endpoint,
       AWS_REGION: "us-east-1",
@@ -106,7 +128,9 @@ export async function benchRotation(): Promise<string[]> {
       if (!(await canLogIn(pg, JSON.parse(fake.value(arn, { stage: "AWSCURRENT" })!)))) {
         throw new Error(`${strategy}: AWSCURRENT does not log in after the benchmark`);
       }
-      lines.push(`  full four-step rotation, ${strategy}: ${ms(median)} median of ${RUNS}; ratio to floor ${(median / floor).toFixed(2)}x`);
+      lines.push(
+        `  full four-step rotation, ${strategy}: ${ms(median)} median of ${RUNS}; ratio to floor ${(median / floor).toFixed(2)}x`,
+      );
     }
   } finally {
     await Promise.all([fake.close(), pg.destroy()]);

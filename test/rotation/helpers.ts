@@ -21,17 +21,22 @@ export function randomPassword(): string {
 export async function createLoginRole(pg: TestPostgres, role: string, password: string): Promise<void> {
   const client = await pg.connect();
   try {
-    const { rows } = await client.query<{ ident: string; literal: string }>("SELECT quote_ident($1) AS ident, quote_literal($2) AS literal", [
-      role,
-      password,
-    ]);
+    const { rows } = await client.query<{ ident: string; literal: string }>(
+      "SELECT quote_ident($1) AS ident, quote_literal($2) AS literal",
+      [role, password],
+    );
     await client.query(`CREATE ROLE ${rows[0].ident} LOGIN PASSWORD ${rows[0].literal}`);
   } finally {
     await client.end();
   }
 }
 
-export function connectionJson(pg: TestPostgres, login: string, password: string, extra?: Record<string, unknown>): AirflowConnectionJson {
+export function connectionJson(
+  pg: TestPostgres,
+  login: string,
+  password: string,
+  extra?: Record<string, unknown>,
+): AirflowConnectionJson {
   return {
     conn_type: "postgres",
     host: pg.host,
@@ -46,7 +51,11 @@ export function connectionJson(pg: TestPostgres, login: string, password: string
 /** Whether the connection's login and password are accepted right now. */
 export async function canLogIn(pg: TestPostgres, json: AirflowConnectionJson): Promise<boolean> {
   try {
-    const client = await pg.connect(String(json.login), String(json.password), String(json.schema ?? "postgres"));
+    const client = await pg.connect(
+      String(json.login),
+      String(json.password),
+      String(json.schema ?? "postgres"),
+    );
     await client.end();
     return true;
   } catch (error) {
@@ -62,7 +71,10 @@ export async function canLogIn(pg: TestPostgres, json: AirflowConnectionJson): P
 export function lambdaLikeDirectory(bundle: string): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rotation-bundle-"));
   fs.mkdirSync(path.join(dir, "node_modules"));
-  fs.symlinkSync(path.resolve(__dirname, "../../node_modules/@aws-sdk"), path.join(dir, "node_modules", "@aws-sdk"));
+  fs.symlinkSync(
+    path.resolve(__dirname, "../../node_modules/@aws-sdk"),
+    path.join(dir, "node_modules", "@aws-sdk"),
+  );
   fs.writeFileSync(path.join(dir, "index.js"), bundle);
   return dir;
 }

@@ -13,7 +13,8 @@ describe("generatePassword", () => {
     for (let i = 0; i < 200; i++) {
       const password = generatePassword();
       expect(password).toHaveLength(32);
-      for (const chars of [lowercase, uppercase, digits, punctuation]) expect(hasAny(password, chars)).toBe(true);
+      for (const chars of [lowercase, uppercase, digits, punctuation])
+        expect(hasAny(password, chars)).toBe(true);
       expect(hasAny(password, DEFAULT_EXCLUDED_CHARACTERS)).toBe(false);
       expect(password).toMatch(/^[\x21-\x7e]+$/);
     }
@@ -46,14 +47,17 @@ describe("generatePassword", () => {
   it("can drop the class requirement", () => {
     // With 2 characters and 4 classes the requirement cannot hold; it is skipped, not looped on.
     expect(generatePassword({ length: 2 })).toHaveLength(2);
-    const unconstrained = Array.from({ length: 300 }, () => generatePassword({ length: 4, requireEachClass: false }));
+    const unconstrained = Array.from({ length: 300 }, () =>
+      generatePassword({ length: 4, requireEachClass: false }),
+    );
     expect(unconstrained.some((p) => !hasAny(p, digits))).toBe(true);
   });
 
   it("is uniform over the allowed characters (no modulo bias)", () => {
     const counts = new Map<string, number>();
     for (let i = 0; i < 400; i++) {
-      for (const ch of generatePassword({ length: 256, requireEachClass: false })) counts.set(ch, (counts.get(ch) ?? 0) + 1);
+      for (const ch of generatePassword({ length: 256, requireEachClass: false }))
+        counts.set(ch, (counts.get(ch) ?? 0) + 1);
     }
     const pool = [lowercase, uppercase, digits, punctuation].join("").replace(/["'\\/@`]/g, "");
     expect(counts.size).toBe(pool.length);
@@ -73,7 +77,12 @@ describe("generatePassword", () => {
       }
     };
     const everything = lowercase + uppercase + digits + punctuation;
-    for (const options of [{ length: 0 }, { length: 4097 }, { length: 2.5 }, { excludeCharacters: everything }]) {
+    for (const options of [
+      { length: 0 },
+      { length: 4097 },
+      { length: 2.5 },
+      { excludeCharacters: everything },
+    ]) {
       expect(codeOf(options)).toBe("INVALID_CONFIG");
     }
   });

@@ -46,9 +46,12 @@ describe("password setting", () => {
     const { rows } = await pg.query("SELECT rolpassword FROM pg_authid WHERE rolname = $1", [role]);
     const serverVerifier = String(rows[0].rolpassword);
     const [, iterations, salt] = /^SCRAM-SHA-256\$(\d+):([^$]+)\$/.exec(serverVerifier)!;
-    expect(scramSha256Verifier("server-side Pa55!", { salt: Buffer.from(salt, "base64"), iterations: Number(iterations) })).toBe(
-      serverVerifier,
-    );
+    expect(
+      scramSha256Verifier("server-side Pa55!", {
+        salt: Buffer.from(salt, "base64"),
+        iterations: Number(iterations),
+      }),
+    ).toBe(serverVerifier);
   });
 
   it("never sends the plaintext password in SQL; the stored verifier is the one sent", async () => {
@@ -56,7 +59,10 @@ describe("password setting", () => {
     const pending = pendingConnectionJson(current, "single-user", "N3w-pass-" + randomPassword());
     const sent: string[] = [];
     const realQuery = Client.prototype.query as (...args: unknown[]) => unknown;
-    const query = jest.spyOn(Client.prototype, "query").mockImplementation(function (this: Client, ...args: unknown[]) {
+    const query = jest.spyOn(Client.prototype, "query").mockImplementation(function (
+      this: Client,
+      ...args: unknown[]
+    ) {
       const config = args[0] as string | { text: string };
       sent.push(typeof config === "string" ? config : config.text);
       return realQuery.apply(this, args) as never;
@@ -97,7 +103,9 @@ describe("single user", () => {
     expect(await canLogIn(pg, pending)).toBe(true);
     expect(await canLogIn(pg, current)).toBe(false);
     // A retry finds the pending password already working and changes nothing.
-    expect(await applyPendingCredential({ current, pending, strategy: "single-user" })).toBe("already-active");
+    expect(await applyPendingCredential({ current, pending, strategy: "single-user" })).toBe(
+      "already-active",
+    );
   });
 
   it("handles a login with quotes and spaces and a password with every quoting hazard", async () => {
@@ -122,11 +130,14 @@ describe("single user", () => {
   it("refuses a pending secret pointing somewhere else", async () => {
     const current = await newUser();
     const pending = { ...pendingConnectionJson(current, "single-user", "x"), host: "elsewhere.example" };
-    expect((await rejection(applyPendingCredential({ current, pending, strategy: "single-user" }))).code).toBe("PENDING_MISMATCH");
+    expect(
+      (await rejection(applyPendingCredential({ current, pending, strategy: "single-user" }))).code,
+    ).toBe("PENDING_MISMATCH");
     const otherLogin = { ...pendingConnectionJson(current, "single-user", "x"), login: "postgres" };
-    expect((await rejection(applyPendingCredential({ current, pending: otherLogin, strategy: "single-user" }))).code).toBe(
-      "PENDING_MISMATCH",
-    );
+    expect(
+      (await rejection(applyPendingCredential({ current, pending: otherLogin, strategy: "single-user" })))
+        .code,
+    ).toBe("PENDING_MISMATCH");
   });
 });
 
@@ -145,7 +156,9 @@ describe("alternating users", () => {
     const pending = pendingConnectionJson(current, "alternating-users", randomPassword());
     expect(pending.login).toBe(`${role}_clone`);
     const loadMaster = jest.fn(async () => master);
-    expect(await applyPendingCredential({ current, pending, strategy: "alternating-users", loadMaster })).toBe("applied");
+    expect(
+      await applyPendingCredential({ current, pending, strategy: "alternating-users", loadMaster }),
+    ).toBe("applied");
 
     const { rows } = await pg.query(
       `SELECT rolcanlogin, rolcreatedb, rolconnlimit, pg_has_role($1, $2, 'MEMBER') AS in_group,
@@ -153,7 +166,14 @@ describe("alternating users", () => {
          FROM pg_roles WHERE rolname = $1`,
       [`${role}_clone`, group, role],
     );
-    expect(rows[0]).toEqual({ rolcanlogin: true, rolcreatedb: true, rolconnlimit: 7, in_group: true, group_admin: true, in_original: true });
+    expect(rows[0]).toEqual({
+      rolcanlogin: true,
+      rolcreatedb: true,
+      rolconnlimit: 7,
+      in_group: true,
+      group_admin: true,
+      in_original: true,
+    });
     const clone = await pg.connect(String(pending.login), String(pending.password));
     try {
       expect((await clone.query(`SELECT v FROM ${role}_data`)).rows).toEqual([{ v: 42 }]);
@@ -164,19 +184,31 @@ describe("alternating users", () => {
     expect(await canLogIn(pg, current)).toBe(true);
     // Retried: pending already works, the master is not even fetched.
     loadMaster.mockClear();
-    expect(await applyPendingCredential({ current, pending, strategy: "alternating-users", loadMaster })).toBe("already-active");
+    expect(
+      await applyPendingCredential({ current, pending, strategy: "alternating-users", loadMaster }),
+    ).toBe("already-active");
     expect(loadMaster).not.toHaveBeenCalled();
   });
 
   it("flips back to the original login on the next rotation, leaving the clone working", async () => {
     const first = await newUser("flip");
     const second = pendingConnectionJson(first, "alternating-users", randomPassword());
-    await applyPendingCredential({ current: first, pending: second, strategy: "alternating-users", loadMaster: async () => master });
+    await applyPendingCredential({
+      current: first,
+      pending: second,
+      strategy: "alternating-users",
+      loadMaster: async () => master,
+    });
     const third = pendingConnectionJson(second, "alternating-users", randomPassword());
     expect(third.login).toBe(first.login);
-    expect(await applyPendingCredential({ current: second, pending: third, strategy: "alternating-users", loadMaster: async () => master })).toBe(
-      "applied",
-    );
+    expect(
+      await applyPendingCredential({
+        current: second,
+        pending: third,
+        strategy: "alternating-users",
+        loadMaster: async () => master,
+      }),
+    ).toBe("applied");
     expect(await canLogIn(pg, third)).toBe(true);
     expect(await canLogIn(pg, second)).toBe(true);
     expect(await canLogIn(pg, first)).toBe(false);
@@ -187,7 +219,12 @@ describe("alternating users", () => {
     await createLoginRole(pg, role, "Start-Pass-2");
     const current = connectionJson(pg, role, "Start-Pass-2");
     const pending = pendingConnectionJson(current, "alternating-users", `p'"\\@/\`w`);
-    await applyPendingCredential({ current, pending, strategy: "alternating-users", loadMaster: async () => master });
+    await applyPendingCredential({
+      current,
+      pending,
+      strategy: "alternating-users",
+      loadMaster: async () => master,
+    });
     expect(await canLogIn(pg, pending)).toBe(true);
     expect(await canLogIn(pg, current)).toBe(true);
   });
@@ -197,20 +234,36 @@ describe("alternating users", () => {
     const weakMaster = await newUser("weak");
     const pending = pendingConnectionJson(current, "alternating-users", randomPassword());
     const error = await rejection(
-      applyPendingCredential({ current, pending, strategy: "alternating-users", loadMaster: async () => weakMaster }),
+      applyPendingCredential({
+        current,
+        pending,
+        strategy: "alternating-users",
+        loadMaster: async () => weakMaster,
+      }),
     );
     expect(error.code).toBe("PERMISSION_DENIED");
     expect(error.message).toContain("master secret");
-    const { rows } = await pg.query("SELECT count(*)::int AS n FROM pg_roles WHERE rolname = $1", [pending.login]);
+    const { rows } = await pg.query("SELECT count(*)::int AS n FROM pg_roles WHERE rolname = $1", [
+      pending.login,
+    ]);
     expect(rows[0].n).toBe(0);
   });
 
-  it("needs a master, and a master of the same conn_type", async () => {
+  it("needs a master, and a master secret that is a usable connection", async () => {
     const current = await newUser();
     const pending = pendingConnectionJson(current, "alternating-users", randomPassword());
-    expect((await rejection(applyPendingCredential({ current, pending, strategy: "alternating-users" }))).code).toBe("INVALID_CONFIG");
+    expect(
+      (await rejection(applyPendingCredential({ current, pending, strategy: "alternating-users" }))).code,
+    ).toBe("INVALID_CONFIG");
     const mysqlMaster = { ...master, conn_type: "mysql" };
-    const error = await rejection(applyPendingCredential({ current, pending, strategy: "alternating-users", loadMaster: async () => mysqlMaster }));
+    const error = await rejection(
+      applyPendingCredential({
+        current,
+        pending,
+        strategy: "alternating-users",
+        loadMaster: async () => mysqlMaster,
+      }),
+    );
     expect(error.code).toBe("UNSUPPORTED_CONN_TYPE");
   });
 
@@ -218,7 +271,9 @@ describe("alternating users", () => {
     const connection = readDatabaseConnection(master, "master secret");
     const session = await connection.driver.open(connection);
     try {
-      expect((await rejection(session.ensureClone("no_such_role", "no_such_role_clone"))).code).toBe("ROLE_NOT_FOUND");
+      expect((await rejection(session.ensureClone("no_such_role", "no_such_role_clone"))).code).toBe(
+        "ROLE_NOT_FOUND",
+      );
     } finally {
       await session.close();
     }
@@ -233,7 +288,9 @@ describe("reaching the server", () => {
     const error = await rejection(verifyLogin({ ...user, extra: '{"sslmode":"require"}' }));
     expect(error.code).toBe("DB_UNREACHABLE");
     expect(error.message).toMatch(/SSL/);
-    expect((await rejection(verifyLogin({ ...user, extra: '{"sslmode":"verify-full"}' }))).code).toBe("DB_UNREACHABLE");
+    expect((await rejection(verifyLogin({ ...user, extra: '{"sslmode":"verify-full"}' }))).code).toBe(
+      "DB_UNREACHABLE",
+    );
   });
 
   it("reports a closed port as DB_UNREACHABLE", async () => {

@@ -1,5 +1,11 @@
 import { createHash, createHmac, pbkdf2Sync } from "crypto";
-import { quoteIdentifier, quoteLiteral, RotationError, scramSha256Verifier, SCRAM_ITERATIONS } from "../../components/rotation";
+import {
+  quoteIdentifier,
+  quoteLiteral,
+  RotationError,
+  scramSha256Verifier,
+  SCRAM_ITERATIONS,
+} from "../../components/rotation";
 
 function codeOf(fn: () => unknown): string {
   try {
@@ -27,7 +33,9 @@ describe("quoteIdentifier", () => {
 describe("quoteLiteral", () => {
   it("doubles single quotes", () => {
     expect(quoteLiteral("it's")).toBe("'it''s'");
-    expect(quoteLiteral("'; ALTER ROLE postgres PASSWORD 'x'; --")).toBe("'''; ALTER ROLE postgres PASSWORD ''x''; --'");
+    expect(quoteLiteral("'; ALTER ROLE postgres PASSWORD 'x'; --")).toBe(
+      "'''; ALTER ROLE postgres PASSWORD ''x''; --'",
+    );
   });
 
   it("uses the escape-string form when a backslash occurs, so standard_conforming_strings does not matter", () => {
@@ -45,7 +53,9 @@ describe("scramSha256Verifier", () => {
     const salt = Buffer.from("W22ZaJ0SNY7soEsUEjb6gQ==", "base64");
     const verifier = scramSha256Verifier("pencil", { salt });
     const salted = pbkdf2Sync("pencil", salt, SCRAM_ITERATIONS, 32, "sha256");
-    const storedKey = createHash("sha256").update(createHmac("sha256", salted).update("Client Key").digest()).digest("base64");
+    const storedKey = createHash("sha256")
+      .update(createHmac("sha256", salted).update("Client Key").digest())
+      .digest("base64");
     const serverKey = createHmac("sha256", salted).update("Server Key").digest("base64");
     expect(verifier).toBe(`SCRAM-SHA-256$4096:W22ZaJ0SNY7soEsUEjb6gQ==$${storedKey}:${serverKey}`);
   });

@@ -52,11 +52,11 @@ export class FakeSecretsManager {
   ) {}
 
   static async start(): Promise<FakeSecretsManager> {
-    let fake: FakeSecretsManager | undefined;
-    const server = http.createServer((req, res) => fake!.handle(req, res));
+    const server = http.createServer();
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const { port } = server.address() as AddressInfo;
-    fake = new FakeSecretsManager(server, `http://127.0.0.1:${port}`);
+    const fake = new FakeSecretsManager(server, `http://127.0.0.1:${port}`);
+    server.on("request", (req: http.IncomingMessage, res: http.ServerResponse) => fake.handle(req, res));
     return fake;
   }
 
@@ -71,7 +71,12 @@ export class FakeSecretsManager {
   createSecret(name: string, value: string, options: { rotationEnabled?: boolean } = {}): string {
     const suffix = randomUUID().replace(/-/g, "").slice(0, 6);
     const arn = `arn:aws:secretsmanager:us-east-1:123456789012:secret:${name}-${suffix}`;
-    const secret: StoredSecret = { arn, name, rotationEnabled: options.rotationEnabled ?? true, versions: new Map() };
+    const secret: StoredSecret = {
+      arn,
+      name,
+      rotationEnabled: options.rotationEnabled ?? true,
+      versions: new Map(),
+    };
     this.secrets.set(arn, secret);
     const id = randomUUID();
     secret.versions.set(id, { id, value, stages: new Set(), created: Date.now() });
@@ -85,8 +90,15 @@ export class FakeSecretsManager {
    */
   startRotation(secretId: string, token: string = randomUUID()): string {
     const secret = this.find(secretId);
-    const unfinished = [...secret.versions.values()].find((v) => v.stages.has(PENDING) && !v.stages.has(CURRENT));
-    if (unfinished) throw new AwsError("InvalidRequestException", "A previous rotation isn't complete. That rotation will be reattempted.");
+    const unfinished = [...secret.versions.values()].find(
+      (v) => v.stages.has(PENDING) && !v.stages.has(CURRENT),
+    );
+    if (unfinished) {
+      throw new AwsError(
+        "InvalidRequestException",
+        "A previous rotation isn't complete. That rotation will be reattempted.",
+      );
+    }
     secret.rotationEnabled = true;
     secret.versions.set(token, { id: token, stages: new Set(), created: Date.now() });
     this.attach(secret, PENDING, token);
@@ -106,7 +118,9 @@ export class FakeSecretsManager {
   /** A version's value by stage or by id, as the service holds it (undefined when absent). */
   value(secretId: string, where: { stage?: string; versionId?: string }): string | undefined {
     const secret = this.find(secretId);
-    const version = where.versionId ? secret.versions.get(where.versionId) : this.holder(secret, where.stage ?? CURRENT);
+    const version = where.versionId
+      ? secret.versions.get(where.versionId)
+      : this.holder(secret, where.stage ?? CURRENT);
     return version?.value;
   }
 
@@ -125,11 +139,16 @@ export class FakeSecretsManager {
       let payload: Body;
       try {
         const target = String(req.headers["x-amz-target"] ?? "");
-        if (req.method !== "POST" || !String(req.headers["content-type"]).startsWith("application/x-amz-json-1.1")) {
+        if (
+          req.method !== "POST" ||
+          !String(req.headers["content-type"]).startsWith("application/x-amz-json-1.1")
+        ) {
           throw new AwsError("InvalidRequestException", "expected a POST with application/x-amz-json-1.1");
         }
         const [service, operation] = target.split(".");
-        if (service !== "secretsmanager") throw new AwsError("UnknownOperationException", `unknown target ${target}`);
+        if (service !== "secretsmanager") {
+          throw new AwsError("UnknownOperationException", `unknown target ${target}`);
+        }
         this.calls.push(operation);
         const body = JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}") as Body;
         payload = this.dispatch(operation, body);
@@ -142,7 +161,10 @@ export class FakeSecretsManager {
         if (!(error instanceof AwsError)) status = 500;
       }
       const text = JSON.stringify(payload);
-      res.writeHead(status, { "content-type": "application/x-amz-json-1.1", "content-length": Buffer.byteLength(text) });
+      res.writeHead(status, {
+        "content-type": "application/x-amz-json-1.1",
+        "content-length": Buffer.byteLength(text),
+      });
       res.end(text);
     });
   }
@@ -158,14 +180,21 @@ export class FakeSecretsManager {
       case "UpdateSecretVersionStage":
         return this.updateSecretVersionStage(body);
       default:
-        throw new AwsError("UnknownOperationException", `operation ${operation} is not implemented by the fake`);
+        throw new AwsError(
+          "UnknownOperationException",
+          `operation ${operation} is not implemented by the fake`,
+        );
     }
   }
 
   private find(secretId: unknown): StoredSecret {
-    if (typeof secretId !== "string" || secretId === "") throw new AwsError("InvalidParameterException", "SecretId is required");
+    if (typeof secretId !== "string" || secretId === "") {
+      throw new AwsError("InvalidParameterException", "SecretId is required");
+    }
     const secret = this.secrets.get(secretId) ?? [...this.secrets.values()].find((s) => s.name === secretId);
-    if (!secret) throw new AwsError("ResourceNotFoundException", "Secrets Manager can't find the specified secret.");
+    if (!secret) {
+      throw new AwsError("ResourceNotFoundException", "Secrets Manager can't find the specified secret.");
+    }
     return secret;
   }
 
@@ -203,7 +232,10 @@ export class FakeSecretsManager {
       version = this.holder(secret, stage ?? CURRENT);
     }
     if (!version || version.value === undefined) {
-      throw new AwsError("ResourceNotFoundException", "Secrets Manager can't find the specified secret value for the requested VersionId or VersionStage.");
+      throw new AwsError(
+        "ResourceNotFoundException",
+        "Secrets Manager can't find the specified secret value for the requested VersionId or VersionStage.",
+      );
     }
     return {
       ARN: secret.arn,
@@ -217,7 +249,9 @@ export class FakeSecretsManager {
 
   private putSecretValue(body: Body): Body {
     const secret = this.find(body.SecretId);
-    if (typeof body.SecretString !== "string") throw new AwsError("InvalidParameterException", "the fake supports SecretString only");
+    if (typeof body.SecretString !== "string") {
+      throw new AwsError("InvalidParameterException", "the fake supports SecretString only");
+    }
     const token = typeof body.ClientRequestToken === "string" ? body.ClientRequestToken : randomUUID();
     if (token.length < 32 || token.length > 64) {
       throw new AwsError("InvalidParameterException", "ClientRequestToken must be 32 to 64 characters long.");
@@ -226,28 +260,48 @@ export class FakeSecretsManager {
     const existing = secret.versions.get(token);
     if (existing?.value !== undefined) {
       if (existing.value !== body.SecretString) {
-        throw new AwsError("ResourceExistsException", "You can't modify an existing version, you can only create a new version.");
+        throw new AwsError(
+          "ResourceExistsException",
+          "You can't modify an existing version, you can only create a new version.",
+        );
       }
       // Same token, same value: the service ignores the repeated request.
     } else {
-      secret.versions.set(token, { id: token, value: body.SecretString, stages: existing?.stages ?? new Set(), created: Date.now() });
+      secret.versions.set(token, {
+        id: token,
+        value: body.SecretString,
+        stages: existing?.stages ?? new Set(),
+        created: Date.now(),
+      });
       for (const stage of stages) this.attach(secret, stage, token);
     }
-    return { ARN: secret.arn, Name: secret.name, VersionId: token, VersionStages: [...secret.versions.get(token)!.stages] };
+    return {
+      ARN: secret.arn,
+      Name: secret.name,
+      VersionId: token,
+      VersionStages: [...secret.versions.get(token)!.stages],
+    };
   }
 
   private updateSecretVersionStage(body: Body): Body {
     const secret = this.find(body.SecretId);
     const stage = body.VersionStage;
-    if (typeof stage !== "string" || stage === "") throw new AwsError("InvalidParameterException", "VersionStage is required");
+    if (typeof stage !== "string" || stage === "") {
+      throw new AwsError("InvalidParameterException", "VersionStage is required");
+    }
     const moveTo = typeof body.MoveToVersionId === "string" ? body.MoveToVersionId : undefined;
     const removeFrom = typeof body.RemoveFromVersionId === "string" ? body.RemoveFromVersionId : undefined;
     const holder = this.holder(secret, stage);
     if (removeFrom !== undefined && holder?.id !== removeFrom) {
-      throw new AwsError("InvalidParameterException", `The staging label ${stage} is not attached to version ${removeFrom}.`);
+      throw new AwsError(
+        "InvalidParameterException",
+        `The staging label ${stage} is not attached to version ${removeFrom}.`,
+      );
     }
     if (moveTo !== undefined) {
-      if (!secret.versions.has(moveTo)) throw new AwsError("ResourceNotFoundException", `Secrets Manager can't find version ${moveTo}.`);
+      if (!secret.versions.has(moveTo)) {
+        throw new AwsError("ResourceNotFoundException", `Secrets Manager can't find version ${moveTo}.`);
+      }
       if (holder && holder.id !== moveTo && removeFrom === undefined) {
         throw new AwsError(
           "InvalidParameterException",
@@ -256,10 +310,18 @@ export class FakeSecretsManager {
       }
       this.attach(secret, stage, moveTo);
     } else if (removeFrom !== undefined) {
-      if (stage === CURRENT) throw new AwsError("InvalidParameterException", "You can't remove AWSCURRENT without moving it to another version.");
+      if (stage === CURRENT) {
+        throw new AwsError(
+          "InvalidParameterException",
+          "You can't remove AWSCURRENT without moving it to another version.",
+        );
+      }
       holder!.stages.delete(stage);
     } else {
-      throw new AwsError("InvalidParameterException", "Specify MoveToVersionId, RemoveFromVersionId or both.");
+      throw new AwsError(
+        "InvalidParameterException",
+        "Specify MoveToVersionId, RemoveFromVersionId or both.",
+      );
     }
     return { ARN: secret.arn, Name: secret.name };
   }

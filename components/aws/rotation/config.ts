@@ -3,7 +3,11 @@
  * environment variables, secret keys, IAM actions. Imports nothing that pulls in `pg` or the SDK.
  */
 import { RotationError } from "../../rotation/errors";
-import { DEFAULT_EXCLUDED_CHARACTERS, DEFAULT_PASSWORD_LENGTH, type PasswordOptions } from "../../rotation/password";
+import {
+  DEFAULT_EXCLUDED_CHARACTERS,
+  DEFAULT_PASSWORD_LENGTH,
+  type PasswordOptions,
+} from "../../rotation/password";
 import { isRotationStrategy, ROTATION_STRATEGIES, type RotationStrategy } from "../../rotation/strategy";
 
 /** The handler's environment variables. */
@@ -53,7 +57,9 @@ export interface RotationHandlerConfig {
   masterSecretArn?: string;
 }
 
-export function readRotationHandlerConfig(env: Readonly<Record<string, string | undefined>>): RotationHandlerConfig {
+export function readRotationHandlerConfig(
+  env: Readonly<Record<string, string | undefined>>,
+): RotationHandlerConfig {
   const lengthText = env[ROTATION_HANDLER_ENV.passwordLength];
   const length = lengthText === undefined || lengthText === "" ? DEFAULT_PASSWORD_LENGTH : Number(lengthText);
   if (!Number.isInteger(length)) {
@@ -61,11 +67,17 @@ export function readRotationHandlerConfig(env: Readonly<Record<string, string | 
   }
   const strategy = env[ROTATION_HANDLER_ENV.strategy] || "single-user";
   if (!isRotationStrategy(strategy)) {
-    throw new RotationError("INVALID_CONFIG", `${ROTATION_HANDLER_ENV.strategy} must be one of ${ROTATION_STRATEGIES.join(", ")}`);
+    throw new RotationError(
+      "INVALID_CONFIG",
+      `${ROTATION_HANDLER_ENV.strategy} must be one of ${ROTATION_STRATEGIES.join(", ")}`,
+    );
   }
   return {
     endpoint: env[ROTATION_HANDLER_ENV.endpoint] || undefined,
-    password: { length, excludeCharacters: env[ROTATION_HANDLER_ENV.excludeCharacters] ?? DEFAULT_EXCLUDED_CHARACTERS },
+    password: {
+      length,
+      excludeCharacters: env[ROTATION_HANDLER_ENV.excludeCharacters] ?? DEFAULT_EXCLUDED_CHARACTERS,
+    },
     defaultStrategy: strategy,
     masterSecretArn: env[ROTATION_HANDLER_ENV.masterSecretArn] || undefined,
   };

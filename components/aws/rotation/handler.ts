@@ -23,7 +23,12 @@ import {
   type AirflowConnectionJson,
   type RotationStrategy,
 } from "../../rotation";
-import { readRotationHandlerConfig, ROTATION_HANDLER_ENV, ROTATION_SECRET_KEYS, type RotationHandlerConfig } from "./config";
+import {
+  readRotationHandlerConfig,
+  ROTATION_HANDLER_ENV,
+  ROTATION_SECRET_KEYS,
+  type RotationHandlerConfig,
+} from "./config";
 
 export const ROTATION_STEPS = ["createSecret", "setSecret", "testSecret", "finishSecret"] as const;
 export type RotationStep = (typeof ROTATION_STEPS)[number];
@@ -35,7 +40,8 @@ export interface RotationEvent {
   Step: RotationStep;
 }
 
-export type StepOutcome = "already-current" | "pending-exists" | "created" | "already-set" | "set" | "tested" | "finished";
+export type StepOutcome =
+  "already-current" | "pending-exists" | "created" | "already-set" | "set" | "tested" | "finished";
 
 const CURRENT = "AWSCURRENT";
 const PENDING = "AWSPENDING";
@@ -67,7 +73,9 @@ export async function handler(event: RotationEvent): Promise<StepOutcome> {
     console.log(JSON.stringify({ ...record, outcome, ms: Date.now() - started }));
     return outcome;
   } catch (error) {
-    console.error(JSON.stringify({ ...record, outcome: "failed", code: errorCode(error), ms: Date.now() - started }));
+    console.error(
+      JSON.stringify({ ...record, outcome: "failed", code: errorCode(error), ms: Date.now() - started }),
+    );
     throw error;
   }
 }
@@ -79,19 +87,38 @@ function checkEvent(event: RotationEvent): void {
     typeof event.ClientRequestToken === "string" &&
     event.ClientRequestToken !== "" &&
     (ROTATION_STEPS as readonly string[]).includes(event.Step);
-  if (!ok) throw new RotationError("INVALID_EVENT", `expected SecretId, ClientRequestToken and Step (one of ${ROTATION_STEPS.join(", ")})`);
+  if (!ok) {
+    throw new RotationError(
+      "INVALID_EVENT",
+      `expected SecretId, ClientRequestToken and Step (one of ${ROTATION_STEPS.join(", ")})`,
+    );
+  }
 }
 
-async function runStep(event: RotationEvent, sm: SecretsManagerClient, config: RotationHandlerConfig): Promise<StepOutcome> {
+async function runStep(
+  event: RotationEvent,
+  sm: SecretsManagerClient,
+  config: RotationHandlerConfig,
+): Promise<StepOutcome> {
   const { SecretId: secretId, ClientRequestToken: token } = event;
   const metadata = await sm.send(new DescribeSecretCommand({ SecretId: secretId }));
-  if (!metadata.RotationEnabled) throw new RotationError("ROTATION_NOT_ENABLED", `rotation is not enabled for ${secretId}`);
+  if (!metadata.RotationEnabled) {
+    throw new RotationError("ROTATION_NOT_ENABLED", `rotation is not enabled for ${secretId}`);
+  }
   const versions = metadata.VersionIdsToStages ?? {};
   const stages = versions[token];
-  if (!stages) throw new RotationError("TOKEN_NOT_FOUND", `version ${token} is not a version of ${secretId} with a stage`);
+  if (!stages) {
+    throw new RotationError(
+      "TOKEN_NOT_FOUND",
+      `version ${token} is not a version of ${secretId} with a stage`,
+    );
+  }
   if (stages.includes(CURRENT)) return "already-current";
   if (!stages.includes(PENDING)) {
-    throw new RotationError("VERSION_NOT_PENDING", `version ${token} of ${secretId} is not staged ${PENDING}`);
+    throw new RotationError(
+      "VERSION_NOT_PENDING",
+      `version ${token} of ${secretId} is not staged ${PENDING}`,
+    );
   }
 
   const pendingVersion = { SecretId: secretId, VersionId: token, VersionStage: PENDING };
@@ -105,7 +132,8 @@ async function runStep(event: RotationEvent, sm: SecretsManagerClient, config: R
         current,
         pending,
         strategy: strategyOf(current, config),
-        loadMaster: () => readSecret(sm, { SecretId: masterArnOf(current, config), VersionStage: CURRENT }, "master secret"),
+        loadMaster: () =>
+          readSecret(sm, { SecretId: masterArnOf(current, config), VersionStage: CURRENT }, "master secret"),
       });
       return outcome === "already-active" ? "already-set" : "set";
     }
@@ -128,7 +156,12 @@ async function runStep(event: RotationEvent, sm: SecretsManagerClient, config: R
 }
 
 /** Generates only when the token has no pending value yet, so a retry never makes a second password. */
-async function createSecret(sm: SecretsManagerClient, secretId: string, token: string, config: RotationHandlerConfig): Promise<StepOutcome> {
+async function createSecret(
+  sm: SecretsManagerClient,
+  secretId: string,
+  token: string,
+  config: RotationHandlerConfig,
+): Promise<StepOutcome> {
   const current = await readSecret(sm, { SecretId: secretId, VersionStage: CURRENT }, "current secret");
   try {
     await sm.send(new GetSecretValueCommand({ SecretId: secretId, VersionId: token, VersionStage: PENDING }));
@@ -136,7 +169,11 @@ async function createSecret(sm: SecretsManagerClient, secretId: string, token: s
   } catch (error) {
     if (errorCode(error) !== "ResourceNotFoundException") throw error;
   }
-  const pending = pendingConnectionJson(current, strategyOf(current, config), generatePassword(config.password));
+  const pending = pendingConnectionJson(
+    current,
+    strategyOf(current, config),
+    generatePassword(config.password),
+  );
   try {
     await sm.send(
       new PutSecretValueCommand({
@@ -154,7 +191,11 @@ async function createSecret(sm: SecretsManagerClient, secretId: string, token: s
   return "created";
 }
 
-async function readSecret(sm: SecretsManagerClient, input: GetSecretValueCommandInput, label: string): Promise<AirflowConnectionJson> {
+async function readSecret(
+  sm: SecretsManagerClient,
+  input: GetSecretValueCommandInput,
+  label: string,
+): Promise<AirflowConnectionJson> {
   const { SecretString } = await sm.send(new GetSecretValueCommand(input));
   if (SecretString === undefined) throw new RotationError("INVALID_FIELD", `${label} has no SecretString`);
   return parseConnectionJson(SecretString, label);
@@ -163,7 +204,10 @@ async function readSecret(sm: SecretsManagerClient, input: GetSecretValueCommand
 function strategyOf(current: AirflowConnectionJson, config: RotationHandlerConfig): RotationStrategy {
   const value = current[ROTATION_SECRET_KEYS.strategy] ?? config.defaultStrategy;
   if (!isRotationStrategy(value)) {
-    throw new RotationError("INVALID_CONFIG", `current secret key "${ROTATION_SECRET_KEYS.strategy}" is not a rotation strategy`);
+    throw new RotationError(
+      "INVALID_CONFIG",
+      `current secret key "${ROTATION_SECRET_KEYS.strategy}" is not a rotation strategy`,
+    );
   }
   return value;
 }

@@ -10,7 +10,11 @@ import { pgSslAttempts } from "./ssl";
 const DEFAULT_PORT = 5432;
 /** Pre-hashed SCRAM verifiers exist since PostgreSQL 10; older servers would hash the verifier text itself. */
 const MIN_SERVER_VERSION_NUM = 100000;
-/** A role DDL statement waits on locks at most this long, well inside a rotation function's deadline. */
+/**
+ * The client gives up on a statement (e.g. ALTER ROLE waiting on a lock) after this long, inside a
+ * rotation function's deadline. Client-side because pgbouncer refuses statement_timeout as a startup
+ * parameter; if the statement still completes later, the next attempt finds the password working.
+ */
 const STATEMENT_TIMEOUT_MS = 15_000;
 
 export const postgresDriver: DatabaseDriver = {
@@ -26,7 +30,10 @@ function describeTarget(connection: DatabaseConnection): string {
   return `login as "${connection.login}" at ${connection.host}:${connection.port ?? DEFAULT_PORT}`;
 }
 
-async function connect(connection: DatabaseConnection, [ssl, ...fallbacks]: Array<false | ConnectionOptions>): Promise<Client> {
+async function connect(
+  connection: DatabaseConnection,
+  [ssl, ...fallbacks]: Array<false | ConnectionOptions>,
+): Promise<Client> {
   const client = new Client({
     host: connection.host,
     port: connection.port ?? DEFAULT_PORT,
@@ -55,11 +62,17 @@ async function connect(connection: DatabaseConnection, [ssl, ...fallbacks]: Arra
 /** Maps a `pg` or socket error to a RotationError whose text has every known secret removed. */
 export function postgresError(error: unknown, action: string, secrets: readonly string[]): RotationError {
   if (error instanceof RotationError) return error;
-  const { code, message, severity } = (error ?? {}) as { code?: unknown; message?: unknown; severity?: unknown };
+  const { code, message, severity } = (error ?? {}) as {
+    code?: unknown;
+    message?: unknown;
+    severity?: unknown;
+  };
   const text = redact(typeof message === "string" ? message : String(error), secrets);
   const dbCode = typeof code === "string" ? code : undefined;
   const detail = `${action} failed: ${text}${dbCode ? ` (${dbCode})` : ""}`;
-  if (dbCode === undefined || severity === undefined) return new RotationError("DB_UNREACHABLE", detail, dbCode);
+  if (dbCode === undefined || severity === undefined) {
+    return new RotationError("DB_UNREACHABLE", detail, dbCode);
+  }
   if (dbCode.startsWith("28")) return new RotationError("AUTH_FAILED", detail, dbCode);
   if (dbCode === "42501") return new RotationError("PERMISSION_DENIED", detail, dbCode);
   // Connection exceptions, too many connections, shutdown / starting up.
@@ -67,7 +80,14 @@ export function postgresError(error: unknown, action: string, secrets: readonly 
   return new RotationError("DB_ERROR", detail, dbCode);
 }
 
-type RoleFlag = "rolsuper" | "rolinherit" | "rolcreaterole" | "rolcreatedb" | "rolcanlogin" | "rolreplication" | "rolbypassrls";
+type RoleFlag =
+  | "rolsuper"
+  | "rolinherit"
+  | "rolcreaterole"
+  | "rolcreatedb"
+  | "rolcanlogin"
+  | "rolreplication"
+  | "rolbypassrls";
 type RoleAttributes = Record<RoleFlag, boolean> & { rolconnlimit: number };
 
 const ROLE_FLAG_KEYWORDS: ReadonlyArray<[RoleFlag, string]> = [
@@ -132,7 +152,10 @@ class PostgresSession implements DatabaseSession {
       "SELECT current_setting('server_version_num') AS version",
     );
     if (Number(version) < MIN_SERVER_VERSION_NUM) {
-      throw new RotationError("UNSUPPORTED_SERVER", `PostgreSQL ${version} predates SCRAM-SHA-256 verifiers (10+ required)`);
+      throw new RotationError(
+        "UNSUPPORTED_SERVER",
+        `PostgreSQL ${version} predates SCRAM-SHA-256 verifiers (10+ required)`,
+      );
     }
     this.serverChecked = true;
   }
@@ -159,11 +182,18 @@ class PostgresSession implements DatabaseSession {
         [[original, clone]],
       );
       const source = roles.find((r) => r.rolname === original);
-      if (!source) throw new RotationError("ROLE_NOT_FOUND", `role "${original}" does not exist, so there is nothing to clone`);
+      if (!source) {
+        throw new RotationError(
+          "ROLE_NOT_FOUND",
+          `role "${original}" does not exist, so there is nothing to clone`,
+        );
+      }
       const existing = roles.find((r) => r.rolname === clone);
       const clauses = attributeClauses(existing ?? NEW_ROLE_ATTRIBUTES, { ...source, rolcanlogin: true });
-      if (!existing) await this.run(action, `CREATE ROLE ${quoteIdentifier(clone)} WITH ${clauses.join(" ")}`);
-      else if (clauses.length > 0) await this.run(action, `ALTER ROLE ${quoteIdentifier(clone)} WITH ${clauses.join(" ")}`);
+      if (!existing) {
+        await this.run(action, `CREATE ROLE ${quoteIdentifier(clone)} WITH ${clauses.join(" ")}`);
+      } else if (clauses.length > 0)
+        await this.run(action, `ALTER ROLE ${quoteIdentifier(clone)} WITH ${clauses.join(" ")}`);
 
       // The original's own memberships, literally, so role checks (pg_has_role, SET ROLE) agree; plus
       // membership in the original itself, which carries every privilege granted to it directly and

@@ -21,7 +21,10 @@ export interface ScramOptions {
  */
 export function scramSha256Verifier(password: string, options: ScramOptions = {}): string {
   if (!/^[\x20-\x7e]+$/.test(password)) {
-    throw new RotationError("INVALID_FIELD", "new password must be non-empty printable ASCII (SASLprep is then the identity)");
+    throw new RotationError(
+      "INVALID_FIELD",
+      "new password must be non-empty printable ASCII (SASLprep is then the identity)",
+    );
   }
   const salt = options.salt ?? randomBytes(SALT_BYTES);
   const iterations = options.iterations ?? SCRAM_ITERATIONS;
