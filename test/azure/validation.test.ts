@@ -1,0 +1,222 @@
+/**
+ * Bad settings fail with the field path and the rule, all at once, before any resource (not even
+ * the environment component) is registered.
+ */
+import { installMocks } from "../../cli/synth/mockRuntime";
+import { ACTION_GROUP, ISSUER, SUBNET, prodSettings } from "./helpers";
+
+const session = installMocks({ project: "airflow-secrets", stack: "dev" });
+import type * as Environment from "../../components/environment";
+import type * as Azure from "../../components/azure";
+import type * as Airflow from "../../components/airflow";
+const { AirflowSecretsEnvironment } = require("../../components/environment") as typeof Environment;
+const azure = require("../../components/azure") as typeof Azure;
+const { Problems, ValidationError } = require("../../components/airflow") as typeof Airflow;
+
+const connections = [{ conn_id: "warehouse", conn_type: "postgres", host: "db", login: "u", password: "p" }];
+
+function problemsOf(settings: Record<string, unknown>, environment = "prod"): Array<{ path: string; rule: string }> {
+  try {
+    new AirflowSecretsEnvironment(environment, {
+      environment,
+      backend: "azure",
+      backendSettings: settings,
+      declarations: { connections },
+      airflow: { version: "2.10" },
+      kubernetes: { namespace: "airflow", serviceAccount: "airflow" },
+      fernet: { generations: ["g1"] },
+    });
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    return [...error.problems];
+  }
+  throw new Error("expected a ValidationError");
+}
+
+afterEach(async () => {
+  await session.settle();
+  expect(session.resources).toEqual([]);
+});
+
+describe("vault name", () => {
+  test.each([
+    ["ab", "too short"],
+    ["kv-airflow-production-westeu", "too long (28)"],
+    ["kv_airflow", "underscore"],
+    ["1kv-airflow", "starts with a digit"],
+    ["kv--airflow", "double dash"],
+    ["kv-airflow-", "ends with a dash"],
+    ["kv.airflow", "dot"],
+  ])("%s is refused (%s)", (name) => {
+    const problems = problemsOf(prodSettings({ vault: { name, allowedIpRanges: ["203.0.113.0/24"], subnetIds: [SUBNET] } }));
+    expect(problems).toEqual([
+      { path: "azure.vault.name", rule: `Key Vault names are 3-24 letters, digits and -, start with a letter, end with a letter or digit and contain no -- (got "${name}")` },
+    ]);
+  });
+
+  test("3 and 24 characters are fine, and the default name always fits", () => {
+    for (const name of ["kv1", "kv-airflow-prod-westeu-1"]) {
+      const p = new Problems();
+      expect(azure.checkVaultName(name, "name", p)).toBe(true);
+    }
+    for (const env of ["prod", "staging", "a-very-long-env-name", "x", "dev-"]) {
+      const name = azure.defaultVaultName(env, ["proj", "stack", "rg"]);
+      const p = new Problems();
+      expect(azure.checkVaultName(name, "name", p)).toBe(true);
+      expect(name.length).toBeLessThanOrEqual(24);
+    }
+    expect(azure.defaultVaultName("prod", ["a"])).not.toBe(azure.defaultVaultName("prod", ["b"]));
+    expect(azure.defaultVaultName("prod", ["a"])).toBe(azure.defaultVaultName("prod", ["a"]));
+  });
+
+  test("an existing vault id is parsed, and a malformed one is refused", () => {
+    expect(problemsOf(prodSettings({ vault: { existingId: "/subscriptions/x/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/kv" } }))).toContainEqual(
+      expect.objectContaining({ path: "azure.vault.existingId", rule: expect.stringContaining("must be the resource id of a Microsoft.KeyVault/vaults resource") }),
+    );
+    expect(
+      problemsOf(prodSettings({ vault: { existingId: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv-shared-prod", sku: "premium" } })),
+    ).toContainEqual(expect.objectContaining({ path: "azure.vault.sku", rule: expect.stringContaining("with existingId the vault is yours") }));
+  });
+});
+
+describe("expiry", () => {
+  test("a fixed date in the past is refused with today's date in the message", () => {
+    const problems = problemsOf(prodSettings({ secretExpiresOn: "2020-01-31" }));
+    expect(problems).toEqual([
+      { path: "azure.secretExpiresOn", rule: expect.stringMatching(/^2020-01-31 is in the past \(today is \d{4}-\d{2}-\d{2} UTC\)/) },
+    ]);
+  });
+
+  test("impossible dates, too-short and fractional day counts, and both settings at once are refused", () => {
+    expect(problemsOf(prodSettings({ secretExpiresOn: "2031-02-30" }))).toEqual([
+      { path: "azure.secretExpiresOn", rule: 'must be a date written YYYY-MM-DD (got "2031-02-30")' },
+    ]);
+    expect(problemsOf(prodSettings({ secretExpiryDays: 30 })).map((p) => p.path)).toEqual(["azure.secretExpiryDays"]);
+    expect(problemsOf(prodSettings({ secretExpiryDays: 100.5 })).map((p) => p.path)).toEqual(["azure.secretExpiryDays"]);
+    expect(problemsOf(prodSettings({ secretExpiryDays: 365, secretExpiresOn: "2031-01-01" })).map((p) => p.path)).toEqual(["azure.secretExpiresOn"]);
+  });
+
+  test("the stable default never lands in the past, whatever the day of the quarter", () => {
+    for (const day of ["2026-01-01", "2026-03-31", "2026-06-30", "2026-12-31T23:59:59Z"]) {
+      const now = new Date(day);
+      expect(azure.staticExpiry({ days: azure.MIN_EXPIRY_DAYS }, now) * 1000).toBeGreaterThan(now.getTime());
+      // Same quarter, same answer: no diff between two previews.
+      expect(azure.staticExpiry({ days: 365 }, now)).toBe(azure.staticExpiry({ days: 365 }, azure.quarterStart(now)));
+    }
+  });
+});
+
+describe("diagnostics", () => {
+  test.each([29, 731, 90.5])("retention %p days is out of range", (retentionDays) => {
+    expect(problemsOf(prodSettings({ diagnostics: { actionGroupId: ACTION_GROUP, retentionDays } }))).toEqual([
+      { path: "azure.diagnostics.retentionDays", rule: `must be a whole number of days from 30 to 730 (Log Analytics' range; got ${retentionDays})` },
+    ]);
+  });
+
+  test("production needs an action group; a workspace of your own takes no retention", () => {
+    expect(problemsOf(prodSettings({ diagnostics: {} })).map((p) => p.path)).toEqual(["azure.diagnostics.actionGroupId"]);
+    const workspaceId = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.OperationalInsights/workspaces/log-shared";
+    expect(problemsOf(prodSettings({ diagnostics: { actionGroupId: ACTION_GROUP, workspaceId, retentionDays: 60 } })).map((p) => p.path)).toEqual([
+      "azure.diagnostics.retentionDays",
+    ]);
+  });
+});
+
+describe("network and identity", () => {
+  test("every problem is reported in one error", () => {
+    const problems = problemsOf({
+      location: "West Europe",
+      resourceGroupName: "rg.",
+      aksOidcIssuerUrl: "http://issuer.example.com/",
+      vault: { name: "kv", allowedIpRanges: ["10.0.0.1/32", "2001:db8::/32", "300.1.1.1"], publicNetworkAcess: "Enabled" },
+      diagnostics: { actionGroupId: "ag-oncall" },
+      ciWriterPrincipalId: "not-a-guid",
+    });
+    expect(problems.map((p) => p.path).sort()).toEqual(
+      [
+        "azure.location",
+        "azure.resourceGroupName",
+        "azure.aksOidcIssuerUrl",
+        "azure.ciWriterPrincipalId",
+        "azure.vault.publicNetworkAcess",
+        "azure.vault.name",
+        "azure.vault.allowedIpRanges[0]",
+        "azure.vault.allowedIpRanges[1]",
+        "azure.vault.allowedIpRanges[2]",
+        "azure.diagnostics.actionGroupId",
+      ].sort(),
+    );
+    expect(problems.find((p) => p.path === "azure.vault.allowedIpRanges[0]")!.rule).toContain("refuses /31 and /32");
+    expect(problems.find((p) => p.path === "azure.aksOidcIssuerUrl")!.rule).toContain("https OIDC issuer URL");
+  });
+
+  test("a firewall that lets nothing in, or rules that could never apply, are refused", () => {
+    expect(problemsOf(prodSettings({ vault: { publicNetworkAccess: "Enabled" }, rotation: {} }))).toContainEqual(
+      expect.objectContaining({ path: "azure.vault.networkDefaultAction", rule: expect.stringContaining("nothing could reach the vault") }),
+    );
+    expect(problemsOf(prodSettings({ vault: { publicNetworkAccess: "Disabled", allowedIpRanges: ["203.0.113.7"] } }))).toContainEqual(
+      expect.objectContaining({ path: "azure.vault.publicNetworkAccess" }),
+    );
+  });
+
+  test("rotating behind a closed vault needs VNet integration, listed in the vault's firewall", () => {
+    const rotated = [{ ...connections[0], rotation: { strategy: "single-user", everyDays: 30 } }];
+    const attempt = (settings: Record<string, unknown>) => {
+      try {
+        new AirflowSecretsEnvironment("prod", {
+          environment: "prod",
+          backend: "azure",
+          backendSettings: settings,
+          declarations: { connections: rotated as Airflow.ConnectionDeclaration[] },
+          airflow: { version: "2.10" },
+          kubernetes: { namespace: "airflow", serviceAccount: "airflow" },
+        });
+      } catch (error) {
+        return (error as InstanceType<typeof ValidationError>).problems.map((p) => p.path);
+      }
+      return [];
+    };
+    expect(attempt(prodSettings({ rotation: {} }))).toEqual(["azure.rotation.subnetId"]);
+    expect(attempt(prodSettings({ vault: { allowedIpRanges: ["203.0.113.0/24"] } }))).toEqual(["azure.vault.subnetIds"]);
+    expect(attempt(prodSettings({ rotation: { subnetId: SUBNET, plan: "consumption" } }))).toEqual(["azure.rotation.plan"]);
+  });
+
+  test("the components refuse bad arguments on their own too, registering nothing", () => {
+    expect(() => new azure.AirflowKeyVault("kv", { name: "x", resourceGroupName: "rg", location: "westeurope", tenantId: "t" })).toThrow(/AirflowKeyVault is invalid[\s\S]*name: Key Vault names are 3-24/);
+    expect(
+      () =>
+        new azure.KeyVaultDiagnostics("diag", { environment: "dev", vault: { id: "id", name: "kv" }, resourceGroupName: "rg", location: "westeurope", retentionDays: 1000 }),
+    ).toThrow(/retentionDays: must be a whole number of days from 30 to 730/);
+    expect(
+      () =>
+        new azure.KeyVaultAccess("access", {
+          environment: "dev",
+          vault: { id: "id", name: "kv", resourceGroupName: "rg" },
+          subscriptionId: "s",
+          resourceGroupName: "rg",
+          location: "westeurope",
+          oidcIssuerUrl: ISSUER,
+          namespace: "Airflow",
+          serviceAccount: "airflow",
+        }),
+    ).toThrow(/namespace: must be a Kubernetes namespace name/);
+  });
+});
+
+test("a development stack needs no firewall, alerting or rotation subnet", async () => {
+  const env = new AirflowSecretsEnvironment("dev", {
+    environment: "dev",
+    backend: "azure",
+    backendSettings: { location: "westeurope", resourceGroupName: "rg-airflow-dev", aksOidcIssuerUrl: ISSUER },
+    declarations: { connections },
+    airflow: { version: "3.1" },
+    kubernetes: { namespace: "airflow", serviceAccount: "airflow" },
+  });
+  await session.settle();
+  const vault = session.resources.find((r) => r.type === "azure-native:keyvault:Vault")!;
+  expect(vault.inputs.properties).toMatchObject({ publicNetworkAccess: "Enabled", networkAcls: { defaultAction: "Allow" }, enablePurgeProtection: true });
+  expect(vault.protect).toBe(false);
+  expect(env.airflowConfig.env.AIRFLOW__WORKERS__SECRETS_BACKEND).toBe("airflow.providers.microsoft.azure.secrets.key_vault.AzureKeyVaultBackend");
+  // This test registers on purpose; clear the record for the afterEach check.
+  session.resources.length = 0;
+});
