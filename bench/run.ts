@@ -1,8 +1,9 @@
 /** `npm run bench`: every benchmark, each printing ratios measured within this one run. */
+import { benchRotation } from "./rotation";
 import { benchSynth } from "./synth";
 
 async function main(): Promise<void> {
-  for (const bench of [benchSynth]) {
+  for (const bench of [benchSynth, benchRotation]) {
     for (const line of await bench()) console.log(line);
     console.log("");
   }
