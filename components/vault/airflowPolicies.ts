@@ -49,13 +49,19 @@ export interface EnvironmentPolicyDocuments {
 }
 
 /** Default policy names: `airflow-{env}-reader` / `airflow-{env}-writer`. */
-export const defaultPolicyName = (environment: string, role: "reader" | "writer") => `airflow-${environment}-${role}`;
+export const defaultPolicyName = (environment: string, role: "reader" | "writer") =>
+  `airflow-${environment}-${role}`;
 
 /**
  * Checks that `path` (a layout prefix under the mount) starts with the environment segment and names
  * at least one more segment, so the environment's policies can cover it and nothing else.
  */
-export function checkEnvironmentPrefix(environment: string, path: string, field: string, problems: Problems): boolean {
+export function checkEnvironmentPrefix(
+  environment: string,
+  path: string,
+  field: string,
+  problems: Problems,
+): boolean {
   const segments = typeof path === "string" ? path.split("/") : [];
   return problems.check(
     segments.length >= 2 &&
@@ -103,13 +109,26 @@ const rule = (path: string, capabilities: VaultCapability[], description: string
 });
 
 /** The rules this module generates for the environment (without the stack's extra rules). */
-function generatedRules(input: EnvironmentPoliciesInput): { reader: VaultPolicyRule[]; writer: VaultPolicyRule[] } {
+function generatedRules(input: EnvironmentPoliciesInput): {
+  reader: VaultPolicyRule[];
+  writer: VaultPolicyRule[];
+} {
   const { mount } = input;
   const readerRules: VaultPolicyRule[] = input.kvPrefixes.map((prefix) =>
-    rule(`${mount}/data/${prefix}/*`, ["read"], `Airflow's VaultBackend reads ${mount}/data/${prefix}/<id> (KV v2). Read only: no list, no metadata.`),
+    rule(
+      `${mount}/data/${prefix}/*`,
+      ["read"],
+      `Airflow's VaultBackend reads ${mount}/data/${prefix}/<id> (KV v2). Read only: no list, no metadata.`,
+    ),
   );
   for (const path of input.databaseCredentialPaths ?? []) {
-    readerRules.push(rule(path, ["read"], "Tasks generate short-lived database credentials here (not readable as an Airflow connection)."));
+    readerRules.push(
+      rule(
+        path,
+        ["read"],
+        "Tasks generate short-lived database credentials here (not readable as an Airflow connection).",
+      ),
+    );
   }
 
   const metadataCapabilities: VaultCapability[] = ["create", "update", "read", "list"];
@@ -117,7 +136,11 @@ function generatedRules(input: EnvironmentPoliciesInput): { reader: VaultPolicyR
   const writerRules: VaultPolicyRule[] = [];
   for (const prefix of input.kvPrefixes) {
     writerRules.push(
-      rule(`${mount}/data/${prefix}/*`, ["create", "update", "delete"], "Write and soft-delete secret versions; KV v2 writes return metadata only, so no read."),
+      rule(
+        `${mount}/data/${prefix}/*`,
+        ["create", "update", "delete"],
+        "Write and soft-delete secret versions; KV v2 writes return metadata only, so no read.",
+      ),
       rule(
         `${mount}/metadata/${prefix}/*`,
         metadataCapabilities,
@@ -130,7 +153,11 @@ function generatedRules(input: EnvironmentPoliciesInput): { reader: VaultPolicyR
     );
   }
   writerRules.push(
-    rule(CHILD_TOKEN_PATH, ["update"], "The Vault provider works with a short-lived child token; children never exceed this policy."),
+    rule(
+      CHILD_TOKEN_PATH,
+      ["update"],
+      "The Vault provider works with a short-lived child token; children never exceed this policy.",
+    ),
   );
   return { reader: readerRules, writer: writerRules };
 }
@@ -165,13 +192,21 @@ export function validateEnvironmentPolicies(
     `must be a non-empty environment name: 1-20 lowercase letters, digits or -, starting with a letter (got "${input.environment ?? ""}")`,
   );
   problems.check(
-    typeof input.mount === "string" && /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/.test(input.mount) && !input.mount.split("/").some((s) => s === "." || s === ".."),
+    typeof input.mount === "string" &&
+      /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/.test(input.mount) &&
+      !input.mount.split("/").some((s) => s === "." || s === ".."),
     `${field}.mount`,
     `must be a Vault mount path: segments of letters, digits, _ . - without leading or trailing "/" (got "${input.mount}")`,
   );
-  problems.check(Array.isArray(input.kvPrefixes) && input.kvPrefixes.length > 0, `${field}.kvPrefixes`, "must name at least one path");
+  problems.check(
+    Array.isArray(input.kvPrefixes) && input.kvPrefixes.length > 0,
+    `${field}.kvPrefixes`,
+    "must name at least one path",
+  );
   if (!envOk || problems.list.length > before) return undefined;
-  input.kvPrefixes.forEach((prefix, i) => checkEnvironmentPrefix(input.environment, prefix, `${field}.kvPrefixes[${i}]`, problems));
+  input.kvPrefixes.forEach((prefix, i) =>
+    checkEnvironmentPrefix(input.environment, prefix, `${field}.kvPrefixes[${i}]`, problems),
+  );
   if (problems.list.length > before) return undefined;
   const documents = environmentPolicyDocuments(input);
   const generated = generatedRules(input);

@@ -39,25 +39,54 @@ export interface VaultAuditDeviceArgs {
   provider?: pulumi.ProviderResource;
 }
 
-export function validateAuditDeviceArgs(args: VaultAuditDeviceArgs, problems: Problems, field = "audit"): void {
-  if (!problems.check(AUDIT_TYPES.includes(args.type), `${field}.type`, `must be one of ${AUDIT_TYPES.join(", ")} (got "${args.type}")`)) return;
+export function validateAuditDeviceArgs(
+  args: VaultAuditDeviceArgs,
+  problems: Problems,
+  field = "audit",
+): void {
+  if (
+    !problems.check(
+      AUDIT_TYPES.includes(args.type),
+      `${field}.type`,
+      `must be one of ${AUDIT_TYPES.join(", ")} (got "${args.type}")`,
+    )
+  )
+    return;
   if (args.path !== undefined) checkMountPath(args.path, `${field}.path`, problems);
   if (args.type === "file") {
     problems.check(
-      typeof args.filePath === "string" && (/^\/[^\s]*[^/\s]$/.test(args.filePath) || args.filePath === "stdout" || args.filePath === "discard"),
+      typeof args.filePath === "string" &&
+        (/^\/[^\s]*[^/\s]$/.test(args.filePath) || args.filePath === "stdout" || args.filePath === "discard"),
       `${field}.filePath`,
       `is required for a file device: an absolute file path, "stdout" or "discard" (got "${args.filePath ?? ""}")`,
     );
-    if (args.mode !== undefined) problems.check(/^0[0-7]{3}$/.test(args.mode), `${field}.mode`, `must be an octal file mode like "0600" (got "${args.mode}")`);
+    if (args.mode !== undefined)
+      problems.check(
+        /^0[0-7]{3}$/.test(args.mode),
+        `${field}.mode`,
+        `must be an octal file mode like "0600" (got "${args.mode}")`,
+      );
   }
   if (args.type === "socket") {
-    problems.check(typeof args.address === "string" && /^[^\s]+:\d{1,5}$/.test(args.address), `${field}.address`, `is required for a socket device: "host:port" (got "${args.address ?? ""}")`);
+    problems.check(
+      typeof args.address === "string" && /^[^\s]+:\d{1,5}$/.test(args.address),
+      `${field}.address`,
+      `is required for a socket device: "host:port" (got "${args.address ?? ""}")`,
+    );
     if (args.socketType !== undefined) {
-      problems.check(["tcp", "udp", "unix"].includes(args.socketType), `${field}.socketType`, `must be tcp, udp or unix (got "${args.socketType}")`);
+      problems.check(
+        ["tcp", "udp", "unix"].includes(args.socketType),
+        `${field}.socketType`,
+        `must be tcp, udp or unix (got "${args.socketType}")`,
+      );
     }
   }
   if (args.type === "syslog" && args.facility !== undefined) {
-    problems.check(/^(AUTH|AUTHPRIV|DAEMON|LOCAL[0-7]|SYSLOG|USER)$/.test(args.facility), `${field}.facility`, `must be a syslog facility such as AUTH or LOCAL0 (got "${args.facility}")`);
+    problems.check(
+      /^(AUTH|AUTHPRIV|DAEMON|LOCAL[0-7]|SYSLOG|USER)$/.test(args.facility),
+      `${field}.facility`,
+      `must be a syslog facility such as AUTH or LOCAL0 (got "${args.facility}")`,
+    );
   }
   if (args.type !== "file" && args.filePath !== undefined) {
     problems.add(`${field}.filePath`, `applies only to file devices (type is ${args.type})`);

@@ -34,24 +34,48 @@ export interface VaultKubernetesAuthRoleArgs {
   provider?: pulumi.ProviderResource;
 }
 
-export function validateKubernetesAuthRoleArgs(args: VaultKubernetesAuthRoleArgs, problems: Problems, field = "kubernetesAuth"): void {
+export function validateKubernetesAuthRoleArgs(
+  args: VaultKubernetesAuthRoleArgs,
+  problems: Problems,
+  field = "kubernetesAuth",
+): void {
   if (args.mount !== undefined) checkMountPath(args.mount, `${field}.mount`, problems);
   checkRoleName(args.roleName, `${field}.roleName`, problems);
   // Vault accepts "*" and globs here; Airflow's reader must be bound to exactly one identity.
-  problems.check(K8S_NAME.test(args.serviceAccount ?? ""), `${field}.serviceAccount`, `must be one Kubernetes service account name, no wildcards (got "${args.serviceAccount}")`);
-  problems.check(K8S_NAME.test(args.namespace ?? ""), `${field}.namespace`, `must be one Kubernetes namespace name, no wildcards (got "${args.namespace}")`);
+  problems.check(
+    K8S_NAME.test(args.serviceAccount ?? ""),
+    `${field}.serviceAccount`,
+    `must be one Kubernetes service account name, no wildcards (got "${args.serviceAccount}")`,
+  );
+  problems.check(
+    K8S_NAME.test(args.namespace ?? ""),
+    `${field}.namespace`,
+    `must be one Kubernetes namespace name, no wildcards (got "${args.namespace}")`,
+  );
   const ttl = args.tokenTtlSeconds ?? KUBERNETES_TOKEN_DEFAULTS.tokenTtlSeconds;
   const maxTtl = args.tokenMaxTtlSeconds ?? KUBERNETES_TOKEN_DEFAULTS.tokenMaxTtlSeconds;
   const ttlOk = checkSeconds(ttl, `${field}.tokenTtlSeconds`, problems, 60, DAY);
   const maxOk = checkSeconds(maxTtl, `${field}.tokenMaxTtlSeconds`, problems, 60, DAY);
   if (ttlOk && maxOk) checkTtlOrder(ttl, maxTtl, `${field}.tokenMaxTtlSeconds`, problems);
   if (args.audience !== undefined) {
-    problems.check(typeof args.audience === "string" && args.audience.trim().length > 0 && !/\s/.test(args.audience), `${field}.audience`, `must be a non-empty audience without spaces (got "${args.audience}")`);
+    problems.check(
+      typeof args.audience === "string" && args.audience.trim().length > 0 && !/\s/.test(args.audience),
+      `${field}.audience`,
+      `must be a non-empty audience without spaces (got "${args.audience}")`,
+    );
   }
   (args.tokenBoundCidrs ?? []).forEach((cidr, i) =>
-    problems.check(/^[0-9a-fA-F:.]+\/\d{1,3}$/.test(cidr), `${field}.tokenBoundCidrs[${i}]`, `must be a CIDR like 10.0.0.0/16 (got "${cidr}")`),
+    problems.check(
+      /^[0-9a-fA-F:.]+\/\d{1,3}$/.test(cidr),
+      `${field}.tokenBoundCidrs[${i}]`,
+      `must be a CIDR like 10.0.0.0/16 (got "${cidr}")`,
+    ),
   );
-  problems.check(Array.isArray(args.policies) && args.policies.length > 0, `${field}.policies`, "must name at least one policy");
+  problems.check(
+    Array.isArray(args.policies) && args.policies.length > 0,
+    `${field}.policies`,
+    "must name at least one policy",
+  );
 }
 
 /**
@@ -120,7 +144,11 @@ export interface VaultCiWriterRoleArgs {
 
 const CLAIM_VALUE = /^[A-Za-z0-9_.\-/:@]+$/;
 
-export function validateCiWriterRoleArgs(args: VaultCiWriterRoleArgs, problems: Problems, field = "ciWriter"): void {
+export function validateCiWriterRoleArgs(
+  args: VaultCiWriterRoleArgs,
+  problems: Problems,
+  field = "ciWriter",
+): void {
   if (args.mount !== undefined) checkMountPath(args.mount, `${field}.mount`, problems);
   checkRoleName(args.roleName, `${field}.roleName`, problems);
   problems.check(
@@ -128,15 +156,29 @@ export function validateCiWriterRoleArgs(args: VaultCiWriterRoleArgs, problems: 
     `${field}.repository`,
     `must be one repository "owner/name", no wildcards (got "${args.repository}")`,
   );
-  if (problems.check(Array.isArray(args.boundAudiences) && args.boundAudiences.length > 0, `${field}.boundAudiences`, "must list at least one audience (a JWT role without one accepts tokens minted for anything)")) {
+  if (
+    problems.check(
+      Array.isArray(args.boundAudiences) && args.boundAudiences.length > 0,
+      `${field}.boundAudiences`,
+      "must list at least one audience (a JWT role without one accepts tokens minted for anything)",
+    )
+  ) {
     args.boundAudiences.forEach((aud, i) =>
-      problems.check(typeof aud === "string" && aud.length > 0 && !/[\s*,]/.test(aud), `${field}.boundAudiences[${i}]`, `must be one audience without spaces, commas or "*" (got "${aud}")`),
+      problems.check(
+        typeof aud === "string" && aud.length > 0 && !/[\s*,]/.test(aud),
+        `${field}.boundAudiences[${i}]`,
+        `must be one audience without spaces, commas or "*" (got "${aud}")`,
+      ),
     );
   }
   for (const claim of ["environment", "ref"] as const) {
     const value = args[claim];
     if (value !== undefined) {
-      problems.check(typeof value === "string" && CLAIM_VALUE.test(value), `${field}.${claim}`, `must be an exact claim value: letters, digits and _.-/:@, no "*" or "," (got "${value}")`);
+      problems.check(
+        typeof value === "string" && CLAIM_VALUE.test(value),
+        `${field}.${claim}`,
+        `must be an exact claim value: letters, digits and _.-/:@, no "*" or "," (got "${value}")`,
+      );
     }
   }
   if (args.production) {
@@ -151,7 +193,11 @@ export function validateCiWriterRoleArgs(args: VaultCiWriterRoleArgs, problems: 
   const ttlOk = checkSeconds(ttl, `${field}.tokenTtlSeconds`, problems, 60, DAY);
   const maxOk = checkSeconds(maxTtl, `${field}.tokenMaxTtlSeconds`, problems, 60, DAY);
   if (ttlOk && maxOk) checkTtlOrder(ttl, maxTtl, `${field}.tokenMaxTtlSeconds`, problems);
-  problems.check(Array.isArray(args.policies) && args.policies.length > 0, `${field}.policies`, "must name at least one policy");
+  problems.check(
+    Array.isArray(args.policies) && args.policies.length > 0,
+    `${field}.policies`,
+    "must name at least one policy",
+  );
 }
 
 /**

@@ -21,7 +21,10 @@ export type PostgresSslMode = (typeof SSL_MODES)[number];
 /** The checklist's "DB passwords (Vault dynamic): per-task, 1h TTL"; a lease can be renewed up to 4 h. */
 export const DYNAMIC_ROLE_DEFAULTS = { defaultTtlSeconds: 3600, maxTtlSeconds: 4 * 3600 } as const;
 /** Static roles rotate monthly by default; production allows at most the checklist's quarter. */
-export const STATIC_ROLE_DEFAULTS = { rotationPeriodSeconds: 30 * DAY, productionMaxSeconds: 90 * DAY } as const;
+export const STATIC_ROLE_DEFAULTS = {
+  rotationPeriodSeconds: 30 * DAY,
+  productionMaxSeconds: 90 * DAY,
+} as const;
 
 export interface VaultDatabaseRoleSpec {
   /** Short name; the Vault role is `airflow-{env}-{name}`. */
@@ -95,8 +98,12 @@ export const databaseRoleName = (environment: string, name: string) => `airflow-
 export function databaseCredentialPaths(args: VaultDatabaseSecretsArgs): string[] {
   const mount = databaseMount(args);
   return [
-    ...(args.roles ?? DEFAULT_DATABASE_ROLES).map((r) => `${mount}/creds/${databaseRoleName(args.environment, r.name)}`),
-    ...(args.staticRoles ?? []).map((r) => `${mount}/static-creds/${databaseRoleName(args.environment, r.name)}`),
+    ...(args.roles ?? DEFAULT_DATABASE_ROLES).map(
+      (r) => `${mount}/creds/${databaseRoleName(args.environment, r.name)}`,
+    ),
+    ...(args.staticRoles ?? []).map(
+      (r) => `${mount}/static-creds/${databaseRoleName(args.environment, r.name)}`,
+    ),
   ];
 }
 
@@ -110,25 +117,46 @@ function grantScope(args: VaultDatabaseSecretsArgs, role: VaultDatabaseRoleSpec)
   };
 }
 
-export function validateDatabaseSecretsArgs(args: VaultDatabaseSecretsArgs, problems: Problems, field = "database"): void {
+export function validateDatabaseSecretsArgs(
+  args: VaultDatabaseSecretsArgs,
+  problems: Problems,
+  field = "database",
+): void {
   if (args.mount !== undefined) checkMountPath(args.mount, `${field}.mount`, problems);
-  if (args.connectionName !== undefined) checkRoleName(args.connectionName, `${field}.connectionName`, problems);
+  if (args.connectionName !== undefined)
+    checkRoleName(args.connectionName, `${field}.connectionName`, problems);
   problems.check(
     typeof args.host === "string" && /^[A-Za-z0-9.:_-]+$/.test(args.host),
     `${field}.host`,
     `must be a host name or IP address (got "${args.host}")`,
   );
   if (args.port !== undefined) {
-    problems.check(Number.isInteger(args.port) && args.port >= 1 && args.port <= 65535, `${field}.port`, `must be a port from 1 to 65535 (got ${JSON.stringify(args.port)})`);
+    problems.check(
+      Number.isInteger(args.port) && args.port >= 1 && args.port <= 65535,
+      `${field}.port`,
+      `must be a port from 1 to 65535 (got ${JSON.stringify(args.port)})`,
+    );
   }
   checkIdentifier(args.database, `${field}.database`, problems);
   checkIdentifier(args.username, `${field}.username`, problems);
-  problems.check(args.password !== undefined, `${field}.password`, "is required (set it with pulumi config set --secret)");
+  problems.check(
+    args.password !== undefined,
+    `${field}.password`,
+    "is required (set it with pulumi config set --secret)",
+  );
   if (isKnown(args.password)) {
-    problems.check(typeof args.password === "string" && args.password.length > 0, `${field}.password`, "must be a non-empty string");
+    problems.check(
+      typeof args.password === "string" && args.password.length > 0,
+      `${field}.password`,
+      "must be a non-empty string",
+    );
   }
   if (args.sslmode !== undefined) {
-    problems.check(SSL_MODES.includes(args.sslmode), `${field}.sslmode`, `must be one of ${SSL_MODES.join(", ")} (got "${args.sslmode}")`);
+    problems.check(
+      SSL_MODES.includes(args.sslmode),
+      `${field}.sslmode`,
+      `must be one of ${SSL_MODES.join(", ")} (got "${args.sslmode}")`,
+    );
   }
   if (args.production && args.sslmode !== undefined) {
     problems.check(
@@ -137,7 +165,8 @@ export function validateDatabaseSecretsArgs(args: VaultDatabaseSecretsArgs, prob
       `production connections must verify the server certificate: "verify-full" or "verify-ca" (got "${args.sslmode}")`,
     );
   }
-  if (args.passwordPolicy !== undefined) checkRoleName(args.passwordPolicy, `${field}.passwordPolicy`, problems);
+  if (args.passwordPolicy !== undefined)
+    checkRoleName(args.passwordPolicy, `${field}.passwordPolicy`, problems);
 
   const roles = args.roles ?? DEFAULT_DATABASE_ROLES;
   const names = new Set<string>();
@@ -145,7 +174,11 @@ export function validateDatabaseSecretsArgs(args: VaultDatabaseSecretsArgs, prob
     const roleField = `${field}.roles[${role?.name ?? i}]`;
     if (checkRoleName(role?.name, `${roleField}.name`, problems)) {
       checkRoleName(databaseRoleName(args.environment, role.name), `${roleField}.name`, problems);
-      problems.check(!names.has(role.name), `${roleField}.name`, `duplicates another role named "${role.name}"`);
+      problems.check(
+        !names.has(role.name),
+        `${roleField}.name`,
+        `duplicates another role named "${role.name}"`,
+      );
       names.add(role.name);
     }
     validateGrantScope(grantScope(args, role ?? ({} as VaultDatabaseRoleSpec)), problems, roleField);
@@ -158,13 +191,27 @@ export function validateDatabaseSecretsArgs(args: VaultDatabaseSecretsArgs, prob
   (args.staticRoles ?? []).forEach((role, i) => {
     const roleField = `${field}.staticRoles[${role?.name ?? i}]`;
     if (checkRoleName(role?.name, `${roleField}.name`, problems)) {
-      problems.check(!names.has(role.name), `${roleField}.name`, `duplicates another role named "${role.name}"`);
+      problems.check(
+        !names.has(role.name),
+        `${roleField}.name`,
+        `duplicates another role named "${role.name}"`,
+      );
       names.add(role.name);
     }
     checkIdentifier(role?.username, `${roleField}.username`, problems);
-    problems.check(role?.username !== args.username, `${roleField}.username`, "must not be Vault's own connection user (rotating it would lock Vault out)");
+    problems.check(
+      role?.username !== args.username,
+      `${roleField}.username`,
+      "must not be Vault's own connection user (rotating it would lock Vault out)",
+    );
     const max = args.production ? STATIC_ROLE_DEFAULTS.productionMaxSeconds : 365 * DAY;
-    checkSeconds(role?.rotationPeriodSeconds ?? STATIC_ROLE_DEFAULTS.rotationPeriodSeconds, `${roleField}.rotationPeriodSeconds`, problems, 60, max);
+    checkSeconds(
+      role?.rotationPeriodSeconds ?? STATIC_ROLE_DEFAULTS.rotationPeriodSeconds,
+      `${roleField}.rotationPeriodSeconds`,
+      problems,
+      60,
+      max,
+    );
   });
 }
 
@@ -198,7 +245,12 @@ export class VaultDatabaseSecrets extends pulumi.ComponentResource {
       // Unmounting revokes every lease (every issued user is dropped): protected in production.
       this.mount = new vault.Mount(
         `${name}-mount`,
-        { path, type: "database", description: "Dynamic database credentials for Airflow tasks", namespace: args.namespace },
+        {
+          path,
+          type: "database",
+          description: "Dynamic database credentials for Airflow tasks",
+          namespace: args.namespace,
+        },
         { ...resourceOpts, protect: production, retainOnDelete: production },
       );
       this.mountPath = this.mount.path;
@@ -217,7 +269,12 @@ export class VaultDatabaseSecrets extends pulumi.ComponentResource {
         verifyConnection: args.verifyConnection ?? true,
         passwordPolicy: args.passwordPolicy,
         postgresql: {
-          connectionUrl: postgresConnectionUrl(args.host, args.port ?? 5432, args.database, args.sslmode ?? (production ? "verify-full" : "require")),
+          connectionUrl: postgresConnectionUrl(
+            args.host,
+            args.port ?? 5432,
+            args.database,
+            args.sslmode ?? (production ? "verify-full" : "require"),
+          ),
           username: args.username,
           password: pulumi.secret(args.password),
         },

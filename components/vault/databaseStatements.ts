@@ -44,9 +44,19 @@ export function checkIdentifier(name: string, field: string, problems: Problems)
 
 export function validateGrantScope(scope: PostgresGrantScope, problems: Problems, field: string): void {
   checkIdentifier(scope.database, `${field}.database`, problems);
-  if (problems.check(Array.isArray(scope.schemas) && scope.schemas.length > 0, `${field}.schemas`, "must name at least one schema")) {
+  if (
+    problems.check(
+      Array.isArray(scope.schemas) && scope.schemas.length > 0,
+      `${field}.schemas`,
+      "must name at least one schema",
+    )
+  ) {
     scope.schemas.forEach((schema, i) => checkIdentifier(schema, `${field}.schemas[${i}]`, problems));
-    problems.check(new Set(scope.schemas).size === scope.schemas.length, `${field}.schemas`, "must not repeat a schema");
+    problems.check(
+      new Set(scope.schemas).size === scope.schemas.length,
+      `${field}.schemas`,
+      "must not repeat a schema",
+    );
   }
   problems.check(
     DATABASE_ACCESS.includes(scope.access),
@@ -54,9 +64,14 @@ export function validateGrantScope(scope: PostgresGrantScope, problems: Problems
     `must be ${DATABASE_ACCESS.map((a) => `"${a}"`).join(" or ")} (got "${scope.access}")`,
   );
   if (scope.allowCreate) {
-    problems.check(scope.access === "read-write", `${field}.allowCreate`, "only a read-write role may create objects");
+    problems.check(
+      scope.access === "read-write",
+      `${field}.allowCreate`,
+      "only a read-write role may create objects",
+    );
   }
-  if (scope.reassignOwnedTo !== undefined) checkIdentifier(scope.reassignOwnedTo, `${field}.reassignOwnedTo`, problems);
+  if (scope.reassignOwnedTo !== undefined)
+    checkIdentifier(scope.reassignOwnedTo, `${field}.reassignOwnedTo`, problems);
 }
 
 const USER = '"{{name}}"';

@@ -1,7 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as vault from "@pulumi/vault";
 import { Problems } from "../airflow";
-import { EnvironmentPoliciesInput, EnvironmentPolicyDocuments, validateEnvironmentPolicies } from "./airflowPolicies";
+import {
+  EnvironmentPoliciesInput,
+  EnvironmentPolicyDocuments,
+  validateEnvironmentPolicies,
+} from "./airflowPolicies";
 import { VaultPolicyDocument, renderPolicyHcl } from "./policyDocument";
 
 export interface VaultEnvironmentPoliciesArgs extends EnvironmentPoliciesInput {
@@ -50,6 +54,9 @@ export class VaultEnvironmentPolicies extends pulumi.ComponentResource {
     );
     this.readerPolicyName = this.reader.name;
     this.writerPolicyName = this.writer.name;
-    this.registerOutputs({ readerPolicyName: this.readerPolicyName, writerPolicyName: this.writerPolicyName });
+    this.registerOutputs({
+      readerPolicyName: this.readerPolicyName,
+      writerPolicyName: this.writerPolicyName,
+    });
   }
 }

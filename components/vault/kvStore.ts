@@ -1,6 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as vault from "@pulumi/vault";
-import { AirflowSettings, PlanArgs, Problems, SecretsDeclarations, SecretsPlan, planSecrets, validatePlan } from "../airflow";
+import {
+  AirflowSettings,
+  PlanArgs,
+  Problems,
+  SecretsDeclarations,
+  SecretsPlan,
+  planSecrets,
+  validatePlan,
+} from "../airflow";
 import { checkEnvironmentPrefix } from "./airflowPolicies";
 import { checkMountPath, nameFragment } from "./paths";
 
@@ -135,7 +143,8 @@ export class VaultKvStore extends pulumi.ComponentResource {
         `${name}-engine`,
         {
           mount: this.mount.path,
-          maxVersions: args.maxVersions ?? (production ? DEFAULT_MAX_VERSIONS.production : DEFAULT_MAX_VERSIONS.other),
+          maxVersions:
+            args.maxVersions ?? (production ? DEFAULT_MAX_VERSIONS.production : DEFAULT_MAX_VERSIONS.other),
           // The provider cannot send a correct `cas` on update (terraform-provider-vault #1727,
           // #2472), so check-and-set would fail every change; the reviewed stack is the single writer.
           casRequired: false,

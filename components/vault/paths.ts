@@ -11,10 +11,20 @@ export function checkMountPath(path: string, field: string, problems: Problems):
     typeof path === "string" &&
     /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/.test(path) &&
     !path.split("/").some((s) => s === "." || s === "..");
-  if (!problems.check(ok, field, `must be a Vault mount path: segments of letters, digits, _ . - with no leading or trailing "/" (got "${path}")`)) {
+  if (
+    !problems.check(
+      ok,
+      field,
+      `must be a Vault mount path: segments of letters, digits, _ . - with no leading or trailing "/" (got "${path}")`,
+    )
+  ) {
     return false;
   }
-  return problems.check(!RESERVED_MOUNTS.has(path.split("/")[0]), field, `"${path.split("/")[0]}/" is reserved by Vault`);
+  return problems.check(
+    !RESERVED_MOUNTS.has(path.split("/")[0]),
+    field,
+    `"${path.split("/")[0]}/" is reserved by Vault`,
+  );
 }
 
 /** A Vault role name (auth or database role): letters, digits, _ . -. */
@@ -27,7 +37,13 @@ export function checkRoleName(name: string, field: string, problems: Problems): 
 }
 
 /** A whole number of seconds in `[min, max]`. */
-export function checkSeconds(value: unknown, field: string, problems: Problems, min: number, max: number): value is number {
+export function checkSeconds(
+  value: unknown,
+  field: string,
+  problems: Problems,
+  min: number,
+  max: number,
+): value is number {
   return problems.check(
     typeof value === "number" && Number.isInteger(value) && value >= min && value <= max,
     field,
@@ -36,7 +52,12 @@ export function checkSeconds(value: unknown, field: string, problems: Problems, 
 }
 
 /** `max ≥ default`, reported on the max field. */
-export function checkTtlOrder(defaultTtl: number, maxTtl: number, field: string, problems: Problems): boolean {
+export function checkTtlOrder(
+  defaultTtl: number,
+  maxTtl: number,
+  field: string,
+  problems: Problems,
+): boolean {
   return problems.check(
     maxTtl >= defaultTtl,
     field,

@@ -49,7 +49,15 @@ export interface PolicyScope {
   forbidden?: ReadonlyArray<{ prefix: string; capability: VaultCapability; reason: string }>;
 }
 
-const DEFAULT_ALLOWED: readonly VaultCapability[] = ["create", "read", "update", "patch", "delete", "list", "deny"];
+const DEFAULT_ALLOWED: readonly VaultCapability[] = [
+  "create",
+  "read",
+  "update",
+  "patch",
+  "delete",
+  "list",
+  "deny",
+];
 /** Characters a policy path may hold: no quotes, backslashes, template markers (`${`, `%{`) or spaces. */
 const PATH_CHARS = /^[A-Za-z0-9_.\-/@:#!()+*]+$/;
 const POLICY_NAME = /^[a-z0-9][a-z0-9_.-]{0,127}$/;
@@ -57,7 +65,14 @@ const POLICY_NAME = /^[a-z0-9][a-z0-9_.-]{0,127}$/;
 /** Checks a rule path's own syntax: globs only where Vault honours them, no `.`/`..`/empty segments. */
 function checkPathSyntax(path: string, field: string, problems: Problems): boolean {
   if (!problems.check(typeof path === "string" && path.length > 0, field, "is required")) return false;
-  if (!problems.check(PATH_CHARS.test(path), field, `may only hold letters, digits and _.-/@:#!()+* (got "${path}")`)) return false;
+  if (
+    !problems.check(
+      PATH_CHARS.test(path),
+      field,
+      `may only hold letters, digits and _.-/@:#!()+* (got "${path}")`,
+    )
+  )
+    return false;
   const body = path.endsWith("*") ? path.slice(0, -1) : path;
   const segments = body.split("/");
   const lastIsPartial = segments[segments.length - 1] === "" && path.endsWith("*");
@@ -67,7 +82,11 @@ function checkPathSyntax(path: string, field: string, problems: Problems): boole
   return (
     problems.check(!path.startsWith("/"), field, `must not start with "/" (got "${path}")`) &&
     problems.check(segmentsOk, field, `must not contain empty, "." or ".." segments (got "${path}")`) &&
-    problems.check(!body.includes("*"), field, `"*" is a glob only at the very end of a path (got "${path}")`) &&
+    problems.check(
+      !body.includes("*"),
+      field,
+      `"*" is a glob only at the very end of a path (got "${path}")`,
+    ) &&
     problems.check(
       segments.every((s) => !s.includes("+") || s === "+"),
       field,
@@ -86,7 +105,10 @@ function checkInScope(path: string, scope: PolicyScope, field: string, problems:
     const literal = prefix.split("/");
     return segments.length > literal.length && literal.every((segment, i) => segments[i] === segment);
   });
-  const allowed = [...scope.prefixes.map((p) => `"${p}/…"`), ...(scope.exactPaths ?? []).map((p) => `"${p}"`)];
+  const allowed = [
+    ...scope.prefixes.map((p) => `"${p}/…"`),
+    ...(scope.exactPaths ?? []).map((p) => `"${p}"`),
+  ];
   return problems.check(
     inside,
     field,
@@ -108,7 +130,8 @@ export function validatePolicyRules(
   const allowed = scope.allowedCapabilities ?? DEFAULT_ALLOWED;
   rules.forEach((rule, i) => {
     const ruleField = `${field}[${i}]`;
-    if (checkPathSyntax(rule?.path, `${ruleField}.path`, problems)) checkInScope(rule.path, scope, `${ruleField}.path`, problems);
+    if (checkPathSyntax(rule?.path, `${ruleField}.path`, problems))
+      checkInScope(rule.path, scope, `${ruleField}.path`, problems);
     if (
       !problems.check(
         Array.isArray(rule?.capabilities) && rule.capabilities.length > 0,
@@ -120,14 +143,27 @@ export function validatePolicyRules(
     }
     for (const capability of rule.capabilities) {
       if (!(VAULT_CAPABILITIES as readonly string[]).includes(capability)) {
-        problems.add(`${ruleField}.capabilities`, `"${capability}" is not a Vault capability (known: ${VAULT_CAPABILITIES.join(", ")})`);
+        problems.add(
+          `${ruleField}.capabilities`,
+          `"${capability}" is not a Vault capability (known: ${VAULT_CAPABILITIES.join(", ")})`,
+        );
       } else if (!allowed.includes(capability)) {
-        problems.add(`${ruleField}.capabilities`, `"${capability}" is not allowed in ${scope.label} policies (allowed: ${allowed.join(", ")})`);
+        problems.add(
+          `${ruleField}.capabilities`,
+          `"${capability}" is not allowed in ${scope.label} policies (allowed: ${allowed.join(", ")})`,
+        );
       }
     }
     for (const forbidden of scope.forbidden ?? []) {
-      if (rule.capabilities.includes(forbidden.capability) && typeof rule.path === "string" && overlaps(rule.path, forbidden.prefix)) {
-        problems.add(`${ruleField}.capabilities`, `"${forbidden.capability}" on "${rule.path}" is refused: ${forbidden.reason}`);
+      if (
+        rule.capabilities.includes(forbidden.capability) &&
+        typeof rule.path === "string" &&
+        overlaps(rule.path, forbidden.prefix)
+      ) {
+        problems.add(
+          `${ruleField}.capabilities`,
+          `"${forbidden.capability}" on "${rule.path}" is refused: ${forbidden.reason}`,
+        );
       }
     }
   });
@@ -165,7 +201,12 @@ function hclString(value: string): string {
 /** Renders a (validated) document as HCL, one `path` block per rule, in the document's order. */
 export function renderPolicyHcl(document: VaultPolicyDocument): string {
   const blocks = document.rules.map((rule) => {
-    const comment = rule.description ? rule.description.split("\n").map((line) => `# ${line}\n`).join("") : "";
+    const comment = rule.description
+      ? rule.description
+          .split("\n")
+          .map((line) => `# ${line}\n`)
+          .join("")
+      : "";
     const capabilities = rule.capabilities.map(hclString).join(", ");
     return `${comment}path ${hclString(rule.path)} {\n  capabilities = [${capabilities}]\n}\n`;
   });

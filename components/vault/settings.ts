@@ -107,14 +107,70 @@ export interface VaultBackendSettings {
 }
 
 const SETTING_KEYS: Record<string, readonly string[]> = {
-  "": ["address", "namespace", "caCertPath", "kv", "layout", "policies", "kubernetesAuth", "ciWriter", "database", "audit"],
+  "": [
+    "address",
+    "namespace",
+    "caCertPath",
+    "kv",
+    "layout",
+    "policies",
+    "kubernetesAuth",
+    "ciWriter",
+    "database",
+    "audit",
+  ],
   kv: ["mount", "existingMount", "maxVersions"],
   layout: ["connectionsPath", "variablesPath", "configPath"],
   policies: ["readerName", "writerName", "extraReaderRules", "extraWriterRules"],
-  kubernetesAuth: ["mount", "roleName", "tokenTtlSeconds", "tokenMaxTtlSeconds", "audience", "tokenBoundCidrs"],
-  ciWriter: ["mount", "roleName", "boundAudiences", "repository", "environment", "ref", "tokenTtlSeconds", "tokenMaxTtlSeconds"],
-  database: ["mount", "existingMount", "connectionName", "host", "port", "database", "sslmode", "username", "password", "verifyConnection", "schemas", "roles", "staticRoles", "passwordPolicy"],
-  audit: ["enabled", "type", "path", "filePath", "mode", "address", "socketType", "facility", "tag", "hmacAccessor", "elideListResponses", "prefix", "local"],
+  kubernetesAuth: [
+    "mount",
+    "roleName",
+    "tokenTtlSeconds",
+    "tokenMaxTtlSeconds",
+    "audience",
+    "tokenBoundCidrs",
+  ],
+  ciWriter: [
+    "mount",
+    "roleName",
+    "boundAudiences",
+    "repository",
+    "environment",
+    "ref",
+    "tokenTtlSeconds",
+    "tokenMaxTtlSeconds",
+  ],
+  database: [
+    "mount",
+    "existingMount",
+    "connectionName",
+    "host",
+    "port",
+    "database",
+    "sslmode",
+    "username",
+    "password",
+    "verifyConnection",
+    "schemas",
+    "roles",
+    "staticRoles",
+    "passwordPolicy",
+  ],
+  audit: [
+    "enabled",
+    "type",
+    "path",
+    "filePath",
+    "mode",
+    "address",
+    "socketType",
+    "facility",
+    "tag",
+    "hmacAccessor",
+    "elideListResponses",
+    "prefix",
+    "local",
+  ],
 };
 
 /** Everything `deploy` needs, already validated. */
@@ -136,9 +192,14 @@ function checkKeys(settings: Record<string, unknown>, problems: Problems): void 
     const value = section === "" ? settings : settings[section];
     if (value === undefined || value === null) continue;
     const field = section === "" ? PREFIX : `${PREFIX}.${section}`;
-    if (!problems.check(typeof value === "object" && !Array.isArray(value), field, "must be an object")) continue;
+    if (!problems.check(typeof value === "object" && !Array.isArray(value), field, "must be an object"))
+      continue;
     for (const key of Object.keys(value as object)) {
-      problems.check(keys.includes(key), `${field}.${key}`, `is not a Vault backend setting (known: ${keys.join(", ")})`);
+      problems.check(
+        keys.includes(key),
+        `${field}.${key}`,
+        `is not a Vault backend setting (known: ${keys.join(", ")})`,
+      );
     }
   }
 }
@@ -150,12 +211,27 @@ function checkAddress(address: unknown, production: boolean, problems: Problems)
   } catch {
     url = undefined;
   }
-  const ok = url !== undefined && (url.protocol === "https:" || url.protocol === "http:") && url.pathname === "/" && !url.search && !url.username;
-  if (!problems.check(ok, `${PREFIX}.address`, `is required: Vault's URL as Airflow's pods reach it, e.g. "https://vault.internal:8200" (got ${JSON.stringify(address)})`)) {
+  const ok =
+    url !== undefined &&
+    (url.protocol === "https:" || url.protocol === "http:") &&
+    url.pathname === "/" &&
+    !url.search &&
+    !url.username;
+  if (
+    !problems.check(
+      ok,
+      `${PREFIX}.address`,
+      `is required: Vault's URL as Airflow's pods reach it, e.g. "https://vault.internal:8200" (got ${JSON.stringify(address)})`,
+    )
+  ) {
     return undefined;
   }
   if (production) {
-    problems.check(url!.protocol === "https:", `${PREFIX}.address`, `production Vault must be reached over https (got "${address}")`);
+    problems.check(
+      url!.protocol === "https:",
+      `${PREFIX}.address`,
+      `production Vault must be reached over https (got "${address}")`,
+    );
   }
   return (address as string).replace(/\/$/, "");
 }
@@ -164,7 +240,10 @@ function checkAddress(address: unknown, production: boolean, problems: Problems)
  * Validates `context.settings` and turns them into component arguments, adding every problem to
  * `problems` (paths start with `vault.`). Returns undefined when anything is wrong.
  */
-export function resolveVaultSettings(context: EnvironmentContext, problems: Problems): VaultDeploymentArgs | undefined {
+export function resolveVaultSettings(
+  context: EnvironmentContext,
+  problems: Problems,
+): VaultDeploymentArgs | undefined {
   const before = problems.list.length;
   const settings = (context.settings ?? {}) as Partial<VaultBackendSettings>;
   const env = context.environment;
@@ -173,13 +252,18 @@ export function resolveVaultSettings(context: EnvironmentContext, problems: Prob
   const address = checkAddress(settings.address, production, problems);
   if (settings.namespace !== undefined) {
     problems.check(
-      typeof settings.namespace === "string" && /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/.test(settings.namespace),
+      typeof settings.namespace === "string" &&
+        /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/.test(settings.namespace),
       `${PREFIX}.namespace`,
       `must be a Vault namespace path like "admin/data" (got "${settings.namespace}")`,
     );
   }
   if (settings.caCertPath !== undefined) {
-    problems.check(/^\/\S+$/.test(settings.caCertPath), `${PREFIX}.caCertPath`, `must be an absolute path inside Airflow's pods (got "${settings.caCertPath}")`);
+    problems.check(
+      /^\/\S+$/.test(settings.caCertPath),
+      `${PREFIX}.caCertPath`,
+      `must be an absolute path inside Airflow's pods (got "${settings.caCertPath}")`,
+    );
   }
 
   const kubernetesAuth: Omit<VaultKubernetesAuthRoleArgs, "policies"> = {
@@ -194,7 +278,11 @@ export function resolveVaultSettings(context: EnvironmentContext, problems: Prob
     vaultNamespace: settings.namespace,
   };
   // Policies are checked with the component; a placeholder name stands in for the policy output.
-  validateKubernetesAuthRoleArgs({ ...kubernetesAuth, policies: ["reader"] }, problems, `${PREFIX}.kubernetesAuth`);
+  validateKubernetesAuthRoleArgs(
+    { ...kubernetesAuth, policies: ["reader"] },
+    problems,
+    `${PREFIX}.kubernetesAuth`,
+  );
 
   const backendKwargs: Record<string, unknown> = {
     url: address,
@@ -202,7 +290,8 @@ export function resolveVaultSettings(context: EnvironmentContext, problems: Prob
     kubernetes_role: kubernetesAuth.roleName,
   };
   // hvac's Kubernetes login defaults to the `kubernetes` mount; name it only when it differs.
-  if (kubernetesAuth.mount !== undefined && kubernetesAuth.mount !== "kubernetes") backendKwargs.auth_mount_point = kubernetesAuth.mount;
+  if (kubernetesAuth.mount !== undefined && kubernetesAuth.mount !== "kubernetes")
+    backendKwargs.auth_mount_point = kubernetesAuth.mount;
   // Unknown kwargs reach hvac.Client: `namespace` and `verify` are its own parameters.
   if (settings.namespace !== undefined) backendKwargs.namespace = settings.namespace;
   if (settings.caCertPath !== undefined) backendKwargs.verify = settings.caCertPath;
@@ -233,7 +322,10 @@ export function resolveVaultSettings(context: EnvironmentContext, problems: Prob
     database = {
       ...settings.database,
       environment: env,
-      password: settings.database.password === undefined ? (undefined as unknown as string) : pulumi.secret(settings.database.password),
+      password:
+        settings.database.password === undefined
+          ? (undefined as unknown as string)
+          : pulumi.secret(settings.database.password),
       production,
       namespace: settings.namespace,
     };
@@ -273,7 +365,10 @@ export function resolveVaultSettings(context: EnvironmentContext, problems: Prob
       ...auditSettings,
       type,
       path: auditSettings.path ?? `airflow-${env}-${type}`,
-      filePath: type === "file" ? (auditSettings.filePath ?? `/vault/audit/airflow-${env}.log`) : auditSettings.filePath,
+      filePath:
+        type === "file"
+          ? (auditSettings.filePath ?? `/vault/audit/airflow-${env}.log`)
+          : auditSettings.filePath,
       protect: production,
       namespace: settings.namespace,
     };

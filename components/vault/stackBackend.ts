@@ -32,9 +32,15 @@ export const vaultStackBackend: StackBackend = {
           { parent },
         );
         const ciRole = resolved.ciWriter
-          ? new VaultCiWriterRole(`${env}-vault-ci`, { ...resolved.ciWriter, policies: [policies.writerPolicyName] }, { parent })
+          ? new VaultCiWriterRole(
+              `${env}-vault-ci`,
+              { ...resolved.ciWriter, policies: [policies.writerPolicyName] },
+              { parent },
+            )
           : undefined;
-        const audit = resolved.audit ? new VaultAuditDevice(`${env}-vault-audit`, resolved.audit, { parent }) : undefined;
+        const audit = resolved.audit
+          ? new VaultAuditDevice(`${env}-vault-audit`, resolved.audit, { parent })
+          : undefined;
         return {
           airflowConfig: store.plan.airflowConfig,
           outputs: {

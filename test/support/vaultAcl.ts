@@ -14,7 +14,18 @@ import { parse } from "@cdktf/hcl2json";
 
 export type VaultOperation = "create" | "read" | "update" | "patch" | "delete" | "list";
 
-const KNOWN = new Set(["create", "read", "update", "patch", "delete", "list", "sudo", "deny", "subscribe", "recover"]);
+const KNOWN = new Set([
+  "create",
+  "read",
+  "update",
+  "patch",
+  "delete",
+  "list",
+  "sudo",
+  "deny",
+  "subscribe",
+  "recover",
+]);
 
 /** A parsed policy: Vault's JSON shape, where each path maps to one block or (from HCL) a list of blocks. */
 export interface ParsedPolicy {
@@ -62,10 +73,15 @@ export class VaultAcl {
         }
         for (const block of blocks) {
           const given = block.capabilities ?? [];
-          for (const c of given) if (!KNOWN.has(c)) throw new Error(`path "${rawPath}": invalid capability "${c}"`);
+          for (const c of given)
+            if (!KNOWN.has(c)) throw new Error(`path "${rawPath}": invalid capability "${c}"`);
           // A block with deny holds only deny.
           const capabilities = new Set(given.includes("deny") ? ["deny"] : given);
-          merge(hasSegmentWildcards ? this.segmentWildcard : isPrefix ? this.prefix : this.exact, path, capabilities);
+          merge(
+            hasSegmentWildcards ? this.segmentWildcard : isPrefix ? this.prefix : this.exact,
+            path,
+            capabilities,
+          );
         }
       }
     }
@@ -106,7 +122,13 @@ export class VaultAcl {
     }
     if (longest) {
       if (this.segmentWildcard.size === 0) return longest;
-      candidates.push({ firstWildcardOrGlob: longest.path.length, wildcards: 0, isPrefix: true, wcPath: longest.path, rule: longest });
+      candidates.push({
+        firstWildcardOrGlob: longest.path.length,
+        wildcards: 0,
+        isPrefix: true,
+        wcPath: longest.path,
+        rule: longest,
+      });
     }
     const parts = path.split("/");
     for (const [fullPath, rule] of this.segmentWildcard) {
@@ -124,12 +146,14 @@ export class VaultAcl {
         if (aclPart === parts[i]) return true;
         return isPrefix && i === aclParts.length - 1 && parts[i].startsWith(aclPart);
       });
-      if (matches) candidates.push({ firstWildcardOrGlob: fullPath.indexOf("+"), wildcards, isPrefix, wcPath, rule });
+      if (matches)
+        candidates.push({ firstWildcardOrGlob: fullPath.indexOf("+"), wildcards, isPrefix, wcPath, rule });
     }
     if (candidates.length === 0) return undefined;
     // Highest priority last, exactly as Vault's ordering.
     candidates.sort((a, b) => {
-      if (a.firstWildcardOrGlob !== b.firstWildcardOrGlob) return a.firstWildcardOrGlob - b.firstWildcardOrGlob;
+      if (a.firstWildcardOrGlob !== b.firstWildcardOrGlob)
+        return a.firstWildcardOrGlob - b.firstWildcardOrGlob;
       if (a.isPrefix !== b.isPrefix) return a.isPrefix ? -1 : 1;
       if (a.wildcards !== b.wildcards) return b.wildcards - a.wildcards;
       if (a.wcPath.length !== b.wcPath.length) return a.wcPath.length - b.wcPath.length;

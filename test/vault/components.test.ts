@@ -10,9 +10,11 @@ import { VaultAcl } from "../support/vaultAcl";
 const session = installMocks({ project: "airflow-secrets", stack: "test" });
 
 /* eslint-disable @typescript-eslint/no-require-imports */
-const { AirflowSecretsEnvironment } = require("../../components/environment") as typeof import("../../components/environment");
+const { AirflowSecretsEnvironment } =
+  require("../../components/environment") as typeof import("../../components/environment");
 const vaultComponents = require("../../components/vault") as typeof import("../../components/vault");
-const { AIRFLOW_CONNECTION_FIELDS, ValidationError } = require("../../components/airflow") as typeof import("../../components/airflow");
+const { AIRFLOW_CONNECTION_FIELDS, ValidationError } =
+  require("../../components/airflow") as typeof import("../../components/airflow");
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 const WAREHOUSE_PASSWORD = "pg-Pa55word-with-%-and-@";
@@ -32,7 +34,12 @@ const declarations = {
       password: WAREHOUSE_PASSWORD,
       extra: { sslmode: "verify-full" },
     },
-    { conn_id: "slack_alerts", conn_type: "http", host: "hooks.slack.com", extra: { webhook_token: SLACK_TOKEN } },
+    {
+      conn_id: "slack_alerts",
+      conn_type: "http",
+      host: "hooks.slack.com",
+      extra: { webhook_token: SLACK_TOKEN },
+    },
   ],
   variables: [{ key: "alert_email", value: "alerts@example.com" }],
 };
@@ -54,8 +61,17 @@ function environment(env: string, production: boolean, vault: Record<string, unk
 const staging = environment("staging", false, {
   address: "https://vault.staging.internal:8200",
   kubernetesAuth: { audience: "vault" },
-  database: { host: "warehouse.internal", database: "analytics", username: "vault_admin", password: DB_ROOT_PASSWORD },
-  ciWriter: { boundAudiences: ["https://github.com/acme"], repository: "acme/airflow-infra", environment: "staging" },
+  database: {
+    host: "warehouse.internal",
+    database: "analytics",
+    username: "vault_admin",
+    password: DB_ROOT_PASSWORD,
+  },
+  ciWriter: {
+    boundAudiences: ["https://github.com/acme"],
+    repository: "acme/airflow-infra",
+    environment: "staging",
+  },
 });
 const prod = environment("prod", true, {
   address: "https://vault.prod.internal:8200",
@@ -76,7 +92,9 @@ const secretsOf = (env: string) => resources("vault:kv/secretV2:SecretV2", env);
 
 describe("KV store", () => {
   test("one KV v2 secret per declaration, at the contract's path in the airflow mount", () => {
-    const names = secretsOf("staging").map((r) => `${r.inputs.mount}/${r.inputs.name}`).sort();
+    const names = secretsOf("staging")
+      .map((r) => `${r.inputs.mount}/${r.inputs.name}`)
+      .sort();
     expect(names).toEqual([
       "airflow/staging/config/fernet_key",
       "airflow/staging/connections/slack_alerts",
@@ -92,9 +110,12 @@ describe("KV store", () => {
       expect(isSecretValue(secret.inputs.dataJson)).toBe(true);
     }
     const plaintext = JSON.stringify(
-      session.resources.map((r) => JSON.parse(JSON.stringify(r.inputs, (_k, v) => (isSecretValue(v) ? "[secret]" : v)))),
+      session.resources.map((r) =>
+        JSON.parse(JSON.stringify(r.inputs, (_k, v) => (isSecretValue(v) ? "[secret]" : v))),
+      ),
     );
-    for (const secret of [WAREHOUSE_PASSWORD, SLACK_TOKEN, DB_ROOT_PASSWORD]) expect(plaintext).not.toContain(secret);
+    for (const secret of [WAREHOUSE_PASSWORD, SLACK_TOKEN, DB_ROOT_PASSWORD])
+      expect(plaintext).not.toContain(secret);
   });
 
   test("connections hold only keys Airflow's VaultBackend accepts; variables and config hold `value`", () => {
@@ -102,7 +123,9 @@ describe("KV store", () => {
       const data = JSON.parse(unwrap(secret.inputs.dataJson) as string) as Record<string, unknown>;
       const name = secret.inputs.name as string;
       if (name.startsWith("staging/connections/")) {
-        expect(Object.keys(data).every((k) => (AIRFLOW_CONNECTION_FIELDS as readonly string[]).includes(k))).toBe(true);
+        expect(
+          Object.keys(data).every((k) => (AIRFLOW_CONNECTION_FIELDS as readonly string[]).includes(k)),
+        ).toBe(true);
         expect(data.conn_type).toBeDefined();
       } else {
         expect(Object.keys(data)).toEqual(["value"]);
@@ -126,8 +149,10 @@ describe("KV store", () => {
   });
 
   test("writes never read back (the writer cannot read), and history follows the environment", () => {
-    for (const secret of secretsOf("staging")) expect(secret.inputs).toMatchObject({ disableRead: true, deleteAllVersions: true });
-    for (const secret of secretsOf("prod")) expect(secret.inputs).toMatchObject({ disableRead: true, deleteAllVersions: false });
+    for (const secret of secretsOf("staging"))
+      expect(secret.inputs).toMatchObject({ disableRead: true, deleteAllVersions: true });
+    for (const secret of secretsOf("prod"))
+      expect(secret.inputs).toMatchObject({ disableRead: true, deleteAllVersions: false });
     expect(one("vault:kv/secretBackendV2:SecretBackendV2", "staging").inputs).toEqual({
       mount: "airflow",
       maxVersions: 5,
@@ -141,7 +166,10 @@ describe("KV store", () => {
     const mount = one("vault:index/mount:Mount", "prod-vault-kv");
     expect([mount.protect, mount.retainOnDelete]).toEqual([true, true]);
     const byName = (name: string) => secretsOf("prod").find((s) => s.inputs.name === name)!;
-    expect([byName("prod/config/fernet_key").protect, byName("prod/config/fernet_key").retainOnDelete]).toEqual([true, true]);
+    expect([
+      byName("prod/config/fernet_key").protect,
+      byName("prod/config/fernet_key").retainOnDelete,
+    ]).toEqual([true, true]);
     expect(byName("prod/connections/warehouse").protect).toBe(false);
     expect(one("vault:index/mount:Mount", "staging-vault-kv").protect).toBe(false);
     for (const secret of secretsOf("staging")) expect(secret.protect).toBe(false);
@@ -155,14 +183,20 @@ describe("KV store", () => {
       existingMount: true,
     });
     await session.settle();
-    const secret = session.resources.find((r) => r.type === "vault:kv/secretV2:SecretV2" && r.name.startsWith("uri-store-"))!;
+    const secret = session.resources.find(
+      (r) => r.type === "vault:kv/secretV2:SecretV2" && r.name.startsWith("uri-store-"),
+    )!;
     const data = JSON.parse(unwrap(secret.inputs.dataJson) as string);
     expect(Object.keys(data)).toEqual(["conn_uri"]);
     expect(data.conn_uri).toBe(
       "postgres://airflow:pg-Pa55word-with-%25-and-%40@warehouse.internal:5432/analytics?sslmode=verify-full",
     );
     // Bring-your-own mount: nothing mounted or tuned.
-    expect(session.resources.filter((r) => r.name.startsWith("uri-store-") && r.type !== "vault:kv/secretV2:SecretV2" && r.custom)).toEqual([]);
+    expect(
+      session.resources.filter(
+        (r) => r.name.startsWith("uri-store-") && r.type !== "vault:kv/secretV2:SecretV2" && r.custom,
+      ),
+    ).toEqual([]);
     expect(store.secretPaths).toEqual(["airflow/data/qa/connections/warehouse"]);
   });
 });
@@ -186,14 +220,18 @@ describe("Airflow configuration", () => {
   });
 
   test("a non-default Kubernetes auth mount is passed as auth_mount_point", () => {
-    expect(prod.airflowConfig.backendKwargs).toMatchObject({ auth_mount_point: "k8s-prod", kubernetes_role: "airflow-prod" });
+    expect(prod.airflowConfig.backendKwargs).toMatchObject({
+      auth_mount_point: "k8s-prod",
+      kubernetes_role: "airflow-prod",
+    });
   });
 });
 
 describe("identities and policies", () => {
   const policyText = (env: string, role: "reader" | "writer") =>
-    session.resources.find((r) => r.type === "vault:index/policy:Policy" && r.name === `${env}-vault-policies-${role}`)!.inputs
-      .policy as string;
+    session.resources.find(
+      (r) => r.type === "vault:index/policy:Policy" && r.name === `${env}-vault-policies-${role}`,
+    )!.inputs.policy as string;
 
   test("the Kubernetes role binds exactly Airflow's service account to the reader policy with short tokens", () => {
     expect(one("vault:kubernetes/authBackendRole:AuthBackendRole", "staging").inputs).toEqual({
@@ -207,7 +245,9 @@ describe("identities and policies", () => {
       tokenMaxTtl: 14400,
       tokenNoDefaultPolicy: false,
     });
-    expect(one("vault:kubernetes/authBackendRole:AuthBackendRole", "prod").inputs).toMatchObject({ backend: "k8s-prod" });
+    expect(one("vault:kubernetes/authBackendRole:AuthBackendRole", "prod").inputs).toMatchObject({
+      backend: "k8s-prod",
+    });
   });
 
   test("the reader policy allows reading every stored path and the database credentials, the writer writing them", async () => {
@@ -216,13 +256,18 @@ describe("identities and policies", () => {
     for (const secret of secretsOf("staging")) {
       const path = `${secret.inputs.mount}/data/${secret.inputs.name}`;
       expect([reader.allows("read", path), writer.allows("read", path)]).toEqual([true, false]);
-      expect([reader.allows("update", path), writer.allows("update", path), writer.allows("create", path)]).toEqual([false, true, true]);
+      expect([
+        reader.allows("update", path),
+        writer.allows("update", path),
+        writer.allows("create", path),
+      ]).toEqual([false, true, true]);
     }
     for (const role of resources("vault:database/secretBackendRole:SecretBackendRole", "staging")) {
       expect(reader.allows("read", `${role.inputs.backend}/creds/${role.inputs.name}`)).toBe(true);
     }
     const prodReader = await VaultAcl.fromHcl(policyText("prod", "reader"));
-    for (const secret of secretsOf("staging")) expect(prodReader.allows("read", `${secret.inputs.mount}/data/${secret.inputs.name}`)).toBe(false);
+    for (const secret of secretsOf("staging"))
+      expect(prodReader.allows("read", `${secret.inputs.mount}/data/${secret.inputs.name}`)).toBe(false);
   });
 
   test("the CI writer role trusts one repository and environment, exactly, with the writer policy", () => {
@@ -253,7 +298,8 @@ describe("database secrets engine and audit", () => {
     expect(isSecretValue(connection.inputs.postgresql)).toBe(true);
     const postgresql = unwrap(connection.inputs.postgresql) as Record<string, unknown>;
     expect(postgresql).toEqual({
-      connectionUrl: "postgresql://{{username}}:{{password}}@warehouse.internal:5432/analytics?sslmode=require",
+      connectionUrl:
+        "postgresql://{{username}}:{{password}}@warehouse.internal:5432/analytics?sslmode=require",
       username: "vault_admin",
       password: DB_ROOT_PASSWORD,
     });
@@ -261,9 +307,16 @@ describe("database secrets engine and audit", () => {
 
   test("dynamic roles carry the tested statements and 1 h / 4 h TTLs", () => {
     const roles = resources("vault:database/secretBackendRole:SecretBackendRole", "staging");
-    expect(roles.map((r) => r.inputs.name).sort()).toEqual(["airflow-staging-readonly", "airflow-staging-readwrite"]);
+    expect(roles.map((r) => r.inputs.name).sort()).toEqual([
+      "airflow-staging-readonly",
+      "airflow-staging-readwrite",
+    ]);
     for (const role of roles) {
-      expect(role.inputs).toMatchObject({ dbName: "airflow-staging-warehouse", defaultTtl: 3600, maxTtl: 14400 });
+      expect(role.inputs).toMatchObject({
+        dbName: "airflow-staging-warehouse",
+        defaultTtl: 3600,
+        maxTtl: 14400,
+      });
       expect(role.inputs.revocationStatements).toEqual(vaultComponents.revocationStatements({}));
     }
   });
@@ -358,7 +411,13 @@ describe("bad input registers nothing", () => {
         environment("prod", true, {
           address: "http://vault.prod.internal:8200",
           ciWriter: { boundAudiences: ["https://github.com/acme"], repository: "acme/*" },
-          database: { host: "db", database: "analytics", username: "vault_admin", password: "x", sslmode: "require" },
+          database: {
+            host: "db",
+            database: "analytics",
+            username: "vault_admin",
+            password: "x",
+            sslmode: "require",
+          },
         }),
       /vault\.address: production Vault must be reached over https/,
       /vault\.ciWriter\.repository: must be one repository "owner\/name", no wildcards/,
@@ -426,7 +485,12 @@ describe("bad input registers nothing", () => {
       /tokenMaxTtlSeconds: must be at least the default TTL/,
     );
     await expectRejected(
-      () => new vaultComponents.VaultAuditDevice("bad-audit", { type: "file", filePath: "relative.log", log_raw: true } as never),
+      () =>
+        new vaultComponents.VaultAuditDevice("bad-audit", {
+          type: "file",
+          filePath: "relative.log",
+          log_raw: true,
+        } as never),
       /audit\.filePath: is required for a file device: an absolute file path/,
     );
   });

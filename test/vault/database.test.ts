@@ -13,7 +13,13 @@ import {
   staticRotationStatements,
 } from "../../components/vault/databaseStatements";
 import { TestPostgres, startPostgres } from "../support/postgres";
-import { executeVaultStatements, substitute, vaultExpiration, vaultPassword, vaultUsername } from "./vaultDatabasePlugin";
+import {
+  executeVaultStatements,
+  substitute,
+  vaultExpiration,
+  vaultPassword,
+  vaultUsername,
+} from "./vaultDatabasePlugin";
 
 const VAULT_USER = "vault_admin";
 const VAULT_PASSWORD = "vault-admin-pw-1";
@@ -105,7 +111,9 @@ test("Vault's expiration format is Go's 2006-01-02 15:04:05-0700 in UTC", () => 
 test("the connection URL template connects once Vault fills in its credentials", async () => {
   const template = postgresConnectionUrl("127.0.0.1", pg.port, DATABASE, "disable");
   expect(template).toContain("{{username}}:{{password}}@");
-  const client = new Client({ connectionString: substitute(template, { username: VAULT_USER, password: VAULT_PASSWORD }) });
+  const client = new Client({
+    connectionString: substitute(template, { username: VAULT_USER, password: VAULT_PASSWORD }),
+  });
   await client.connect();
   const { rows } = await client.query("SELECT current_user AS u, current_database() AS d");
   await client.end();
@@ -114,14 +122,21 @@ test("the connection URL template connects once Vault fills in its credentials",
 
 test("a read-only credential logs in, reads, and cannot write, create or read other schemas", async () => {
   const { username, password, expiration } = await issue(readOnly, "airflow-staging-readonly");
-  const { rows } = await pg.query("SELECT rolvaliduntil, rolsuper, rolcreaterole, rolcreatedb FROM pg_roles WHERE rolname = $1", [username]);
-  expect(new Date(rows[0].rolvaliduntil as string).toISOString()).toBe(new Date(expiration.replace(" ", "T").replace("+0000", "Z")).toISOString());
+  const { rows } = await pg.query(
+    "SELECT rolvaliduntil, rolsuper, rolcreaterole, rolcreatedb FROM pg_roles WHERE rolname = $1",
+    [username],
+  );
+  expect(new Date(rows[0].rolvaliduntil as string).toISOString()).toBe(
+    new Date(expiration.replace(" ", "T").replace("+0000", "Z")).toISOString(),
+  );
   expect(rows[0]).toMatchObject({ rolsuper: false, rolcreaterole: false, rolcreatedb: false });
   expect(await tablePrivileges(username)).toEqual(["public.orders:SELECT"]);
 
   const client = await pg.connect(username, password, DATABASE);
   try {
-    expect((await client.query("SELECT sum(amount)::int AS total FROM public.orders")).rows[0].total).toBe(30);
+    expect((await client.query("SELECT sum(amount)::int AS total FROM public.orders")).rows[0].total).toBe(
+      30,
+    );
     await expectDenied(client, "INSERT INTO public.orders (amount) VALUES (1)");
     await expectDenied(client, "UPDATE public.orders SET amount = 0");
     await expectDenied(client, "DELETE FROM public.orders");
@@ -155,7 +170,10 @@ test("a read-write credential writes tables and sequences but cannot create obje
   } finally {
     await client.end();
   }
-  const { rows } = await pg.query("SELECT count(*)::int AS n FROM pg_class c JOIN pg_roles r ON r.oid = c.relowner WHERE r.rolname = $1", [username]);
+  const { rows } = await pg.query(
+    "SELECT count(*)::int AS n FROM pg_class c JOIN pg_roles r ON r.oid = c.relowner WHERE r.rolname = $1",
+    [username],
+  );
   expect(rows[0].n).toBe(0);
 
   await revoke(readWrite, username);
@@ -176,7 +194,9 @@ test("revocation removes a credential that owns objects, handing them to Vault's
     "SELECT pg_get_userbyid(relowner) AS owner FROM pg_class WHERE oid = 'public.etl_output'::regclass",
   );
   expect(owner.rows[0].owner).toBe(VAULT_USER);
-  expect((await vaultConnection.query("SELECT payload FROM public.etl_output")).rows).toEqual([{ payload: "kept" }]);
+  expect((await vaultConnection.query("SELECT payload FROM public.etl_output")).rows).toEqual([
+    { payload: "kept" },
+  ]);
 });
 
 test("a credential whose lease already expired cannot log in, and renewal extends it", async () => {
@@ -184,7 +204,11 @@ test("a credential whose lease already expired cannot log in, and renewal extend
   const { username, password } = await issue(readOnly, "airflow-staging-readonly", past);
   await expect(pg.connect(username, password, DATABASE)).rejects.toThrow(/password authentication failed/);
 
-  await executeVaultStatements(vaultConnection, renewStatements(), { name: username, username, expiration: inAnHour() });
+  await executeVaultStatements(vaultConnection, renewStatements(), {
+    name: username,
+    username,
+    expiration: inAnHour(),
+  });
   const client = await pg.connect(username, password, DATABASE);
   await client.end();
   await revoke(readOnly, username);
@@ -197,14 +221,22 @@ test("static-role rotation changes the password of an existing user", async () =
   await pg.query(`GRANT CONNECT ON DATABASE ${DATABASE} TO airflow_etl`);
 
   const first = vaultPassword();
-  await executeVaultStatements(vaultConnection, staticRotationStatements(), { name: "airflow_etl", username: "airflow_etl", password: first });
+  await executeVaultStatements(vaultConnection, staticRotationStatements(), {
+    name: "airflow_etl",
+    username: "airflow_etl",
+    password: first,
+  });
   await loginFails("airflow_etl", "initial-password-1");
   const client = await pg.connect("airflow_etl", first, DATABASE);
   await client.end();
 
   const second = vaultPassword();
   expect(second).not.toBe(first);
-  await executeVaultStatements(vaultConnection, staticRotationStatements(), { name: "airflow_etl", username: "airflow_etl", password: second });
+  await executeVaultStatements(vaultConnection, staticRotationStatements(), {
+    name: "airflow_etl",
+    username: "airflow_etl",
+    password: second,
+  });
   await loginFails("airflow_etl", first);
   const again = await pg.connect("airflow_etl", second, DATABASE);
   await again.end();

@@ -11,11 +11,17 @@ import {
 import { VaultPolicyRule, renderPolicyHcl } from "../../components/vault/policyDocument";
 import { VaultAcl, VaultOperation, parseHclPolicy } from "../support/vaultAcl";
 
-const input = (environment: string, overrides: Partial<EnvironmentPoliciesInput> = {}): EnvironmentPoliciesInput => ({
+const input = (
+  environment: string,
+  overrides: Partial<EnvironmentPoliciesInput> = {},
+): EnvironmentPoliciesInput => ({
   environment,
   mount: "airflow",
   kvPrefixes: [`${environment}/connections`, `${environment}/variables`, `${environment}/config`],
-  databaseCredentialPaths: [`database/creds/airflow-${environment}-readonly`, `database/static-creds/airflow-${environment}-etl`],
+  databaseCredentialPaths: [
+    `database/creds/airflow-${environment}-readonly`,
+    `database/static-creds/airflow-${environment}-etl`,
+  ],
   production: environment === "prod",
   ...overrides,
 });
@@ -108,7 +114,13 @@ test("a token holding both staging policies still cannot read another environmen
 
 test("the rendered HCL parses to exactly the document's rules", async () => {
   const { reader } = validated("staging", {
-    extraReaderRules: [{ path: "airflow/data/staging/shared/+/token", capabilities: ["read"], description: 'a "quoted" ${not-a-template}' }],
+    extraReaderRules: [
+      {
+        path: "airflow/data/staging/shared/+/token",
+        capabilities: ["read"],
+        description: 'a "quoted" ${not-a-template}',
+      },
+    ],
   });
   const parsed = await parseHclPolicy(renderPolicyHcl(reader));
   const fromHcl = Object.entries(parsed.path!).map(([path, blocks]) => ({
@@ -117,7 +129,9 @@ test("the rendered HCL parses to exactly the document's rules", async () => {
   }));
   const byPath = (a: { path: string }, b: { path: string }) => a.path.localeCompare(b.path);
   // The parser returns blocks keyed by path (sorted), so compare as sets of rules.
-  expect(fromHcl.sort(byPath)).toEqual(reader.rules.map((r) => ({ path: r.path, capabilities: r.capabilities })).sort(byPath));
+  expect(fromHcl.sort(byPath)).toEqual(
+    reader.rules.map((r) => ({ path: r.path, capabilities: r.capabilities })).sort(byPath),
+  );
 });
 
 describe("validation", () => {
@@ -132,7 +146,9 @@ describe("validation", () => {
   ];
 
   test("an unknown capability is refused", () => {
-    const { documents, text } = check("staging", { extraReaderRules: extra("airflow/data/staging/connections/x", ["reed"]) });
+    const { documents, text } = check("staging", {
+      extraReaderRules: extra("airflow/data/staging/connections/x", ["reed"]),
+    });
     expect(documents).toBeUndefined();
     expect(text).toContain('policies.extraReaderRules[0].capabilities: "reed" is not a Vault capability');
   });
@@ -144,7 +160,11 @@ describe("validation", () => {
   });
 
   test.each([
-    ["a .. segment", "airflow/data/staging/../prod/connections/*", /must not contain empty, "\." or "\.\." segments/],
+    [
+      "a .. segment",
+      "airflow/data/staging/../prod/connections/*",
+      /must not contain empty, "\." or "\.\." segments/,
+    ],
     ["another environment", "airflow/data/prod/connections/*", /is outside environment "staging"/],
     ["a wildcard for the environment", "airflow/data/+/connections/*", /is outside environment "staging"/],
     ["a glob over all environments", "airflow/data/*", /is outside environment "staging"/],
@@ -170,23 +190,35 @@ describe("validation", () => {
         ...extra("airflow/metadata/staging/*", ["sudo"]),
       ],
     });
-    expect(text).toContain('policies.extraReaderRules[0].capabilities: "list" is not allowed in environment "staging" (reader) policies');
-    expect(text).toContain('policies.extraWriterRules[0].capabilities: "read" on "airflow/data/staging/*" is refused');
-    expect(text).toContain('policies.extraWriterRules[1].path: "airflow/+/staging/connections/x" is outside environment "staging"');
+    expect(text).toContain(
+      'policies.extraReaderRules[0].capabilities: "list" is not allowed in environment "staging" (reader) policies',
+    );
+    expect(text).toContain(
+      'policies.extraWriterRules[0].capabilities: "read" on "airflow/data/staging/*" is refused',
+    );
+    expect(text).toContain(
+      'policies.extraWriterRules[1].path: "airflow/+/staging/connections/x" is outside environment "staging"',
+    );
     expect(text).toContain('policies.extraWriterRules[2].capabilities: "sudo" is not allowed');
   });
 
   test("a layout path outside the environment is refused", () => {
-    const { documents, text } = check("staging", { kvPrefixes: ["prod/connections", "staging/variables", "staging"] });
+    const { documents, text } = check("staging", {
+      kvPrefixes: ["prod/connections", "staging/variables", "staging"],
+    });
     expect(documents).toBeUndefined();
     expect(text).toContain('policies.kvPrefixes[0]: must be "staging/<name>"');
     expect(text).toContain('policies.kvPrefixes[2]: must be "staging/<name>"');
   });
 
   test("valid extra rules inside the environment are kept after the generated ones", () => {
-    const { documents, problems } = check("staging", { extraWriterRules: extra("airflow/metadata/staging/*", ["list"]) });
+    const { documents, problems } = check("staging", {
+      extraWriterRules: extra("airflow/metadata/staging/*", ["list"]),
+    });
     expect(problems.empty).toBe(true);
     expect(documents!.writer.rules.at(-1)!.path).toBe("airflow/metadata/staging/*");
-    expect(environmentPolicyDocuments(input("staging")).writer.rules.length).toBe(documents!.writer.rules.length - 1);
+    expect(environmentPolicyDocuments(input("staging")).writer.rules.length).toBe(
+      documents!.writer.rules.length - 1,
+    );
   });
 });

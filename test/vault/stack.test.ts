@@ -46,14 +46,19 @@ test("staging deploys the Vault store, policies, roles, database engine and audi
 });
 
 test("stored values and the database root password stay secret in the synthesized output", () => {
-  for (const secret of ofType("vault:kv/secretV2:SecretV2")) expect((secret.inputs as Record<string, unknown>).dataJson).toBe(SECRET_MARK);
-  const connection = result.raw.find((r) => r.type === "vault:database/secretBackendConnection:SecretBackendConnection")!;
+  for (const secret of ofType("vault:kv/secretV2:SecretV2"))
+    expect((secret.inputs as Record<string, unknown>).dataJson).toBe(SECRET_MARK);
+  const connection = result.raw.find(
+    (r) => r.type === "vault:database/secretBackendConnection:SecretBackendConnection",
+  )!;
   expect(isSecretValue(connection.inputs.postgresql)).toBe(true);
   expect(JSON.stringify(result.resources)).not.toContain("v1:EXAMPLE");
 });
 
 test("Airflow reads Vault with Kubernetes auth at the staging paths", () => {
-  expect(result.airflowConfig?.env.AIRFLOW__SECRETS__BACKEND).toBe("airflow.providers.hashicorp.secrets.vault.VaultBackend");
+  expect(result.airflowConfig?.env.AIRFLOW__SECRETS__BACKEND).toBe(
+    "airflow.providers.hashicorp.secrets.vault.VaultBackend",
+  );
   expect(JSON.parse(result.airflowConfig!.env.AIRFLOW__SECRETS__BACKEND_KWARGS)).toEqual({
     url: "https://vault.nonprod.internal:8200",
     mount_point: "airflow",

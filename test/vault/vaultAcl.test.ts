@@ -6,7 +6,9 @@ import { VaultAcl } from "../support/vaultAcl";
 
 const policy = (rules: Record<string, string[]>) =>
   Object.entries(rules)
-    .map(([path, caps]) => `path "${path}" {\n  capabilities = [${caps.map((c) => `"${c}"`).join(", ")}]\n}\n`)
+    .map(
+      ([path, caps]) => `path "${path}" {\n  capabilities = [${caps.map((c) => `"${c}"`).join(", ")}]\n}\n`,
+    )
     .join("\n");
 
 test("exact paths match only themselves; a trailing * is a prefix glob that also matches the bare prefix", async () => {
@@ -83,5 +85,7 @@ test("LIST on a trailing-slash path honours a rule without the slash", async () 
 });
 
 test("unknown capabilities are refused by the evaluator, as Vault refuses the policy", async () => {
-  await expect(VaultAcl.fromHcl(policy({ "secret/*": ["reed"] }))).rejects.toThrow(/invalid capability "reed"/);
+  await expect(VaultAcl.fromHcl(policy({ "secret/*": ["reed"] }))).rejects.toThrow(
+    /invalid capability "reed"/,
+  );
 });

@@ -37,12 +37,18 @@ export function vaultPassword(): string {
 /** Vault's default username: `v-{display name ≤8}-{role ≤8}-{20 random}-{unix time}`, at most 63. */
 export function vaultUsername(displayName: string, roleName: string): string {
   const random = Array.from({ length: 20 }, () => pick(LOWER + UPPER + DIGITS)).join("");
-  return `v-${displayName.slice(0, 8)}-${roleName.slice(0, 8)}-${random}-${Math.floor(Date.now() / 1000)}`.slice(0, 63);
+  return `v-${displayName.slice(0, 8)}-${roleName.slice(0, 8)}-${random}-${Math.floor(Date.now() / 1000)}`.slice(
+    0,
+    63,
+  );
 }
 
 /** Vault's QueryHelper: each `{{key}}` replaced by its value, as plain text. */
 export function substitute(template: string, values: Record<string, string>): string {
-  return Object.entries(values).reduce((text, [key, value]) => text.split(`{{${key}}}`).join(value), template);
+  return Object.entries(values).reduce(
+    (text, [key, value]) => text.split(`{{${key}}}`).join(value),
+    template,
+  );
 }
 
 /** The plugin's test for blocks that must not be split (a bare END outside quoted text). */
