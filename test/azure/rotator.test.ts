@@ -1,0 +1,228 @@
+/**
+ * The Azure rotator against a real PostgreSQL and an in-memory Key Vault: the database password
+ * changes first, the new secret version is written only once the new login works, a failed change
+ * leaves the secret and the old login as they were, a repeated event changes nothing, and an
+ * attempt that dies between the database change and the write is finished by the next delivery.
+ */
+import { Client } from "pg";
+import { startPostgres, type TestPostgres } from "../support/postgres";
+import { handleKeyVaultEvent, type RotatorDependencies } from "../../components/azure/rotator/handler";
+import type { RotatedSecretConfig, RotationConfig } from "../../components/azure/rotator/config";
+import { FakeKeyVault } from "./fakeKeyVault";
+
+const VAULT_URL = "https://kv-airflow-test-0a1b2.vault.azure.net/";
+const DAY = 86_400_000;
+const NOW = new Date("2026-11-20T09:00:00Z");
+
+let pg: TestPostgres;
+beforeAll(async () => {
+  pg = await startPostgres();
+});
+afterAll(() => pg?.destroy());
+
+let roleCounter = 0;
+async function createRole(prefix: string, password: string, attributes = ""): Promise<string> {
+  const role = `${prefix}_${process.pid}_${++roleCounter}`;
+  const { rows } = await pg.query("SELECT quote_literal($1) AS literal", [password]);
+  await pg.query(`CREATE ROLE ${role} LOGIN ${attributes} PASSWORD ${rows[0].literal}`);
+  return role;
+}
+
+/** Logs in and runs a query: true when the server accepts the credential, false on a password failure. */
+async function logsIn(login: string, password: string): Promise<boolean> {
+  const client = new Client({ host: pg.host, port: pg.port, user: login, password, database: "postgres" });
+  client.on("error", () => undefined);
+  try {
+    await client.connect();
+    await client.query("SELECT 1");
+    return true;
+  } catch (error) {
+    if ((error as { code?: string }).code === "28P01") return false;
+    throw error;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** The connection JSON as the contract stores it for Azure (conn_type first, extra as a JSON string). */
+function connection(login: string, password: string): Record<string, unknown> {
+  return { conn_type: "postgres", description: "warehouse", host: pg.host, port: pg.port, schema: "postgres", login, password, extra: '{"sslmode":"disable"}' };
+}
+
+interface Fixture {
+  vault: FakeKeyVault;
+  name: string;
+  journalName: string;
+  deps: RotatorDependencies;
+  /** The version the NearExpiry event announces. */
+  version: string;
+}
+
+let secretCounter = 0;
+async function fixture(value: Record<string, unknown>, settings: Partial<RotatedSecretConfig> = {}, expiresInDays = 20): Promise<Fixture> {
+  const vault = new FakeKeyVault();
+  const name = `airflow-test-connections-warehouse-${++secretCounter}`;
+  const journalName = `${name}-rotation-pending`;
+  const { version } = await vault.setSecret(name, JSON.stringify(value), {
+    contentType: "application/json",
+    expiresOn: new Date(NOW.getTime() + expiresInDays * DAY),
+    tags: { "airflow-kind": "connection", "airflow-id": "warehouse" },
+  });
+  await vault.setSecret(journalName, JSON.stringify({ state: "idle" }), { contentType: "application/json" });
+  const config: RotationConfig = {
+    vaultUrl: VAULT_URL,
+    secrets: { [name]: { strategy: "single-user", everyDays: 30, journalName, ...settings } },
+  };
+  let n = 0;
+  const deps: RotatorDependencies = { client: vault, config, now: () => NOW, newPassword: () => `Rotated-${secretCounter}-${++n}-pw!` };
+  return { vault, name, journalName, deps, version };
+}
+
+function nearExpiry(name: string, version: string, eventType = "Microsoft.KeyVault.SecretNearExpiry") {
+  return {
+    id: "00eccf70-95a7-4e7c-8299-2eb17ee9ad64",
+    topic: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv-airflow-test-0a1b2",
+    subject: name,
+    eventType,
+    eventTime: NOW.toISOString(),
+    dataVersion: "1",
+    data: {
+      Id: `${VAULT_URL}secrets/${name}/${version}`,
+      VaultName: "kv-airflow-test-0a1b2",
+      ObjectType: "Secret",
+      ObjectName: name,
+      Version: version,
+      NBF: null,
+      EXP: Math.floor((NOW.getTime() + 20 * DAY) / 1000),
+    },
+  };
+}
+
+const stored = (f: Fixture) => JSON.parse(f.vault.latest(f.name)!.value) as Record<string, string>;
+
+describe("single user", () => {
+  test("success: the database changes first, then a new version with a new expiry that logs in", async () => {
+    const role = await createRole("kv_single", "initial-pw-1");
+    const f = await fixture(connection(role, "initial-pw-1"));
+
+    const outcome = await handleKeyVaultEvent(nearExpiry(f.name, f.version), f.deps);
+
+    expect(outcome).toMatchObject({ status: "rotated", secret: f.name, resumed: false });
+    const history = f.vault.history(f.name);
+    expect(history).toHaveLength(2);
+    const latest = history[1];
+    expect(latest.version).toBe((outcome as { version: string }).version);
+    expect(latest.expiresOn).toEqual(new Date(NOW.getTime() + (30 + 30) * DAY));
+    expect(latest.contentType).toBe("application/json");
+    expect(latest.tags).toEqual({ "airflow-kind": "connection", "airflow-id": "warehouse" });
+    const rotated = stored(f);
+    // Same connection, same keys, new password.
+    expect(Object.keys(rotated)).toEqual(Object.keys(connection(role, "x")));
+    expect({ ...rotated, password: "" }).toEqual({ ...connection(role, "initial-pw-1"), password: "" });
+    expect(rotated.password).not.toBe("initial-pw-1");
+    expect(await logsIn(role, rotated.password)).toBe(true);
+    expect(await logsIn(role, "initial-pw-1")).toBe(false);
+    // The journal was written before the secret, and is idle again afterwards.
+    const writes = f.vault.calls.filter((c) => c.op === "set").map((c) => c.name);
+    expect(writes.slice(-3)).toEqual([f.journalName, f.name, f.journalName]);
+    expect(JSON.parse(f.vault.latest(f.journalName)!.value)).toEqual({ state: "idle" });
+  });
+
+  test("database unreachable: no new version, and the old credential keeps working", async () => {
+    const role = await createRole("kv_down", "initial-pw-2");
+    const f = await fixture(connection(role, "initial-pw-2"));
+    await pg.stop();
+    try {
+      await expect(handleKeyVaultEvent(nearExpiry(f.name, f.version), f.deps)).rejects.toThrow(/DB_UNREACHABLE/);
+    } finally {
+      await pg.start();
+    }
+    expect(f.vault.history(f.name)).toHaveLength(1);
+    expect(stored(f).password).toBe("initial-pw-2");
+    expect(await logsIn(role, "initial-pw-2")).toBe(true);
+
+    // Event Grid redelivers; the database is back; the rotation completes with the journalled password.
+    const journalled = JSON.parse(f.vault.latest(f.journalName)!.value).password;
+    const retry = await handleKeyVaultEvent(nearExpiry(f.name, f.version), f.deps);
+    expect(retry).toMatchObject({ status: "rotated", resumed: true });
+    expect(stored(f).password).toBe(journalled);
+    expect(await logsIn(role, journalled)).toBe(true);
+  });
+
+  test("a repeated NearExpiry for the replaced version changes nothing", async () => {
+    const role = await createRole("kv_repeat", "initial-pw-3");
+    const f = await fixture(connection(role, "initial-pw-3"));
+    await handleKeyVaultEvent(nearExpiry(f.name, f.version), f.deps);
+    const afterFirst = stored(f).password;
+
+    const again = await handleKeyVaultEvent(nearExpiry(f.name, f.version), f.deps);
+    expect(again).toEqual({ status: "skipped", secret: f.name, reason: expect.stringMatching(/^version \w+ was superseded by \w+$/) });
+    expect(f.vault.history(f.name)).toHaveLength(2);
+    expect(await logsIn(role, afterFirst)).toBe(true);
+  });
+
+  test("a version that is no longer near expiry (re-stamped by hand) is left alone", async () => {
+    const role = await createRole("kv_fresh", "initial-pw-4");
+    const f = await fixture(connection(role, "initial-pw-4"), {}, 200);
+    const outcome = await handleKeyVaultEvent(nearExpiry(f.name, f.version), f.deps);
+    expect(outcome).toMatchObject({ status: "skipped", reason: expect.stringContaining("is not near expiry") });
+    expect(f.vault.history(f.name)).toHaveLength(1);
+    expect(await logsIn(role, "initial-pw-4")).toBe(true);
+  });
+
+  test("an attempt that dies after the database change is finished by the next delivery", async () => {
+    const role = await createRole("kv_crash", "initial-pw-5");
+    const f = await fixture(connection(role, "initial-pw-5"));
+    f.vault.failNextWrite(f.name);
+
+    await expect(handleKeyVaultEvent(nearExpiry(f.name, f.version), f.deps)).rejects.toThrow(/injected failure/);
+    // The database already has the new password; the journal has it too, tagged with the old version.
+    const journal = f.vault.latest(f.journalName)!;
+    expect(journal.tags["rotation-of-version"]).toBe(f.version);
+    const pending = JSON.parse(journal.value).password as string;
+    expect(await logsIn(role, pending)).toBe(true);
+    expect(f.vault.history(f.name)).toHaveLength(1);
+
+    const retry = await handleKeyVaultEvent(nearExpiry(f.name, f.version), f.deps);
+    expect(retry).toMatchObject({ status: "rotated", resumed: true });
+    expect(stored(f).password).toBe(pending);
+    expect(await logsIn(role, stored(f).password)).toBe(true);
+  });
+});
+
+describe("alternating users", () => {
+  test("the master's change fails: no new version, the current login keeps working", async () => {
+    const role = await createRole("kv_alt_fail", "initial-pw-6");
+    const weakMaster = await createRole("kv_weak_master", "master-pw-6");
+    const f = await fixture(connection(role, "initial-pw-6"), { strategy: "alternating-users", masterName: "master-secret" });
+    await f.vault.setSecret("master-secret", JSON.stringify(connection(weakMaster, "master-pw-6")));
+
+    await expect(handleKeyVaultEvent(nearExpiry(f.name, f.version), f.deps)).rejects.toThrow(/PERMISSION_DENIED|DB_ERROR/);
+    expect(f.vault.history(f.name)).toHaveLength(1);
+    expect(stored(f).login).toBe(role);
+    expect(await logsIn(role, "initial-pw-6")).toBe(true);
+  });
+
+  test("success: the clone gets the new password, the secret flips to it, the old login still works", async () => {
+    const role = await createRole("kv_alt", "initial-pw-7");
+    const f = await fixture(connection(role, "initial-pw-7"), { strategy: "alternating-users", masterName: "master-secret" });
+    await f.vault.setSecret("master-secret", JSON.stringify(connection(pg.superuser, pg.superPassword)));
+
+    const outcome = await handleKeyVaultEvent(nearExpiry(f.name, f.version), f.deps);
+    expect(outcome).toMatchObject({ status: "rotated" });
+    expect(stored(f).login).toBe(`${role}_clone`);
+    expect(await logsIn(`${role}_clone`, stored(f).password)).toBe(true);
+    expect(await logsIn(role, "initial-pw-7")).toBe(true);
+  });
+});
+
+test("events that are not this rotator's business are skipped without touching anything", async () => {
+  const f = await fixture(connection("nobody", "pw"));
+  const calls = f.vault.calls.length;
+  const other = nearExpiry(f.name, f.version);
+  expect(await handleKeyVaultEvent({ ...other, eventType: "Microsoft.KeyVault.SecretNewVersionCreated" }, f.deps)).toMatchObject({ status: "skipped" });
+  expect(await handleKeyVaultEvent({ ...other, data: { ...other.data, VaultName: "kv-someone-else" } }, f.deps)).toMatchObject({ status: "skipped" });
+  expect(await handleKeyVaultEvent({ ...other, data: { ...other.data, ObjectName: "not-rotated" } }, f.deps)).toMatchObject({ status: "skipped" });
+  expect(await handleKeyVaultEvent({ ...other, data: { ...other.data, ObjectType: "Key" } }, f.deps)).toMatchObject({ status: "skipped" });
+  expect(f.vault.calls.length).toBe(calls);
+});
