@@ -1,0 +1,40 @@
+import { createHash } from "crypto";
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { AwsAccountContext } from "./policies";
+
+/** The deploying account, partition and DNS suffix, read once through the provider's data sources. */
+export function awsAccountContext(opts?: pulumi.InvokeOutputOptions): pulumi.Output<AwsAccountContext> {
+  const identity = aws.getCallerIdentityOutput({}, opts);
+  const partition = aws.getPartitionOutput({}, opts);
+  return pulumi
+    .all([identity.accountId, partition.partition, partition.dnsSuffix])
+    .apply(([accountId, partitionName, dnsSuffix]) => ({
+      accountId,
+      partition: partitionName,
+      dnsSuffix,
+    }));
+}
+
+/** Tags on every taggable resource: who owns it, which environment, and that this library manages it. */
+export function standardTags(
+  environment: string,
+  owner: string | undefined,
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    ...extra,
+    environment,
+    ...(owner !== undefined ? { owner } : {}),
+    "managed-by": "airflow-secrets",
+  };
+}
+
+/**
+ * A stable Pulumi resource-name fragment for an Airflow id. Ids may hold characters URNs handle
+ * badly (`:`, `/`, `\`); those become `_` and a short hash of the original keeps names unique.
+ */
+export function idSlug(id: string): string {
+  const safe = id.replace(/[^A-Za-z0-9_.-]/g, "_");
+  return safe === id ? id : `${safe}-${createHash("sha256").update(id).digest("hex").slice(0, 8)}`;
+}

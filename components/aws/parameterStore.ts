@@ -1,0 +1,79 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { PlannedSecret, Problems, utf8Bytes } from "../airflow";
+import { idSlug, standardTags } from "./common";
+import { checkRegion, checkTags } from "./validation";
+
+export interface ParameterStoreArgs {
+  /** Environment name, tagged on every parameter. */
+  environment: string;
+  /** Production: critical parameters (the Fernet key) are protected and retained. */
+  production?: boolean;
+  owner?: string;
+  region: string;
+  /** What to store: names and values straight from the contract's `planSecrets` (aws-ssm profile). */
+  secrets: readonly PlannedSecret[];
+  /** Customer-managed key encrypting every SecureString. */
+  kmsKeyArn: pulumi.Input<string>;
+  /** Parameters whose loss is unrecoverable (the Fernet key). */
+  criticalSecretNames?: string[];
+  tags?: Record<string, string>;
+}
+
+/** A Standard parameter holds 4 KiB; larger values need the Advanced tier (8 KiB, charged monthly). */
+export const STANDARD_TIER_MAX_BYTES = 4096;
+
+export function parameterTier(value: string): "Standard" | "Advanced" {
+  return utf8Bytes(value) > STANDARD_TIER_MAX_BYTES ? "Advanced" : "Standard";
+}
+
+/**
+ * SSM Parameter Store as the store: one SecureString per planned secret, encrypted with the
+ * environment's key, Standard tier unless the value needs Advanced. Parameters have no resource
+ * policy, so access rests on IAM and the key policy alone.
+ */
+export class ParameterStore extends pulumi.ComponentResource {
+  /** By parameter name. */
+  readonly parameters: Record<string, aws.ssm.Parameter> = {};
+  /** Parameter ARN by name. */
+  readonly parameterArns: Record<string, pulumi.Output<string>> = {};
+
+  constructor(name: string, args: ParameterStoreArgs, opts?: pulumi.ComponentResourceOptions) {
+    const problems = new Problems();
+    checkRegion(args.region, "region", problems);
+    checkTags(args.tags, "tags", problems);
+    const names = new Set(args.secrets.map((s) => s.name));
+    for (const critical of args.criticalSecretNames ?? [])
+      problems.check(
+        names.has(critical),
+        `criticalSecretNames.${critical}`,
+        "is not one of the planned secrets",
+      );
+    problems.throwIfAny(`ParameterStore ${name}`);
+    super("airflow-secrets:aws:ParameterStore", name, {}, opts);
+
+    const tags = standardTags(args.environment, args.owner, args.tags);
+    const critical = new Set(args.criticalSecretNames ?? []);
+    for (const planned of args.secrets) {
+      const keep = args.production === true && critical.has(planned.name);
+      const parameter = new aws.ssm.Parameter(
+        `${name}-${planned.kind}-${idSlug(planned.id)}`,
+        {
+          region: args.region,
+          name: planned.name,
+          type: "SecureString",
+          description: `Airflow ${planned.kind} "${planned.id}" (${args.environment})`,
+          value: pulumi.secret(planned.value),
+          keyId: args.kmsKeyArn,
+          // The tier reveals only whether the value exceeds 4 KiB.
+          tier: pulumi.unsecret(planned.value.apply(parameterTier)),
+          tags: { ...tags, "airflow-kind": planned.kind },
+        },
+        { parent: this, protect: keep, retainOnDelete: keep },
+      );
+      this.parameters[planned.name] = parameter;
+      this.parameterArns[planned.name] = parameter.arn;
+    }
+    this.registerOutputs({ parameterArns: this.parameterArns });
+  }
+}
