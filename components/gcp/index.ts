@@ -1,0 +1,13 @@
+export * from "./settings";
+export * from "./kms";
+export * from "./secretStore";
+export * from "./access";
+export * from "./rotation";
+export * from "./audit";
+export * from "./gcpAirflowSecrets";
+export { gcpStackBackend } from "./stackBackend";
+export * from "./rotator/config";
+export * from "./rotator/secretManagerClient";
+export { handleRotationMessage, SECRET_ROTATE } from "./rotator/handler";
+export type { RotationMessage, RotationOutcome, RotationDependencies } from "./rotator/handler";
+export { restSecretManagerClient, metadataServerToken, crc32c } from "./rotator/restClient";
