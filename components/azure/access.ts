@@ -48,9 +48,18 @@ export interface KeyVaultAccessArgs {
 export function validateKeyVaultAccessArgs(args: KeyVaultAccessArgs, problems: Problems): void {
   checkIssuerUrl(args.oidcIssuerUrl, "oidcIssuerUrl", problems);
   checkResourceGroupName(args.resourceGroupName, "resourceGroupName", problems);
-  problems.check(K8S_NAME.test(args.namespace ?? ""), "namespace", `must be a Kubernetes namespace name (got ${JSON.stringify(args.namespace)})`);
-  problems.check(K8S_NAME.test(args.serviceAccount ?? ""), "serviceAccount", `must be a Kubernetes name (got ${JSON.stringify(args.serviceAccount)})`);
-  if (args.ciWriter) checkGuid(args.ciWriter.principalId, "ciWriter.principalId", problems, "the CI principal's object id");
+  problems.check(
+    K8S_NAME.test(args.namespace ?? ""),
+    "namespace",
+    `must be a Kubernetes namespace name (got ${JSON.stringify(args.namespace)})`,
+  );
+  problems.check(
+    K8S_NAME.test(args.serviceAccount ?? ""),
+    "serviceAccount",
+    `must be a Kubernetes name (got ${JSON.stringify(args.serviceAccount)})`,
+  );
+  if (args.ciWriter)
+    checkGuid(args.ciWriter.principalId, "ciWriter.principalId", problems, "the CI principal's object id");
 }
 
 /**
@@ -81,7 +90,12 @@ export class KeyVaultAccess extends pulumi.ComponentResource {
 
     this.identity = new managedidentity.UserAssignedIdentity(
       `${name}-airflow`,
-      { resourceName: `id-airflow-${args.environment}`, resourceGroupName: args.resourceGroupName, location: args.location, tags: args.tags },
+      {
+        resourceName: `id-airflow-${args.environment}`,
+        resourceGroupName: args.resourceGroupName,
+        location: args.location,
+        tags: args.tags,
+      },
       { parent: this },
     );
     this.federatedCredential = new managedidentity.FederatedIdentityCredential(
@@ -96,7 +110,9 @@ export class KeyVaultAccess extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    const secretsUser = pulumi.output(args.subscriptionId).apply((id) => builtInRoleDefinitionId(id, KEY_VAULT_SECRETS_USER_ROLE_ID));
+    const secretsUser = pulumi
+      .output(args.subscriptionId)
+      .apply((id) => builtInRoleDefinitionId(id, KEY_VAULT_SECRETS_USER_ROLE_ID));
     this.readerAssignment = new authorization.RoleAssignment(
       `${name}-airflow-reader`,
       {
@@ -112,7 +128,12 @@ export class KeyVaultAccess extends pulumi.ComponentResource {
     // Custom roles are assignable at resource-group scope at the narrowest (Azure's documented
     // limit); every assignment below is made on the vault or on single secrets.
     const groupScope = pulumi.interpolate`/subscriptions/${args.subscriptionId}/resourceGroups/${args.vault.resourceGroupName}`;
-    const customRole = (suffix: string, roleName: string, description: string, permissions: RolePermissions) =>
+    const customRole = (
+      suffix: string,
+      roleName: string,
+      description: string,
+      permissions: RolePermissions,
+    ) =>
       new authorization.RoleDefinition(
         `${name}-${suffix}`,
         {
@@ -158,7 +179,12 @@ export class KeyVaultAccess extends pulumi.ComponentResource {
         this.rotatorAssignments.push(
           new authorization.RoleAssignment(
             `${name}-rotator-${secret.name}`,
-            { scope: secret.id, principalId: rotator.principalId, principalType: "ServicePrincipal", roleDefinitionId: this.rotatorRole!.id },
+            {
+              scope: secret.id,
+              principalId: rotator.principalId,
+              principalType: "ServicePrincipal",
+              roleDefinitionId: this.rotatorRole!.id,
+            },
             { parent: this },
           ),
         ),

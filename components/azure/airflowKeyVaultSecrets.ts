@@ -7,7 +7,12 @@ import { KeyVaultDiagnostics } from "./diagnostics";
 import { AirflowKeyVault } from "./keyVault";
 import { defaultFunctionAppName, defaultStorageAccountName } from "./naming";
 import { KeyVaultRotation } from "./rotation";
-import { KeyVaultSecretStore, KeyVaultSecretStoreArgs, rotatedSecretNames, validateKeyVaultSecretStore } from "./secretStore";
+import {
+  KeyVaultSecretStore,
+  KeyVaultSecretStoreArgs,
+  rotatedSecretNames,
+  validateKeyVaultSecretStore,
+} from "./secretStore";
 import { AzureBackendSettings, ResolvedAzureSettings, resolveAzureSettings } from "./settings";
 
 export interface AirflowKeyVaultSecretsArgs {
@@ -40,12 +45,19 @@ export interface ValidatedAzureBackend {
  * Every check of the Azure backend, registering nothing: settings, the Airflow contract (names,
  * collisions, sizes) with this vault's URL, rotation prerequisites, the identity binding.
  */
-export function validateAirflowKeyVaultSecrets(args: AirflowKeyVaultSecretsArgs, problems: Problems): ValidatedAzureBackend | undefined {
+export function validateAirflowKeyVaultSecrets(
+  args: AirflowKeyVaultSecretsArgs,
+  problems: Problems,
+): ValidatedAzureBackend | undefined {
   const before = problems.list.length;
   const now = args.now ?? new Date();
   const uniqueness = args.uniqueness ?? [pulumi.getProject(), pulumi.getStack()];
   const production = args.production ?? args.environment === "prod";
-  const settings = resolveAzureSettings(args.settings, { environment: args.environment, production, owner: args.owner, uniqueness, now }, problems);
+  const settings = resolveAzureSettings(
+    args.settings,
+    { environment: args.environment, production, owner: args.owner, uniqueness, now },
+    problems,
+  );
   if (!settings) return undefined;
 
   const store = {
@@ -59,7 +71,11 @@ export function validateAirflowKeyVaultSecrets(args: AirflowKeyVaultSecretsArgs,
     now,
     tags: settings.tags,
   };
-  validateKeyVaultSecretStore({ ...store, vault: { ...store.vault, name: settings.vault.name } }, problems, now);
+  validateKeyVaultSecretStore(
+    { ...store, vault: { ...store.vault, name: settings.vault.name } },
+    problems,
+    now,
+  );
   validateKeyVaultAccessArgs(
     {
       environment: args.environment,
@@ -76,14 +92,20 @@ export function validateAirflowKeyVaultSecrets(args: AirflowKeyVaultSecretsArgs,
   );
   const rotates = (args.declarations.connections ?? []).some((c) => c.rotation !== undefined);
   if (rotates && settings.rotation.subnetId === undefined) {
-    const closed = settings.vault.publicNetworkAccess === "Disabled" || settings.vault.networkDefaultAction === "Deny";
+    const closed =
+      settings.vault.publicNetworkAccess === "Disabled" || settings.vault.networkDefaultAction === "Deny";
     problems.check(
       !closed,
       "azure.rotation.subnetId",
       "is required: the vault refuses public traffic, so the rotator needs VNet integration (premium plan) to reach it (and the database)",
     );
   }
-  if (rotates && settings.rotation.subnetId !== undefined && settings.vault.publicNetworkAccess === "Enabled" && settings.vault.networkDefaultAction === "Deny") {
+  if (
+    rotates &&
+    settings.rotation.subnetId !== undefined &&
+    settings.vault.publicNetworkAccess === "Enabled" &&
+    settings.vault.networkDefaultAction === "Deny"
+  ) {
     problems.check(
       settings.vault.subnetIds.some((id) => id.toLowerCase() === settings.rotation.subnetId!.toLowerCase()),
       "azure.vault.subnetIds",
@@ -118,7 +140,9 @@ export class AirflowKeyVaultSecrets extends pulumi.ComponentResource {
     super("airflow-secrets:azure:AirflowKeyVaultSecrets", name, {}, opts);
 
     const client = authorization.getClientConfigOutput({ parent: this });
-    const subscriptionId = settings.vault.existing ? pulumi.output(settings.vault.existing.subscriptionId) : client.subscriptionId;
+    const subscriptionId = settings.vault.existing
+      ? pulumi.output(settings.vault.existing.subscriptionId)
+      : client.subscriptionId;
     const tenantId = settings.tenantId !== undefined ? pulumi.output(settings.tenantId) : client.tenantId;
 
     this.vault = new AirflowKeyVault(
@@ -140,7 +164,12 @@ export class AirflowKeyVaultSecrets extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    const vaultRef = { id: this.vault.id, name: settings.vault.name, resourceGroupName: settings.vault.resourceGroupName, url: settings.vault.url };
+    const vaultRef = {
+      id: this.vault.id,
+      name: settings.vault.name,
+      resourceGroupName: settings.vault.resourceGroupName,
+      url: settings.vault.url,
+    };
 
     const rotated = (args.declarations.connections ?? []).filter((c) => c.rotation !== undefined);
     if (rotated.length > 0) {
@@ -155,8 +184,14 @@ export class AirflowKeyVaultSecrets extends pulumi.ComponentResource {
           secrets: rotatedSecretNames(args.environment, args.declarations, settings.layout),
           plan: settings.rotation.plan,
           subnetId: settings.rotation.subnetId,
-          storageAccountName: defaultStorageAccountName(args.environment, [...uniqueness, settings.resourceGroupName]),
-          functionAppName: defaultFunctionAppName(args.environment, [...uniqueness, settings.resourceGroupName]),
+          storageAccountName: defaultStorageAccountName(args.environment, [
+            ...uniqueness,
+            settings.resourceGroupName,
+          ]),
+          functionAppName: defaultFunctionAppName(args.environment, [
+            ...uniqueness,
+            settings.resourceGroupName,
+          ]),
           tags: settings.tags,
         },
         { parent: this },
@@ -165,7 +200,11 @@ export class AirflowKeyVaultSecrets extends pulumi.ComponentResource {
 
     this.store = new KeyVaultSecretStore(
       `${name}-secrets`,
-      { ...store, vault: { ...store.vault, name: this.vault.vaultName }, rotatedSecretsDependOn: this.rotation ? [this.rotation.eventSubscription] : undefined },
+      {
+        ...store,
+        vault: { ...store.vault, name: this.vault.vaultName },
+        rotatedSecretsDependOn: this.rotation ? [this.rotation.eventSubscription] : undefined,
+      },
       { parent: this },
     );
     this.airflowConfig = this.store.plan.airflowConfig;
@@ -189,10 +228,17 @@ export class AirflowKeyVaultSecrets extends pulumi.ComponentResource {
                 { name: r.name, id: this.store.secrets[r.name].id },
                 { name: r.journalName, id: this.store.journalSecrets[r.name].id },
               ]),
-              masterSecrets: [...new Set(this.store.rotated.map((r) => r.masterName).filter((m): m is string => m !== undefined))].map((m) => ({
-                name: m,
-                id: this.store.secrets[m].id,
-              })),
+              // A master that is itself rotated already has get + set through its own grant.
+              masterSecrets: [
+                ...new Set(
+                  this.store.rotated.map((r) => r.masterName).filter((m): m is string => m !== undefined),
+                ),
+              ]
+                .filter((m) => !this.store.rotated.some((r) => r.name === m))
+                .map((m) => ({
+                  name: m,
+                  id: this.store.secrets[m].id,
+                })),
             }
           : undefined,
         tags: settings.tags,
@@ -217,6 +263,10 @@ export class AirflowKeyVaultSecrets extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    this.registerOutputs({ vaultId: this.vault.id, vaultUrl: this.vault.url, airflowClientId: this.access.identity.clientId });
+    this.registerOutputs({
+      vaultId: this.vault.id,
+      vaultUrl: this.vault.url,
+      airflowClientId: this.access.identity.clientId,
+    });
   }
 }

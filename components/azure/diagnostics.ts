@@ -23,11 +23,17 @@ export interface KeyVaultDiagnosticsArgs {
 
 export function validateKeyVaultDiagnosticsArgs(args: KeyVaultDiagnosticsArgs, problems: Problems): void {
   checkResourceGroupName(args.resourceGroupName, "resourceGroupName", problems);
-  if (args.workspaceId !== undefined) checkArmId(args.workspaceId, "Microsoft.OperationalInsights/workspaces", "workspaceId", problems);
+  if (args.workspaceId !== undefined)
+    checkArmId(args.workspaceId, "Microsoft.OperationalInsights/workspaces", "workspaceId", problems);
   if (args.retentionDays !== undefined) checkRetentionDays(args.retentionDays, "retentionDays", problems);
-  if (args.actionGroupId !== undefined) checkArmId(args.actionGroupId, "Microsoft.Insights/actionGroups", "actionGroupId", problems);
+  if (args.actionGroupId !== undefined)
+    checkArmId(args.actionGroupId, "Microsoft.Insights/actionGroups", "actionGroupId", problems);
   if (args.failedReadThreshold !== undefined) {
-    problems.check(Number.isInteger(args.failedReadThreshold) && args.failedReadThreshold >= 0, "failedReadThreshold", "must be a whole number ≥ 0");
+    problems.check(
+      Number.isInteger(args.failedReadThreshold) && args.failedReadThreshold >= 0,
+      "failedReadThreshold",
+      "must be a whole number ≥ 0",
+    );
   }
 }
 
@@ -98,7 +104,8 @@ export class KeyVaultDiagnostics extends pulumi.ComponentResource {
       {
         ruleName: `airflow-secrets-${args.environment}-failed-secret-reads`,
         displayName: `Airflow ${args.environment}: failed secret reads on ${args.vault.name}`,
-        description: "Secret reads answered with 4xx/5xx: a missing role assignment, a wrong name or a network rule. Airflow tasks that use the secret fail.",
+        description:
+          "Secret reads answered with 4xx/5xx: a missing role assignment, a wrong name or a network rule. Airflow tasks that use the secret fail.",
         resourceGroupName: args.resourceGroupName,
         location: args.location,
         kind: "LogAlert",

@@ -26,9 +26,8 @@ export function quarterStart(now: Date): Date {
   return new Date(Date.UTC(now.getUTCFullYear(), Math.floor(now.getUTCMonth() / 3) * 3, 1));
 }
 
-function nextQuarterStart(now: Date): Date {
-  const start = quarterStart(now);
-  return new Date(Date.UTC(start.getUTCFullYear(), start.getUTCMonth() + 3, 1));
+function nextMonthStart(now: Date): Date {
+  return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1));
 }
 
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
@@ -55,7 +54,13 @@ export function validateExpiry(
 ): void {
   if (settings.expiresOn !== undefined) {
     const date = typeof settings.expiresOn === "string" ? parseIsoDate(settings.expiresOn) : undefined;
-    if (problems.check(date !== undefined, paths.expiresOn, `must be a date written YYYY-MM-DD (got ${JSON.stringify(settings.expiresOn)})`)) {
+    if (
+      problems.check(
+        date !== undefined,
+        paths.expiresOn,
+        `must be a date written YYYY-MM-DD (got ${JSON.stringify(settings.expiresOn)})`,
+      )
+    ) {
       problems.check(
         date!.getTime() > now.getTime(),
         paths.expiresOn,
@@ -83,14 +88,17 @@ const epochSeconds = (date: Date) => Math.floor(date.getTime() / 1000);
 /** The expiry of a non-rotated secret: the fixed date, or quarter start + days. */
 export function staticExpiry(settings: ExpirySettings, now: Date): number {
   if (settings.expiresOn !== undefined) return epochSeconds(parseIsoDate(settings.expiresOn)!);
-  return epochSeconds(new Date(quarterStart(now).getTime() + (settings.days ?? DEFAULT_EXPIRY_DAYS) * DAY_MS));
+  return epochSeconds(
+    new Date(quarterStart(now).getTime() + (settings.days ?? DEFAULT_EXPIRY_DAYS) * DAY_MS),
+  );
 }
 
 /**
- * The first expiry of a rotated secret: `SecretNearExpiry` fires at the start of the next quarter,
- * so the first rotation is at most a quarter away and deterministic. Later expiries are set by the
- * rotator itself (`rotator/schedule.ts`).
+ * The first expiry of a rotated secret: `SecretNearExpiry` fires at the start of the next month, so
+ * the first rotation is at most a month after creation, and the stamp is at most 61 days out
+ * (inside a 90-day rotation policy). Only creation uses it: afterwards the rotator owns the expiry
+ * (`rotator/schedule.ts`) and later runs ignore this input, so its monthly step causes no diff.
  */
 export function initialRotatedExpiry(now: Date): number {
-  return epochSeconds(new Date(nextQuarterStart(now).getTime() + NEAR_EXPIRY_LEAD_DAYS * DAY_MS));
+  return epochSeconds(new Date(nextMonthStart(now).getTime() + NEAR_EXPIRY_LEAD_DAYS * DAY_MS));
 }

@@ -42,10 +42,16 @@ export function validateKeyVaultArgs(args: AirflowKeyVaultArgs, problems: Proble
   checkVaultName(args.name, "name", problems);
   checkResourceGroupName(args.resourceGroupName, "resourceGroupName", problems);
   (args.allowedIpRanges ?? []).forEach((range, i) => checkIpRange(range, `allowedIpRanges[${i}]`, problems));
-  (args.subnetIds ?? []).forEach((id, i) => checkArmId(id, "Microsoft.Network/virtualNetworks/subnets", `subnetIds[${i}]`, problems));
+  (args.subnetIds ?? []).forEach((id, i) =>
+    checkArmId(id, "Microsoft.Network/virtualNetworks/subnets", `subnetIds[${i}]`, problems),
+  );
   const rules = (args.allowedIpRanges ?? []).length + (args.subnetIds ?? []).length;
   if ((args.publicNetworkAccess ?? "Disabled") === "Disabled") {
-    problems.check(rules === 0, "publicNetworkAccess", "is Disabled, so allowedIpRanges and subnetIds would never apply");
+    problems.check(
+      rules === 0,
+      "publicNetworkAccess",
+      "is Disabled, so allowedIpRanges and subnetIds would never apply",
+    );
   }
 }
 
@@ -71,7 +77,8 @@ export class AirflowKeyVault extends pulumi.ComponentResource {
     problems.throwIfAny("AirflowKeyVault");
     super("airflow-secrets:azure:AirflowKeyVault", name, {}, opts);
 
-    const existing = args.existingId !== undefined ? parseArmId(args.existingId, "Microsoft.KeyVault/vaults")! : undefined;
+    const existing =
+      args.existingId !== undefined ? parseArmId(args.existingId, "Microsoft.KeyVault/vaults")! : undefined;
     if (existing) {
       this.id = pulumi.output(existing.id);
       this.vaultName = pulumi.output(existing.name);
@@ -101,7 +108,10 @@ export class AirflowKeyVault extends pulumi.ComponentResource {
               bypass: "None",
               defaultAction: args.networkDefaultAction ?? "Deny",
               ipRules: (args.allowedIpRanges ?? []).map((value) => ({ value })),
-              virtualNetworkRules: (args.subnetIds ?? []).map((id) => ({ id, ignoreMissingVnetServiceEndpoint: false })),
+              virtualNetworkRules: (args.subnetIds ?? []).map((id) => ({
+                id,
+                ignoreMissingVnetServiceEndpoint: false,
+              })),
             },
           },
           tags: args.tags,

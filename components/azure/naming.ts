@@ -55,13 +55,21 @@ export function defaultFunctionAppName(environment: string, uniqueness: readonly
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function checkGuid(value: unknown, path: string, problems: Problems, what: string): boolean {
-  return problems.check(typeof value === "string" && GUID.test(value), path, `must be ${what}: a GUID like 00000000-0000-0000-0000-000000000000 (got ${JSON.stringify(value)})`);
+  return problems.check(
+    typeof value === "string" && GUID.test(value),
+    path,
+    `must be ${what}: a GUID like 00000000-0000-0000-0000-000000000000 (got ${JSON.stringify(value)})`,
+  );
 }
 
 /** Resource group names: 1-90 letters, digits, _ . - ( ), not ending with a period. */
 export function checkResourceGroupName(value: unknown, path: string, problems: Problems): boolean {
   const ok = typeof value === "string" && /^[-\w.()]{1,90}$/.test(value) && !value.endsWith(".");
-  return problems.check(ok, path, `must be a resource group name: 1-90 letters, digits, _ . - ( ), not ending with "." (got ${JSON.stringify(value)})`);
+  return problems.check(
+    ok,
+    path,
+    `must be a resource group name: 1-90 letters, digits, _ . - ( ), not ending with "." (got ${JSON.stringify(value)})`,
+  );
 }
 
 /** Parsed `/subscriptions/{s}/resourceGroups/{rg}/providers/{provider}/{type}/{name}[/...]`. */
@@ -81,17 +89,29 @@ export function parseArmId(value: unknown, providerType: string): ArmId | undefi
   if (typeof value !== "string") return undefined;
   const [provider, ...types] = providerType.split("/");
   const typed = types.map((t) => `/${escapeRegExp(t)}/([^/]+)`).join("");
-  const re = new RegExp(`^/subscriptions/([^/]+)/resourceGroups/([^/]+)/providers/${escapeRegExp(provider)}${typed}$`, "i");
+  const re = new RegExp(
+    `^/subscriptions/([^/]+)/resourceGroups/([^/]+)/providers/${escapeRegExp(provider)}${typed}$`,
+    "i",
+  );
   const match = re.exec(value);
   if (!match) return undefined;
   return { id: value, subscriptionId: match[1], resourceGroupName: match[2], name: match[match.length - 1] };
 }
 
-export function checkArmId(value: unknown, providerType: string, path: string, problems: Problems): ArmId | undefined {
+export function checkArmId(
+  value: unknown,
+  providerType: string,
+  path: string,
+  problems: Problems,
+): ArmId | undefined {
   const parsed = parseArmId(value, providerType);
   const [provider, ...types] = providerType.split("/");
   const example = `/subscriptions/{subscription}/resourceGroups/{group}/providers/${provider}/${types.join("/{name}/")}/{name}`;
-  problems.check(parsed !== undefined, path, `must be the resource id of a ${providerType} resource, e.g. ${example} (got ${JSON.stringify(value)})`);
+  problems.check(
+    parsed !== undefined,
+    path,
+    `must be the resource id of a ${providerType} resource, e.g. ${example} (got ${JSON.stringify(value)})`,
+  );
   return parsed;
 }
 

@@ -80,12 +80,21 @@ export const ROTATOR_PERMISSIONS: RolePermissions = {
 
 /** Azure's action matching: case-insensitive, `*` matches any run of characters (including `/`). */
 export function actionMatches(pattern: string, action: string): boolean {
-  const re = new RegExp(`^${pattern.split("*").map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`, "i");
+  const re = new RegExp(
+    `^${pattern
+      .split("*")
+      .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
+      .join(".*")}$`,
+    "i",
+  );
   return re.test(action);
 }
 
 /** Whether a role's data-plane permissions allow `action` (allowed by some dataAction, not removed). */
-export function grantsDataAction(permissions: Pick<RolePermissions, "dataActions" | "notDataActions">, action: string): boolean {
+export function grantsDataAction(
+  permissions: Pick<RolePermissions, "dataActions" | "notDataActions">,
+  action: string,
+): boolean {
   return (
     permissions.dataActions.some((p) => actionMatches(p, action)) &&
     !permissions.notDataActions.some((p) => actionMatches(p, action))

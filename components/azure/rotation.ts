@@ -6,7 +6,11 @@ import * as storage from "@pulumi/azure-native/storage";
 import * as web from "@pulumi/azure-native/web";
 import { Problems } from "../airflow";
 import { checkArmId, checkResourceGroupName } from "./naming";
-import { STORAGE_BLOB_DATA_CONTRIBUTOR_ROLE_ID, STORAGE_BLOB_DATA_OWNER_ROLE_ID, builtInRoleDefinitionId } from "./rbac";
+import {
+  STORAGE_BLOB_DATA_CONTRIBUTOR_ROLE_ID,
+  STORAGE_BLOB_DATA_OWNER_ROLE_ID,
+  builtInRoleDefinitionId,
+} from "./rbac";
 import { rotatorPackage } from "./rotator/bundle";
 import {
   ROTATION_CONFIG_SETTING,
@@ -43,15 +47,35 @@ export interface KeyVaultRotationArgs {
 
 export function validateKeyVaultRotationArgs(args: KeyVaultRotationArgs, problems: Problems): void {
   checkResourceGroupName(args.resourceGroupName, "resourceGroupName", problems);
-  problems.check(/^[a-z0-9]{3,24}$/.test(args.storageAccountName ?? ""), "storageAccountName", `must be 3-24 lowercase letters and digits (got ${JSON.stringify(args.storageAccountName)})`);
-  problems.check(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,58}[A-Za-z0-9])?$/.test(args.functionAppName ?? ""), "functionAppName", `must be 2-60 letters, digits and -, not starting or ending with - (got ${JSON.stringify(args.functionAppName)})`);
-  problems.check(args.secrets.length >= 1 && args.secrets.length <= 25, "secrets", `must list 1-25 secrets (Event Grid's StringIn filter limit; got ${args.secrets.length})`);
+  problems.check(
+    /^[a-z0-9]{3,24}$/.test(args.storageAccountName ?? ""),
+    "storageAccountName",
+    `must be 3-24 lowercase letters and digits (got ${JSON.stringify(args.storageAccountName)})`,
+  );
+  problems.check(
+    /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,58}[A-Za-z0-9])?$/.test(args.functionAppName ?? ""),
+    "functionAppName",
+    `must be 2-60 letters, digits and -, not starting or ending with - (got ${JSON.stringify(args.functionAppName)})`,
+  );
+  problems.check(
+    args.secrets.length >= 1 && args.secrets.length <= 25,
+    "secrets",
+    `must list 1-25 secrets (Event Grid's StringIn filter limit; got ${args.secrets.length})`,
+  );
   if (args.subnetId !== undefined) {
     checkArmId(args.subnetId, "Microsoft.Network/virtualNetworks/subnets", "subnetId", problems);
-    problems.check((args.plan ?? "premium") === "premium", "plan", "consumption (Linux Y1) has no VNet integration; use premium with subnetId");
+    problems.check(
+      (args.plan ?? "premium") === "premium",
+      "plan",
+      "consumption (Linux Y1) has no VNet integration; use premium with subnetId",
+    );
   }
   args.secrets.forEach((s, i) => {
-    problems.check(Number.isInteger(s.everyDays) && s.everyDays >= 1 && s.everyDays <= 365, `secrets[${i}].everyDays`, "must be a whole number of days from 1 to 365");
+    problems.check(
+      Number.isInteger(s.everyDays) && s.everyDays >= 1 && s.everyDays <= 365,
+      `secrets[${i}].everyDays`,
+      "must be a whole number of days from 1 to 365",
+    );
   });
 }
 
@@ -62,7 +86,12 @@ export function rotationConfig(args: Pick<KeyVaultRotationArgs, "vault" | "secre
     secrets: Object.fromEntries(
       args.secrets.map((s) => [
         s.name.toLowerCase(),
-        { strategy: s.strategy, everyDays: s.everyDays, journalName: s.journalName, ...(s.masterName ? { masterName: s.masterName } : {}) },
+        {
+          strategy: s.strategy,
+          everyDays: s.everyDays,
+          journalName: s.journalName,
+          ...(s.masterName ? { masterName: s.masterName } : {}),
+        },
       ]),
     ),
   };
@@ -88,11 +117,17 @@ export class KeyVaultRotation extends pulumi.ComponentResource {
     super("airflow-secrets:azure:KeyVaultRotation", name, {}, opts);
     const parent = { parent: this };
     const group = { resourceGroupName: args.resourceGroupName };
-    const role = (roleId: string) => pulumi.output(args.subscriptionId).apply((id) => builtInRoleDefinitionId(id, roleId));
+    const role = (roleId: string) =>
+      pulumi.output(args.subscriptionId).apply((id) => builtInRoleDefinitionId(id, roleId));
 
     this.identity = new managedidentity.UserAssignedIdentity(
       `${name}-identity`,
-      { ...group, resourceName: `id-airflow-rotator-${args.environment}`, location: args.location, tags: args.tags },
+      {
+        ...group,
+        resourceName: `id-airflow-rotator-${args.environment}`,
+        location: args.location,
+        tags: args.tags,
+      },
       parent,
     );
 
@@ -115,7 +150,11 @@ export class KeyVaultRotation extends pulumi.ComponentResource {
       parent,
     );
     const container = (suffix: string, containerName: string) =>
-      new storage.BlobContainer(`${name}-${suffix}`, { ...group, accountName: this.storageAccount.name, containerName, publicAccess: "None" }, parent);
+      new storage.BlobContainer(
+        `${name}-${suffix}`,
+        { ...group, accountName: this.storageAccount.name, containerName, publicAccess: "None" },
+        parent,
+      );
     const packages = container("packages", "rotator-packages");
     const deadLetters = container("dead-letters", "rotation-dead-letters");
 
@@ -186,7 +225,10 @@ export class KeyVaultRotation extends pulumi.ComponentResource {
           appSettings: [
             { name: "FUNCTIONS_EXTENSION_VERSION", value: "~4" },
             { name: "FUNCTIONS_WORKER_RUNTIME", value: "node" },
-            { name: "WEBSITE_RUN_FROM_PACKAGE", value: pulumi.interpolate`${blobEndpoint}/${packages.name}/${packageBlob.name}` },
+            {
+              name: "WEBSITE_RUN_FROM_PACKAGE",
+              value: pulumi.interpolate`${blobEndpoint}/${packages.name}/${packageBlob.name}`,
+            },
             { name: "WEBSITE_RUN_FROM_PACKAGE_BLOB_MI_RESOURCE_ID", value: this.identity.id },
             { name: "AzureWebJobsStorage__accountName", value: this.storageAccount.name },
             { name: "AzureWebJobsStorage__credential", value: "managedidentity" },
@@ -237,12 +279,18 @@ export class KeyVaultRotation extends pulumi.ComponentResource {
         },
         filter: {
           includedEventTypes: [...ROTATION_EVENT_TYPES],
-          advancedFilters: [{ operatorType: "StringIn", key: "subject", values: args.secrets.map((s) => s.name) }],
+          advancedFilters: [
+            { operatorType: "StringIn", key: "subject", values: args.secrets.map((s) => s.name) },
+          ],
         },
         retryPolicy: { maxDeliveryAttempts: 30, eventTimeToLiveInMinutes: 1440 },
         deadLetterWithResourceIdentity: {
           identity: { type: "SystemAssigned" },
-          deadLetterDestination: { endpointType: "StorageBlob", resourceId: this.storageAccount.id, blobContainerName: deadLetters.name },
+          deadLetterDestination: {
+            endpointType: "StorageBlob",
+            resourceId: this.storageAccount.id,
+            blobContainerName: deadLetters.name,
+          },
         },
       },
       { parent: this, dependsOn: [deadLetterWriter] },

@@ -65,17 +65,26 @@ function planArgs(args: KeyVaultSecretStoreArgs): PlanArgs {
  * rotator edits fields), of a type the rotation core drives, and their journal names must not be
  * names Airflow reads.
  */
-export function validateKeyVaultSecretStore(args: KeyVaultSecretStoreArgs, problems: Problems, now = new Date()): boolean {
+export function validateKeyVaultSecretStore(
+  args: KeyVaultSecretStoreArgs,
+  problems: Problems,
+  now = new Date(),
+): boolean {
   const before = problems.list.length;
   checkResourceGroupName(args.vault.resourceGroupName, "vault.resourceGroupName", problems);
   if (args.expiry) validateExpiry(args.expiry, now, problems);
   validatePlan(planArgs(args), problems);
-  const rotated = (args.declarations.connections ?? []).filter((c) => c?.rotation !== undefined && typeof c.conn_id === "string");
+  const rotated = (args.declarations.connections ?? []).filter(
+    (c) => c?.rotation !== undefined && typeof c.conn_id === "string",
+  );
   if (rotated.length > 0) {
     const scratch = new Problems();
     const version = parseAirflowVersion(args.airflow.version, scratch);
     if (version && defaultConnectionFormat(args.airflow, version) !== "json") {
-      problems.add("airflow.connectionFormat", "rotated connections are stored as JSON (the rotator rewrites the password field); URI connections cannot be rotated");
+      problems.add(
+        "airflow.connectionFormat",
+        "rotated connections are stored as JSON (the rotator rewrites the password field); URI connections cannot be rotated",
+      );
     }
     for (const conn of rotated.filter((c) => typeof c.conn_type === "string")) {
       try {
@@ -95,13 +104,21 @@ export function validateKeyVaultSecretStore(args: KeyVaultSecretStoreArgs, probl
     const ids: Array<[SecretKind, string]> = [
       ...(args.declarations.connections ?? []).map((c): [SecretKind, string] => ["connection", c.conn_id]),
       ...(args.declarations.variables ?? []).map((v): [SecretKind, string] => ["variable", v.key]),
-      ...(args.declarations.config ?? []).map((c): [SecretKind, string] => ["config", configKey(c, "azure-key-vault")]),
+      ...(args.declarations.config ?? []).map((c): [SecretKind, string] => [
+        "config",
+        configKey(c, "azure-key-vault"),
+      ]),
     ];
-    for (const [kind, id] of ids) taken.set(profile.collisionKey(profile.storageName(layout, kind, id)), `${kind} ${id}`);
+    for (const [kind, id] of ids)
+      taken.set(profile.collisionKey(profile.storageName(layout, kind, id)), `${kind} ${id}`);
     for (const r of rotatedSecretNames(args.environment, args.declarations, args.layout)) {
       const path = `connections[${r.connId}].rotation`;
       const clash = taken.get(profile.collisionKey(r.journalName));
-      problems.check(clash === undefined, path, `the rotator's journal secret "${r.journalName}" is the name Airflow reads for ${clash}; rename one`);
+      problems.check(
+        clash === undefined,
+        path,
+        `the rotator's journal secret "${r.journalName}" is the name Airflow reads for ${clash}; rename one`,
+      );
       profile.checkStorageName(r.journalName, path, problems);
     }
   }
@@ -187,7 +204,11 @@ export class KeyVaultSecretStore extends pulumi.ComponentResource {
             ...(args.tags ?? {}),
             "airflow-kind": secret.kind,
             "airflow-id": secret.id,
-            ...(rotated ? { rotation: `${secret.connection!.rotation!.strategy}/${secret.connection!.rotation!.everyDays}d` } : {}),
+            ...(rotated
+              ? {
+                  rotation: `${secret.connection!.rotation!.strategy}/${secret.connection!.rotation!.everyDays}d`,
+                }
+              : {}),
           },
         },
         {
@@ -195,7 +216,12 @@ export class KeyVaultSecretStore extends pulumi.ComponentResource {
           // A lost Fernet key makes every encrypted connection in the metastore unreadable.
           protect: fernet && args.production === true,
           retainOnDelete: fernet && args.production === true,
-          ...(rotated ? { ignoreChanges: ["properties.value", "properties.attributes"], dependsOn: args.rotatedSecretsDependOn } : {}),
+          ...(rotated
+            ? {
+                ignoreChanges: ["properties.value", "properties.attributes"],
+                dependsOn: args.rotatedSecretsDependOn,
+              }
+            : {}),
         },
       );
     }

@@ -140,7 +140,16 @@ const SETTINGS_KEYS = [
   "layout",
   "tags",
 ];
-const VAULT_KEYS = ["existingId", "name", "sku", "publicNetworkAccess", "networkDefaultAction", "allowedIpRanges", "subnetIds", "dnsSuffix"];
+const VAULT_KEYS = [
+  "existingId",
+  "name",
+  "sku",
+  "publicNetworkAccess",
+  "networkDefaultAction",
+  "allowedIpRanges",
+  "subnetIds",
+  "dnsSuffix",
+];
 const DIAGNOSTICS_KEYS = ["workspaceId", "retentionDays", "actionGroupId", "failedReadThreshold"];
 const ROTATION_KEYS = ["plan", "subnetId"];
 const LAYOUT_KEYS = ["connectionsPrefix", "variablesPrefix", "configPrefix", "sep"];
@@ -153,13 +162,27 @@ function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 /** Unknown keys are typos until proven otherwise: a misspelt `publicNetworkAcess` must not silently fall back. */
-function checkKeys(value: Record<string, unknown>, allowed: readonly string[], path: string, problems: Problems): void {
+function checkKeys(
+  value: Record<string, unknown>,
+  allowed: readonly string[],
+  path: string,
+  problems: Problems,
+): void {
   for (const key of Object.keys(value)) {
-    problems.check(allowed.includes(key), `${path}.${key}`, `is not a setting here (allowed: ${allowed.join(", ")})`);
+    problems.check(
+      allowed.includes(key),
+      `${path}.${key}`,
+      `is not a setting here (allowed: ${allowed.join(", ")})`,
+    );
   }
 }
 
-function objectAt(parent: Record<string, unknown>, key: string, path: string, problems: Problems): Record<string, unknown> {
+function objectAt(
+  parent: Record<string, unknown>,
+  key: string,
+  path: string,
+  problems: Problems,
+): Record<string, unknown> {
   const value = parent[key];
   if (value === undefined) return {};
   if (isObject(value)) return value;
@@ -167,8 +190,20 @@ function objectAt(parent: Record<string, unknown>, key: string, path: string, pr
   return {};
 }
 
-function oneOf<T extends string>(value: unknown, allowed: readonly T[], path: string, problems: Problems): value is T | undefined {
-  return value === undefined || problems.check(allowed.includes(value as T), path, `must be one of ${allowed.join(", ")} (got ${JSON.stringify(value)})`);
+function oneOf<T extends string>(
+  value: unknown,
+  allowed: readonly T[],
+  path: string,
+  problems: Problems,
+): value is T | undefined {
+  return (
+    value === undefined ||
+    problems.check(
+      allowed.includes(value as T),
+      path,
+      `must be one of ${allowed.join(", ")} (got ${JSON.stringify(value)})`,
+    )
+  );
 }
 
 function stringList(value: unknown, path: string, problems: Problems): string[] {
@@ -179,12 +214,27 @@ function stringList(value: unknown, path: string, problems: Problems): string[] 
 
 /** IPv4 address or CIDR with prefix 0-30, as the Key Vault firewall accepts them. */
 export function checkIpRange(value: unknown, path: string, problems: Problems): void {
-  const match = typeof value === "string" ? /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?:\/(\d{1,2}))?$/.exec(value) : null;
-  const octetsOk = match !== null && match.slice(1, 5).every((o) => Number(o) <= 255 && String(Number(o)) === o);
-  if (!problems.check(octetsOk, path, `must be an IPv4 address or CIDR range like 203.0.113.0/24 (got ${JSON.stringify(value)}); Key Vault firewalls take no IPv6`)) return;
+  const match =
+    typeof value === "string"
+      ? /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?:\/(\d{1,2}))?$/.exec(value)
+      : null;
+  const octetsOk =
+    match !== null && match.slice(1, 5).every((o) => Number(o) <= 255 && String(Number(o)) === o);
+  if (
+    !problems.check(
+      octetsOk,
+      path,
+      `must be an IPv4 address or CIDR range like 203.0.113.0/24 (got ${JSON.stringify(value)}); Key Vault firewalls take no IPv6`,
+    )
+  )
+    return;
   if (match![5] !== undefined) {
     const prefix = Number(match![5]);
-    problems.check(prefix <= 30, path, `Key Vault refuses /31 and /32 ranges: list the single address instead (got ${value})`);
+    problems.check(
+      prefix <= 30,
+      path,
+      `Key Vault refuses /31 and /32 ranges: list the single address instead (got ${value})`,
+    );
   }
 }
 
@@ -197,7 +247,12 @@ export function checkIssuerUrl(value: unknown, path: string, problems: Problems)
     url = undefined;
   }
   problems.check(
-    url !== undefined && url.protocol === "https:" && url.hostname !== "" && !url.search && !url.hash && !url.username,
+    url !== undefined &&
+      url.protocol === "https:" &&
+      url.hostname !== "" &&
+      !url.search &&
+      !url.hash &&
+      !url.username,
     path,
     `must be the cluster's https OIDC issuer URL, e.g. https://westeurope.oic.prod-aks.azure.com/{tenant}/{guid}/ (got ${JSON.stringify(value)})`,
   );
@@ -205,7 +260,9 @@ export function checkIssuerUrl(value: unknown, path: string, problems: Problems)
 
 export function checkRetentionDays(value: unknown, path: string, problems: Problems): void {
   problems.check(
-    Number.isInteger(value) && (value as number) >= MIN_RETENTION_DAYS && (value as number) <= MAX_RETENTION_DAYS,
+    Number.isInteger(value) &&
+      (value as number) >= MIN_RETENTION_DAYS &&
+      (value as number) <= MAX_RETENTION_DAYS,
     path,
     `must be a whole number of days from ${MIN_RETENTION_DAYS} to ${MAX_RETENTION_DAYS} (Log Analytics' range; got ${JSON.stringify(value)})`,
   );
@@ -218,8 +275,16 @@ function checkTags(value: unknown, path: string, problems: Problems): Record<str
     return {};
   }
   for (const [key, tag] of Object.entries(value)) {
-    problems.check(key.length >= 1 && key.length <= 512 && !/[<>%&\\?/]/.test(key), `${path}.${key}`, "tag names are 1-512 characters without < > % & \\ ? /");
-    problems.check(typeof tag === "string" && tag.length <= 256, `${path}.${key}`, "tag values are strings of at most 256 characters");
+    problems.check(
+      key.length >= 1 && key.length <= 512 && !/[<>%&\\?/]/.test(key),
+      `${path}.${key}`,
+      "tag names are 1-512 characters without < > % & \\ ? /",
+    );
+    problems.check(
+      typeof tag === "string" && tag.length <= 256,
+      `${path}.${key}`,
+      "tag values are strings of at most 256 characters",
+    );
   }
   return value as Record<string, string>;
 }
@@ -228,30 +293,69 @@ function checkTags(value: unknown, path: string, problems: Problems): Record<str
  * Validates `raw` (path prefix `azure`) and applies defaults. Returns undefined when a problem was
  * found; every problem is in `problems`.
  */
-export function resolveAzureSettings(raw: unknown, context: SettingsContext, problems: Problems): ResolvedAzureSettings | undefined {
+export function resolveAzureSettings(
+  raw: unknown,
+  context: SettingsContext,
+  problems: Problems,
+): ResolvedAzureSettings | undefined {
   const before = problems.list.length;
   const path = "azure";
   if (!isObject(raw)) {
-    problems.add(path, "settings (airflow-secrets:azure) must be an object with location, resourceGroupName and aksOidcIssuerUrl");
+    problems.add(
+      path,
+      "settings (airflow-secrets:azure) must be an object with location, resourceGroupName and aksOidcIssuerUrl",
+    );
     return undefined;
   }
   checkKeys(raw, SETTINGS_KEYS, path, problems);
-  problems.check(typeof raw.location === "string" && /^[a-z][a-z0-9]{1,39}$/.test(raw.location), `${path}.location`, `must be an Azure region name like westeurope (got ${JSON.stringify(raw.location)})`);
+  problems.check(
+    typeof raw.location === "string" && /^[a-z][a-z0-9]{1,39}$/.test(raw.location),
+    `${path}.location`,
+    `must be an Azure region name like westeurope (got ${JSON.stringify(raw.location)})`,
+  );
   checkResourceGroupName(raw.resourceGroupName, `${path}.resourceGroupName`, problems);
-  if (raw.tenantId !== undefined) checkGuid(raw.tenantId, `${path}.tenantId`, problems, "the Entra tenant id");
+  if (raw.tenantId !== undefined)
+    checkGuid(raw.tenantId, `${path}.tenantId`, problems, "the Entra tenant id");
   checkIssuerUrl(raw.aksOidcIssuerUrl, `${path}.aksOidcIssuerUrl`, problems);
 
-  const expiry: ExpirySettings = { expiresOn: raw.secretExpiresOn as string | undefined, days: raw.secretExpiryDays as number | undefined };
-  validateExpiry(expiry, context.now, problems, { expiresOn: `${path}.secretExpiresOn`, days: `${path}.secretExpiryDays` });
-  problems.check(!(raw.secretExpiresOn !== undefined && raw.secretExpiryDays !== undefined), `${path}.secretExpiresOn`, "set either secretExpiresOn or secretExpiryDays, not both");
+  const expiry: ExpirySettings = {
+    expiresOn: raw.secretExpiresOn as string | undefined,
+    days: raw.secretExpiryDays as number | undefined,
+  };
+  validateExpiry(expiry, context.now, problems, {
+    expiresOn: `${path}.secretExpiresOn`,
+    days: `${path}.secretExpiryDays`,
+  });
+  problems.check(
+    !(raw.secretExpiresOn !== undefined && raw.secretExpiryDays !== undefined),
+    `${path}.secretExpiresOn`,
+    "set either secretExpiresOn or secretExpiryDays, not both",
+  );
 
   let ciWriter: ResolvedAzureSettings["ciWriter"];
   if (raw.ciWriterPrincipalId !== undefined) {
-    checkGuid(raw.ciWriterPrincipalId, `${path}.ciWriterPrincipalId`, problems, "the CI principal's object id");
-    oneOf(raw.ciWriterPrincipalType, ["ServicePrincipal", "User", "Group"] as const, `${path}.ciWriterPrincipalType`, problems);
-    ciWriter = { principalId: raw.ciWriterPrincipalId as string, principalType: (raw.ciWriterPrincipalType as PrincipalType) ?? "ServicePrincipal" };
+    checkGuid(
+      raw.ciWriterPrincipalId,
+      `${path}.ciWriterPrincipalId`,
+      problems,
+      "the CI principal's object id",
+    );
+    oneOf(
+      raw.ciWriterPrincipalType,
+      ["ServicePrincipal", "User", "Group"] as const,
+      `${path}.ciWriterPrincipalType`,
+      problems,
+    );
+    ciWriter = {
+      principalId: raw.ciWriterPrincipalId as string,
+      principalType: (raw.ciWriterPrincipalType as PrincipalType) ?? "ServicePrincipal",
+    };
   } else {
-    problems.check(raw.ciWriterPrincipalType === undefined, `${path}.ciWriterPrincipalType`, "needs ciWriterPrincipalId");
+    problems.check(
+      raw.ciWriterPrincipalType === undefined,
+      `${path}.ciWriterPrincipalType`,
+      "needs ciWriterPrincipalId",
+    );
   }
 
   const vault = resolveVault(objectAt(raw, "vault", path, problems), raw, context, problems);
@@ -269,7 +373,10 @@ export function resolveAzureSettings(raw: unknown, context: SettingsContext, pro
     tenantId: raw.tenantId as string | undefined,
     vault,
     aksOidcIssuerUrl: raw.aksOidcIssuerUrl as string,
-    expiry: expiry.expiresOn !== undefined ? { expiresOn: expiry.expiresOn } : { days: expiry.days ?? DEFAULT_EXPIRY_DAYS },
+    expiry:
+      expiry.expiresOn !== undefined
+        ? { expiresOn: expiry.expiresOn }
+        : { days: expiry.days ?? DEFAULT_EXPIRY_DAYS },
     ciWriter,
     diagnostics,
     rotation,
@@ -292,14 +399,29 @@ function resolveVault(
   const path = "azure.vault";
   checkKeys(raw, VAULT_KEYS, path, problems);
   const dnsSuffix = raw.dnsSuffix ?? DEFAULT_VAULT_DNS_SUFFIX;
-  problems.check(typeof dnsSuffix === "string" && /^[a-z0-9-]+(\.[a-z0-9-]+)+$/.test(dnsSuffix), `${path}.dnsSuffix`, `must be a DNS suffix like vault.azure.net (got ${JSON.stringify(dnsSuffix)})`);
+  problems.check(
+    typeof dnsSuffix === "string" && /^[a-z0-9-]+(\.[a-z0-9-]+)+$/.test(dnsSuffix),
+    `${path}.dnsSuffix`,
+    `must be a DNS suffix like vault.azure.net (got ${JSON.stringify(dnsSuffix)})`,
+  );
 
   let existing: ArmId | undefined;
   let name: string;
   if (raw.existingId !== undefined) {
     existing = checkArmId(raw.existingId, "Microsoft.KeyVault/vaults", `${path}.existingId`, problems);
-    for (const key of ["name", "sku", "publicNetworkAccess", "networkDefaultAction", "allowedIpRanges", "subnetIds"]) {
-      problems.check(raw[key] === undefined, `${path}.${key}`, "configures a vault this stack creates; with existingId the vault is yours and is not changed");
+    for (const key of [
+      "name",
+      "sku",
+      "publicNetworkAccess",
+      "networkDefaultAction",
+      "allowedIpRanges",
+      "subnetIds",
+    ]) {
+      problems.check(
+        raw[key] === undefined,
+        `${path}.${key}`,
+        "configures a vault this stack creates; with existingId the vault is yours and is not changed",
+      );
     }
     name = existing?.name ?? "";
     if (existing) checkVaultName(name, `${path}.existingId`, problems);
@@ -317,18 +439,30 @@ function resolveVault(
   const allowedIpRanges = stringList(raw.allowedIpRanges, `${path}.allowedIpRanges`, problems);
   allowedIpRanges.forEach((range, i) => checkIpRange(range, `${path}.allowedIpRanges[${i}]`, problems));
   const subnetIds = stringList(raw.subnetIds, `${path}.subnetIds`, problems);
-  subnetIds.forEach((id, i) => checkArmId(id, "Microsoft.Network/virtualNetworks/subnets", `${path}.subnetIds[${i}]`, problems));
+  subnetIds.forEach((id, i) =>
+    checkArmId(id, "Microsoft.Network/virtualNetworks/subnets", `${path}.subnetIds[${i}]`, problems),
+  );
 
   const firewallRules = allowedIpRanges.length + subnetIds.length > 0;
   const publicNetworkAccess: PublicNetworkAccess =
-    (raw.publicNetworkAccess as PublicNetworkAccess | undefined) ?? (context.production && !firewallRules ? "Disabled" : "Enabled");
+    (raw.publicNetworkAccess as PublicNetworkAccess | undefined) ??
+    (context.production && !firewallRules ? "Disabled" : "Enabled");
   const networkDefaultAction: NetworkDefaultAction =
-    (raw.networkDefaultAction as NetworkDefaultAction | undefined) ?? (context.production || firewallRules ? "Deny" : "Allow");
+    (raw.networkDefaultAction as NetworkDefaultAction | undefined) ??
+    (context.production || firewallRules ? "Deny" : "Allow");
   if (publicNetworkAccess === "Disabled") {
-    problems.check(!firewallRules, `${path}.publicNetworkAccess`, "is Disabled, so allowedIpRanges and subnetIds would never apply (only private endpoints reach the vault): enable public access or drop them");
+    problems.check(
+      !firewallRules,
+      `${path}.publicNetworkAccess`,
+      "is Disabled, so allowedIpRanges and subnetIds would never apply (only private endpoints reach the vault): enable public access or drop them",
+    );
   }
   if (publicNetworkAccess === "Enabled" && networkDefaultAction === "Deny") {
-    problems.check(firewallRules, `${path}.networkDefaultAction`, "is Deny with no allowedIpRanges or subnetIds: nothing could reach the vault over the public endpoint; list them, or set publicNetworkAccess Disabled and use a private endpoint");
+    problems.check(
+      firewallRules,
+      `${path}.networkDefaultAction`,
+      "is Deny with no allowedIpRanges or subnetIds: nothing could reach the vault over the public endpoint; list them, or set publicNetworkAccess Disabled and use a private endpoint",
+    );
   }
 
   return {
@@ -344,21 +478,37 @@ function resolveVault(
   };
 }
 
-function resolveDiagnostics(raw: Record<string, unknown>, context: SettingsContext, problems: Problems): ResolvedAzureSettings["diagnostics"] {
+function resolveDiagnostics(
+  raw: Record<string, unknown>,
+  context: SettingsContext,
+  problems: Problems,
+): ResolvedAzureSettings["diagnostics"] {
   const path = "azure.diagnostics";
   checkKeys(raw, DIAGNOSTICS_KEYS, path, problems);
   if (raw.workspaceId !== undefined) {
     checkArmId(raw.workspaceId, "Microsoft.OperationalInsights/workspaces", `${path}.workspaceId`, problems);
-    problems.check(raw.retentionDays === undefined, `${path}.retentionDays`, "applies to a workspace this stack creates; with workspaceId retention is the workspace's own");
+    problems.check(
+      raw.retentionDays === undefined,
+      `${path}.retentionDays`,
+      "applies to a workspace this stack creates; with workspaceId retention is the workspace's own",
+    );
   }
-  if (raw.retentionDays !== undefined) checkRetentionDays(raw.retentionDays, `${path}.retentionDays`, problems);
+  if (raw.retentionDays !== undefined)
+    checkRetentionDays(raw.retentionDays, `${path}.retentionDays`, problems);
   if (raw.actionGroupId !== undefined) {
     checkArmId(raw.actionGroupId, "Microsoft.Insights/actionGroups", `${path}.actionGroupId`, problems);
   } else if (context.production) {
-    problems.add(`${path}.actionGroupId`, "is required in production: failed secret reads must page someone (the checklist's alerting on failed lookups)");
+    problems.add(
+      `${path}.actionGroupId`,
+      "is required in production: failed secret reads must page someone (the checklist's alerting on failed lookups)",
+    );
   }
   if (raw.failedReadThreshold !== undefined) {
-    problems.check(Number.isInteger(raw.failedReadThreshold) && (raw.failedReadThreshold as number) >= 0, `${path}.failedReadThreshold`, `must be a whole number ≥ 0 (got ${JSON.stringify(raw.failedReadThreshold)})`);
+    problems.check(
+      Number.isInteger(raw.failedReadThreshold) && (raw.failedReadThreshold as number) >= 0,
+      `${path}.failedReadThreshold`,
+      `must be a whole number ≥ 0 (got ${JSON.stringify(raw.failedReadThreshold)})`,
+    );
   }
   return {
     workspaceId: raw.workspaceId as string | undefined,
@@ -368,13 +518,23 @@ function resolveDiagnostics(raw: Record<string, unknown>, context: SettingsConte
   };
 }
 
-function resolveRotation(raw: Record<string, unknown>, problems: Problems): ResolvedAzureSettings["rotation"] {
+function resolveRotation(
+  raw: Record<string, unknown>,
+  problems: Problems,
+): ResolvedAzureSettings["rotation"] {
   const path = "azure.rotation";
   checkKeys(raw, ROTATION_KEYS, path, problems);
   oneOf(raw.plan, ["consumption", "premium"] as const, `${path}.plan`, problems);
   if (raw.subnetId !== undefined) {
     checkArmId(raw.subnetId, "Microsoft.Network/virtualNetworks/subnets", `${path}.subnetId`, problems);
-    problems.check(raw.plan !== "consumption", `${path}.plan`, "consumption (Linux Y1) has no VNet integration; use premium with subnetId");
+    problems.check(
+      raw.plan !== "consumption",
+      `${path}.plan`,
+      "consumption (Linux Y1) has no VNet integration; use premium with subnetId",
+    );
   }
-  return { plan: (raw.plan as RotationPlan | undefined) ?? (raw.subnetId !== undefined ? "premium" : "consumption"), subnetId: raw.subnetId as string | undefined };
+  return {
+    plan: (raw.plan as RotationPlan | undefined) ?? (raw.subnetId !== undefined ? "premium" : "consumption"),
+    subnetId: raw.subnetId as string | undefined,
+  };
 }

@@ -1,11 +1,16 @@
 import { StackBackend } from "../stackBackend";
-import { AirflowKeyVaultSecrets, AirflowKeyVaultSecretsArgs, validateAirflowKeyVaultSecrets } from "./airflowKeyVaultSecrets";
+import {
+  AirflowKeyVaultSecrets,
+  AirflowKeyVaultSecretsArgs,
+  validateAirflowKeyVaultSecrets,
+} from "./airflowKeyVaultSecrets";
 import { AzureBackendSettings } from "./settings";
 
 /** Azure Key Vault read by Airflow's AzureKeyVaultBackend, with AKS workload identity. */
 export const azureStackBackend: StackBackend = {
   name: "azure",
-  description: "Azure Key Vault (AzureKeyVaultBackend) with AKS workload identity, RBAC, diagnostics and rotation",
+  description:
+    "Azure Key Vault (AzureKeyVaultBackend) with AKS workload identity, RBAC, diagnostics and rotation",
   prepare(context, problems) {
     const args: AirflowKeyVaultSecretsArgs = {
       environment: context.environment,

@@ -30,12 +30,18 @@ const SECRET_DATA_ACTIONS = [
 /** The built-in Key Vault Secrets User role as Azure publishes it. */
 const SECRETS_USER_PUBLISHED = {
   actions: [] as string[],
-  dataActions: ["Microsoft.KeyVault/vaults/secrets/getSecret/action", "Microsoft.KeyVault/vaults/secrets/readMetadata/action"],
+  dataActions: [
+    "Microsoft.KeyVault/vaults/secrets/getSecret/action",
+    "Microsoft.KeyVault/vaults/secrets/readMetadata/action",
+  ],
 };
 
 /** Azure matching: case-insensitive; `*` stands for any characters. */
 function matches(pattern: string, action: string): boolean {
-  const escaped = pattern.toLowerCase().replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*");
+  const escaped = pattern
+    .toLowerCase()
+    .replace(/[.+?^${}()|[\]\\]/g, "\\$&")
+    .replace(/\*/g, ".*");
   return new RegExp(`^${escaped}$`).test(action.toLowerCase());
 }
 
@@ -48,7 +54,11 @@ interface Permission {
 
 function grantedDataActions(permissions: Permission[]): string[] {
   return SECRET_DATA_ACTIONS.filter((action) =>
-    permissions.some((p) => (p.dataActions ?? []).some((d) => matches(d, action)) && !(p.notDataActions ?? []).some((d) => matches(d, action))),
+    permissions.some(
+      (p) =>
+        (p.dataActions ?? []).some((d) => matches(d, action)) &&
+        !(p.notDataActions ?? []).some((d) => matches(d, action)),
+    ),
   );
 }
 
@@ -62,7 +72,13 @@ const declarations = {
       password: "pw",
       rotation: { strategy: "alternating-users" as const, everyDays: 30, masterConnId: "warehouse_admin" },
     },
-    { conn_id: "warehouse_admin", conn_type: "postgres", host: "pg.internal", login: "postgres", password: "admin-pw" },
+    {
+      conn_id: "warehouse_admin",
+      conn_type: "postgres",
+      host: "pg.internal",
+      login: "postgres",
+      password: "admin-pw",
+    },
     { conn_id: "slack", conn_type: "http", host: "hooks.slack.com" },
   ],
 };
@@ -84,7 +100,8 @@ const idOf = (type: string, name?: string) => `${one(session.resources, type, na
 const vaultId = () => idOf("azure-native:keyvault:Vault");
 /** The recorded resource an id belongs to. */
 const byId = (id: string) => session.resources.find((r) => `${r.name}-id` === id);
-const airflowIdentity = () => one(session.resources, "azure-native:managedidentity:UserAssignedIdentity", "prod-azure-access-airflow");
+const airflowIdentity = () =>
+  one(session.resources, "azure-native:managedidentity:UserAssignedIdentity", "prod-azure-access-airflow");
 const airflowPrincipal = () => {
   const { mockGuid } = require("../../cli/synth/computed/azure") as { mockGuid(seed: string): string };
   return mockGuid(`principal:${prop(airflowIdentity(), "resourceName")}`);
@@ -100,22 +117,32 @@ describe("Airflow's identity", () => {
   });
 
   test("holds one role: Key Vault Secrets User, on this vault only", () => {
-    const grants = ofType(session.resources, ASSIGNMENT).filter((r) => prop(r, "principalId") === airflowPrincipal());
+    const grants = ofType(session.resources, ASSIGNMENT).filter(
+      (r) => prop(r, "principalId") === airflowPrincipal(),
+    );
     expect(grants).toHaveLength(1);
-    expect(prop(grants[0], "roleDefinitionId")).toBe(`/subscriptions/00000000-0000-0000-0000-000000000000/providers/Microsoft.Authorization/roleDefinitions/${SECRETS_USER}`);
+    expect(prop(grants[0], "roleDefinitionId")).toBe(
+      `/subscriptions/00000000-0000-0000-0000-000000000000/providers/Microsoft.Authorization/roleDefinitions/${SECRETS_USER}`,
+    );
     expect(prop(grants[0], "scope")).toBe(vaultId());
     expect(prop(grants[0], "principalType")).toBe("ServicePrincipal");
   });
 
   test("that role reads and never writes", () => {
     const granted = grantedDataActions([SECRETS_USER_PUBLISHED]);
-    expect(granted).toEqual(["Microsoft.KeyVault/vaults/secrets/getSecret/action", "Microsoft.KeyVault/vaults/secrets/readMetadata/action"]);
+    expect(granted).toEqual([
+      "Microsoft.KeyVault/vaults/secrets/getSecret/action",
+      "Microsoft.KeyVault/vaults/secrets/readMetadata/action",
+    ]);
     expect(SECRETS_USER_PUBLISHED.actions).toEqual([]);
   });
 
   test("the service account carries the client id, tenant id and the use label", () => {
     const sa = one(session.resources, "kubernetes:core/v1:ServiceAccount");
-    const metadata = prop(sa, "metadata") as { annotations: Record<string, string>; labels: Record<string, string> };
+    const metadata = prop(sa, "metadata") as {
+      annotations: Record<string, string>;
+      labels: Record<string, string>;
+    };
     const { mockGuid } = require("../../cli/synth/computed/azure") as { mockGuid(seed: string): string };
     expect(metadata.annotations).toEqual({
       "azure.workload.identity/client-id": mockGuid(`client:${prop(airflowIdentity(), "resourceName")}`),
@@ -143,14 +170,20 @@ describe("CI writer", () => {
     // Backup would let the value be restored into a vault the principal can read.
     expect(granted).not.toContain("Microsoft.KeyVault/vaults/secrets/backup/action");
     // The matcher does see through wildcards: `secrets/*` would have granted getSecret.
-    expect(grantedDataActions([{ dataActions: ["Microsoft.KeyVault/vaults/secrets/*"] }])).toContain("Microsoft.KeyVault/vaults/secrets/getSecret/action");
-    expect(grantedDataActions([{ dataActions: ["microsoft.keyvault/*"] }])).toContain("Microsoft.KeyVault/vaults/secrets/getSecret/action");
+    expect(grantedDataActions([{ dataActions: ["Microsoft.KeyVault/vaults/secrets/*"] }])).toContain(
+      "Microsoft.KeyVault/vaults/secrets/getSecret/action",
+    );
+    expect(grantedDataActions([{ dataActions: ["microsoft.keyvault/*"] }])).toContain(
+      "Microsoft.KeyVault/vaults/secrets/getSecret/action",
+    );
   });
 
   test("is assignable in the vault's group only and assigned on the vault only, to the configured principal", () => {
     const group = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-airflow-prod";
     expect(prop(writerRole(), "assignableScopes")).toEqual([group]);
-    expect(prop(writerRole(), "roleName")).toBe(`Airflow secrets writer (${prop(one(session.resources, "azure-native:keyvault:Vault"), "vaultName")})`);
+    expect(prop(writerRole(), "roleName")).toBe(
+      `Airflow secrets writer (${prop(one(session.resources, "azure-native:keyvault:Vault"), "vaultName")})`,
+    );
     const assignment = one(session.resources, ASSIGNMENT, "prod-azure-access-ci-writer");
     expect(prop(assignment, "principalId")).toBe(CI_PRINCIPAL);
     expect(prop(assignment, "scope")).toBe(vaultId());
@@ -170,11 +203,17 @@ describe("rotator", () => {
     );
     const { mockGuid } = require("../../cli/synth/computed/azure") as { mockGuid(seed: string): string };
     const rotatorPrincipal = mockGuid("principal:id-airflow-rotator-prod");
-    const grants = ofType(session.resources, ASSIGNMENT).filter((r) => prop(r, "principalId") === rotatorPrincipal);
+    const grants = ofType(session.resources, ASSIGNMENT).filter(
+      (r) => prop(r, "principalId") === rotatorPrincipal,
+    );
     const secretsUser = `/subscriptions/00000000-0000-0000-0000-000000000000/providers/Microsoft.Authorization/roleDefinitions/${SECRETS_USER}`;
     const scopes = grants.map((g) => {
       const scope = byId(prop(g, "scope") as string)!;
-      return [scope.type, prop(scope, "secretName") ?? prop(scope, "accountName"), prop(g, "roleDefinitionId") === `${role.name}-id` ? "rotator" : prop(g, "roleDefinitionId")];
+      return [
+        scope.type,
+        prop(scope, "secretName") ?? prop(scope, "accountName"),
+        prop(g, "roleDefinitionId") === `${role.name}-id` ? "rotator" : prop(g, "roleDefinitionId"),
+      ];
     });
     expect(scopes.sort()).toEqual(
       [
@@ -182,20 +221,33 @@ describe("rotator", () => {
         ["azure-native:keyvault:Secret", "airflow-prod-connections-warehouse-rotation-pending", "rotator"],
         ["azure-native:keyvault:Secret", "airflow-prod-connections-warehouse-admin", secretsUser],
         // The Functions host's own storage, not the vault.
-        ["azure-native:storage:StorageAccount", prop(one(session.resources, "azure-native:storage:StorageAccount"), "accountName"), "/subscriptions/00000000-0000-0000-0000-000000000000/providers/Microsoft.Authorization/roleDefinitions/b7e6dc6d-f1e8-4753-8033-0f276bb0955b"],
+        [
+          "azure-native:storage:StorageAccount",
+          prop(one(session.resources, "azure-native:storage:StorageAccount"), "accountName"),
+          "/subscriptions/00000000-0000-0000-0000-000000000000/providers/Microsoft.Authorization/roleDefinitions/b7e6dc6d-f1e8-4753-8033-0f276bb0955b",
+        ],
       ].sort(),
     );
     // Every secret grant is on one secret of this vault.
-    for (const grant of grants.filter((g) => byId(prop(g, "scope") as string)!.type === "azure-native:keyvault:Secret")) {
-      expect(prop(byId(prop(grant, "scope") as string)!, "vaultName")).toBe(prop(one(session.resources, "azure-native:keyvault:Vault"), "vaultName"));
+    for (const grant of grants.filter(
+      (g) => byId(prop(g, "scope") as string)!.type === "azure-native:keyvault:Secret",
+    )) {
+      expect(prop(byId(prop(grant, "scope") as string)!, "vaultName")).toBe(
+        prop(one(session.resources, "azure-native:keyvault:Vault"), "vaultName"),
+      );
     }
   });
 
   test("Event Grid delivers NearExpiry (and Expired) for the rotated secret only, to the function", () => {
     const subscription = one(session.resources, "azure-native:eventgrid:SystemTopicEventSubscription");
-    const filter = prop(subscription, "filter") as { includedEventTypes: string[]; advancedFilters: Array<{ operatorType: string; key: string; values: string[] }> };
+    const filter = prop(subscription, "filter") as {
+      includedEventTypes: string[];
+      advancedFilters: Array<{ operatorType: string; key: string; values: string[] }>;
+    };
     expect(filter.includedEventTypes).toContain("Microsoft.KeyVault.SecretNearExpiry");
-    expect(filter.advancedFilters).toEqual([{ operatorType: "StringIn", key: "subject", values: ["airflow-prod-connections-warehouse"] }]);
+    expect(filter.advancedFilters).toEqual([
+      { operatorType: "StringIn", key: "subject", values: ["airflow-prod-connections-warehouse"] },
+    ]);
     const destination = prop(subscription, "destination") as { endpointType: string; resourceId: string };
     expect(destination).toMatchObject({ endpointType: "AzureFunction", maxEventsPerBatch: 1 });
     expect(destination.resourceId).toBe(`${idOf("azure-native:web:WebApp")}/functions/RotateSecret`);
@@ -207,10 +259,15 @@ describe("rotator", () => {
   test("the function runs on one premium instance in the VNet, from a package read with its identity", () => {
     const app = one(session.resources, "azure-native:web:WebApp");
     expect(prop(app, "virtualNetworkSubnetId")).toBe(SUBNET);
-    const siteConfig = prop(app, "siteConfig") as { functionAppScaleLimit: number; appSettings: Array<{ name: string; value: string }> };
+    const siteConfig = prop(app, "siteConfig") as {
+      functionAppScaleLimit: number;
+      appSettings: Array<{ name: string; value: string }>;
+    };
     expect(siteConfig.functionAppScaleLimit).toBe(1);
     const settings = Object.fromEntries(siteConfig.appSettings.map((s) => [s.name, s.value]));
-    expect(settings.WEBSITE_RUN_FROM_PACKAGE).toMatch(/^https:\/\/stafrotprod[0-9a-f]{6}\.blob\.core\.windows\.net\/rotator-packages\/rotator-[0-9a-f]{16}\.zip$/);
+    expect(settings.WEBSITE_RUN_FROM_PACKAGE).toMatch(
+      /^https:\/\/stafrotprod[0-9a-f]{6}\.blob\.core\.windows\.net\/rotator-packages\/rotator-[0-9a-f]{16}\.zip$/,
+    );
     expect(JSON.parse(settings.AIRFLOW_ROTATION_CONFIG)).toEqual({
       vaultUrl: expect.stringMatching(/^https:\/\/kv-airflow-prod-[0-9a-f]{5}\.vault\.azure\.net\/$/),
       secrets: {
@@ -222,8 +279,13 @@ describe("rotator", () => {
         },
       },
     });
-    expect(prop(one(session.resources, "azure-native:web:AppServicePlan"), "sku")).toEqual({ name: "EP1", tier: "ElasticPremium" });
-    expect(prop(one(session.resources, "azure-native:storage:StorageAccount"), "allowSharedKeyAccess")).toBe(false);
+    expect(prop(one(session.resources, "azure-native:web:AppServicePlan"), "sku")).toEqual({
+      name: "EP1",
+      tier: "ElasticPremium",
+    });
+    expect(prop(one(session.resources, "azure-native:storage:StorageAccount"), "allowSharedKeyAccess")).toBe(
+      false,
+    );
   });
 });
 
@@ -240,11 +302,17 @@ describe("diagnostics", () => {
 
   test("failed secret reads of this vault page the configured action group", () => {
     const rule = one(session.resources, "azure-native:monitor:ScheduledQueryRule");
-    const condition = (prop(rule, "criteria") as { allOf: Array<{ query: string; operator: string; threshold: number }> }).allOf[0];
-    expect(condition.query).toContain('ResourceProvider == "MICROSOFT.KEYVAULT" and OperationName == "SecretGet" and httpStatusCode_d >= 400');
+    const condition = (
+      prop(rule, "criteria") as { allOf: Array<{ query: string; operator: string; threshold: number }> }
+    ).allOf[0];
+    expect(condition.query).toContain(
+      'ResourceProvider == "MICROSOFT.KEYVAULT" and OperationName == "SecretGet" and httpStatusCode_d >= 400',
+    );
     expect(condition.query).toContain(`_ResourceId =~ "${vaultId()}"`);
     expect([condition.operator, condition.threshold]).toEqual(["GreaterThan", 0]);
     expect(prop(rule, "actions")).toEqual({ actionGroups: [ACTION_GROUP] });
-    expect(prop(rule, "scopes")).toEqual([prop(one(session.resources, "azure-native:monitor:DiagnosticSetting"), "workspaceId")]);
+    expect(prop(rule, "scopes")).toEqual([
+      prop(one(session.resources, "azure-native:monitor:DiagnosticSetting"), "workspaceId"),
+    ]);
   });
 });

@@ -3,7 +3,11 @@
  * what a read returns, and a write can be made to fail once to simulate a crash or an outage.
  */
 import { randomBytes } from "crypto";
-import type { KeyVaultSecret, KeyVaultSecretsClient, SetSecretOptions } from "../../components/azure/rotator/keyVaultClient";
+import type {
+  KeyVaultSecret,
+  KeyVaultSecretsClient,
+  SetSecretOptions,
+} from "../../components/azure/rotator/keyVaultClient";
 
 export class FakeKeyVault implements KeyVaultSecretsClient {
   private readonly versions = new Map<string, KeyVaultSecret[]>();
@@ -39,7 +43,14 @@ export class FakeKeyVault implements KeyVaultSecretsClient {
     }
     const version = randomBytes(16).toString("hex");
     const list = this.versions.get(name.toLowerCase()) ?? [];
-    list.push({ name, value, version, contentType: options.contentType, expiresOn: options.expiresOn, tags: { ...(options.tags ?? {}) } });
+    list.push({
+      name,
+      value,
+      version,
+      contentType: options.contentType,
+      expiresOn: options.expiresOn,
+      tags: { ...(options.tags ?? {}) },
+    });
     this.versions.set(name.toLowerCase(), list);
     return { version };
   }

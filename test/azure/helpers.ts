@@ -9,7 +9,8 @@ export const SUBSCRIPTION = "00000000-0000-0000-0000-000000000000";
 export const SUBNET = `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-network/providers/Microsoft.Network/virtualNetworks/vnet-airflow/subnets/snet-rotator`;
 export const ACTION_GROUP = `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-ops/providers/microsoft.insights/actionGroups/ag-data-oncall`;
 export const CI_PRINCIPAL = "22222222-2222-4222-8222-222222222222";
-export const ISSUER = "https://westeurope.oic.prod-aks.azure.com/11111111-1111-1111-1111-111111111111/33333333-3333-3333-3333-333333333333/";
+export const ISSUER =
+  "https://westeurope.oic.prod-aks.azure.com/11111111-1111-1111-1111-111111111111/33333333-3333-3333-3333-333333333333/";
 
 /** Production settings that pass validation: firewall with the rotator's subnet, alerting, CI writer. */
 export function prodSettings(overrides: Record<string, unknown> = {}): Record<string, unknown> {
@@ -31,13 +32,20 @@ export function ofType(resources: readonly RecordedResource[], type: string): Re
 
 export function one(resources: readonly RecordedResource[], type: string, name?: string): RecordedResource {
   const found = ofType(resources, type).filter((r) => name === undefined || r.name === name);
-  if (found.length !== 1) throw new Error(`expected one ${type}${name ? ` named ${name}` : ""}, found ${found.map((r) => r.name).join(", ") || "none"}`);
+  if (found.length !== 1)
+    throw new Error(
+      `expected one ${type}${name ? ` named ${name}` : ""}, found ${found.map((r) => r.name).join(", ") || "none"}`,
+    );
   return found[0];
 }
 
 /** The value with every secret wrapper removed, at any depth. */
 export function unwrap(value: unknown): unknown {
-  if (value !== null && typeof value === "object" && (value as Record<string, unknown>)[SECRET_SIG_KEY] === SECRET_SIG) {
+  if (
+    value !== null &&
+    typeof value === "object" &&
+    (value as Record<string, unknown>)[SECRET_SIG_KEY] === SECRET_SIG
+  ) {
     return unwrap((value as { value: unknown }).value);
   }
   if (Array.isArray(value)) return value.map(unwrap);

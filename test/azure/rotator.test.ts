@@ -46,7 +46,16 @@ async function logsIn(login: string, password: string): Promise<boolean> {
 
 /** The connection JSON as the contract stores it for Azure (conn_type first, extra as a JSON string). */
 function connection(login: string, password: string): Record<string, unknown> {
-  return { conn_type: "postgres", description: "warehouse", host: pg.host, port: pg.port, schema: "postgres", login, password, extra: '{"sslmode":"disable"}' };
+  return {
+    conn_type: "postgres",
+    description: "warehouse",
+    host: pg.host,
+    port: pg.port,
+    schema: "postgres",
+    login,
+    password,
+    extra: '{"sslmode":"disable"}',
+  };
 }
 
 interface Fixture {
@@ -59,7 +68,11 @@ interface Fixture {
 }
 
 let secretCounter = 0;
-async function fixture(value: Record<string, unknown>, settings: Partial<RotatedSecretConfig> = {}, expiresInDays = 20): Promise<Fixture> {
+async function fixture(
+  value: Record<string, unknown>,
+  settings: Partial<RotatedSecretConfig> = {},
+  expiresInDays = 20,
+): Promise<Fixture> {
   const vault = new FakeKeyVault();
   const name = `airflow-test-connections-warehouse-${++secretCounter}`;
   const journalName = `${name}-rotation-pending`;
@@ -74,7 +87,12 @@ async function fixture(value: Record<string, unknown>, settings: Partial<Rotated
     secrets: { [name]: { strategy: "single-user", everyDays: 30, journalName, ...settings } },
   };
   let n = 0;
-  const deps: RotatorDependencies = { client: vault, config, now: () => NOW, newPassword: () => `Rotated-${secretCounter}-${++n}-pw!` };
+  const deps: RotatorDependencies = {
+    client: vault,
+    config,
+    now: () => NOW,
+    newPassword: () => `Rotated-${secretCounter}-${++n}-pw!`,
+  };
   return { vault, name, journalName, deps, version };
 }
 
@@ -133,7 +151,9 @@ describe("single user", () => {
     const f = await fixture(connection(role, "initial-pw-2"));
     await pg.stop();
     try {
-      await expect(handleKeyVaultEvent(nearExpiry(f.name, f.version), f.deps)).rejects.toThrow(/DB_UNREACHABLE/);
+      await expect(handleKeyVaultEvent(nearExpiry(f.name, f.version), f.deps)).rejects.toThrow(
+        /DB_UNREACHABLE/,
+      );
     } finally {
       await pg.start();
     }
@@ -156,7 +176,11 @@ describe("single user", () => {
     const afterFirst = stored(f).password;
 
     const again = await handleKeyVaultEvent(nearExpiry(f.name, f.version), f.deps);
-    expect(again).toEqual({ status: "skipped", secret: f.name, reason: expect.stringMatching(/^version \w+ was superseded by \w+$/) });
+    expect(again).toEqual({
+      status: "skipped",
+      secret: f.name,
+      reason: expect.stringMatching(/^version \w+ was superseded by \w+$/),
+    });
     expect(f.vault.history(f.name)).toHaveLength(2);
     expect(await logsIn(role, afterFirst)).toBe(true);
   });
@@ -165,7 +189,10 @@ describe("single user", () => {
     const role = await createRole("kv_fresh", "initial-pw-4");
     const f = await fixture(connection(role, "initial-pw-4"), {}, 200);
     const outcome = await handleKeyVaultEvent(nearExpiry(f.name, f.version), f.deps);
-    expect(outcome).toMatchObject({ status: "skipped", reason: expect.stringContaining("is not near expiry") });
+    expect(outcome).toMatchObject({
+      status: "skipped",
+      reason: expect.stringContaining("is not near expiry"),
+    });
     expect(f.vault.history(f.name)).toHaveLength(1);
     expect(await logsIn(role, "initial-pw-4")).toBe(true);
   });
@@ -175,7 +202,9 @@ describe("single user", () => {
     const f = await fixture(connection(role, "initial-pw-5"));
     f.vault.failNextWrite(f.name);
 
-    await expect(handleKeyVaultEvent(nearExpiry(f.name, f.version), f.deps)).rejects.toThrow(/injected failure/);
+    await expect(handleKeyVaultEvent(nearExpiry(f.name, f.version), f.deps)).rejects.toThrow(
+      /injected failure/,
+    );
     // The database already has the new password; the journal has it too, tagged with the old version.
     const journal = f.vault.latest(f.journalName)!;
     expect(journal.tags["rotation-of-version"]).toBe(f.version);
@@ -194,10 +223,15 @@ describe("alternating users", () => {
   test("the master's change fails: no new version, the current login keeps working", async () => {
     const role = await createRole("kv_alt_fail", "initial-pw-6");
     const weakMaster = await createRole("kv_weak_master", "master-pw-6");
-    const f = await fixture(connection(role, "initial-pw-6"), { strategy: "alternating-users", masterName: "master-secret" });
+    const f = await fixture(connection(role, "initial-pw-6"), {
+      strategy: "alternating-users",
+      masterName: "master-secret",
+    });
     await f.vault.setSecret("master-secret", JSON.stringify(connection(weakMaster, "master-pw-6")));
 
-    await expect(handleKeyVaultEvent(nearExpiry(f.name, f.version), f.deps)).rejects.toThrow(/PERMISSION_DENIED|DB_ERROR/);
+    await expect(handleKeyVaultEvent(nearExpiry(f.name, f.version), f.deps)).rejects.toThrow(
+      /PERMISSION_DENIED|DB_ERROR/,
+    );
     expect(f.vault.history(f.name)).toHaveLength(1);
     expect(stored(f).login).toBe(role);
     expect(await logsIn(role, "initial-pw-6")).toBe(true);
@@ -205,7 +239,10 @@ describe("alternating users", () => {
 
   test("success: the clone gets the new password, the secret flips to it, the old login still works", async () => {
     const role = await createRole("kv_alt", "initial-pw-7");
-    const f = await fixture(connection(role, "initial-pw-7"), { strategy: "alternating-users", masterName: "master-secret" });
+    const f = await fixture(connection(role, "initial-pw-7"), {
+      strategy: "alternating-users",
+      masterName: "master-secret",
+    });
     await f.vault.setSecret("master-secret", JSON.stringify(connection(pg.superuser, pg.superPassword)));
 
     const outcome = await handleKeyVaultEvent(nearExpiry(f.name, f.version), f.deps);
@@ -220,9 +257,17 @@ test("events that are not this rotator's business are skipped without touching a
   const f = await fixture(connection("nobody", "pw"));
   const calls = f.vault.calls.length;
   const other = nearExpiry(f.name, f.version);
-  expect(await handleKeyVaultEvent({ ...other, eventType: "Microsoft.KeyVault.SecretNewVersionCreated" }, f.deps)).toMatchObject({ status: "skipped" });
-  expect(await handleKeyVaultEvent({ ...other, data: { ...other.data, VaultName: "kv-someone-else" } }, f.deps)).toMatchObject({ status: "skipped" });
-  expect(await handleKeyVaultEvent({ ...other, data: { ...other.data, ObjectName: "not-rotated" } }, f.deps)).toMatchObject({ status: "skipped" });
-  expect(await handleKeyVaultEvent({ ...other, data: { ...other.data, ObjectType: "Key" } }, f.deps)).toMatchObject({ status: "skipped" });
+  expect(
+    await handleKeyVaultEvent({ ...other, eventType: "Microsoft.KeyVault.SecretNewVersionCreated" }, f.deps),
+  ).toMatchObject({ status: "skipped" });
+  expect(
+    await handleKeyVaultEvent({ ...other, data: { ...other.data, VaultName: "kv-someone-else" } }, f.deps),
+  ).toMatchObject({ status: "skipped" });
+  expect(
+    await handleKeyVaultEvent({ ...other, data: { ...other.data, ObjectName: "not-rotated" } }, f.deps),
+  ).toMatchObject({ status: "skipped" });
+  expect(
+    await handleKeyVaultEvent({ ...other, data: { ...other.data, ObjectType: "Key" } }, f.deps),
+  ).toMatchObject({ status: "skipped" });
   expect(f.vault.calls.length).toBe(calls);
 });

@@ -79,14 +79,18 @@ describe("connection store", () => {
     ]);
     expect(expected).toContain("airflow-prod-connections-my-conn");
     // The four Airflow reads, plus the rotator's journal beside the rotated connection.
-    expect(names.sort()).toEqual([...expected, "airflow-prod-connections-warehouse-pg-rotation-pending"].sort());
+    expect(names.sort()).toEqual(
+      [...expected, "airflow-prod-connections-warehouse-pg-rotation-pending"].sort(),
+    );
     for (const name of names) expect(name).toMatch(/^[A-Za-z0-9-]{1,127}$/);
   });
 
   test("the kwargs Airflow gets point at this vault and this layout", () => {
     const vaultName = prop(one(session.resources, VAULT), "vaultName") as string;
     expect(vaultName).toMatch(/^kv-airflow-prod-[0-9a-f]{5}$/);
-    expect(env.airflowConfig.backendClass).toBe("airflow.providers.microsoft.azure.secrets.key_vault.AzureKeyVaultBackend");
+    expect(env.airflowConfig.backendClass).toBe(
+      "airflow.providers.microsoft.azure.secrets.key_vault.AzureKeyVaultBackend",
+    );
     expect(env.airflowConfig.backendKwargs).toEqual({
       vault_url: `https://${vaultName}.vault.azure.net/`,
       connections_prefix: "airflow-prod-connections",
@@ -96,7 +100,9 @@ describe("connection store", () => {
     });
     expect(env.airflowConfig.env.AIRFLOW__CORE__FERNET_KEY_SECRET).toBe("fernet_key");
     // No lookup patterns: AzureKeyVaultBackend passes unknown kwargs to its client.
-    expect(Object.keys(env.airflowConfig.backendKwargs ?? {}).some((k) => k.includes("lookup_pattern"))).toBe(false);
+    expect(Object.keys(env.airflowConfig.backendKwargs ?? {}).some((k) => k.includes("lookup_pattern"))).toBe(
+      false,
+    );
   });
 
   test("values are secret, typed, and carry a stable expiry", () => {
@@ -105,8 +111,15 @@ describe("connection store", () => {
     const byName = (name: string) => secrets.find((s) => prop(s, "secretName") === name)!;
     const conn = prop(byName("airflow-prod-connections-my-conn"), "properties") as Record<string, unknown>;
     expect(conn.contentType).toBe("application/json");
-    expect(JSON.parse(conn.value as string)).toEqual({ conn_type: "http", host: "api.example.com", password: "token-123" });
-    const variable = prop(byName("airflow-prod-variables-alert-email"), "properties") as Record<string, unknown>;
+    expect(JSON.parse(conn.value as string)).toEqual({
+      conn_type: "http",
+      host: "api.example.com",
+      password: "token-123",
+    });
+    const variable = prop(byName("airflow-prod-variables-alert-email"), "properties") as Record<
+      string,
+      unknown
+    >;
     expect(variable.contentType).toBe("text/plain");
     expect(variable.value).toBe("oncall@example.com");
 
@@ -118,13 +131,20 @@ describe("connection store", () => {
     expect(expires * 1000).toBeGreaterThan(now.getTime());
   });
 
-  test("a rotated connection first expires 30 days after the next quarter starts (its first NearExpiry)", () => {
-    const rotated = ofType(session.resources, SECRET).find((s) => prop(s, "secretName") === "airflow-prod-connections-warehouse-pg")!;
+  test("a rotated connection first expires 30 days after the next month starts (its first NearExpiry)", () => {
+    const rotated = ofType(session.resources, SECRET).find(
+      (s) => prop(s, "secretName") === "airflow-prod-connections-warehouse-pg",
+    )!;
     const now = new Date();
-    const nextQuarter = Date.UTC(now.getUTCFullYear(), Math.floor(now.getUTCMonth() / 3) * 3 + 3, 1);
+    const nextMonth = Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1);
     const attributes = (prop(rotated, "properties") as { attributes: { expires: number } }).attributes;
-    expect(attributes.expires).toBe(nextQuarter / 1000 + 30 * 86400);
-    expect(prop(rotated, "tags")).toMatchObject({ rotation: "single-user/30d", "airflow-id": "warehouse_pg" });
+    expect(attributes.expires).toBe(nextMonth / 1000 + 30 * 86400);
+    // Within the checklist's 90 days whatever the day of the month.
+    expect(attributes.expires * 1000 - now.getTime()).toBeLessThanOrEqual(61 * 86400_000);
+    expect(prop(rotated, "tags")).toMatchObject({
+      rotation: "single-user/30d",
+      "airflow-id": "warehouse_pg",
+    });
   });
 
   test("the Fernet key (and only it) is protected and retained in production", () => {
@@ -151,9 +171,18 @@ describe("vault", () => {
       publicNetworkAccess: "Enabled",
     });
     expect(properties.accessPolicies).toBeUndefined();
-    expect(properties.networkAcls).toMatchObject({ defaultAction: "Deny", bypass: "None", ipRules: [{ value: "203.0.113.0/24" }] });
-    expect((properties.networkAcls as { virtualNetworkRules: unknown[] }).virtualNetworkRules).toHaveLength(1);
-    expect(prop(vault, "tags")).toMatchObject({ "managed-by": "airflow-secrets", "airflow-environment": "prod" });
+    expect(properties.networkAcls).toMatchObject({
+      defaultAction: "Deny",
+      bypass: "None",
+      ipRules: [{ value: "203.0.113.0/24" }],
+    });
+    expect((properties.networkAcls as { virtualNetworkRules: unknown[] }).virtualNetworkRules).toHaveLength(
+      1,
+    );
+    expect(prop(vault, "tags")).toMatchObject({
+      "managed-by": "airflow-secrets",
+      "airflow-environment": "prod",
+    });
     expect([vault.protect, vault.retainOnDelete]).toEqual([true, true]);
   });
 
@@ -166,7 +195,9 @@ describe("vault", () => {
   });
 
   test("settings not given are not invented: the CI writer is the configured principal", () => {
-    const assignments = ofType(session.resources, "azure-native:authorization:RoleAssignment").filter((r) => prop(r, "principalId") === CI_PRINCIPAL);
+    const assignments = ofType(session.resources, "azure-native:authorization:RoleAssignment").filter(
+      (r) => prop(r, "principalId") === CI_PRINCIPAL,
+    );
     expect(assignments).toHaveLength(1);
   });
 });
@@ -191,7 +222,12 @@ describe("collisions and team names", () => {
     expect(error).toBeInstanceOf(ValidationError);
     const problems = (error as InstanceType<typeof ValidationError>).problems;
     expect(problems).toContainEqual(
-      expect.objectContaining({ path: "connections[My-Conn].conn_id", rule: expect.stringContaining('same secret as connections[my_conn].conn_id ("airflow-prod-connections-my-conn")') }),
+      expect.objectContaining({
+        path: "connections[My-Conn].conn_id",
+        rule: expect.stringContaining(
+          'same secret as connections[my_conn].conn_id ("airflow-prod-connections-my-conn")',
+        ),
+      }),
     );
     expect(session.resources.length).toBe(before);
   });
@@ -202,12 +238,21 @@ describe("collisions and team names", () => {
       environment(prodSettings(), {
         connections: [
           { conn_id: "sales__warehouse", conn_type: "http", host: "a.example.com" },
-          { conn_id: "db", conn_type: "postgres", host: "db", login: "u", password: "p", rotation: { strategy: "single-user", everyDays: 30 } },
+          {
+            conn_id: "db",
+            conn_type: "postgres",
+            host: "db",
+            login: "u",
+            password: "p",
+            rotation: { strategy: "single-user", everyDays: 30 },
+          },
           { conn_id: "db_rotation_pending", conn_type: "http", host: "b.example.com" },
         ],
       });
     expect(attempt).toThrow(/team-scoped/);
-    expect(attempt).toThrow(/journal secret "airflow-prod-connections-db-rotation-pending" is the name Airflow reads for connection db_rotation_pending/);
+    expect(attempt).toThrow(
+      /journal secret "airflow-prod-connections-db-rotation-pending" is the name Airflow reads for connection db_rotation_pending/,
+    );
     await session.settle();
     expect(session.resources.length).toBe(before);
   });
@@ -217,7 +262,8 @@ test("the recorded inputs hold no plaintext password outside a secret wrapper", 
   const strip = (value: unknown): unknown => {
     if (isSecretValue(value)) return "[secret]";
     if (Array.isArray(value)) return value.map(strip);
-    if (value !== null && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, strip(v)]));
+    if (value !== null && typeof value === "object")
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, strip(v)]));
     return value;
   };
   const visible = JSON.stringify(session.resources.map((r) => strip(r.inputs)));

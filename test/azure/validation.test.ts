@@ -15,7 +15,10 @@ const { Problems, ValidationError } = require("../../components/airflow") as typ
 
 const connections = [{ conn_id: "warehouse", conn_type: "postgres", host: "db", login: "u", password: "p" }];
 
-function problemsOf(settings: Record<string, unknown>, environment = "prod"): Array<{ path: string; rule: string }> {
+function problemsOf(
+  settings: Record<string, unknown>,
+  environment = "prod",
+): Array<{ path: string; rule: string }> {
   try {
     new AirflowSecretsEnvironment(environment, {
       environment,
@@ -48,9 +51,14 @@ describe("vault name", () => {
     ["kv-airflow-", "ends with a dash"],
     ["kv.airflow", "dot"],
   ])("%s is refused (%s)", (name) => {
-    const problems = problemsOf(prodSettings({ vault: { name, allowedIpRanges: ["203.0.113.0/24"], subnetIds: [SUBNET] } }));
+    const problems = problemsOf(
+      prodSettings({ vault: { name, allowedIpRanges: ["203.0.113.0/24"], subnetIds: [SUBNET] } }),
+    );
     expect(problems).toEqual([
-      { path: "azure.vault.name", rule: `Key Vault names are 3-24 letters, digits and -, start with a letter, end with a letter or digit and contain no -- (got "${name}")` },
+      {
+        path: "azure.vault.name",
+        rule: `Key Vault names are 3-24 letters, digits and -, start with a letter, end with a letter or digit and contain no -- (got "${name}")`,
+      },
     ]);
   });
 
@@ -70,12 +78,36 @@ describe("vault name", () => {
   });
 
   test("an existing vault id is parsed, and a malformed one is refused", () => {
-    expect(problemsOf(prodSettings({ vault: { existingId: "/subscriptions/x/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/kv" } }))).toContainEqual(
-      expect.objectContaining({ path: "azure.vault.existingId", rule: expect.stringContaining("must be the resource id of a Microsoft.KeyVault/vaults resource") }),
+    expect(
+      problemsOf(
+        prodSettings({
+          vault: {
+            existingId: "/subscriptions/x/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/kv",
+          },
+        }),
+      ),
+    ).toContainEqual(
+      expect.objectContaining({
+        path: "azure.vault.existingId",
+        rule: expect.stringContaining("must be the resource id of a Microsoft.KeyVault/vaults resource"),
+      }),
     );
     expect(
-      problemsOf(prodSettings({ vault: { existingId: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv-shared-prod", sku: "premium" } })),
-    ).toContainEqual(expect.objectContaining({ path: "azure.vault.sku", rule: expect.stringContaining("with existingId the vault is yours") }));
+      problemsOf(
+        prodSettings({
+          vault: {
+            existingId:
+              "/subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv-shared-prod",
+            sku: "premium",
+          },
+        }),
+      ),
+    ).toContainEqual(
+      expect.objectContaining({
+        path: "azure.vault.sku",
+        rule: expect.stringContaining("with existingId the vault is yours"),
+      }),
+    );
   });
 });
 
@@ -83,7 +115,10 @@ describe("expiry", () => {
   test("a fixed date in the past is refused with today's date in the message", () => {
     const problems = problemsOf(prodSettings({ secretExpiresOn: "2020-01-31" }));
     expect(problems).toEqual([
-      { path: "azure.secretExpiresOn", rule: expect.stringMatching(/^2020-01-31 is in the past \(today is \d{4}-\d{2}-\d{2} UTC\)/) },
+      {
+        path: "azure.secretExpiresOn",
+        rule: expect.stringMatching(/^2020-01-31 is in the past \(today is \d{4}-\d{2}-\d{2} UTC\)/),
+      },
     ]);
   });
 
@@ -91,9 +126,15 @@ describe("expiry", () => {
     expect(problemsOf(prodSettings({ secretExpiresOn: "2031-02-30" }))).toEqual([
       { path: "azure.secretExpiresOn", rule: 'must be a date written YYYY-MM-DD (got "2031-02-30")' },
     ]);
-    expect(problemsOf(prodSettings({ secretExpiryDays: 30 })).map((p) => p.path)).toEqual(["azure.secretExpiryDays"]);
-    expect(problemsOf(prodSettings({ secretExpiryDays: 100.5 })).map((p) => p.path)).toEqual(["azure.secretExpiryDays"]);
-    expect(problemsOf(prodSettings({ secretExpiryDays: 365, secretExpiresOn: "2031-01-01" })).map((p) => p.path)).toEqual(["azure.secretExpiresOn"]);
+    expect(problemsOf(prodSettings({ secretExpiryDays: 30 })).map((p) => p.path)).toEqual([
+      "azure.secretExpiryDays",
+    ]);
+    expect(problemsOf(prodSettings({ secretExpiryDays: 100.5 })).map((p) => p.path)).toEqual([
+      "azure.secretExpiryDays",
+    ]);
+    expect(
+      problemsOf(prodSettings({ secretExpiryDays: 365, secretExpiresOn: "2031-01-01" })).map((p) => p.path),
+    ).toEqual(["azure.secretExpiresOn"]);
   });
 
   test("the stable default never lands in the past, whatever the day of the quarter", () => {
@@ -101,24 +142,36 @@ describe("expiry", () => {
       const now = new Date(day);
       expect(azure.staticExpiry({ days: azure.MIN_EXPIRY_DAYS }, now) * 1000).toBeGreaterThan(now.getTime());
       // Same quarter, same answer: no diff between two previews.
-      expect(azure.staticExpiry({ days: 365 }, now)).toBe(azure.staticExpiry({ days: 365 }, azure.quarterStart(now)));
+      expect(azure.staticExpiry({ days: 365 }, now)).toBe(
+        azure.staticExpiry({ days: 365 }, azure.quarterStart(now)),
+      );
     }
   });
 });
 
 describe("diagnostics", () => {
   test.each([29, 731, 90.5])("retention %p days is out of range", (retentionDays) => {
-    expect(problemsOf(prodSettings({ diagnostics: { actionGroupId: ACTION_GROUP, retentionDays } }))).toEqual([
-      { path: "azure.diagnostics.retentionDays", rule: `must be a whole number of days from 30 to 730 (Log Analytics' range; got ${retentionDays})` },
-    ]);
+    expect(problemsOf(prodSettings({ diagnostics: { actionGroupId: ACTION_GROUP, retentionDays } }))).toEqual(
+      [
+        {
+          path: "azure.diagnostics.retentionDays",
+          rule: `must be a whole number of days from 30 to 730 (Log Analytics' range; got ${retentionDays})`,
+        },
+      ],
+    );
   });
 
   test("production needs an action group; a workspace of your own takes no retention", () => {
-    expect(problemsOf(prodSettings({ diagnostics: {} })).map((p) => p.path)).toEqual(["azure.diagnostics.actionGroupId"]);
-    const workspaceId = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.OperationalInsights/workspaces/log-shared";
-    expect(problemsOf(prodSettings({ diagnostics: { actionGroupId: ACTION_GROUP, workspaceId, retentionDays: 60 } })).map((p) => p.path)).toEqual([
-      "azure.diagnostics.retentionDays",
+    expect(problemsOf(prodSettings({ diagnostics: {} })).map((p) => p.path)).toEqual([
+      "azure.diagnostics.actionGroupId",
     ]);
+    const workspaceId =
+      "/subscriptions/s/resourceGroups/rg/providers/Microsoft.OperationalInsights/workspaces/log-shared";
+    expect(
+      problemsOf(
+        prodSettings({ diagnostics: { actionGroupId: ACTION_GROUP, workspaceId, retentionDays: 60 } }),
+      ).map((p) => p.path),
+    ).toEqual(["azure.diagnostics.retentionDays"]);
   });
 });
 
@@ -128,7 +181,11 @@ describe("network and identity", () => {
       location: "West Europe",
       resourceGroupName: "rg.",
       aksOidcIssuerUrl: "http://issuer.example.com/",
-      vault: { name: "kv", allowedIpRanges: ["10.0.0.1/32", "2001:db8::/32", "300.1.1.1"], publicNetworkAcess: "Enabled" },
+      vault: {
+        name: "kv",
+        allowedIpRanges: ["10.0.0.1/32", "2001:db8::/32", "300.1.1.1"],
+        publicNetworkAcess: "Enabled",
+      },
       diagnostics: { actionGroupId: "ag-oncall" },
       ciWriterPrincipalId: "not-a-guid",
     });
@@ -146,17 +203,28 @@ describe("network and identity", () => {
         "azure.diagnostics.actionGroupId",
       ].sort(),
     );
-    expect(problems.find((p) => p.path === "azure.vault.allowedIpRanges[0]")!.rule).toContain("refuses /31 and /32");
-    expect(problems.find((p) => p.path === "azure.aksOidcIssuerUrl")!.rule).toContain("https OIDC issuer URL");
+    expect(problems.find((p) => p.path === "azure.vault.allowedIpRanges[0]")!.rule).toContain(
+      "refuses /31 and /32",
+    );
+    expect(problems.find((p) => p.path === "azure.aksOidcIssuerUrl")!.rule).toContain(
+      "https OIDC issuer URL",
+    );
   });
 
   test("a firewall that lets nothing in, or rules that could never apply, are refused", () => {
-    expect(problemsOf(prodSettings({ vault: { publicNetworkAccess: "Enabled" }, rotation: {} }))).toContainEqual(
-      expect.objectContaining({ path: "azure.vault.networkDefaultAction", rule: expect.stringContaining("nothing could reach the vault") }),
+    expect(
+      problemsOf(prodSettings({ vault: { publicNetworkAccess: "Enabled" }, rotation: {} })),
+    ).toContainEqual(
+      expect.objectContaining({
+        path: "azure.vault.networkDefaultAction",
+        rule: expect.stringContaining("nothing could reach the vault"),
+      }),
     );
-    expect(problemsOf(prodSettings({ vault: { publicNetworkAccess: "Disabled", allowedIpRanges: ["203.0.113.7"] } }))).toContainEqual(
-      expect.objectContaining({ path: "azure.vault.publicNetworkAccess" }),
-    );
+    expect(
+      problemsOf(
+        prodSettings({ vault: { publicNetworkAccess: "Disabled", allowedIpRanges: ["203.0.113.7"] } }),
+      ),
+    ).toContainEqual(expect.objectContaining({ path: "azure.vault.publicNetworkAccess" }));
   });
 
   test("rotating behind a closed vault needs VNet integration, listed in the vault's firewall", () => {
@@ -177,15 +245,33 @@ describe("network and identity", () => {
       return [];
     };
     expect(attempt(prodSettings({ rotation: {} }))).toEqual(["azure.rotation.subnetId"]);
-    expect(attempt(prodSettings({ vault: { allowedIpRanges: ["203.0.113.0/24"] } }))).toEqual(["azure.vault.subnetIds"]);
-    expect(attempt(prodSettings({ rotation: { subnetId: SUBNET, plan: "consumption" } }))).toEqual(["azure.rotation.plan"]);
+    expect(attempt(prodSettings({ vault: { allowedIpRanges: ["203.0.113.0/24"] } }))).toEqual([
+      "azure.vault.subnetIds",
+    ]);
+    expect(attempt(prodSettings({ rotation: { subnetId: SUBNET, plan: "consumption" } }))).toEqual([
+      "azure.rotation.plan",
+    ]);
   });
 
   test("the components refuse bad arguments on their own too, registering nothing", () => {
-    expect(() => new azure.AirflowKeyVault("kv", { name: "x", resourceGroupName: "rg", location: "westeurope", tenantId: "t" })).toThrow(/AirflowKeyVault is invalid[\s\S]*name: Key Vault names are 3-24/);
     expect(
       () =>
-        new azure.KeyVaultDiagnostics("diag", { environment: "dev", vault: { id: "id", name: "kv" }, resourceGroupName: "rg", location: "westeurope", retentionDays: 1000 }),
+        new azure.AirflowKeyVault("kv", {
+          name: "x",
+          resourceGroupName: "rg",
+          location: "westeurope",
+          tenantId: "t",
+        }),
+    ).toThrow(/AirflowKeyVault is invalid[\s\S]*name: Key Vault names are 3-24/);
+    expect(
+      () =>
+        new azure.KeyVaultDiagnostics("diag", {
+          environment: "dev",
+          vault: { id: "id", name: "kv" },
+          resourceGroupName: "rg",
+          location: "westeurope",
+          retentionDays: 1000,
+        }),
     ).toThrow(/retentionDays: must be a whole number of days from 30 to 730/);
     expect(
       () =>
@@ -207,16 +293,26 @@ test("a development stack needs no firewall, alerting or rotation subnet", async
   const env = new AirflowSecretsEnvironment("dev", {
     environment: "dev",
     backend: "azure",
-    backendSettings: { location: "westeurope", resourceGroupName: "rg-airflow-dev", aksOidcIssuerUrl: ISSUER },
+    backendSettings: {
+      location: "westeurope",
+      resourceGroupName: "rg-airflow-dev",
+      aksOidcIssuerUrl: ISSUER,
+    },
     declarations: { connections },
     airflow: { version: "3.1" },
     kubernetes: { namespace: "airflow", serviceAccount: "airflow" },
   });
   await session.settle();
   const vault = session.resources.find((r) => r.type === "azure-native:keyvault:Vault")!;
-  expect(vault.inputs.properties).toMatchObject({ publicNetworkAccess: "Enabled", networkAcls: { defaultAction: "Allow" }, enablePurgeProtection: true });
+  expect(vault.inputs.properties).toMatchObject({
+    publicNetworkAccess: "Enabled",
+    networkAcls: { defaultAction: "Allow" },
+    enablePurgeProtection: true,
+  });
   expect(vault.protect).toBe(false);
-  expect(env.airflowConfig.env.AIRFLOW__WORKERS__SECRETS_BACKEND).toBe("airflow.providers.microsoft.azure.secrets.key_vault.AzureKeyVaultBackend");
+  expect(env.airflowConfig.env.AIRFLOW__WORKERS__SECRETS_BACKEND).toBe(
+    "airflow.providers.microsoft.azure.secrets.key_vault.AzureKeyVaultBackend",
+  );
   // This test registers on purpose; clear the record for the afterEach check.
   session.resources.length = 0;
 });

@@ -33,14 +33,25 @@ export const azureMock: ProviderMock = {
     const physical = typeof input === "string" ? input : name;
     const state: Record<string, unknown> = { name: physical };
     if (type === "azure-native:keyvault:Vault") {
-      state.properties = { ...(inputs.properties as object), vaultUri: `https://${physical}.vault.azure.net/` };
+      state.properties = {
+        ...(inputs.properties as object),
+        vaultUri: `https://${physical}.vault.azure.net/`,
+      };
     }
     if (type === "azure-native:managedidentity:UserAssignedIdentity") {
-      Object.assign(state, { principalId: mockGuid(`principal:${physical}`), clientId: mockGuid(`client:${physical}`), tenantId: MOCK_TENANT });
+      Object.assign(state, {
+        principalId: mockGuid(`principal:${physical}`),
+        clientId: mockGuid(`client:${physical}`),
+        tenantId: MOCK_TENANT,
+      });
     }
     const identity = inputs.identity as { type?: string } | undefined;
     if (identity?.type === "SystemAssigned") {
-      state.identity = { ...identity, principalId: mockGuid(`principal:${type}:${physical}`), tenantId: MOCK_TENANT };
+      state.identity = {
+        ...identity,
+        principalId: mockGuid(`principal:${type}:${physical}`),
+        tenantId: MOCK_TENANT,
+      };
     }
     return state;
   },

@@ -51,7 +51,12 @@ export interface RotatorPackage {
 
 export function rotatorPackage(): RotatorPackage {
   const bundle = rotatorBundle();
-  const digest = createHash("sha256").update(HOST_JSON).update(FUNCTION_JSON).update(bundle).digest("hex").slice(0, 16);
+  const digest = createHash("sha256")
+    .update(HOST_JSON)
+    .update(FUNCTION_JSON)
+    .update(bundle)
+    .digest("hex")
+    .slice(0, 16);
   return {
     digest,
     archive: new pulumi.asset.AssetArchive({

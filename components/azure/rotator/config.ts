@@ -6,7 +6,10 @@ export const ROTATION_CONFIG_SETTING = "AIRFLOW_ROTATION_CONFIG";
 /** The function's name inside the app; Event Grid delivers to `{app}/functions/{name}`. */
 export const ROTATOR_FUNCTION_NAME = "RotateSecret";
 /** The Key Vault events the subscription delivers (Expired is the second chance for a lost NearExpiry). */
-export const ROTATION_EVENT_TYPES = ["Microsoft.KeyVault.SecretNearExpiry", "Microsoft.KeyVault.SecretExpired"] as const;
+export const ROTATION_EVENT_TYPES = [
+  "Microsoft.KeyVault.SecretNearExpiry",
+  "Microsoft.KeyVault.SecretExpired",
+] as const;
 
 /** Tag on the journal naming the version its pending credential replaces. */
 export const JOURNAL_VERSION_TAG = "rotation-of-version";
@@ -35,6 +38,7 @@ export function parseRotationConfig(text: string | undefined): RotationConfig {
   if (typeof parsed.vaultUrl !== "string" || !parsed.vaultUrl.startsWith("https://")) {
     throw new Error(`${ROTATION_CONFIG_SETTING}.vaultUrl must be the vault's https URL`);
   }
-  if (parsed.secrets === null || typeof parsed.secrets !== "object") throw new Error(`${ROTATION_CONFIG_SETTING}.secrets must be an object`);
+  if (parsed.secrets === null || typeof parsed.secrets !== "object")
+    throw new Error(`${ROTATION_CONFIG_SETTING}.secrets must be an object`);
   return parsed;
 }

@@ -13,7 +13,10 @@ interface FunctionContext {
 }
 
 const config = parseRotationConfig(process.env[ROTATION_CONFIG_SETTING]);
-const client = new KeyVaultRestClient(config.vaultUrl, managedIdentityTokenProvider(process.env, process.env.AZURE_CLIENT_ID));
+const client = new KeyVaultRestClient(
+  config.vaultUrl,
+  managedIdentityTokenProvider(process.env, process.env.AZURE_CLIENT_ID),
+);
 
 export async function rotateSecret(context: FunctionContext, event: unknown): Promise<void> {
   try {

@@ -23,10 +23,15 @@ import {
   parseConnectionJson,
   pendingConnectionJson,
 } from "../../rotation";
-import { IDLE_JOURNAL_VALUE, JOURNAL_VERSION_TAG, ROTATION_EVENT_TYPES, RotatedSecretConfig, RotationConfig } from "./config";
+import {
+  IDLE_JOURNAL_VALUE,
+  JOURNAL_VERSION_TAG,
+  ROTATION_EVENT_TYPES,
+  RotatedSecretConfig,
+  RotationConfig,
+} from "./config";
 import { KeyVaultSecretsClient } from "./keyVaultClient";
 import { isDue, rotatedExpiry } from "./schedule";
-
 
 export interface RotatorDependencies {
   client: KeyVaultSecretsClient;
@@ -80,7 +85,10 @@ function vaultNameOf(vaultUrl: string): string {
   return new URL(vaultUrl).hostname.split(".")[0].toLowerCase();
 }
 
-export async function handleKeyVaultEvent(event: unknown, deps: RotatorDependencies): Promise<RotationOutcome> {
+export async function handleKeyVaultEvent(
+  event: unknown,
+  deps: RotatorDependencies,
+): Promise<RotationOutcome> {
   const e = (event ?? {}) as { eventType?: string; data?: unknown };
   const log = deps.log ?? (() => undefined);
   if (!(ROTATION_EVENT_TYPES as readonly string[]).includes(String(e.eventType))) {
@@ -90,16 +98,30 @@ export async function handleKeyVaultEvent(event: unknown, deps: RotatorDependenc
   if (data.objectType !== undefined && data.objectType !== "Secret") {
     return { status: "skipped", reason: `object type ${data.objectType} is not a secret` };
   }
-  if (!data.objectName) throw new RotationError("INVALID_EVENT", "the event names no secret (data.ObjectName)");
+  if (!data.objectName)
+    throw new RotationError("INVALID_EVENT", "the event names no secret (data.ObjectName)");
   if (data.vaultName && data.vaultName.toLowerCase() !== vaultNameOf(deps.config.vaultUrl)) {
-    return { status: "skipped", secret: data.objectName, reason: `the event is from vault ${data.vaultName}, not this rotator's` };
+    return {
+      status: "skipped",
+      secret: data.objectName,
+      reason: `the event is from vault ${data.vaultName}, not this rotator's`,
+    };
   }
   const settings = deps.config.secrets[data.objectName.toLowerCase()];
-  if (!settings) return { status: "skipped", secret: data.objectName, reason: "the secret is not configured for rotation" };
+  if (!settings)
+    return {
+      status: "skipped",
+      secret: data.objectName,
+      reason: "the secret is not configured for rotation",
+    };
 
   return serialised(data.objectName.toLowerCase(), async () => {
     const outcome = await rotate(data.objectName!, data.version, settings, deps);
-    log(outcome.status === "rotated" ? `rotated ${outcome.secret} to version ${outcome.version}${outcome.resumed ? " (resumed)" : ""}` : `skipped ${data.objectName}: ${outcome.reason}`);
+    log(
+      outcome.status === "rotated"
+        ? `rotated ${outcome.secret} to version ${outcome.version}${outcome.resumed ? " (resumed)" : ""}`
+        : `skipped ${data.objectName}: ${outcome.reason}`,
+    );
     return outcome;
   });
 }
@@ -116,10 +138,18 @@ async function rotate(
   const current = await client.getSecret(name);
   if (!current) throw new RotationError("TOKEN_NOT_FOUND", `secret ${name} does not exist`);
   if (eventVersion && current.version !== eventVersion) {
-    return { status: "skipped", secret: name, reason: `version ${eventVersion} was superseded by ${current.version}` };
+    return {
+      status: "skipped",
+      secret: name,
+      reason: `version ${eventVersion} was superseded by ${current.version}`,
+    };
   }
   if (!isDue(current.expiresOn, now)) {
-    return { status: "skipped", secret: name, reason: `version ${current.version} is not near expiry (expires ${current.expiresOn?.toISOString() ?? "never"})` };
+    return {
+      status: "skipped",
+      secret: name,
+      reason: `version ${current.version} is not near expiry (expires ${current.expiresOn?.toISOString() ?? "never"})`,
+    };
   }
   const currentJson = parseConnectionJson(current.value, `secret ${name}`);
 
@@ -129,7 +159,11 @@ async function rotate(
   if (resumed) {
     pending = parseConnectionJson(journal!.value, `journal ${settings.journalName}`);
   } else {
-    pending = pendingConnectionJson(currentJson, settings.strategy, (deps.newPassword ?? (() => generatePassword()))());
+    pending = pendingConnectionJson(
+      currentJson,
+      settings.strategy,
+      (deps.newPassword ?? (() => generatePassword()))(),
+    );
     await client.setSecret(settings.journalName, JSON.stringify(pending), {
       contentType: "application/json",
       expiresOn: rotatedExpiry(now, settings.everyDays),
@@ -140,7 +174,8 @@ async function rotate(
   const loadMaster = settings.masterName
     ? async () => {
         const master = await client.getSecret(settings.masterName!);
-        if (!master) throw new RotationError("INVALID_CONFIG", `master secret ${settings.masterName} does not exist`);
+        if (!master)
+          throw new RotationError("INVALID_CONFIG", `master secret ${settings.masterName} does not exist`);
         return parseConnectionJson(master.value, `master secret ${settings.masterName}`);
       }
     : undefined;
@@ -161,7 +196,9 @@ async function rotate(
       tags: { [JOURNAL_VERSION_TAG]: "", "rotation-for": name },
     });
   } catch (error) {
-    (deps.log ?? (() => undefined))(`rotated ${name} but could not reset journal ${settings.journalName}: ${(error as Error).message}`);
+    (deps.log ?? (() => undefined))(
+      `rotated ${name} but could not reset journal ${settings.journalName}: ${(error as Error).message}`,
+    );
   }
   return { status: "rotated", secret: name, version: written.version, expiresOn, resumed };
 }

@@ -47,19 +47,29 @@ export class KeyVaultRequestError extends Error {
  * (`IDENTITY_ENDPOINT` + `IDENTITY_HEADER`), for the user-assigned identity `clientId`. Cached
  * until five minutes before it expires.
  */
-export function managedIdentityTokenProvider(env: NodeJS.ProcessEnv, clientId: string | undefined): TokenProvider {
+export function managedIdentityTokenProvider(
+  env: NodeJS.ProcessEnv,
+  clientId: string | undefined,
+): TokenProvider {
   let cached: { token: string; expiresAt: number } | undefined;
   return async () => {
     if (cached && cached.expiresAt - 5 * 60 * 1000 > Date.now()) return cached.token;
     const endpoint = env.IDENTITY_ENDPOINT;
     const header = env.IDENTITY_HEADER;
-    if (!endpoint || !header) throw new Error("IDENTITY_ENDPOINT / IDENTITY_HEADER are not set: the function app has no managed identity");
+    if (!endpoint || !header)
+      throw new Error(
+        "IDENTITY_ENDPOINT / IDENTITY_HEADER are not set: the function app has no managed identity",
+      );
     const url = new URL(endpoint);
     url.searchParams.set("resource", KEY_VAULT_RESOURCE);
     url.searchParams.set("api-version", "2019-08-01");
     if (clientId) url.searchParams.set("client_id", clientId);
     const response = await fetch(url, { headers: { "X-IDENTITY-HEADER": header } });
-    if (!response.ok) throw new KeyVaultRequestError(response.status, `managed identity token request failed with HTTP ${response.status}`);
+    if (!response.ok)
+      throw new KeyVaultRequestError(
+        response.status,
+        `managed identity token request failed with HTTP ${response.status}`,
+      );
     const body = (await response.json()) as { access_token?: string; expires_on?: string | number };
     if (!body.access_token) throw new Error("managed identity endpoint returned no access_token");
     cached = { token: body.access_token, expiresAt: Number(body.expires_on ?? 0) * 1000 };
@@ -104,7 +114,11 @@ export class KeyVaultRestClient implements KeyVaultSecretsClient {
   async getSecret(name: string): Promise<KeyVaultSecret | undefined> {
     const response = await this.request("GET", name);
     if (response.status === 404) return undefined;
-    if (!response.ok) throw new KeyVaultRequestError(response.status, `reading secret ${name} failed with HTTP ${response.status}${await errorCode(response)}`);
+    if (!response.ok)
+      throw new KeyVaultRequestError(
+        response.status,
+        `reading secret ${name} failed with HTTP ${response.status}${await errorCode(response)}`,
+      );
     const bundle = (await response.json()) as SecretBundle;
     return {
       name,
@@ -120,10 +134,17 @@ export class KeyVaultRestClient implements KeyVaultSecretsClient {
     const response = await this.request("PUT", name, {
       value,
       contentType: options.contentType,
-      attributes: { enabled: true, ...(options.expiresOn ? { exp: Math.floor(options.expiresOn.getTime() / 1000) } : {}) },
+      attributes: {
+        enabled: true,
+        ...(options.expiresOn ? { exp: Math.floor(options.expiresOn.getTime() / 1000) } : {}),
+      },
       tags: options.tags,
     });
-    if (!response.ok) throw new KeyVaultRequestError(response.status, `writing secret ${name} failed with HTTP ${response.status}${await errorCode(response)}`);
+    if (!response.ok)
+      throw new KeyVaultRequestError(
+        response.status,
+        `writing secret ${name} failed with HTTP ${response.status}${await errorCode(response)}`,
+      );
     const bundle = (await response.json()) as SecretBundle;
     return { version: (bundle.id ?? "").split("/").pop() ?? "" };
   }
