@@ -41,6 +41,11 @@ export interface VaultKvStoreArgs {
    * roll back a bad change and to see what was live during an incident.
    */
   maxVersions?: number;
+  /**
+   * Seal-wrap stored values with Vault's seal (HSM or cloud KMS) on top of the barrier encryption;
+   * Vault Enterprise only. Default false.
+   */
+  sealWrap?: boolean;
   /** Production: mount protected, secrets soft-deleted on removal, config secrets protected and retained. */
   production?: boolean;
   /** Backend kwargs for Airflow beyond the layout (url, auth_type, kubernetes_role…). */
@@ -134,6 +139,7 @@ export class VaultKvStore extends pulumi.ComponentResource {
           path: mountPath,
           type: "kv",
           options: { version: "2" },
+          sealWrap: args.sealWrap,
           description: `Airflow connections, variables and config (KV v2), managed by airflow-secrets`,
           namespace: args.namespace,
         },

@@ -38,6 +38,8 @@ export interface VaultBackendSettings {
     existingMount?: boolean;
     /** `max_versions`; default 10 in production, 5 elsewhere. */
     maxVersions?: number;
+    /** Seal-wrap the mount's values with the seal (HSM/KMS); Vault Enterprise only. Default false. */
+    sealWrap?: boolean;
   };
   /** Paths under the mount; default `{env}/connections`, `{env}/variables`, `{env}/config`. */
   layout?: VaultKvLayout;
@@ -119,7 +121,7 @@ const SETTING_KEYS: Record<string, readonly string[]> = {
     "database",
     "audit",
   ],
-  kv: ["mount", "existingMount", "maxVersions"],
+  kv: ["mount", "existingMount", "maxVersions", "sealWrap"],
   layout: ["connectionsPath", "variablesPath", "configPath"],
   policies: ["readerName", "writerName", "extraReaderRules", "extraWriterRules"],
   kubernetesAuth: [
@@ -173,6 +175,22 @@ const SETTING_KEYS: Record<string, readonly string[]> = {
   ],
 };
 
+/** Keys of list items (`section.list` → keys of each item). */
+const ITEM_KEYS: Record<string, readonly string[]> = {
+  "policies.extraReaderRules": ["path", "capabilities", "description"],
+  "policies.extraWriterRules": ["path", "capabilities", "description"],
+  "database.roles": [
+    "name",
+    "access",
+    "schemas",
+    "allowCreate",
+    "reassignOwnedTo",
+    "defaultTtlSeconds",
+    "maxTtlSeconds",
+  ],
+  "database.staticRoles": ["name", "username", "rotationPeriodSeconds"],
+};
+
 /** Everything `deploy` needs, already validated. */
 export interface VaultDeploymentArgs {
   kv: VaultKvStoreArgs;
@@ -187,20 +205,40 @@ export interface VaultDeploymentArgs {
 
 const PREFIX = "vault";
 
+function checkObjectKeys(value: unknown, keys: readonly string[], field: string, problems: Problems): void {
+  if (
+    !problems.check(
+      typeof value === "object" && value !== null && !Array.isArray(value),
+      field,
+      "must be an object",
+    )
+  ) {
+    return;
+  }
+  for (const key of Object.keys(value as object)) {
+    problems.check(
+      keys.includes(key),
+      `${field}.${key}`,
+      `is not a Vault backend setting (known: ${keys.join(", ")})`,
+    );
+  }
+}
+
+/** A typo is an error, not a silently ignored setting (a misspelt TTL would fall back to the default). */
 function checkKeys(settings: Record<string, unknown>, problems: Problems): void {
   for (const [section, keys] of Object.entries(SETTING_KEYS)) {
     const value = section === "" ? settings : settings[section];
     if (value === undefined || value === null) continue;
-    const field = section === "" ? PREFIX : `${PREFIX}.${section}`;
-    if (!problems.check(typeof value === "object" && !Array.isArray(value), field, "must be an object"))
-      continue;
-    for (const key of Object.keys(value as object)) {
-      problems.check(
-        keys.includes(key),
-        `${field}.${key}`,
-        `is not a Vault backend setting (known: ${keys.join(", ")})`,
-      );
-    }
+    checkObjectKeys(value, keys, section === "" ? PREFIX : `${PREFIX}.${section}`, problems);
+  }
+  for (const [list, keys] of Object.entries(ITEM_KEYS)) {
+    const [section, name] = list.split(".");
+    const items = (settings[section] as Record<string, unknown> | undefined)?.[name];
+    if (items === undefined) continue;
+    if (!problems.check(Array.isArray(items), `${PREFIX}.${list}`, "must be a list")) continue;
+    (items as unknown[]).forEach((item, i) =>
+      checkObjectKeys(item, keys, `${PREFIX}.${list}[${i}]`, problems),
+    );
   }
 }
 
@@ -304,6 +342,7 @@ export function resolveVaultSettings(
     existingMount: settings.kv?.existingMount === true,
     layout: settings.layout,
     maxVersions: settings.kv?.maxVersions,
+    sealWrap: settings.kv?.sealWrap,
     production,
     backendKwargs,
     namespace: settings.namespace,

@@ -373,7 +373,10 @@ describe("bad input registers nothing", () => {
             database: "analytics",
             username: "vault_admin",
             password: "x",
-            roles: [{ name: "readonly", access: "read-only", defaultTtlSeconds: 7200, maxTtlSeconds: 3600 }],
+            roles: [
+              { name: "readonly", access: "read-only", defaultTtlSeconds: 7200, maxTtlSeconds: 3600 },
+              { name: "readwrite", access: "read-write", max_ttl: 60 },
+            ],
           },
           layout: { connectionsPath: "../prod/connections" },
           adress: "typo",
@@ -383,6 +386,7 @@ describe("bad input registers nothing", () => {
       /vault\.database\.roles\[readonly\]\.maxTtlSeconds: must be at least the default TTL/,
       /vault\.layout\.connectionsPath: must be "qa\/<name>"/,
       /vault\.adress: is not a Vault backend setting/,
+      /vault\.database\.roles\[1\]\.max_ttl: is not a Vault backend setting/,
     );
   });
 
