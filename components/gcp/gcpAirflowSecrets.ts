@@ -206,6 +206,7 @@ export class GcpAirflowSecrets extends pulumi.ComponentResource {
           password: { length: settings.rotation.passwordLength, excludeCharacters: settings.rotation.excludeCharacters },
           labels,
           forceDestroySourceBucket: !settings.kms.protect,
+          buildServiceAccount: settings.rotation.buildServiceAccount,
         },
         { parent: this },
       );

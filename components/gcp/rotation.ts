@@ -83,6 +83,8 @@ export interface SecretRotatorArgs {
   labels?: Record<string, string>;
   /** Let `pulumi destroy` delete the source bucket with its objects (non-production). */
   forceDestroySourceBucket?: boolean;
+  /** Cloud Build service account for the function build (`projects/P/serviceAccounts/EMAIL`); default: the platform's. */
+  buildServiceAccount?: string;
 }
 
 function validate(args: SecretRotatorArgs): void {
@@ -195,6 +197,7 @@ export class SecretRotator extends pulumi.ComponentResource {
           runtime: ROTATOR_RUNTIME,
           entryPoint: ROTATOR_ENTRY_POINT,
           source: { storageSource: { bucket: bucket.name, object: this.sourceObject.name } },
+          serviceAccount: args.buildServiceAccount,
         },
         serviceConfig: {
           serviceAccountEmail: this.serviceAccount.email,

@@ -80,6 +80,11 @@ export interface GcpRotationSettings {
   sourceBucket?: string;
   /** Service account id of the rotation function. Default `airflow-{environment}-rotator`. */
   accountId?: string;
+  /**
+   * Service account Cloud Build uses to build the function (`projects/P/serviceAccounts/EMAIL`). Needed
+   * where the default compute service account has no build permissions (new organisations since 2024).
+   */
+  buildServiceAccount?: string;
   /** Schedule overrides by conn_id (only rotated connections). */
   connections?: Record<string, GcpRotationSchedule>;
 }
@@ -147,6 +152,7 @@ export interface ResolvedGcpSettings {
     excludeCharacters?: string;
     sourceBucket: string;
     accountId: string;
+    buildServiceAccount?: string;
     /** By conn_id, for every rotated connection. */
     schedules: Record<string, { rotationPeriod: string; nextRotationTime: string; declaration: RotationDeclaration }>;
   };
@@ -401,6 +407,13 @@ function checkRotation(
   const passwordLength = input.passwordLength ?? 32;
   problems.check(Number.isInteger(passwordLength) && passwordLength >= 16 && passwordLength <= 99, "gcp.rotation.passwordLength", `must be a whole number from 16 to 99 (PostgreSQL and MySQL accept up to 99; got ${JSON.stringify(passwordLength)})`);
   if (input.excludeCharacters !== undefined) problems.check(typeof input.excludeCharacters === "string", "gcp.rotation.excludeCharacters", "must be a string");
+  if (input.buildServiceAccount !== undefined) {
+    problems.check(
+      /^projects\/[^/]+\/serviceAccounts\/[^/@]+@[^/]+$/.test(input.buildServiceAccount),
+      "gcp.rotation.buildServiceAccount",
+      `must be projects/PROJECT/serviceAccounts/EMAIL (got "${input.buildServiceAccount}")`,
+    );
+  }
   const sourceBucket = input.sourceBucket ?? `${s.project}-af-${s.environment}-rotator`;
   const accountId = input.accountId ?? `airflow-${s.environment}-rotator`;
   if (rotated.length > 0) {
@@ -417,7 +430,9 @@ function checkRotation(
   }
 
   const overrides = input.connections === undefined ? {} : input.connections;
-  if (!problems.check(isRecord(overrides), "gcp.rotation.connections", "must map conn_id to { rotationPeriod, nextRotationTime }")) return { region, vpcConnectorEgress: egress, timeoutSeconds, passwordLength, sourceBucket, accountId, schedules: {} };
+  if (!problems.check(isRecord(overrides), "gcp.rotation.connections", "must map conn_id to { rotationPeriod, nextRotationTime }")) {
+    return { region, vpcConnectorEgress: egress, timeoutSeconds, passwordLength, sourceBucket, accountId, schedules: {} };
+  }
   const rotatedIds = new Set(rotated.map((c) => c.conn_id));
   for (const connId of Object.keys(overrides)) {
     problems.check(rotatedIds.has(connId), `gcp.rotation.connections.${connId}`, `"${connId}" is not a declared connection with a rotation block`);
@@ -461,6 +476,7 @@ function checkRotation(
     excludeCharacters: input.excludeCharacters,
     sourceBucket,
     accountId,
+    buildServiceAccount: input.buildServiceAccount,
     schedules,
   };
 }

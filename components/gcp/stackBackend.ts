@@ -23,17 +23,20 @@ export const gcpStackBackend: StackBackend = {
         return {
           airflowConfig: secrets.plan.airflowConfig,
           serviceAccountAnnotations: secrets.serviceAccountAnnotations,
-          outputs: {
-            gcpProject: secrets.settings.project,
-            secretIds: secrets.plan.secrets.map((s) => s.name),
-            kmsKeys: secrets.keys.keys,
-            airflowServiceAccount: secrets.access.airflowServiceAccount.email,
-            ciWriterServiceAccount: secrets.access.ciWriterServiceAccount?.email,
-            rotationTopic: secrets.rotationTopic?.topicName,
-            rotatorFunction: secrets.rotator?.function.name,
-            auditDestination: secrets.audit?.destination,
-            auditAlertPolicy: secrets.audit?.alertPolicy.name,
-          },
+          // Only what exists: a stack without rotation or audit has no topic or alert to report.
+          outputs: Object.fromEntries(
+            Object.entries({
+              gcpProject: secrets.settings.project,
+              secretIds: secrets.plan.secrets.map((s) => s.name),
+              kmsKeys: secrets.keys.keys,
+              airflowServiceAccount: secrets.access.airflowServiceAccount.email,
+              ciWriterServiceAccount: secrets.access.ciWriterServiceAccount?.email,
+              rotationTopic: secrets.rotationTopic?.topicName,
+              rotatorFunction: secrets.rotator?.function.name,
+              auditDestination: secrets.audit?.destination,
+              auditAlertPolicy: secrets.audit?.alertPolicy.name,
+            }).filter(([, value]) => value !== undefined),
+          ),
         };
       },
     };

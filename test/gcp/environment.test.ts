@@ -9,6 +9,12 @@ import { askPython } from "../support/airflowSemantics";
 import { countWrapped, findUnwrappedSecrets } from "../support/secrets";
 import { SECRET_IAM_TYPE, SECRET_TYPE, VERSION_TYPE, captureRegistrationOptions, ofType, one, secretById, secretGrants, unconditionalSecretReaders, unwrap } from "./helpers";
 
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const fernet = require("fernet") as {
+  Secret: new (key: string) => unknown;
+  Token: new (options: { secret: unknown; token?: string; ttl?: number }) => { encode(message: string): string; decode(): string };
+};
+
 const session = installMocks({ project: "airflow-secrets", stack: "prod" });
 const options = captureRegistrationOptions();
 
@@ -172,7 +178,12 @@ describe("encryption and secrecy", () => {
     for (const v of versions) expect(isSecretValue(v.inputs.secretData)).toBe(true);
     const fernetKey = unwrap<string>(versions.find((v) => v.inputs.secret === `${byId("airflow-prod-config-fernet_key").name}-id`)!.inputs.secretData);
     expect(fernetKey).toMatch(/^[A-Za-z0-9_-]{43}=,[A-Za-z0-9_-]{43}=$/);
-    const needles = [ADMIN_PASSWORD, WAREHOUSE_PASSWORD, REPORTING_PASSWORD, TOKEN, API_KEY, ...fernetKey.split(",")];
+    // Airflow's MultiFernet window: both keys are real Fernet keys; a token made with the old one still opens.
+    const [newest, previous] = fernetKey.split(",");
+    const oldToken = new fernet.Token({ secret: new fernet.Secret(previous), ttl: 0 }).encode("conn password");
+    expect(new fernet.Token({ secret: new fernet.Secret(previous), token: oldToken, ttl: 0 }).decode()).toBe("conn password");
+    expect(() => new fernet.Token({ secret: new fernet.Secret(newest), token: oldToken, ttl: 0 }).decode()).toThrow();
+    const needles = [ADMIN_PASSWORD, WAREHOUSE_PASSWORD, REPORTING_PASSWORD, TOKEN, API_KEY, newest, previous];
     expect(findUnwrappedSecrets(resources(), needles)).toEqual([]);
     for (const needle of needles) expect(countWrapped(resources(), needle)).toBeGreaterThan(0);
 
