@@ -1,8 +1,9 @@
 import * as path from "path";
 import { ValidationError } from "../components/airflow";
-import { parseArgs, UsageError } from "./args";
+import { ParsedArgs, parseArgs, UsageError } from "./args";
 import { synthesize, synthJson, synthText, SynthResult } from "./synth/synth";
-import { findProject, stackConfigFile } from "./synth/stackFile";
+import type { MockOptions } from "./synth/mockRuntime";
+import { findProject, readStackConfig, stackConfigFile } from "./synth/stackFile";
 
 export interface CommandIo {
   stdout: (text: string) => void;
@@ -14,27 +15,50 @@ export const defaultIo: CommandIo = {
   stderr: (text) => process.stderr.write(text),
 };
 
-export const SYNTH_USAGE = `usage: airflow-secrets synth --stack NAME [--config-file FILE] [--json]
+export const SYNTH_USAGE = `usage: airflow-secrets synth --stack NAME [--config-file FILE] [--json] [--check [--policy-config FILE]]
 
 Runs the stack program offline under Pulumi's mock runtime and prints the resource tree and the
 Airflow configuration (or, with --json, a byte-stable document for review diffs). secure: values
-cannot be decrypted offline and are shown as "[secret]".`;
+cannot be decrypted offline and are shown as "[secret]". --check then runs the policy pack over the
+result, as \`airflow-secrets check\` does, and exits 1 on a mandatory violation.`;
 
-/** Parses synth's options and runs it; shared by `synth` and `check`. */
-export async function synthFromArgs(argv: readonly string[], extraSwitches: readonly string[] = []): Promise<{
+export interface SynthInvocation {
   result: SynthResult;
   switches: Set<string>;
-}> {
-  const args = parseArgs(argv, { values: ["stack", "config-file", "cwd"], switches: ["json", ...extraSwitches] });
+  values: Record<string, string>;
+  /** What the mock runtime was given: project, stack, flat config and its secret keys. */
+  mockOptions: MockOptions;
+}
+
+/** Parses synth's options plus a command's own; usage errors surface before anything runs. */
+export function parseSynthArgs(
+  argv: readonly string[],
+  extra: { values?: readonly string[]; switches?: readonly string[] } = {},
+): ParsedArgs {
+  const args = parseArgs(argv, {
+    values: ["stack", "config-file", "cwd", ...(extra.values ?? [])],
+    switches: ["json", ...(extra.switches ?? [])],
+  });
   if (args.positionals.length > 0) throw new UsageError(`unexpected argument "${args.positionals[0]}"`);
+  if (!args.values.stack && !args.values["config-file"]) throw new UsageError("--stack NAME or --config-file FILE is required");
+  return args;
+}
+
+/** Synthesizes the stack the parsed options name; shared by `synth` and `check`. */
+export async function synthFromArgs(args: ParsedArgs): Promise<SynthInvocation> {
   const stack = args.values.stack;
   const explicitFile = args.values["config-file"];
-  if (!stack && !explicitFile) throw new UsageError("--stack NAME or --config-file FILE is required");
   const project = findProject(args.values.cwd ?? process.cwd());
   const configFile = explicitFile ? path.resolve(explicitFile) : stackConfigFile(project, stack!);
   const stackName = stack ?? path.basename(configFile).replace(/^Pulumi\.(.*)\.ya?ml$/, "$1");
   const result = await synthesize({ project, stack: stackName, configFile });
-  return { result, switches: args.switches };
+  const stackConfig = readStackConfig(configFile, project.name);
+  return {
+    result,
+    switches: args.switches,
+    values: args.values,
+    mockOptions: { project: project.name, stack: stackName, config: stackConfig.config, secretKeys: stackConfig.secretKeys },
+  };
 }
 
 /** Turns expected failures into a clear message and an exit code; anything else is a bug and keeps its trace. */
@@ -57,9 +81,22 @@ export function reportFailure(error: unknown, io: CommandIo, usage: string): num
 
 export async function runSynth(argv: readonly string[], io: CommandIo = defaultIo): Promise<number> {
   try {
-    const { result, switches } = await synthFromArgs(argv);
-    io.stdout(switches.has("json") ? synthJson(result) : synthText(result));
-    return 0;
+    const args = parseSynthArgs(argv, { values: ["policy-config"], switches: ["check"] });
+    const check = args.switches.has("check");
+    if (args.values["policy-config"] !== undefined && !check) throw new UsageError("--policy-config is only used with --check");
+    if (check && args.switches.has("json")) {
+      throw new UsageError("--check prints a text verdict after the tree; for JSON use `airflow-secrets check --json`");
+    }
+    // Loaded on demand: plain `synth` does not pay for the policy pack.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const checks = check ? (require("./check") as typeof import("./check")) : undefined;
+    const config = checks ? checks.loadPolicyConfig(args.values["policy-config"], io) : {};
+    if (!config) return 2;
+    const invocation = await synthFromArgs(args);
+    io.stdout(args.switches.has("json") ? synthJson(invocation.result) : synthText(invocation.result));
+    if (!checks) return 0;
+    io.stdout("\n");
+    return await checks.checkInvocation(invocation, { config, json: false }, io);
   } catch (error) {
     return reportFailure(error, io, SYNTH_USAGE);
   }
