@@ -4,7 +4,8 @@
  * generate) and the CI writer (writes, deletes and metadata, never secret data). Both are validated
  * against the environment's scope before anything is registered.
  */
-import { Problems } from "../airflow";
+import { ENVIRONMENT_PATTERN, Problems } from "../airflow";
+import { checkMountPath } from "./paths";
 import {
   PolicyScope,
   VaultCapability,
@@ -187,17 +188,11 @@ export function validateEnvironmentPolicies(
 ): EnvironmentPolicyDocuments | undefined {
   const before = problems.list.length;
   const envOk = problems.check(
-    typeof input.environment === "string" && /^[a-z][a-z0-9-]{0,19}$/.test(input.environment),
+    typeof input.environment === "string" && ENVIRONMENT_PATTERN.test(input.environment),
     `${field}.environment`,
     `must be a non-empty environment name: 1-20 lowercase letters, digits or -, starting with a letter (got "${input.environment ?? ""}")`,
   );
-  problems.check(
-    typeof input.mount === "string" &&
-      /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/.test(input.mount) &&
-      !input.mount.split("/").some((s) => s === "." || s === ".."),
-    `${field}.mount`,
-    `must be a Vault mount path: segments of letters, digits, _ . - without leading or trailing "/" (got "${input.mount}")`,
-  );
+  checkMountPath(input.mount, `${field}.mount`, problems);
   problems.check(
     Array.isArray(input.kvPrefixes) && input.kvPrefixes.length > 0,
     `${field}.kvPrefixes`,

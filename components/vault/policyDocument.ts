@@ -88,9 +88,9 @@ function checkPathSyntax(path: string, field: string, problems: Problems): boole
       `"*" is a glob only at the very end of a path (got "${path}")`,
     ) &&
     problems.check(
-      segments.every((s) => !s.includes("+") || s === "+"),
+      segments.every((s) => !s.includes("+") || s === "+") && !path.includes("+*"),
       field,
-      `"+" is a wildcard only as a whole segment (got "${path}")`,
+      `"+" is a wildcard only as a whole segment, and Vault refuses "+*" (got "${path}")`,
     )
   );
 }

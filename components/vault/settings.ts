@@ -2,7 +2,6 @@
  * The Vault backend's stack settings (`airflow-secrets:vault`) and how they become component
  * arguments, with production defaults applied. Pure: nothing here registers a resource.
  */
-import * as pulumi from "@pulumi/pulumi";
 import { PlanArgs, Problems } from "../airflow";
 import { EnvironmentContext } from "../stackBackend";
 import { EnvironmentPoliciesInput, validateEnvironmentPolicies } from "./airflowPolicies";
@@ -21,7 +20,14 @@ import {
   databaseCredentialPaths,
   validateDatabaseSecretsArgs,
 } from "./databaseSecrets";
-import { VaultKvLayout, VaultKvStoreArgs, kvPlanArgs, kvPrefixes, validateKvStoreArgs } from "./kvStore";
+import {
+  DEFAULT_KV_MOUNT,
+  VaultKvLayout,
+  VaultKvStoreArgs,
+  kvPlanArgs,
+  kvPrefixes,
+  validateKvStoreArgs,
+} from "./kvStore";
 import { VaultPolicyRule } from "./policyDocument";
 
 export interface VaultBackendSettings {
@@ -358,13 +364,10 @@ export function resolveVaultSettings(
 
   let database: VaultDatabaseSecretsArgs | undefined;
   if (settings.database !== undefined) {
+    // The component wraps the password as a secret; a missing one is reported by its validation.
     database = {
       ...settings.database,
       environment: env,
-      password:
-        settings.database.password === undefined
-          ? (undefined as unknown as string)
-          : pulumi.secret(settings.database.password),
       production,
       namespace: settings.namespace,
     };
@@ -373,7 +376,7 @@ export function resolveVaultSettings(
 
   const policies: EnvironmentPoliciesInput & { namespace?: string } = {
     environment: env,
-    mount: kv.mount ?? "airflow",
+    mount: kv.mount ?? DEFAULT_KV_MOUNT,
     kvPrefixes: kvPrefixes(kv),
     databaseCredentialPaths: database ? databaseCredentialPaths(database) : [],
     production,
