@@ -1,4 +1,5 @@
 /** The checked-in example stack synthesises offline, and its defaults are the production ones. */
+import { spawnSync } from "child_process";
 import * as path from "path";
 import { findProject } from "../../cli/synth/stackFile";
 import { synthesize } from "../../cli/synth/synth";
@@ -28,6 +29,15 @@ describe("stacks/examples/Pulumi.prod-gcp.yaml", () => {
     expect(JSON.stringify(result.resources)).not.toContain("replace-with-pulumi-config-set-secret");
     expect(result.outputs.rotationTopic).toBe("projects/acme-data-prod/topics/airflow-prod-secret-rotation");
     expect(result.airflowConfig?.env.AIRFLOW__SECRETS__BACKEND).toBe("airflow.providers.google.cloud.secrets.secret_manager.CloudSecretManagerBackend");
+  });
+
+  it("passes the production policy pack (CMEK, key rotation, protection, rotation cadence, audit)", () => {
+    const run = spawnSync(process.execPath, [path.join(ROOT, "bin/airflow-secrets.js"), "check", "--config-file", "stacks/examples/Pulumi.prod-gcp.yaml"], {
+      cwd: ROOT,
+      encoding: "utf8",
+    });
+    expect(run.stdout).toMatch(/Result: PASS/);
+    expect(run.status).toBe(0);
   });
 });
 
