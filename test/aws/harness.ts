@@ -95,8 +95,8 @@ export interface SimulationRequest {
   principal: string;
   action: string;
   resource: string;
-  identityPolicies: Array<Record<string, unknown>>;
-  resourcePolicy?: Record<string, unknown>;
+  identityPolicies: object[];
+  resourcePolicy?: object;
   context?: Record<string, string | string[]>;
 }
 
