@@ -16,22 +16,6 @@ export function builtInRoleDefinitionId(subscriptionId: string, roleId: string):
   return `/subscriptions/${subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${roleId}`;
 }
 
-/** Every data action Key Vault defines on secrets (what a wildcard can expand to). */
-export const KEY_VAULT_SECRET_DATA_ACTIONS = [
-  "Microsoft.KeyVault/vaults/secrets/getSecret/action",
-  "Microsoft.KeyVault/vaults/secrets/readMetadata/action",
-  "Microsoft.KeyVault/vaults/secrets/setSecret/action",
-  "Microsoft.KeyVault/vaults/secrets/update/action",
-  "Microsoft.KeyVault/vaults/secrets/delete",
-  "Microsoft.KeyVault/vaults/secrets/recover/action",
-  "Microsoft.KeyVault/vaults/secrets/backup/action",
-  "Microsoft.KeyVault/vaults/secrets/restore/action",
-  "Microsoft.KeyVault/vaults/secrets/purge/action",
-  "Microsoft.KeyVault/vaults/secrets/rotate/action",
-] as const;
-
-export const GET_SECRET_VALUE = "Microsoft.KeyVault/vaults/secrets/getSecret/action";
-
 export interface RolePermissions {
   actions: string[];
   notActions: string[];
@@ -77,26 +61,3 @@ export const ROTATOR_PERMISSIONS: RolePermissions = {
   ],
   notDataActions: [],
 };
-
-/** Azure's action matching: case-insensitive, `*` matches any run of characters (including `/`). */
-export function actionMatches(pattern: string, action: string): boolean {
-  const re = new RegExp(
-    `^${pattern
-      .split("*")
-      .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
-      .join(".*")}$`,
-    "i",
-  );
-  return re.test(action);
-}
-
-/** Whether a role's data-plane permissions allow `action` (allowed by some dataAction, not removed). */
-export function grantsDataAction(
-  permissions: Pick<RolePermissions, "dataActions" | "notDataActions">,
-  action: string,
-): boolean {
-  return (
-    permissions.dataActions.some((p) => actionMatches(p, action)) &&
-    !permissions.notDataActions.some((p) => actionMatches(p, action))
-  );
-}

@@ -13,6 +13,7 @@ import {
   checkResourceGroupName,
   checkVaultName,
   defaultVaultName,
+  vaultUrl,
 } from "./naming";
 
 export type VaultSku = "standard" | "premium";
@@ -469,7 +470,7 @@ function resolveVault(
     existing,
     name,
     resourceGroupName: existing?.resourceGroupName ?? (settings.resourceGroupName as string),
-    url: `https://${name.toLowerCase()}.${dnsSuffix}/`,
+    url: vaultUrl(name, dnsSuffix as string),
     sku: (raw.sku as VaultSku | undefined) ?? "standard",
     publicNetworkAccess,
     networkDefaultAction,

@@ -5,8 +5,10 @@
  * written here from Azure's rules, against the provider's published list of secret data actions.
  */
 import { installMocks } from "../../cli/synth/mockRuntime";
+import { mockGuid } from "../../cli/synth/computed/azure";
 import { ACTION_GROUP, CI_PRINCIPAL, ISSUER, SUBNET, one, ofType, prodSettings, prop } from "./helpers";
 
+/* eslint-disable @typescript-eslint/no-require-imports -- components load only after the mocks are installed */
 const session = installMocks({ project: "airflow-secrets", stack: "prod" });
 import type * as Environment from "../../components/environment";
 const { AirflowSecretsEnvironment } = require("../../components/environment") as typeof Environment;
@@ -103,7 +105,6 @@ const byId = (id: string) => session.resources.find((r) => `${r.name}-id` === id
 const airflowIdentity = () =>
   one(session.resources, "azure-native:managedidentity:UserAssignedIdentity", "prod-azure-access-airflow");
 const airflowPrincipal = () => {
-  const { mockGuid } = require("../../cli/synth/computed/azure") as { mockGuid(seed: string): string };
   return mockGuid(`principal:${prop(airflowIdentity(), "resourceName")}`);
 };
 
@@ -143,7 +144,6 @@ describe("Airflow's identity", () => {
       annotations: Record<string, string>;
       labels: Record<string, string>;
     };
-    const { mockGuid } = require("../../cli/synth/computed/azure") as { mockGuid(seed: string): string };
     expect(metadata.annotations).toEqual({
       "azure.workload.identity/client-id": mockGuid(`client:${prop(airflowIdentity(), "resourceName")}`),
       "azure.workload.identity/tenant-id": "11111111-1111-1111-1111-111111111111",
@@ -201,7 +201,6 @@ describe("rotator", () => {
         "Microsoft.KeyVault/vaults/secrets/setSecret/action",
       ].sort(),
     );
-    const { mockGuid } = require("../../cli/synth/computed/azure") as { mockGuid(seed: string): string };
     const rotatorPrincipal = mockGuid("principal:id-airflow-rotator-prod");
     const grants = ofType(session.resources, ASSIGNMENT).filter(
       (r) => prop(r, "principalId") === rotatorPrincipal,

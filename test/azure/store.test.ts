@@ -6,6 +6,7 @@
 import { installMocks, isSecretValue } from "../../cli/synth/mockRuntime";
 import { CI_PRINCIPAL, one, ofType, prodSettings, prop, unwrap } from "./helpers";
 
+/* eslint-disable @typescript-eslint/no-require-imports -- components load only after the mocks are installed */
 const session = installMocks({ project: "airflow-secrets", stack: "prod" });
 import type * as Environment from "../../components/environment";
 import type * as Airflow from "../../components/airflow";

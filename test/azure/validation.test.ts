@@ -5,6 +5,7 @@
 import { installMocks } from "../../cli/synth/mockRuntime";
 import { ACTION_GROUP, ISSUER, SUBNET, prodSettings } from "./helpers";
 
+/* eslint-disable @typescript-eslint/no-require-imports -- components load only after the mocks are installed */
 const session = installMocks({ project: "airflow-secrets", stack: "dev" });
 import type * as Environment from "../../components/environment";
 import type * as Azure from "../../components/azure";

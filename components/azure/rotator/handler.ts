@@ -136,7 +136,8 @@ async function rotate(
   const { client } = deps;
 
   const current = await client.getSecret(name);
-  if (!current) throw new RotationError("TOKEN_NOT_FOUND", `secret ${name} does not exist`);
+  if (!current)
+    throw new RotationError("INVALID_EVENT", `the event names secret ${name}, which does not exist`);
   if (eventVersion && current.version !== eventVersion) {
     return {
       status: "skipped",
