@@ -137,7 +137,7 @@ export function serialize(value: unknown): unknown {
 export function describeChanges(before: unknown, after: unknown, path = ""): string[] {
   const label = path || "(inputs)";
   if (isSecretValue(after) && !isSecretValue(before)) {
-    const same = JSON.stringify(deserialize(after.value, false)) === JSON.stringify(deserialize(before, false));
+    const same = sameValue(deserialize(after.value, false), deserialize(before, false));
     return [same ? `${label}: marked secret` : `${label}: changed (now secret)`];
   }
   if (isSecretValue(before) && isSecretValue(after)) return describeChanges(before.value, after.value, path);
@@ -149,7 +149,20 @@ export function describeChanges(before: unknown, after: unknown, path = ""): str
     const keys = [...new Set([...Object.keys(b), ...Object.keys(a)])];
     return keys.flatMap((k) => describeChanges(b[k], a[k], Array.isArray(before) ? `${path}[${k}]` : path ? `${path}.${k}` : k));
   }
-  return JSON.stringify(before) === JSON.stringify(after) ? [] : [`${label}: changed`];
+  return sameValue(before, after) ? [] : [`${label}: changed`];
+}
+
+/** Deep equality where object key order does not matter (protobuf Structs reorder keys). */
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (a === null || b === null || typeof a !== "object" || typeof b !== "object") return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const ka = Object.keys(a as object);
+  const kb = Object.keys(b as object);
+  return (
+    ka.length === kb.length &&
+    ka.every((k) => sameValue((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]))
+  );
 }
 
 function isResourcePolicy(p: Policy): p is ResourceValidationPolicy {
