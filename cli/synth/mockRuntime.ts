@@ -23,6 +23,8 @@ export interface RecordedResource {
   /** Resource options worth reviewing. */
   protect: boolean;
   retainOnDelete: boolean;
+  /** URNs of the resources this one explicitly depends on (`dependsOn`). */
+  dependencies: string[];
 }
 
 export interface MockSession {
@@ -47,6 +49,7 @@ interface RegisterRequest {
   getCustom(): boolean;
   getProtect(): boolean | undefined;
   getRetainondelete(): boolean | undefined;
+  getDependenciesList(): string[];
 }
 interface RegisterResponse {
   getUrn(): string;
@@ -75,7 +78,10 @@ export function installMocks(options: MockOptions): MockSession {
     {
       newResource(args) {
         inputsByKey.set(`${args.type}::${args.name}`, { inputs: args.inputs, custom: args.custom !== false });
-        return { id: args.custom === false ? undefined : `${args.name}-id`, state: computedState(args.type, args.name, args.inputs, options) };
+        return {
+          id: args.custom === false ? undefined : `${args.name}-id`,
+          state: computedState(args.type, args.name, args.inputs, options),
+        };
       },
       call(args) {
         return invokeResult(args.token, args.inputs, options);
@@ -111,6 +117,7 @@ export function installMocks(options: MockOptions): MockSession {
           inputs: recorded?.inputs ?? {},
           protect: req.getProtect() === true,
           retainOnDelete: req.getRetainondelete() === true,
+          dependencies: req.getDependenciesList(),
         });
       }
       cb(err, resp);

@@ -7,3 +7,4 @@ export * from "./secretsKey";
 export * from "./secretsManagerStore";
 export * from "./settings";
 export * from "./stackBackend";
+export * from "./vpcEndpoint";

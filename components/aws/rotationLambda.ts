@@ -21,7 +21,6 @@ import {
 import {
   SECURITY_GROUP_ID_PATTERN,
   SUBNET_ID_PATTERN,
-  VPC_ID_PATTERN,
   checkIdList,
   checkLogRetention,
   checkRegion,
@@ -69,11 +68,11 @@ export interface SecretRotationLambdaArgs {
   /** Run inside the database's VPC (subnets in at least two AZs, security groups reaching the DB). */
   vpc?: { subnetIds: string[]; securityGroupIds: string[] };
   /**
-   * Secrets Manager from inside a VPC: either create an interface endpoint with private DNS in the
-   * function's subnets (`createEndpointInVpc`), or use an existing endpoint's URL (`endpointUrl`).
-   * Without either, a VPC function needs a NAT gateway to reach Secrets Manager.
+   * Secrets Manager from inside a VPC: an interface endpoint with private DNS the function waits for
+   * (see `SecretsManagerVpcEndpoint`), or an endpoint URL passed as `SECRETS_MANAGER_ENDPOINT`.
+   * Without either, a function in a VPC needs a NAT gateway to reach Secrets Manager.
    */
-  secretsManagerEndpoint?: { createEndpointInVpc?: string; endpointUrl?: string };
+  secretsManagerEndpoint?: { vpcEndpoint?: aws.ec2.VpcEndpoint; endpointUrl?: string };
   /** Generated password length, 1–4096 (the handler's default is 32). */
   passwordLength?: number;
   /** Characters never generated (the handler's default excludes quotes, backslash, `/`, `@`, backtick). */
@@ -231,21 +230,16 @@ export function validateSecretRotationLambdaArgs(args: SecretRotationLambdaArgs,
     );
   }
   const endpoint = args.secretsManagerEndpoint;
-  if (endpoint?.createEndpointInVpc !== undefined) {
-    problems.check(
-      VPC_ID_PATTERN.test(String(endpoint.createEndpointInVpc)),
-      "secretsManagerEndpoint.createEndpointInVpc",
-      `must be a VPC id like "vpc-0123456789abcdef0" (got ${JSON.stringify(endpoint.createEndpointInVpc)})`,
-    );
+  if (endpoint?.vpcEndpoint !== undefined) {
     problems.check(
       args.vpc !== undefined,
-      "secretsManagerEndpoint.createEndpointInVpc",
-      "needs vpc: the endpoint is created in the function's subnets",
+      "secretsManagerEndpoint.vpcEndpoint",
+      "needs vpc: only a function in the VPC uses its endpoint",
     );
     problems.check(
       endpoint.endpointUrl === undefined,
       "secretsManagerEndpoint.endpointUrl",
-      "conflicts with createEndpointInVpc (the new endpoint's private DNS serves the regional name)",
+      "give either vpcEndpoint (private DNS) or endpointUrl, not both",
     );
   }
   if (endpoint?.endpointUrl !== undefined) {
@@ -364,7 +358,7 @@ function rotationRules(
 /**
  * The Secrets Manager rotation function for Airflow connection secrets (code: the bundled handler
  * in `./rotation`), on arm64 Node.js 22, with its log group, a least-privilege role, optional VPC
- * placement and Secrets Manager endpoint, an invoke permission per rotated secret (scoped to that
+ * placement (and Secrets Manager endpoint to use), an invoke permission per rotated secret (scoped to that
  * secret's ARN), the rotation schedule of each secret and an alarm on function errors.
  */
 export class SecretRotationLambda extends pulumi.ComponentResource {
@@ -375,7 +369,6 @@ export class SecretRotationLambda extends pulumi.ComponentResource {
   readonly permissions: Record<string, aws.lambda.Permission> = {};
   readonly rotations: Record<string, aws.secretsmanager.SecretRotation> = {};
   readonly errorsAlarm: aws.cloudwatch.MetricAlarm;
-  readonly vpcEndpoint?: aws.ec2.VpcEndpoint;
 
   constructor(name: string, args: SecretRotationLambdaArgs, opts?: pulumi.ComponentResourceOptions) {
     const problems = new Problems();
@@ -444,42 +437,6 @@ export class SecretRotationLambda extends pulumi.ComponentResource {
     );
 
     const endpoint = args.secretsManagerEndpoint;
-    if (endpoint?.createEndpointInVpc !== undefined) {
-      const endpointGroup = new aws.ec2.SecurityGroup(
-        `${name}-endpoint-sg`,
-        {
-          region,
-          vpcId: endpoint.createEndpointInVpc,
-          description: `HTTPS from ${functionName} to the Secrets Manager endpoint`,
-          ingress: [
-            {
-              protocol: "tcp",
-              fromPort: 443,
-              toPort: 443,
-              securityGroups: args.vpc!.securityGroupIds,
-              description: "rotation function",
-            },
-          ],
-          tags,
-        },
-        { parent: this },
-      );
-      this.vpcEndpoint = new aws.ec2.VpcEndpoint(
-        `${name}-endpoint`,
-        {
-          region,
-          vpcId: endpoint.createEndpointInVpc,
-          serviceName: `com.amazonaws.${region}.secretsmanager`,
-          vpcEndpointType: "Interface",
-          privateDnsEnabled: true,
-          subnetIds: args.vpc!.subnetIds,
-          securityGroupIds: [endpointGroup.id],
-          tags,
-        },
-        { parent: this },
-      );
-    }
-
     const variables: Record<string, pulumi.Input<string>> = {
       [ROTATION_HANDLER_ENV.strategy]: args.strategy,
     };
@@ -512,7 +469,7 @@ export class SecretRotationLambda extends pulumi.ComponentResource {
         loggingConfig: { logFormat: "Text", logGroup: this.logGroup.name },
         tags,
       },
-      { parent: this, dependsOn: [rolePolicy, ...(this.vpcEndpoint ? [this.vpcEndpoint] : [])] },
+      { parent: this, dependsOn: [rolePolicy, ...(endpoint?.vpcEndpoint ? [endpoint.vpcEndpoint] : [])] },
     );
 
     for (const secret of args.secrets) {

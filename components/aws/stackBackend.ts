@@ -25,6 +25,7 @@ import {
 } from "./rotationLambda";
 import { SecretsKmsKey } from "./secretsKey";
 import { SecretsManagerStore } from "./secretsManagerStore";
+import { SecretsManagerVpcEndpoint } from "./vpcEndpoint";
 import { AwsBackendSettings, validateAwsSettings } from "./settings";
 
 const KINDS: readonly SecretKind[] = ["connection", "variable", "config"];
@@ -276,6 +277,27 @@ function deploy(
     outputs.secretArns = secrets.secretArns;
 
     const rotation = settings.rotation ?? {};
+    const vpc =
+      rotation.subnetIds !== undefined
+        ? { subnetIds: rotation.subnetIds, securityGroupIds: rotation.securityGroupIds ?? [] }
+        : undefined;
+    // One endpoint for every function: private DNS allows a single Secrets Manager endpoint per VPC.
+    const vpcEndpoint =
+      groups.length > 0 && rotation.createSecretsManagerEndpointInVpc !== undefined && vpc !== undefined
+        ? new SecretsManagerVpcEndpoint(
+            `${environment}-secretsmanager-endpoint`,
+            {
+              environment,
+              owner,
+              region,
+              vpcId: rotation.createSecretsManagerEndpointInVpc,
+              subnetIds: vpc.subnetIds,
+              clientSecurityGroupIds: vpc.securityGroupIds,
+              tags,
+            },
+            opts,
+          ).endpoint
+        : undefined;
     const functions: Record<string, pulumi.Output<string>> = {};
     groups.forEach((group, i) => {
       const name = functionName(environment, group);
@@ -297,17 +319,10 @@ function deploy(
             schedule: scheduleFor(m.connection!, settings),
           })),
           kmsKeyArn: key.keyArn,
-          vpc:
-            rotation.subnetIds !== undefined
-              ? { subnetIds: rotation.subnetIds, securityGroupIds: rotation.securityGroupIds ?? [] }
-              : undefined,
+          vpc,
           secretsManagerEndpoint:
-            rotation.createSecretsManagerEndpointInVpc !== undefined ||
-            rotation.secretsManagerEndpointUrl !== undefined
-              ? {
-                  createEndpointInVpc: rotation.createSecretsManagerEndpointInVpc,
-                  endpointUrl: rotation.secretsManagerEndpointUrl,
-                }
+            vpcEndpoint !== undefined || rotation.secretsManagerEndpointUrl !== undefined
+              ? { vpcEndpoint, endpointUrl: rotation.secretsManagerEndpointUrl }
               : undefined,
           passwordLength: rotation.passwordLength,
           excludeCharacters: rotation.excludeCharacters,

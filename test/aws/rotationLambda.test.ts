@@ -39,7 +39,6 @@ const baseArgs = (overrides: Partial<SecretRotationLambdaArgs> = {}): SecretRota
   ],
   kmsKeyArn: KEY_ARN,
   vpc: VPC,
-  secretsManagerEndpoint: { createEndpointInVpc: "vpc-0d1e2f3a4b5c60721" },
   passwordLength: 40,
   alarmTopicArn: TOPIC_ARN,
   ...overrides,
@@ -242,8 +241,22 @@ describe("SecretRotationLambda", () => {
     });
   });
 
-  it("creates a Secrets Manager interface endpoint with private DNS, reachable from the function on 443 only", () => {
-    const endpoint = resourceNamed(resources, "aws:ec2/vpcEndpoint:VpcEndpoint", "rot-endpoint");
+  it("uses a shared Secrets Manager interface endpoint with private DNS, reachable from the functions on 443 only", async () => {
+    const session = installMocks({ project: "airflow-secrets", stack: "rotation-endpoint" });
+    const aws = require("../../components/aws") as typeof import("../../components/aws");
+    const shared = new aws.SecretsManagerVpcEndpoint("sm", {
+      environment: "dev",
+      region: REGION,
+      vpcId: "vpc-0d1e2f3a4b5c60721",
+      subnetIds: VPC.subnetIds,
+      clientSecurityGroupIds: VPC.securityGroupIds,
+    });
+    new aws.SecretRotationLambda(
+      "ep",
+      baseArgs({ secretsManagerEndpoint: { vpcEndpoint: shared.endpoint } }),
+    );
+    await session.settle();
+    const endpoint = resourceNamed(session.resources, "aws:ec2/vpcEndpoint:VpcEndpoint", "sm-endpoint");
     expect(endpoint.inputs).toMatchObject({
       vpcId: "vpc-0d1e2f3a4b5c60721",
       serviceName: `com.amazonaws.${REGION}.secretsmanager`,
@@ -251,16 +264,19 @@ describe("SecretRotationLambda", () => {
       privateDnsEnabled: true,
       subnetIds: VPC.subnetIds,
     });
-    const group = resourceNamed(resources, "aws:ec2/securityGroup:SecurityGroup", "rot-endpoint-sg");
+    const group = resourceNamed(session.resources, "aws:ec2/securityGroup:SecurityGroup", "sm-sg");
     expect(group.inputs.ingress).toEqual([
       {
         protocol: "tcp",
         fromPort: 443,
         toPort: 443,
         securityGroups: VPC.securityGroupIds,
-        description: "rotation function",
+        description: "rotation functions",
       },
     ]);
+    // The function is created after the endpoint, so its first rotation can already resolve the private name.
+    const fn = resourceNamed(session.resources, "aws:lambda/function:Function", "ep-function");
+    expect(fn.dependencies).toContain(endpoint.urn);
   });
 
   it("an existing endpoint is passed as SECRETS_MANAGER_ENDPOINT", async () => {

@@ -18,7 +18,7 @@ beforeAll(async () => {
 const count = (type: string) => result.resources.filter((r) => r.type === type).length;
 
 describe("stacks/Pulumi.prod.yaml on the AWS backend", () => {
-  it("synthesizes the key, store, access roles, audit sink and the warehouse rotation", () => {
+  it("synthesizes the key, store, access roles, audit sink, both rotation functions and one shared VPC endpoint", () => {
     expect({
       key: count("airflow-secrets:aws:SecretsKmsKey"),
       store: count("airflow-secrets:aws:SecretsManagerStore"),
@@ -30,24 +30,31 @@ describe("stacks/Pulumi.prod.yaml on the AWS backend", () => {
       rotations: count("aws:secretsmanager/secretRotation:SecretRotation"),
       trails: count("aws:cloudtrail/trail:Trail"),
       alarms: count("aws:cloudwatch/metricAlarm:MetricAlarm"),
+      vpcEndpoints: count("aws:ec2/vpcEndpoint:VpcEndpoint"),
     }).toEqual({
       key: 1,
       store: 1,
       access: 1,
       audit: 1,
-      rotation: 1,
+      // warehouse alternates users; its master, warehouse_admin, rotates itself: one function per strategy.
+      rotation: 2,
       secrets: 6,
       replicaKeys: 1,
-      rotations: 1,
+      rotations: 2,
       trails: 1,
-      alarms: 5,
+      // Four audit alarms and one errors alarm per rotation function.
+      alarms: 6,
+      // Private DNS allows one Secrets Manager endpoint per VPC, shared by both functions.
+      vpcEndpoints: 1,
     });
-    const rotation = result.resources.find(
+    const rotations = result.resources.filter(
       (r) => r.type === "aws:secretsmanager/secretRotation:SecretRotation",
-    )!;
-    expect(rotation.inputs).toMatchObject({
-      rotationRules: { scheduleExpression: "rate(90 days)", duration: "4h" },
-    });
+    );
+    for (const rotation of rotations) {
+      expect(rotation.inputs).toMatchObject({
+        rotationRules: { scheduleExpression: "rate(90 days)", duration: "4h" },
+      });
+    }
   });
 
   it("points Airflow at Secrets Manager in eu-west-1 with exact lookup patterns and the Fernet key from the store", () => {

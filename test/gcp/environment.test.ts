@@ -7,12 +7,26 @@ import { MOCK_PROJECT_NUMBER } from "../../cli/synth/computed/gcp";
 import { AirflowSecretsEnvironment } from "../../components/environment";
 import { askPython } from "../support/airflowSemantics";
 import { countWrapped, findUnwrappedSecrets } from "../support/secrets";
-import { SECRET_IAM_TYPE, SECRET_TYPE, VERSION_TYPE, captureRegistrationOptions, ofType, one, secretById, secretGrants, unconditionalSecretReaders, unwrap } from "./helpers";
+import {
+  SECRET_IAM_TYPE,
+  SECRET_TYPE,
+  VERSION_TYPE,
+  captureRegistrationOptions,
+  ofType,
+  one,
+  secretById,
+  secretGrants,
+  unconditionalSecretReaders,
+  unwrap,
+} from "./helpers";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const fernet = require("fernet") as {
   Secret: new (key: string) => unknown;
-  Token: new (options: { secret: unknown; token?: string; ttl?: number }) => { encode(message: string): string; decode(): string };
+  Token: new (options: { secret: unknown; token?: string; ttl?: number }) => {
+    encode(message: string): string;
+    decode(): string;
+  };
 };
 
 const session = installMocks({ project: "airflow-secrets", stack: "prod" });
@@ -45,7 +59,11 @@ beforeAll(async () => {
     backendSettings: {
       project: PROJECT,
       locations: ["europe-west1", "europe-west4"],
-      ciWriter: { workloadIdentityPrincipals: ["principalSet://iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/gh/attribute.repository/acme/infra"] },
+      ciWriter: {
+        workloadIdentityPrincipals: [
+          "principalSet://iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/gh/attribute.repository/acme/infra",
+        ],
+      },
       audit: { sink: { type: "bigquery" }, notificationChannels: [CHANNEL] },
       rotation: {
         vpcConnector: `projects/${PROJECT}/locations/europe-west1/connectors/airflow-db`,
@@ -54,7 +72,15 @@ beforeAll(async () => {
     },
     declarations: {
       connections: [
-        { conn_id: "warehouse_admin", conn_type: "postgres", host: "10.0.0.5", port: 5432, schema: "analytics", login: "admin", password: ADMIN_PASSWORD },
+        {
+          conn_id: "warehouse_admin",
+          conn_type: "postgres",
+          host: "10.0.0.5",
+          port: 5432,
+          schema: "analytics",
+          login: "admin",
+          password: ADMIN_PASSWORD,
+        },
         {
           conn_id: "warehouse",
           conn_type: "postgres",
@@ -66,7 +92,14 @@ beforeAll(async () => {
           extra: { sslmode: "verify-full" },
           rotation: { strategy: "alternating-users", everyDays: 30, masterConnId: "warehouse_admin" },
         },
-        { conn_id: "reporting", conn_type: "postgres", host: "10.0.0.6", login: "reporter", password: REPORTING_PASSWORD, rotation: { strategy: "single-user", everyDays: 7 } },
+        {
+          conn_id: "reporting",
+          conn_type: "postgres",
+          host: "10.0.0.6",
+          login: "reporter",
+          password: REPORTING_PASSWORD,
+          rotation: { strategy: "single-user", everyDays: 7 },
+        },
         { conn_id: "slack", conn_type: "http", host: "hooks.slack.com", extra: { webhook_token: TOKEN } },
       ],
       variables: [{ key: "api_key", value: API_KEY }],
@@ -86,18 +119,26 @@ describe("naming", () => {
     // Airflow: BaseSecretsBackend.build_path(prefix, secret_id, sep) = f"{prefix}{sep}{secret_id}".
     const buildPath = (prefix: string, id: string) => `${prefix}${kwargs.sep}${id}`;
     const expected = [
-      ...["warehouse_admin", "warehouse", "reporting", "slack"].map((id) => buildPath(kwargs.connections_prefix, id)),
+      ...["warehouse_admin", "warehouse", "reporting", "slack"].map((id) =>
+        buildPath(kwargs.connections_prefix, id),
+      ),
       buildPath(kwargs.variables_prefix, "api_key"),
       buildPath(kwargs.config_prefix, "fernet_key"),
     ];
-    expect(secrets().map((s) => s.inputs.secretId).sort()).toEqual(expected.sort());
+    expect(
+      secrets()
+        .map((s) => s.inputs.secretId)
+        .sort(),
+    ).toEqual(expected.sort());
     expect(expected).toContain("airflow-prod-connections-warehouse");
     for (const id of expected) expect(id).toMatch(/^[A-Za-z0-9_-]{1,255}$/);
   });
 
   it("configures CloudSecretManagerBackend with project_id and no lookup-pattern kwargs", () => {
     const config = environment.airflowConfig;
-    expect(config.backendClass).toBe("airflow.providers.google.cloud.secrets.secret_manager.CloudSecretManagerBackend");
+    expect(config.backendClass).toBe(
+      "airflow.providers.google.cloud.secrets.secret_manager.CloudSecretManagerBackend",
+    );
     expect(config.backendKwargs).toEqual({
       connections_prefix: "airflow-prod-connections",
       variables_prefix: "airflow-prod-variables",
@@ -111,7 +152,11 @@ describe("naming", () => {
 
   it("annotates Airflow's Kubernetes service account with the Google service account", () => {
     const sa = one(resources(), "kubernetes:core/v1:ServiceAccount");
-    const metadata = sa.inputs.metadata as { annotations: Record<string, string>; namespace: string; name: string };
+    const metadata = sa.inputs.metadata as {
+      annotations: Record<string, string>;
+      namespace: string;
+      name: string;
+    };
     expect(metadata.annotations["iam.gke.io/gcp-service-account"]).toBe(AIRFLOW_SA);
     const binding = one(resources(), "gcp:serviceaccount/iAMMember:IAMMember", /airflow-workload-identity$/);
     expect(binding.inputs).toMatchObject({
@@ -129,12 +174,21 @@ describe("encryption and secrecy", () => {
     expect(rings.map((r) => r.inputs.location).sort()).toEqual(["europe-west1", "europe-west4"]);
     const keyNameIn = (location: string) => {
       const ring = rings.find((r) => r.inputs.location === location)!;
-      const key = keys.find((k) => String(k.inputs.keyRing).endsWith(`/keyRings/${ring.inputs.name}`) && String(k.inputs.keyRing).includes(`/locations/${location}/`))!;
+      const key = keys.find(
+        (k) =>
+          String(k.inputs.keyRing).endsWith(`/keyRings/${ring.inputs.name}`) &&
+          String(k.inputs.keyRing).includes(`/locations/${location}/`),
+      )!;
       return `${key.inputs.keyRing}/cryptoKeys/${key.inputs.name}`;
     };
     expect(secrets()).toHaveLength(6);
     for (const secret of secrets()) {
-      const replication = secret.inputs.replication as { auto?: unknown; userManaged: { replicas: Array<{ location: string; customerManagedEncryption?: { kmsKeyName: string } }> } };
+      const replication = secret.inputs.replication as {
+        auto?: unknown;
+        userManaged: {
+          replicas: Array<{ location: string; customerManagedEncryption?: { kmsKeyName: string } }>;
+        };
+      };
       expect(replication.auto).toBeUndefined();
       const replicas = replication.userManaged.replicas;
       expect(replicas.map((r) => r.location).sort()).toEqual(["europe-west1", "europe-west4"]);
@@ -150,8 +204,14 @@ describe("encryption and secrecy", () => {
     expect(agent.inputs).toMatchObject({ project: PROJECT, service: "secretmanager.googleapis.com" });
     const grants = ofType(resources(), "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember");
     const keys = ofType(resources(), "gcp:kms/cryptoKey:CryptoKey");
-    expect(grants.map((g) => g.inputs.cryptoKeyId).sort()).toEqual(keys.map((k) => `${k.inputs.keyRing}/cryptoKeys/${k.inputs.name}`).sort());
-    for (const grant of grants) expect(grant.inputs).toMatchObject({ role: "roles/cloudkms.cryptoKeyEncrypterDecrypter", member: SECRET_MANAGER_AGENT });
+    expect(grants.map((g) => g.inputs.cryptoKeyId).sort()).toEqual(
+      keys.map((k) => `${k.inputs.keyRing}/cryptoKeys/${k.inputs.name}`).sort(),
+    );
+    for (const grant of grants)
+      expect(grant.inputs).toMatchObject({
+        role: "roles/cloudkms.cryptoKeyEncrypterDecrypter",
+        member: SECRET_MANAGER_AGENT,
+      });
     for (const key of keys) {
       const seconds = Number(/^(\d+)s$/.exec(String(key.inputs.rotationPeriod))![1]);
       expect(seconds).toBeGreaterThan(86_400);
@@ -160,12 +220,21 @@ describe("encryption and secrecy", () => {
   });
 
   it("protects production KMS keys, key rings and the stored Fernet key", () => {
-    const kms = [...ofType(resources(), "gcp:kms/keyRing:KeyRing"), ...ofType(resources(), "gcp:kms/cryptoKey:CryptoKey")];
+    const kms = [
+      ...ofType(resources(), "gcp:kms/keyRing:KeyRing"),
+      ...ofType(resources(), "gcp:kms/cryptoKey:CryptoKey"),
+    ];
     expect(kms).toHaveLength(4);
     for (const r of kms) expect([r.name, r.protect, r.retainOnDelete]).toEqual([r.name, true, true]);
     const fernet = byId("airflow-prod-config-fernet_key");
-    expect([fernet.protect, fernet.retainOnDelete, fernet.inputs.deletionProtection]).toEqual([true, true, true]);
-    const fernetVersion = ofType(resources(), VERSION_TYPE).find((v) => v.inputs.secret === `${fernet.name}-id`)!;
+    expect([fernet.protect, fernet.retainOnDelete, fernet.inputs.deletionProtection]).toEqual([
+      true,
+      true,
+      true,
+    ]);
+    const fernetVersion = ofType(resources(), VERSION_TYPE).find(
+      (v) => v.inputs.secret === `${fernet.name}-id`,
+    )!;
     expect(fernetVersion.retainOnDelete).toBe(true);
     // Connections stay removable by a reviewed change; only keys are protected.
     expect(byId("airflow-prod-connections-slack").protect).toBe(false);
@@ -176,20 +245,48 @@ describe("encryption and secrecy", () => {
     const versions = ofType(resources(), VERSION_TYPE);
     expect(versions).toHaveLength(6);
     for (const v of versions) expect(isSecretValue(v.inputs.secretData)).toBe(true);
-    const fernetKey = unwrap<string>(versions.find((v) => v.inputs.secret === `${byId("airflow-prod-config-fernet_key").name}-id`)!.inputs.secretData);
+    const fernetKey = unwrap<string>(
+      versions.find((v) => v.inputs.secret === `${byId("airflow-prod-config-fernet_key").name}-id`)!.inputs
+        .secretData,
+    );
     expect(fernetKey).toMatch(/^[A-Za-z0-9_-]{43}=,[A-Za-z0-9_-]{43}=$/);
     // Airflow's MultiFernet window: both keys are real Fernet keys; a token made with the old one still opens.
     const [newest, previous] = fernetKey.split(",");
-    const oldToken = new fernet.Token({ secret: new fernet.Secret(previous), ttl: 0 }).encode("conn password");
-    expect(new fernet.Token({ secret: new fernet.Secret(previous), token: oldToken, ttl: 0 }).decode()).toBe("conn password");
-    expect(() => new fernet.Token({ secret: new fernet.Secret(newest), token: oldToken, ttl: 0 }).decode()).toThrow();
-    const needles = [ADMIN_PASSWORD, WAREHOUSE_PASSWORD, REPORTING_PASSWORD, TOKEN, API_KEY, newest, previous];
+    const oldToken = new fernet.Token({ secret: new fernet.Secret(previous), ttl: 0 }).encode(
+      "conn password",
+    );
+    expect(new fernet.Token({ secret: new fernet.Secret(previous), token: oldToken, ttl: 0 }).decode()).toBe(
+      "conn password",
+    );
+    expect(() =>
+      new fernet.Token({ secret: new fernet.Secret(newest), token: oldToken, ttl: 0 }).decode(),
+    ).toThrow();
+    const needles = [
+      ADMIN_PASSWORD,
+      WAREHOUSE_PASSWORD,
+      REPORTING_PASSWORD,
+      TOKEN,
+      API_KEY,
+      newest,
+      previous,
+    ];
     expect(findUnwrappedSecrets(resources(), needles)).toEqual([]);
     for (const needle of needles) expect(countWrapped(resources(), needle)).toBeGreaterThan(0);
 
-    const warehouse = unwrap<string>(versions.find((v) => v.inputs.secret === `${byId("airflow-prod-connections-warehouse").name}-id`)!.inputs.secretData);
+    const warehouse = unwrap<string>(
+      versions.find((v) => v.inputs.secret === `${byId("airflow-prod-connections-warehouse").name}-id`)!
+        .inputs.secretData,
+    );
     const [parsed] = askPython([{ op: "json", value: warehouse }]);
-    expect(parsed.ok).toEqual({ conn_type: "postgres", host: "10.0.0.5", port: 5432, schema: "analytics", login: "airflow", password: WAREHOUSE_PASSWORD, extra: '{"sslmode":"verify-full"}' });
+    expect(parsed.ok).toEqual({
+      conn_type: "postgres",
+      host: "10.0.0.5",
+      port: 5432,
+      schema: "analytics",
+      login: "airflow",
+      password: WAREHOUSE_PASSWORD,
+      extra: '{"sslmode":"verify-full"}',
+    });
   });
 });
 
@@ -203,33 +300,70 @@ describe("access", () => {
   });
 
   it("the project-wide check recognises the bindings it must refuse", () => {
-    const fixture = (type: string, inputs: Record<string, unknown>) => ({ urn: type, type, name: type, custom: true, inputs, protect: false, retainOnDelete: false });
+    const fixture = (type: string, inputs: Record<string, unknown>) => ({
+      urn: type,
+      type,
+      name: type,
+      custom: true,
+      inputs,
+      protect: false,
+      retainOnDelete: false,
+      dependencies: [],
+    });
     const flagged = unconditionalSecretReaders([
-      fixture("gcp:projects/iAMMember:IAMMember", { role: "roles/secretmanager.secretAccessor", member: "user:a@example.com" }),
-      fixture("gcp:organizations/iAMBinding:IAMBinding", { role: "roles/owner", members: ["user:b@example.com"] }),
-      fixture("gcp:folder/iAMPolicy:IAMPolicy", { policyData: JSON.stringify({ bindings: [{ role: "roles/secretmanager.admin", members: ["group:c@example.com"] }] }) }),
+      fixture("gcp:projects/iAMMember:IAMMember", {
+        role: "roles/secretmanager.secretAccessor",
+        member: "user:a@example.com",
+      }),
+      fixture("gcp:organizations/iAMBinding:IAMBinding", {
+        role: "roles/owner",
+        members: ["user:b@example.com"],
+      }),
+      fixture("gcp:folder/iAMPolicy:IAMPolicy", {
+        policyData: JSON.stringify({
+          bindings: [{ role: "roles/secretmanager.admin", members: ["group:c@example.com"] }],
+        }),
+      }),
       fixture("gcp:projects/iAMMember:IAMMember", {
         role: "roles/secretmanager.secretAccessor",
         member: "user:d@example.com",
-        condition: { title: "prefix", expression: 'resource.name.startsWith("projects/1/secrets/airflow-prod-")' },
+        condition: {
+          title: "prefix",
+          expression: 'resource.name.startsWith("projects/1/secrets/airflow-prod-")',
+        },
       }),
-      fixture("gcp:projects/iAMMember:IAMMember", { role: "roles/logging.viewer", member: "user:e@example.com" }),
+      fixture("gcp:projects/iAMMember:IAMMember", {
+        role: "roles/logging.viewer",
+        member: "user:e@example.com",
+      }),
     ]);
-    expect(flagged.map((r) => r.type)).toEqual(["gcp:projects/iAMMember:IAMMember", "gcp:organizations/iAMBinding:IAMBinding", "gcp:folder/iAMPolicy:IAMPolicy"]);
+    expect(flagged.map((r) => r.type)).toEqual([
+      "gcp:projects/iAMMember:IAMMember",
+      "gcp:organizations/iAMBinding:IAMBinding",
+      "gcp:folder/iAMPolicy:IAMPolicy",
+    ]);
   });
 
   it("lets Airflow read exactly the declared secrets", () => {
     const grants = secretGrants(resources(), `serviceAccount:${AIRFLOW_SA}`);
-    expect(Object.keys(grants).sort()).toEqual(secrets().map((s) => String(s.inputs.secretId)).sort());
+    expect(Object.keys(grants).sort()).toEqual(
+      secrets()
+        .map((s) => String(s.inputs.secretId))
+        .sort(),
+    );
     for (const roles of Object.values(grants)) expect(roles).toEqual(["roles/secretmanager.secretAccessor"]);
   });
 
   it("lets the CI writer add versions to every secret but read none", () => {
     const grants = secretGrants(resources(), WRITER);
     expect(Object.keys(grants)).toHaveLength(secrets().length);
-    for (const roles of Object.values(grants)) expect(roles).toEqual(["roles/secretmanager.secretVersionAdder"]);
+    for (const roles of Object.values(grants))
+      expect(roles).toEqual(["roles/secretmanager.secretVersionAdder"]);
     const federation = one(resources(), "gcp:serviceaccount/iAMMember:IAMMember", /ci-writer-federation-0$/);
-    expect(federation.inputs).toMatchObject({ role: "roles/iam.workloadIdentityUser", member: expect.stringMatching(/^principalSet:\/\//) });
+    expect(federation.inputs).toMatchObject({
+      role: "roles/iam.workloadIdentityUser",
+      member: expect.stringMatching(/^principalSet:\/\//),
+    });
   });
 });
 
@@ -238,12 +372,25 @@ describe("rotation", () => {
     const topic = one(resources(), "gcp:pubsub/topic:Topic");
     const topicName = `projects/${PROJECT}/topics/${topic.inputs.name}`;
     const publisher = one(resources(), "gcp:pubsub/topicIAMMember:TopicIAMMember");
-    expect(publisher.inputs).toMatchObject({ topic: topic.inputs.name, role: "roles/pubsub.publisher", member: SECRET_MANAGER_AGENT });
+    expect(publisher.inputs).toMatchObject({
+      topic: topic.inputs.name,
+      role: "roles/pubsub.publisher",
+      member: SECRET_MANAGER_AGENT,
+    });
     const rotated = secrets().filter((s) => s.inputs.rotation !== undefined);
-    expect(rotated.map((s) => s.inputs.secretId).sort()).toEqual(["airflow-prod-connections-reporting", "airflow-prod-connections-warehouse"]);
+    expect(rotated.map((s) => s.inputs.secretId).sort()).toEqual([
+      "airflow-prod-connections-reporting",
+      "airflow-prod-connections-warehouse",
+    ]);
     for (const s of rotated) expect(s.inputs.topics).toEqual([{ name: topicName }]);
-    expect(byId("airflow-prod-connections-reporting").inputs.rotation).toEqual({ rotationPeriod: "86400s", nextRotationTime: NEXT_ROTATION });
-    const warehouse = byId("airflow-prod-connections-warehouse").inputs.rotation as { rotationPeriod: string; nextRotationTime: string };
+    expect(byId("airflow-prod-connections-reporting").inputs.rotation).toEqual({
+      rotationPeriod: "86400s",
+      nextRotationTime: NEXT_ROTATION,
+    });
+    const warehouse = byId("airflow-prod-connections-warehouse").inputs.rotation as {
+      rotationPeriod: string;
+      nextRotationTime: string;
+    };
     expect(warehouse.rotationPeriod).toBe(`${30 * 86_400}s`);
     expect(Date.parse(warehouse.nextRotationTime)).toBeGreaterThan(Date.now() + 3_000_000);
     expect(byId("airflow-prod-connections-slack").inputs.topics).toBeUndefined();
@@ -253,7 +400,11 @@ describe("rotation", () => {
     const fn = one(resources(), "gcp:cloudfunctionsv2/function:Function");
     const topic = one(resources(), "gcp:pubsub/topic:Topic");
     const inputs = fn.inputs as {
-      buildConfig: { runtime: string; entryPoint: string; source: { storageSource: { bucket: string; object: string } } };
+      buildConfig: {
+        runtime: string;
+        entryPoint: string;
+        source: { storageSource: { bucket: string; object: string } };
+      };
       serviceConfig: Record<string, unknown> & { environmentVariables: Record<string, string> };
       eventTrigger: Record<string, string>;
     };
@@ -275,37 +426,67 @@ describe("rotation", () => {
       projectId: PROJECT,
       projectNumber: MOCK_PROJECT_NUMBER,
       secrets: {
-        "airflow-prod-connections-warehouse": { connId: "warehouse", strategy: "alternating-users", masterSecret: "airflow-prod-connections-warehouse_admin" },
+        "airflow-prod-connections-warehouse": {
+          connId: "warehouse",
+          strategy: "alternating-users",
+          masterSecret: "airflow-prod-connections-warehouse_admin",
+        },
         "airflow-prod-connections-reporting": { connId: "reporting", strategy: "single-user" },
       },
       password: { length: 32 },
     });
     expect(secretGrants(resources(), ROTATOR)).toEqual({
-      "airflow-prod-connections-reporting": ["roles/secretmanager.secretAccessor", "roles/secretmanager.secretVersionAdder", "roles/secretmanager.viewer"],
-      "airflow-prod-connections-warehouse": ["roles/secretmanager.secretAccessor", "roles/secretmanager.secretVersionAdder", "roles/secretmanager.viewer"],
+      "airflow-prod-connections-reporting": [
+        "roles/secretmanager.secretAccessor",
+        "roles/secretmanager.secretVersionAdder",
+        "roles/secretmanager.viewer",
+      ],
+      "airflow-prod-connections-warehouse": [
+        "roles/secretmanager.secretAccessor",
+        "roles/secretmanager.secretVersionAdder",
+        "roles/secretmanager.viewer",
+      ],
       "airflow-prod-connections-warehouse_admin": ["roles/secretmanager.secretAccessor"],
     });
     const invoker = one(resources(), "gcp:cloudrunv2/serviceIamMember:ServiceIamMember");
-    expect(invoker.inputs).toMatchObject({ role: "roles/run.invoker", member: ROTATOR, name: `projects/${PROJECT}/locations/europe-west1/services/airflow-prod-secret-rotator` });
+    expect(invoker.inputs).toMatchObject({
+      role: "roles/run.invoker",
+      member: ROTATOR,
+      name: `projects/${PROJECT}/locations/europe-west1/services/airflow-prod-secret-rotator`,
+    });
   });
 
   it("uploads the bundled source to a private bucket", () => {
     const bucket = one(resources(), "gcp:storage/bucket:Bucket", /rotator-source$/);
-    expect(bucket.inputs).toMatchObject({ uniformBucketLevelAccess: true, publicAccessPrevention: "enforced", location: "europe-west1" });
+    expect(bucket.inputs).toMatchObject({
+      uniformBucketLevelAccess: true,
+      publicAccessPrevention: "enforced",
+      location: "europe-west1",
+    });
     const object = one(resources(), "gcp:storage/bucketObject:BucketObject");
     const fn = one(resources(), "gcp:cloudfunctionsv2/function:Function");
-    const source = (fn.inputs.buildConfig as { source: { storageSource: { bucket: string; object: string } } }).source.storageSource;
+    const source = (
+      fn.inputs.buildConfig as { source: { storageSource: { bucket: string; object: string } } }
+    ).source.storageSource;
     expect(source).toEqual({ bucket: bucket.inputs.name, object: object.inputs.name });
     expect(object.inputs.name).toMatch(/^rotator-[0-9a-f]{16}\.zip$/);
-    expect((object.inputs.metadata as Record<string, string>)["source-sha256"]).toMatch(new RegExp(`^${String(object.inputs.name).slice(8, 24)}`));
+    expect((object.inputs.metadata as Record<string, string>)["source-sha256"]).toMatch(
+      new RegExp(`^${String(object.inputs.name).slice(8, 24)}`),
+    );
   });
 
   it("never writes a rotated connection's stack value over the rotator's versions", () => {
     for (const secret of secrets()) {
       const version = ofType(resources(), VERSION_TYPE).find((v) => v.inputs.secret === `${secret.name}-id`)!;
       const rotated = secret.inputs.rotation !== undefined;
-      expect([secret.inputs.secretId, options.get(version.name)!.ignoreChanges]).toEqual([secret.inputs.secretId, rotated ? ["secretData"] : []]);
-      expect([secret.inputs.secretId, options.get(secret.name)!.ignoreChanges]).toEqual([secret.inputs.secretId, rotated ? ["rotation.nextRotationTime"] : []]);
+      expect([secret.inputs.secretId, options.get(version.name)!.ignoreChanges]).toEqual([
+        secret.inputs.secretId,
+        rotated ? ["secretData"] : [],
+      ]);
+      expect([secret.inputs.secretId, options.get(secret.name)!.ignoreChanges]).toEqual([
+        secret.inputs.secretId,
+        rotated ? ["rotation.nextRotationTime"] : [],
+      ]);
     }
   });
 
@@ -314,7 +495,8 @@ describe("rotation", () => {
       ...ofType(resources(), "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember"),
       one(resources(), "gcp:pubsub/topicIAMMember:TopicIAMMember"),
     ].map((r) => r.urn);
-    for (const secret of secrets()) expect(options.get(secret.name)!.dependencies).toEqual(expect.arrayContaining(prerequisites));
+    for (const secret of secrets())
+      expect(options.get(secret.name)!.dependencies).toEqual(expect.arrayContaining(prerequisites));
   });
 });
 
@@ -322,24 +504,41 @@ describe("audit", () => {
   it("turns on Data Access logs for Secret Manager", () => {
     const config = one(resources(), "gcp:projects/iAMAuditConfig:IAMAuditConfig");
     expect(config.inputs.service).toBe("secretmanager.googleapis.com");
-    expect((config.inputs.auditLogConfigs as Array<{ logType: string }>).map((c) => c.logType).sort()).toEqual(["ADMIN_READ", "DATA_READ", "DATA_WRITE"]);
+    expect(
+      (config.inputs.auditLogConfigs as Array<{ logType: string }>).map((c) => c.logType).sort(),
+    ).toEqual(["ADMIN_READ", "DATA_READ", "DATA_WRITE"]);
   });
 
   it("sinks this environment's Secret Manager entries to BigQuery and lets the sink write there", () => {
     const sink = one(resources(), "gcp:logging/projectSink:ProjectSink");
     const dataset = one(resources(), "gcp:bigquery/dataset:Dataset");
-    expect(sink.inputs.destination).toBe(`bigquery.googleapis.com/projects/${PROJECT}/datasets/${dataset.inputs.datasetId}`);
+    expect(sink.inputs.destination).toBe(
+      `bigquery.googleapis.com/projects/${PROJECT}/datasets/${dataset.inputs.datasetId}`,
+    );
     expect(dataset.inputs.defaultTableExpirationMs).toBe(365 * 86_400_000);
     expect([dataset.protect, dataset.retainOnDelete]).toEqual([true, true]);
     const writer = one(resources(), "gcp:bigquery/datasetIamMember:DatasetIamMember");
-    expect(writer.inputs).toMatchObject({ datasetId: dataset.inputs.datasetId, role: "roles/bigquery.dataEditor", member: `serviceAccount:service-${MOCK_PROJECT_NUMBER}@gcp-sa-logging.iam.gserviceaccount.com` });
+    expect(writer.inputs).toMatchObject({
+      datasetId: dataset.inputs.datasetId,
+      role: "roles/bigquery.dataEditor",
+      member: `serviceAccount:service-${MOCK_PROJECT_NUMBER}@gcp-sa-logging.iam.gserviceaccount.com`,
+    });
     const filter = String(sink.inputs.filter);
     expect(filter).toContain('protoPayload.serviceName="secretmanager.googleapis.com"');
     // The resource-name regex (RE2 syntax, also valid JavaScript) selects this environment's secrets only.
     const regex = new RegExp(/protoPayload\.resourceName=~"([^"]+)"/.exec(filter)![1]);
-    for (const s of secrets()) expect(regex.test(`projects/${MOCK_PROJECT_NUMBER}/secrets/${s.inputs.secretId}/versions/latest`)).toBe(true);
-    expect(regex.test(`projects/${MOCK_PROJECT_NUMBER}/secrets/payments-db-password/versions/latest`)).toBe(false);
-    expect(regex.test(`projects/${MOCK_PROJECT_NUMBER}/secrets/airflow-staging-connections-warehouse/versions/latest`)).toBe(false);
+    for (const s of secrets())
+      expect(regex.test(`projects/${MOCK_PROJECT_NUMBER}/secrets/${s.inputs.secretId}/versions/latest`)).toBe(
+        true,
+      );
+    expect(regex.test(`projects/${MOCK_PROJECT_NUMBER}/secrets/payments-db-password/versions/latest`)).toBe(
+      false,
+    );
+    expect(
+      regex.test(
+        `projects/${MOCK_PROJECT_NUMBER}/secrets/airflow-staging-connections-warehouse/versions/latest`,
+      ),
+    ).toBe(false);
   });
 
   it("counts denied and not-found accesses and alerts on them", () => {
@@ -349,7 +548,9 @@ describe("audit", () => {
     expect(filter).toContain("(protoPayload.status.code=7 OR protoPayload.status.code=5)");
     const policy = one(resources(), "gcp:monitoring/alertPolicy:AlertPolicy");
     expect(policy.inputs.notificationChannels).toEqual([CHANNEL]);
-    const conditions = policy.inputs.conditions as Array<{ conditionThreshold: { filter: string; thresholdValue: number } }>;
+    const conditions = policy.inputs.conditions as Array<{
+      conditionThreshold: { filter: string; thresholdValue: number };
+    }>;
     expect(conditions.map((c) => c.conditionThreshold.filter)).toEqual([
       `metric.type="logging.googleapis.com/user/${metric.inputs.name}" AND metric.label.status_code="7"`,
       `metric.type="logging.googleapis.com/user/${metric.inputs.name}" AND metric.label.status_code="5"`,
@@ -361,9 +562,15 @@ describe("audit", () => {
 describe("labels", () => {
   it("labels every secret with env, owner and managed-by", () => {
     for (const s of secrets()) {
-      expect(s.inputs.labels).toMatchObject({ env: "prod", owner: "data-platform", "managed-by": "airflow-secrets" });
+      expect(s.inputs.labels).toMatchObject({
+        env: "prod",
+        owner: "data-platform",
+        "managed-by": "airflow-secrets",
+      });
     }
-    expect(secretById(resources(), `${byId("airflow-prod-connections-warehouse").name}-id`).inputs.annotations).toEqual({
+    expect(
+      secretById(resources(), `${byId("airflow-prod-connections-warehouse").name}-id`).inputs.annotations,
+    ).toEqual({
       "airflow-kind": "connection",
       "airflow-id": "warehouse",
       "airflow-rotation-strategy": "alternating-users",
