@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as authorization from "@pulumi/azure-native/authorization";
-import { AirflowConfig, AirflowSettings, Problems, SecretsDeclarations } from "../airflow";
+import { AirflowConfig, AirflowSettings, Problems, SecretsDeclarations, validatePlan } from "../airflow";
 import { KubernetesSettings } from "../stackBackend";
 import { KeyVaultAccess, validateKeyVaultAccessArgs } from "./access";
 import { KeyVaultDiagnostics } from "./diagnostics";
@@ -58,7 +58,19 @@ export function validateAirflowKeyVaultSecrets(
     { environment: args.environment, production, owner: args.owner, uniqueness, now },
     problems,
   );
-  if (!settings) return undefined;
+  if (!settings) {
+    // Still report the declarations' own problems in the same run (with the default layout).
+    validatePlan(
+      {
+        backend: "azure-key-vault",
+        environment: args.environment,
+        declarations: args.declarations,
+        airflow: args.airflow,
+      },
+      problems,
+    );
+    return undefined;
+  }
 
   const store = {
     environment: args.environment,

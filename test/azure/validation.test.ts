@@ -212,6 +212,26 @@ describe("network and identity", () => {
     );
   });
 
+  test("bad settings and bad declarations are reported together", () => {
+    let error: unknown;
+    try {
+      new AirflowSecretsEnvironment("prod", {
+        environment: "prod",
+        backend: "azure",
+        backendSettings: { ...prodSettings(), location: "" },
+        declarations: { connections: [{ conn_id: "a b", conn_type: "http" }] },
+        airflow: { version: "2.10" },
+        kubernetes: { namespace: "airflow", serviceAccount: "airflow" },
+      });
+    } catch (e) {
+      error = e;
+    }
+    expect((error as InstanceType<typeof ValidationError>).problems.map((p) => p.path)).toEqual([
+      "azure.location",
+      "connections[a b].conn_id",
+    ]);
+  });
+
   test("a firewall that lets nothing in, or rules that could never apply, are refused", () => {
     expect(
       problemsOf(prodSettings({ vault: { publicNetworkAccess: "Enabled" }, rotation: {} })),
