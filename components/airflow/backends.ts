@@ -16,12 +16,7 @@ import {
 import { SecretKind } from "./declarations";
 
 export type BackendKind =
-  | "env"
-  | "vault"
-  | "aws-secrets-manager"
-  | "aws-ssm"
-  | "gcp-secret-manager"
-  | "azure-key-vault";
+  "env" | "vault" | "aws-secrets-manager" | "aws-ssm" | "gcp-secret-manager" | "azure-key-vault";
 
 export const BACKEND_KINDS: readonly BackendKind[] = [
   "env",
@@ -109,11 +104,28 @@ function checkLength(name: string, path: string, problems: Problems, max: number
   );
 }
 
+/** A layout with one prefix per kind: `prefixFor("connections")` etc. */
+function layoutOf(prefixFor: (kindFolder: string) => string, sep: string): SecretsLayout {
+  return {
+    connectionsPrefix: prefixFor("connections"),
+    variablesPrefix: prefixFor("variables"),
+    configPrefix: prefixFor("config"),
+    sep,
+  };
+}
+
+/** The kwarg names every backend but Vault uses for its prefixes. */
+const PREFIX_KWARGS = {
+  connection: "connections_prefix",
+  variable: "variables_prefix",
+  config: "config_prefix",
+};
+
 /** Prefix kwargs, with `null` for kinds the environment does not declare (no lookups are sent). */
 function prefixKwargs(
-  keys: { connection: string; variable: string; config: string },
   layout: SecretsLayout,
   declaredKinds: ReadonlySet<SecretKind>,
+  keys: { connection: string; variable: string; config: string } = PREFIX_KWARGS,
 ): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const kind of ["connection", "variable", "config"] as const) {
@@ -122,8 +134,9 @@ function prefixKwargs(
   return out;
 }
 
-const jsonOrUri = (keep: readonly AirflowConnectionField[]) => (conn: ResolvedConnection, format: ConnectionFormat) =>
-  format === "uri" ? connectionToUri(conn) : JSON.stringify(connectionFields(conn, keep));
+const jsonOrUri =
+  (keep: readonly AirflowConnectionField[]) => (conn: ResolvedConnection, format: ConnectionFormat) =>
+    format === "uri" ? connectionToUri(conn) : JSON.stringify(connectionFields(conn, keep));
 
 const identity = (value: string) => value;
 
@@ -131,7 +144,12 @@ const identity = (value: string) => value;
 const envProfile: BackendProfile = {
   kind: "env",
   title: "Environment variables",
-  defaultLayout: () => ({ connectionsPrefix: "AIRFLOW_CONN_", variablesPrefix: "AIRFLOW_VAR_", configPrefix: "", sep: "" }),
+  defaultLayout: () => ({
+    connectionsPrefix: "AIRFLOW_CONN_",
+    variablesPrefix: "AIRFLOW_VAR_",
+    configPrefix: "",
+    sep: "",
+  }),
   storageName(_layout, kind, id) {
     if (kind === "connection") return `AIRFLOW_CONN_${id.toUpperCase()}`;
     if (kind === "variable") return `AIRFLOW_VAR_${id.toUpperCase()}`;
@@ -166,13 +184,7 @@ const vaultProfile: BackendProfile = {
   kind: "vault",
   title: "HashiCorp Vault (KV v2)",
   backendClass: "airflow.providers.hashicorp.secrets.vault.VaultBackend",
-  defaultLayout: (env) => ({
-    mountPoint: "airflow",
-    connectionsPrefix: `${env}/connections`,
-    variablesPrefix: `${env}/variables`,
-    configPrefix: `${env}/config`,
-    sep: "/",
-  }),
+  defaultLayout: (env) => ({ mountPoint: "airflow", ...layoutOf((folder) => `${env}/${folder}`, "/") }),
   storageName: (layout, kind, id) => buildPath(layout[KIND_PREFIX_KEY[kind]], "/", id),
   checkStorageName(name, path, problems) {
     const segments = name.split("/");
@@ -200,7 +212,11 @@ const vaultProfile: BackendProfile = {
   layoutKwargs: (layout, declared) => ({
     mount_point: layout.mountPoint ?? "airflow",
     kv_engine_version: 2,
-    ...prefixKwargs({ connection: "connections_path", variable: "variables_path", config: "config_path" }, layout, declared),
+    ...prefixKwargs(layout, declared, {
+      connection: "connections_path",
+      variable: "variables_path",
+      config: "config_path",
+    }),
   }),
 };
 
@@ -208,26 +224,15 @@ const vaultProfile: BackendProfile = {
  * AWS Secrets Manager keys Airflow remaps (login/user/username…); `description` is dropped by
  * `_standardize_secret_keys`, and a `conn_id` key would be read as the conn_type, so neither is written.
  */
-const AWS_CONNECTION_KEYS: readonly AirflowConnectionField[] = [
-  "conn_type",
-  "host",
-  "port",
-  "schema",
-  "login",
-  "password",
-  "extra",
-];
+const AWS_CONNECTION_KEYS: readonly AirflowConnectionField[] = AIRFLOW_CONNECTION_FIELDS.filter(
+  (field) => field !== "description",
+);
 
 const awsSecretsManagerProfile: BackendProfile = {
   kind: "aws-secrets-manager",
   title: "AWS Secrets Manager",
   backendClass: "airflow.providers.amazon.aws.secrets.secrets_manager.SecretsManagerBackend",
-  defaultLayout: (env) => ({
-    connectionsPrefix: `airflow/${env}/connections`,
-    variablesPrefix: `airflow/${env}/variables`,
-    configPrefix: `airflow/${env}/config`,
-    sep: "/",
-  }),
+  defaultLayout: (env) => layoutOf((folder) => `airflow/${env}/${folder}`, "/"),
   storageName: (layout, kind, id) => buildPath(layout[KIND_PREFIX_KEY[kind]], layout.sep, id),
   checkStorageName(name, path, problems) {
     checkCharset(
@@ -253,7 +258,7 @@ const awsSecretsManagerProfile: BackendProfile = {
   encodeScalar: identity,
   layoutKwargs: (layout, declared) => ({
     sep: layout.sep,
-    ...prefixKwargs({ connection: "connections_prefix", variable: "variables_prefix", config: "config_prefix" }, layout, declared),
+    ...prefixKwargs(layout, declared),
   }),
 };
 
@@ -262,18 +267,19 @@ const awsSsmProfile: BackendProfile = {
   kind: "aws-ssm",
   title: "AWS SSM Parameter Store",
   backendClass: "airflow.providers.amazon.aws.secrets.systems_manager.SystemsManagerParameterStoreBackend",
-  defaultLayout: (env) => ({
-    connectionsPrefix: `/airflow/${env}/connections`,
-    variablesPrefix: `/airflow/${env}/variables`,
-    configPrefix: `/airflow/${env}/config`,
-    sep: "/",
-  }),
+  defaultLayout: (env) => layoutOf((folder) => `/airflow/${env}/${folder}`, "/"),
   storageName(layout, kind, id) {
     const name = buildPath(layout[KIND_PREFIX_KEY[kind]], "/", id);
     return name.startsWith("/") ? name : `/${name}`;
   },
   checkStorageName(name, path, problems) {
-    checkCharset(name, path, problems, /^[A-Za-z0-9_.\-/]+$/, "SSM parameter names allow only letters, digits and _.-/");
+    checkCharset(
+      name,
+      path,
+      problems,
+      /^[A-Za-z0-9_.\-/]+$/,
+      "SSM parameter names allow only letters, digits and _.-/",
+    );
     checkLength(name, path, problems, 1011, "SSM parameter");
     problems.check(
       !/^\/?(aws|ssm)/i.test(name),
@@ -293,8 +299,7 @@ const awsSsmProfile: BackendProfile = {
   supportsLookupPatterns: true,
   encodeConnection: jsonOrUri(AIRFLOW_CONNECTION_FIELDS),
   encodeScalar: identity,
-  layoutKwargs: (layout, declared) =>
-    prefixKwargs({ connection: "connections_prefix", variable: "variables_prefix", config: "config_prefix" }, layout, declared),
+  layoutKwargs: (layout, declared) => prefixKwargs(layout, declared),
 };
 
 /** `CloudSecretManagerBackend`: secret id `{prefix}{sep}{id}`, no substitution, `[a-zA-Z0-9_-]`, ≤ 255. */
@@ -302,21 +307,26 @@ const gcpProfile: BackendProfile = {
   kind: "gcp-secret-manager",
   title: "GCP Secret Manager",
   backendClass: "airflow.providers.google.cloud.secrets.secret_manager.CloudSecretManagerBackend",
-  defaultLayout: (env) => ({
-    connectionsPrefix: `airflow-${env}-connections`,
-    variablesPrefix: `airflow-${env}-variables`,
-    configPrefix: `airflow-${env}-config`,
-    sep: "-",
-  }),
+  defaultLayout: (env) => layoutOf((folder) => `airflow-${env}-${folder}`, "-"),
   // GCP does not strip the separator from the prefix, so neither do we.
   storageName: (layout, kind, id) => `${layout[KIND_PREFIX_KEY[kind]]}${layout.sep}${id}`,
   checkStorageName(name, path, problems) {
-    checkCharset(name, path, problems, /^[A-Za-z0-9_-]+$/, "GCP Secret Manager ids allow only letters, digits, _ and -");
+    checkCharset(
+      name,
+      path,
+      problems,
+      /^[A-Za-z0-9_-]+$/,
+      "GCP Secret Manager ids allow only letters, digits, _ and -",
+    );
     checkLength(name, path, problems, 255, "GCP Secret Manager");
   },
   checkId(_kind, id, path, problems) {
     // Multi-team Airflow refuses ids containing the team separator.
-    problems.check(!id.includes("--"), path, `GCP ids must not contain "--", Airflow's team separator (got "${id}")`);
+    problems.check(
+      !id.includes("--"),
+      path,
+      `GCP ids must not contain "--", Airflow's team separator (got "${id}")`,
+    );
   },
   collisionKey: (name) => name,
   maxValueBytes: 65536,
@@ -326,7 +336,7 @@ const gcpProfile: BackendProfile = {
   encodeScalar: identity,
   layoutKwargs: (layout, declared) => ({
     sep: layout.sep,
-    ...prefixKwargs({ connection: "connections_prefix", variable: "variables_prefix", config: "config_prefix" }, layout, declared),
+    ...prefixKwargs(layout, declared),
   }),
 };
 
@@ -340,19 +350,20 @@ const azureProfile: BackendProfile = {
   kind: "azure-key-vault",
   title: "Azure Key Vault",
   backendClass: "airflow.providers.microsoft.azure.secrets.key_vault.AzureKeyVaultBackend",
-  defaultLayout: (env) => ({
-    connectionsPrefix: `airflow-${env}-connections`,
-    variablesPrefix: `airflow-${env}-variables`,
-    configPrefix: `airflow-${env}-config`,
-    sep: "-",
-  }),
+  defaultLayout: (env) => layoutOf((folder) => `airflow-${env}-${folder}`, "-"),
   storageName(layout, kind, id) {
     const prefix = stripTrailing(layout[KIND_PREFIX_KEY[kind]], layout.sep);
     const path = prefix === "" ? id : `${prefix}${layout.sep}${id}`;
     return path.split("_").join(layout.sep);
   },
   checkStorageName(name, path, problems) {
-    checkCharset(name, path, problems, /^[A-Za-z0-9-]+$/, "Key Vault secret names allow only letters, digits and - (after _ becomes -)");
+    checkCharset(
+      name,
+      path,
+      problems,
+      /^[A-Za-z0-9-]+$/,
+      "Key Vault secret names allow only letters, digits and - (after _ becomes -)",
+    );
     checkLength(name, path, problems, 127, "Key Vault secret");
   },
   checkId(_kind, id, path, problems) {
@@ -370,7 +381,7 @@ const azureProfile: BackendProfile = {
   encodeScalar: identity,
   layoutKwargs: (layout, declared) => ({
     sep: layout.sep,
-    ...prefixKwargs({ connection: "connections_prefix", variable: "variables_prefix", config: "config_prefix" }, layout, declared),
+    ...prefixKwargs(layout, declared),
   }),
 };
 
