@@ -1,0 +1,11 @@
+/**
+ * The library's entry point: the Airflow contract, the environment component and the pieces every
+ * backend shares. Each backend is its own subpath (`airflow-secrets/aws`, `/vault`, `/gcp`,
+ * `/azure`) so that importing the library never loads a cloud SDK the user did not install.
+ */
+export * from "./airflow";
+export * from "./environment";
+export * from "./stackBackend";
+export { STACK_BACKEND_NAMES, loadStackBackend } from "./registry";
+export * from "./fernet";
+export * from "./kubernetes";

@@ -1,0 +1,65 @@
+/**
+ * The package's entry points: the root exports the contract and the environment component without
+ * loading any optional cloud SDK, and every subpath in package.json "exports" names a module that
+ * exists and exports something.
+ */
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+
+const ROOT = path.resolve(__dirname, "../..");
+const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as {
+  exports: Record<string, string | { types: string; default: string }>;
+  peerDependencies: Record<string, string>;
+};
+
+/** Loads a module in a fresh Node process and reports which optional peer SDKs it pulled in. */
+function loadInChild(modulePath: string): { exported: string[]; loadedPeers: string[] } {
+  const peers = JSON.stringify(Object.keys(manifest.peerDependencies));
+  const script = `
+    require("ts-node").register({ transpileOnly: true, project: ${JSON.stringify(path.join(ROOT, "tsconfig.json"))} });
+    const m = require(${JSON.stringify(modulePath)});
+    const peers = ${peers};
+    const loaded = peers.filter((p) => Object.keys(require.cache).some((f) => f.includes("/node_modules/" + p + "/")));
+    process.stdout.write(JSON.stringify({ exported: Object.keys(m), loadedPeers: loaded }));
+  `;
+  const run = spawnSync(process.execPath, ["-e", script], { cwd: ROOT, encoding: "utf8" });
+  if (run.status !== 0) throw new Error(run.stderr);
+  return JSON.parse(run.stdout);
+}
+
+/** The TypeScript source behind a compiled `./dist/components/<x>/index.js` export target. */
+function sourceOf(target: string | { default: string }): string {
+  const compiled = typeof target === "string" ? target : target.default;
+  return path.join(ROOT, compiled.replace(/^\.\/dist\//, "").replace(/\.js$/, ".ts"));
+}
+
+describe("package entry points", () => {
+  it("the root exports the contract, the environment and the backend registry, and loads no cloud SDK", () => {
+    const root = loadInChild(sourceOf(manifest.exports["."]));
+    expect(root.exported).toEqual(
+      expect.arrayContaining([
+        "AirflowSecretsEnvironment",
+        "planSecrets",
+        "renderAirflowConfig",
+        "ValidationError",
+        "loadStackBackend",
+        "FernetKey",
+        "EnvVarSecrets",
+      ]),
+    );
+    expect(root.loadedPeers).toEqual([]);
+  }, 60_000);
+
+  it("a backend subpath loads its own SDK and no other", () => {
+    expect(loadInChild(sourceOf(manifest.exports["./vault"])).loadedPeers).toEqual(["@pulumi/vault"]);
+  }, 60_000);
+
+  it("every exported subpath points at a module that exists", () => {
+    const targets = Object.entries(manifest.exports).filter(([key]) => key !== "./package.json");
+    expect(targets.length).toBeGreaterThanOrEqual(9);
+    for (const [key, target] of targets) {
+      expect([key, fs.existsSync(sourceOf(target))]).toEqual([key, true]);
+    }
+  });
+});
