@@ -5,29 +5,11 @@
  */
 import { createHash } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
-import { buildSync } from "esbuild";
+import { bundleFunction } from "../../rotation/bundle";
 import { ROTATOR_FUNCTION_NAME } from "./config";
 
-let cachedBundle: string | undefined;
-
 export function rotatorBundle(): string {
-  if (cachedBundle === undefined) {
-    const result = buildSync({
-      // `.ts` from source, `.js` when this package runs from its compiled output.
-      entryPoints: [require.resolve("./function")],
-      bundle: true,
-      platform: "node",
-      target: "node20",
-      format: "cjs",
-      minify: true,
-      // pg-native is an optional binding pg only tries to load.
-      external: ["pg-native"],
-      write: false,
-      logLevel: "silent",
-    });
-    cachedBundle = result.outputFiles[0].text;
-  }
-  return cachedBundle;
+  return bundleFunction({ entry: require.resolve("./function"), nodeVersion: 20, external: ["pg-native"], minify: true });
 }
 
 export const HOST_JSON = JSON.stringify({

@@ -5,10 +5,8 @@
  * code change uploads a new object and redeploys the function, and nothing else does.
  */
 import { createHash } from "crypto";
-import * as esbuild from "esbuild";
-import * as fs from "fs";
-import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
+import { bundleFunction } from "../../rotation/bundle";
 
 /** Cloud Functions runtime the bundle targets. */
 export const ROTATOR_RUNTIME = "nodejs22";
@@ -26,44 +24,17 @@ export interface RotatorBundle {
   archive(): pulumi.asset.AssetArchive;
 }
 
-/** The folder holding the nearest package.json: esbuild's working dir, so the bundle's path comments do not depend on cwd. */
-function packageRoot(from: string): string {
-  let dir = from;
-  while (!fs.existsSync(path.join(dir, "package.json"))) {
-    const parent = path.dirname(dir);
-    if (parent === dir) return from;
-    dir = parent;
-  }
-  return dir;
-}
-
-/** `entry.ts` when running from sources (ts-node, jest), `entry.js` from the compiled package. */
-function entryFile(): string {
-  for (const ext of [".ts", ".js"]) {
-    const candidate = path.join(__dirname, `entry${ext}`);
-    if (fs.existsSync(candidate)) return candidate;
-  }
-  throw new Error(`rotator entry not found next to ${__filename}`);
-}
-
 let cached: RotatorBundle | undefined;
 
 export function bundleRotator(): RotatorBundle {
   if (cached) return cached;
-  const result = esbuild.buildSync({
-    entryPoints: [entryFile()],
-    absWorkingDir: packageRoot(__dirname),
-    bundle: true,
-    platform: "node",
-    target: "node22",
-    format: "cjs",
-    write: false,
-    // pg's optional native binding, and the Functions Framework the buildpack installs.
+  const code = bundleFunction({
+    entry: require.resolve("./entry"),
+    nodeVersion: 22,
+    // The Functions Framework the buildpack installs.
     external: ["pg-native", "@google-cloud/functions-framework"],
-    legalComments: "none",
-    logLevel: "silent",
+    minify: false,
   });
-  const code = result.outputFiles[0].text;
   const packageJson =
     JSON.stringify(
       {
