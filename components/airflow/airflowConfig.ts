@@ -51,7 +51,11 @@ export function byCodeUnits(a: string, b: string): number {
 
 const VERSION_PATTERN = /^(\d+)\.(\d+)(?:\.\d+)?$/;
 
-export function parseAirflowVersion(version: string, problems: Problems, path = "airflow.version"): AirflowVersion | undefined {
+export function parseAirflowVersion(
+  version: string,
+  problems: Problems,
+  path = "airflow.version",
+): AirflowVersion | undefined {
   const match = VERSION_PATTERN.exec(String(version ?? ""));
   if (!match) {
     problems.add(path, `must be an Airflow version like "2.10" or "3.1" (got "${version}")`);
@@ -74,22 +78,41 @@ export function validateSettings(settings: AirflowSettings, problems: Problems):
   if (settings?.cache !== undefined) {
     const ttl = settings.cache.ttlSeconds;
     if (ttl !== undefined) {
-      problems.check(Number.isInteger(ttl) && ttl >= 1 && ttl <= 86400, "airflow.cache.ttlSeconds", `must be a whole number of seconds from 1 to 86400 (got ${JSON.stringify(ttl)})`);
+      problems.check(
+        Number.isInteger(ttl) && ttl >= 1 && ttl <= 86400,
+        "airflow.cache.ttlSeconds",
+        `must be a whole number of seconds from 1 to 86400 (got ${JSON.stringify(ttl)})`,
+      );
     }
     if (version && settings.cache.enabled) {
-      problems.check(atLeast(version, 2, 7), "airflow.cache.enabled", `the secrets cache needs Airflow 2.7 or later (version is ${settings.version})`);
+      problems.check(
+        atLeast(version, 2, 7),
+        "airflow.cache.enabled",
+        `the secrets cache needs Airflow 2.7 or later (version is ${settings.version})`,
+      );
     }
   }
   if (version && settings.connectionFormat === "json") {
-    problems.check(atLeast(version, 2, 3), "airflow.connectionFormat", `JSON connections need Airflow 2.3 or later; use "uri" for ${settings.version}`);
+    problems.check(
+      atLeast(version, 2, 3),
+      "airflow.connectionFormat",
+      `JSON connections need Airflow 2.3 or later; use "uri" for ${settings.version}`,
+    );
   }
   if (settings?.connectionFormat !== undefined) {
-    problems.check(["json", "uri"].includes(settings.connectionFormat), "airflow.connectionFormat", `must be "json" or "uri" (got "${settings.connectionFormat}")`);
+    problems.check(
+      ["json", "uri"].includes(settings.connectionFormat),
+      "airflow.connectionFormat",
+      `must be "json" or "uri" (got "${settings.connectionFormat}")`,
+    );
   }
   return version;
 }
 
-export function defaultConnectionFormat(settings: AirflowSettings, version: AirflowVersion): ConnectionFormat {
+export function defaultConnectionFormat(
+  settings: AirflowSettings,
+  version: AirflowVersion,
+): ConnectionFormat {
   return settings.connectionFormat ?? (atLeast(version, 2, 3) ? "json" : "uri");
 }
 
@@ -121,7 +144,9 @@ export function renderAirflowConfig(input: RenderInput): AirflowConfig {
     if (profile.supportsLookupPatterns) {
       for (const kind of ["connection", "variable", "config"] as const) {
         if (!declaredKinds.has(kind)) continue; // the prefix is null: no lookups at all
-        backendKwargs[LOOKUP_PATTERN_KEYS[kind]] = exactLookupPattern(ids.filter((d) => d.kind === kind).map((d) => d.id));
+        backendKwargs[LOOKUP_PATTERN_KEYS[kind]] = exactLookupPattern(
+          ids.filter((d) => d.kind === kind).map((d) => d.id),
+        );
       }
     }
     const kwargsJson = stableJson(backendKwargs);
@@ -133,13 +158,25 @@ export function renderAirflowConfig(input: RenderInput): AirflowConfig {
       options.push({ section: "workers", option: "secrets_backend_kwargs", value: kwargsJson });
     }
     if (settings.cache !== undefined && atLeast(version, 2, 7)) {
-      options.push({ section: "secrets", option: "use_cache", value: settings.cache.enabled ? "True" : "False" });
+      options.push({
+        section: "secrets",
+        option: "use_cache",
+        value: settings.cache.enabled ? "True" : "False",
+      });
       if (settings.cache.enabled) {
-        options.push({ section: "secrets", option: "cache_ttl_seconds", value: String(settings.cache.ttlSeconds ?? 900) });
+        options.push({
+          section: "secrets",
+          option: "cache_ttl_seconds",
+          value: String(settings.cache.ttlSeconds ?? 900),
+        });
       }
     }
     for (const option of input.config) {
-      options.push({ section: option.section, option: `${option.option}_secret`, value: configKey(option, profile.kind) });
+      options.push({
+        section: option.section,
+        option: `${option.option}_secret`,
+        value: configKey(option, profile.kind),
+      });
     }
   }
 
@@ -158,6 +195,9 @@ function renderCfg(options: readonly ConfigOption[]): string {
   const sections = new Map<string, ConfigOption[]>();
   for (const o of options) sections.set(o.section, [...(sections.get(o.section) ?? []), o]);
   return [...sections.entries()]
-    .map(([section, opts]) => `[${section}]\n${opts.map((o) => `${o.option} = ${o.value.replace(/%/g, "%%")}`).join("\n")}\n`)
+    .map(
+      ([section, opts]) =>
+        `[${section}]\n${opts.map((o) => `${o.option} = ${o.value.replace(/%/g, "%%")}`).join("\n")}\n`,
+    )
     .join("\n");
 }

@@ -93,14 +93,14 @@ function stripTrailing(value: string, sep: string): string {
 }
 
 function checkCharset(name: string, path: string, problems: Problems, re: RegExp, rule: string): void {
-  problems.check(re.test(name), path, `${rule} (got "${name}")`);
+  problems.check(re.test(name), path, () => `${rule} (got "${name}")`);
 }
 
 function checkLength(name: string, path: string, problems: Problems, max: number, store: string): void {
   problems.check(
     name.length <= max,
     path,
-    `${store} names are at most ${max} characters (got ${name.length}: "${name.slice(0, 40)}…")`,
+    () => `${store} names are at most ${max} characters (got ${name.length}: "${name.slice(0, 40)}…")`,
   );
 }
 

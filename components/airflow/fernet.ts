@@ -19,11 +19,26 @@ const GENERATION = /^[a-z0-9][a-z0-9-]{0,31}$/;
 
 export function validateFernetSettings(settings: FernetSettings, problems: Problems, path = "fernet"): void {
   const generations = settings?.generations;
-  if (!problems.check(Array.isArray(generations) && generations.length > 0, `${path}.generations`, "must list at least one key generation")) return;
+  if (
+    !problems.check(
+      Array.isArray(generations) && generations.length > 0,
+      `${path}.generations`,
+      "must list at least one key generation",
+    )
+  )
+    return;
   generations.forEach((g, i) =>
-    problems.check(GENERATION.test(String(g)), `${path}.generations[${i}]`, `must be 1-32 lowercase letters, digits or - (got "${g}")`),
+    problems.check(
+      GENERATION.test(String(g)),
+      `${path}.generations[${i}]`,
+      `must be 1-32 lowercase letters, digits or - (got "${g}")`,
+    ),
   );
-  problems.check(new Set(generations).size === generations.length, `${path}.generations`, "must not repeat a generation");
+  problems.check(
+    new Set(generations).size === generations.length,
+    `${path}.generations`,
+    "must not repeat a generation",
+  );
   if (settings.rotationInProgress) {
     problems.check(
       generations.length >= 2,

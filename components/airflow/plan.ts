@@ -118,10 +118,12 @@ function check(args: PlanArgs, problems: Problems): ValidatedPlan | undefined {
     if (known) checkKnownSize(`connections[${conn.conn_id}]`, profile.encodeConnection(known, format));
   }
   for (const variable of args.declarations.variables ?? []) {
-    if (isKnown(variable.value)) checkKnownSize(`variables[${variable.key}]`, profile.encodeScalar(variable.value));
+    if (isKnown(variable.value))
+      checkKnownSize(`variables[${variable.key}]`, profile.encodeScalar(variable.value));
   }
   for (const option of args.declarations.config ?? []) {
-    if (isKnown(option.value)) checkKnownSize(`config[${option.section}.${option.option}]`, profile.encodeScalar(option.value));
+    if (isKnown(option.value))
+      checkKnownSize(`config[${option.section}.${option.option}]`, profile.encodeScalar(option.value));
   }
   return problems.list.length > before ? undefined : { profile, layout, version, format, ids };
 }
@@ -150,7 +152,13 @@ export function planSecrets(args: PlanArgs): SecretsPlan {
   const knownValues = new Map<string, string>();
   const knownConnections: Array<[string, ResolvedConnection]> = [];
   const pendingConnections: Array<pulumi.Output<[string, ResolvedConnection]>> = [];
-  const add = (kind: SecretKind, id: string, path: string, encoded: string | pulumi.Output<string>, connection?: ConnectionDeclaration) => {
+  const add = (
+    kind: SecretKind,
+    id: string,
+    path: string,
+    encoded: string | pulumi.Output<string>,
+    connection?: ConnectionDeclaration,
+  ) => {
     const name = profile.storageName(layout, kind, id);
     if (typeof encoded === "string") knownValues.set(name, encoded);
     // Built on first use: a store that writes every value into one object never pays for N Outputs.
@@ -161,7 +169,10 @@ export function planSecrets(args: PlanArgs): SecretsPlan {
       name,
       connection,
       get value() {
-        value ??= typeof encoded === "string" ? pulumi.secret(encoded) : pulumi.secret(encoded.apply(enforceSizeLater(profile, path)));
+        value ??=
+          typeof encoded === "string"
+            ? pulumi.secret(encoded)
+            : pulumi.secret(encoded.apply(enforceSizeLater(profile, path)));
         return value;
       },
     });
@@ -171,19 +182,35 @@ export function planSecrets(args: PlanArgs): SecretsPlan {
     const known = knownConnection(conn);
     if (known) {
       knownConnections.push([conn.conn_id, known]);
-      add("connection", conn.conn_id, `connections[${conn.conn_id}]`, profile.encodeConnection(known, format), conn);
+      add(
+        "connection",
+        conn.conn_id,
+        `connections[${conn.conn_id}]`,
+        profile.encodeConnection(known, format),
+        conn,
+      );
     } else {
       const resolved = resolvedConnection(conn);
       pendingConnections.push(resolved.apply((c) => [conn.conn_id, c] as [string, ResolvedConnection]));
-      add("connection", conn.conn_id, `connections[${conn.conn_id}]`, resolved.apply((c) => profile.encodeConnection(c, format)), conn);
+      add(
+        "connection",
+        conn.conn_id,
+        `connections[${conn.conn_id}]`,
+        resolved.apply((c) => profile.encodeConnection(c, format)),
+        conn,
+      );
     }
   }
   for (const variable of args.declarations.variables ?? []) {
-    const encoded = isKnown(variable.value) ? profile.encodeScalar(variable.value) : pulumi.output(variable.value).apply(profile.encodeScalar);
+    const encoded = isKnown(variable.value)
+      ? profile.encodeScalar(variable.value)
+      : pulumi.output(variable.value).apply(profile.encodeScalar);
     add("variable", variable.key, `variables[${variable.key}]`, encoded);
   }
   for (const option of args.declarations.config ?? []) {
-    const encoded = isKnown(option.value) ? profile.encodeScalar(option.value) : pulumi.output(option.value).apply(profile.encodeScalar);
+    const encoded = isKnown(option.value)
+      ? profile.encodeScalar(option.value)
+      : pulumi.output(option.value).apply(profile.encodeScalar);
     add("config", configKey(option, profile.kind), `config[${option.section}.${option.option}]`, encoded);
   }
 

@@ -30,9 +30,12 @@ export class Problems {
     this.items.push({ path, rule });
   }
 
-  /** Records a problem unless `ok`; returns `ok` so callers can skip dependent checks. */
-  check(ok: boolean, path: string, rule: string): boolean {
-    if (!ok) this.add(path, rule);
+  /**
+   * Records a problem unless `ok`; returns `ok` so callers can skip dependent checks. A rule given
+   * as a function is built only on failure (checks run per declaration, thousands per synth).
+   */
+  check(ok: boolean, path: string, rule: string | (() => string)): boolean {
+    if (!ok) this.add(path, typeof rule === "function" ? rule() : rule);
     return ok;
   }
 

@@ -21,6 +21,19 @@ export const ENVIRONMENT_PATTERN = /^[a-z][a-z0-9-]{0,19}$/;
 const CONN_TYPE_PATTERN = /^[a-z][a-z0-9_+.-]*$/i;
 const VARIABLE_KEY_PATTERN = /^[\p{L}\p{N}_.\-/:]{1,250}$/u;
 const CONFIG_NAME_PATTERN = /^[a-z][a-z0-9_]*$/;
+/** The keys a connection declaration may have: Airflow's fields plus this library's `rotation`. */
+const CONNECTION_KEYS: ReadonlySet<string> = new Set([
+  "conn_id",
+  "conn_type",
+  "description",
+  "host",
+  "port",
+  "schema",
+  "login",
+  "password",
+  "extra",
+  "rotation",
+]);
 
 /** A value known now (neither an Output nor a Promise) can be checked before any resource exists. */
 export function isKnown<T>(value: pulumi.Input<T> | undefined): value is T {
@@ -49,31 +62,39 @@ function validateConnection(conn: ConnectionDeclaration, path: string, problems:
     idValid = problems.check(
       CONN_ID_PATTERN.test(id),
       `${path}.conn_id`,
-      `must match Airflow's conn_id rule ^[\\w#!()\\-.:/\\\\]{1,250}$ (got "${id}")`,
+      () => `must match Airflow's conn_id rule ^[\\w#!()\\-.:/\\\\]{1,250}$ (got "${id}")`,
     );
   }
-  if (problems.check(typeof conn.conn_type === "string" && conn.conn_type.length > 0, `${path}.conn_type`, "is required (Airflow 3 workers refuse connections without one)")) {
+  if (
+    problems.check(
+      typeof conn.conn_type === "string" && conn.conn_type.length > 0,
+      `${path}.conn_type`,
+      "is required (Airflow 3 workers refuse connections without one)",
+    )
+  ) {
     problems.check(
       CONN_TYPE_PATTERN.test(conn.conn_type),
       `${path}.conn_type`,
-      `must be a URI scheme: a letter, then letters, digits, _, +, . or - (got "${conn.conn_type}")`,
+      () => `must be a URI scheme: a letter, then letters, digits, _, +, . or - (got "${conn.conn_type}")`,
     );
   }
   if (isKnown(conn.port)) {
     problems.check(
       Number.isInteger(conn.port) && conn.port >= 1 && conn.port <= 65535,
       `${path}.port`,
-      `must be an integer from 1 to 65535 (got ${JSON.stringify(conn.port)})`,
+      () => `must be an integer from 1 to 65535 (got ${JSON.stringify(conn.port)})`,
     );
   }
   for (const field of ["host", "schema", "login", "password", "description"] as const) {
     const value = conn[field];
     if (isKnown(value)) {
-      problems.check(typeof value === "string", `${path}.${field}`, `must be a string (got ${typeof value})`);
+      if (typeof value !== "string")
+        problems.add(`${path}.${field}`, `must be a string (got ${typeof value})`);
     }
   }
   if (isKnown(conn.host) && typeof conn.host === "string") {
-    problems.check(!/\s/.test(conn.host), `${path}.host`, `must not contain whitespace (got "${conn.host}")`);
+    const host = conn.host;
+    problems.check(!/\s/.test(host), `${path}.host`, () => `must not contain whitespace (got "${host}")`);
   }
   if (isKnown(conn.extra)) {
     problems.check(
@@ -83,9 +104,13 @@ function validateConnection(conn: ConnectionDeclaration, path: string, problems:
     );
   }
   if (conn.rotation !== undefined) validateRotation(conn, `${path}.rotation`, problems);
-  const known = new Set(["conn_id", "conn_type", "description", "host", "port", "schema", "login", "password", "extra", "rotation"]);
   for (const key of Object.keys(conn)) {
-    problems.check(known.has(key), `${path}.${key}`, `is not an Airflow connection field (allowed: ${[...known].join(", ")})`);
+    if (!CONNECTION_KEYS.has(key)) {
+      problems.add(
+        `${path}.${key}`,
+        `is not an Airflow connection field (allowed: ${[...CONNECTION_KEYS].join(", ")})`,
+      );
+    }
   }
   return idValid;
 }
@@ -95,12 +120,12 @@ function validateRotation(conn: ConnectionDeclaration, path: string, problems: P
   problems.check(
     rotation.strategy === "single-user" || rotation.strategy === "alternating-users",
     `${path}.strategy`,
-    `must be "single-user" or "alternating-users" (got "${rotation.strategy}")`,
+    () => `must be "single-user" or "alternating-users" (got "${rotation.strategy}")`,
   );
   problems.check(
     Number.isInteger(rotation.everyDays) && rotation.everyDays >= 1 && rotation.everyDays <= 365,
     `${path}.everyDays`,
-    `must be a whole number of days from 1 to 365 (got ${JSON.stringify(rotation.everyDays)})`,
+    () => `must be a whole number of days from 1 to 365 (got ${JSON.stringify(rotation.everyDays)})`,
   );
   if (rotation.strategy === "alternating-users") {
     problems.check(
@@ -109,33 +134,43 @@ function validateRotation(conn: ConnectionDeclaration, path: string, problems: P
       "is required for alternating-users: the master credential creates the clone user",
     );
   }
-  problems.check(
-    conn.password !== undefined,
-    `${path}`,
-    "a rotated connection needs a password to rotate",
-  );
+  problems.check(conn.password !== undefined, `${path}`, "a rotated connection needs a password to rotate");
 }
 
 function validateVariable(variable: VariableDeclaration, path: string, problems: Problems): boolean {
   let keyValid = false;
-  if (problems.check(typeof variable.key === "string" && variable.key.length > 0, `${path}.key`, "is required")) {
+  if (
+    problems.check(typeof variable.key === "string" && variable.key.length > 0, `${path}.key`, "is required")
+  ) {
     keyValid = problems.check(
       VARIABLE_KEY_PATTERN.test(variable.key),
       `${path}.key`,
-      `must be 1-250 letters, digits or _.-/: (got "${variable.key}")`,
+      () => `must be 1-250 letters, digits or _.-/: (got "${variable.key}")`,
     );
   }
   problems.check(variable.value !== undefined, `${path}.value`, "is required");
   if (isKnown(variable.value)) {
-    problems.check(typeof variable.value === "string", `${path}.value`, "must be a string (Airflow variables are strings; JSON-encode structured values)");
+    problems.check(
+      typeof variable.value === "string",
+      `${path}.value`,
+      "must be a string (Airflow variables are strings; JSON-encode structured values)",
+    );
   }
   return keyValid;
 }
 
 function validateConfig(option: ConfigDeclaration, path: string, problems: Problems): boolean {
   const namesOk =
-    problems.check(CONFIG_NAME_PATTERN.test(option.section ?? ""), `${path}.section`, `must be a lowercase Airflow section name (got "${option.section}")`) &&
-    problems.check(CONFIG_NAME_PATTERN.test(option.option ?? ""), `${path}.option`, `must be a lowercase Airflow option name (got "${option.option}")`);
+    problems.check(
+      CONFIG_NAME_PATTERN.test(option.section ?? ""),
+      `${path}.section`,
+      `must be a lowercase Airflow section name (got "${option.section}")`,
+    ) &&
+    problems.check(
+      CONFIG_NAME_PATTERN.test(option.option ?? ""),
+      `${path}.option`,
+      `must be a lowercase Airflow option name (got "${option.option}")`,
+    );
   if (namesOk) {
     problems.check(
       SENSITIVE_CONFIG_OPTIONS.has(`${option.section}.${option.option}`),
@@ -144,7 +179,11 @@ function validateConfig(option: ConfigDeclaration, path: string, problems: Probl
     );
   }
   if (option.key !== undefined) {
-    problems.check(/^[A-Za-z0-9_-]{1,128}$/.test(option.key), `${path}.key`, `must be 1-128 letters, digits, _ or - (got "${option.key}")`);
+    problems.check(
+      /^[A-Za-z0-9_-]{1,128}$/.test(option.key),
+      `${path}.key`,
+      `must be 1-128 letters, digits, _ or - (got "${option.key}")`,
+    );
   }
   problems.check(option.value !== undefined, `${path}.value`, "is required");
   return namesOk;
@@ -178,15 +217,18 @@ export function validateDeclarations(
   const connections = listOf(declarations.connections);
   connections.forEach((conn, i) => {
     const path = label("connections", i, conn?.conn_id);
-    if (validateConnection(conn ?? ({} as ConnectionDeclaration), path, problems)) ids.push({ kind: "connection", id: conn.conn_id, path: `${path}.conn_id` });
+    if (validateConnection(conn ?? ({} as ConnectionDeclaration), path, problems))
+      ids.push({ kind: "connection", id: conn.conn_id, path: `${path}.conn_id` });
   });
   listOf(declarations.variables).forEach((variable, i) => {
     const path = label("variables", i, variable?.key);
-    if (validateVariable(variable ?? ({} as VariableDeclaration), path, problems)) ids.push({ kind: "variable", id: variable.key, path: `${path}.key` });
+    if (validateVariable(variable ?? ({} as VariableDeclaration), path, problems))
+      ids.push({ kind: "variable", id: variable.key, path: `${path}.key` });
   });
   listOf(declarations.config).forEach((option, i) => {
     const path = label("config", i, option ? `${option.section}.${option.option}` : undefined);
-    if (validateConfig(option ?? ({} as ConfigDeclaration), path, problems)) ids.push({ kind: "config", id: configKey(option, profile.kind), path });
+    if (validateConfig(option ?? ({} as ConfigDeclaration), path, problems))
+      ids.push({ kind: "config", id: configKey(option, profile.kind), path });
   });
 
   // Rotation masters must be declared connections.
@@ -194,7 +236,10 @@ export function validateDeclarations(
   for (const conn of connections) {
     const master = conn?.rotation?.masterConnId;
     if (master !== undefined && !connIds.has(master)) {
-      problems.add(`connections[${conn.conn_id}].rotation.masterConnId`, `names "${master}", which is not a declared connection`);
+      problems.add(
+        `connections[${conn.conn_id}].rotation.masterConnId`,
+        `names "${master}", which is not a declared connection`,
+      );
     }
   }
 
@@ -229,7 +274,11 @@ export function validateDeclarations(
 export function validateLayout(layout: SecretsLayout, problems: Problems): void {
   const prefixes = [layout.connectionsPrefix, layout.variablesPrefix, layout.configPrefix];
   prefixes.forEach((p, i) =>
-    problems.check(typeof p === "string", `layout.${["connectionsPrefix", "variablesPrefix", "configPrefix"][i]}`, "must be a string"),
+    problems.check(
+      typeof p === "string",
+      `layout.${["connectionsPrefix", "variablesPrefix", "configPrefix"][i]}`,
+      "must be a string",
+    ),
   );
   problems.check(typeof layout.sep === "string", "layout.sep", "must be a string");
 }
