@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { Problems } from "../airflow";
-import { awsAccountContext, standardTags } from "./common";
+import { ALARM_ON_FIRST_OCCURRENCE, awsAccountContext, standardTags } from "./common";
 import {
   AwsAccountContext,
   SecretStoreKind,
@@ -54,8 +54,8 @@ export interface SecretsAuditTrailArgs {
   account?: pulumi.Input<AwsAccountContext>;
 }
 
-export const AUDIT_TRAIL_KEYS = [
-  "enabled",
+/** The trail's own knobs, which a stack's `audit` setting passes through as they are. */
+const AUDIT_TRAIL_SETTING_KEYS = [
   "existingTrail",
   "logRetentionInDays",
   "glacierAfterDays",
@@ -63,18 +63,12 @@ export const AUDIT_TRAIL_KEYS = [
   "alarmEmail",
   "alarmTopicArn",
 ] as const;
+export type AuditTrailSettings = Pick<SecretsAuditTrailArgs, (typeof AUDIT_TRAIL_SETTING_KEYS)[number]>;
+/** Keys of a stack's `audit` setting. */
+export const AUDIT_TRAIL_KEYS = ["enabled", ...AUDIT_TRAIL_SETTING_KEYS] as const;
 
 export function validateAuditTrailArgs(
-  args: Pick<
-    SecretsAuditTrailArgs,
-    | "production"
-    | "existingTrail"
-    | "logRetentionInDays"
-    | "glacierAfterDays"
-    | "expireAfterDays"
-    | "alarmEmail"
-    | "alarmTopicArn"
-  >,
+  args: AuditTrailSettings & Pick<SecretsAuditTrailArgs, "production">,
   problems: Problems,
   path = "",
 ): void {
@@ -477,12 +471,7 @@ export class SecretsAuditTrail extends pulumi.ComponentResource {
           alarmDescription: `Airflow ${args.environment}: ${shape.description}`,
           namespace,
           metricName,
-          statistic: "Sum",
-          period: 300,
-          evaluationPeriods: 1,
-          threshold: 1,
-          comparisonOperator: "GreaterThanOrEqualToThreshold",
-          treatMissingData: "notBreaching",
+          ...ALARM_ON_FIRST_OCCURRENCE,
           alarmActions: [this.alarmTopicArn],
           tags,
         },

@@ -38,3 +38,13 @@ export function idSlug(id: string): string {
   const safe = id.replace(/[^A-Za-z0-9_.-]/g, "_");
   return safe === id ? id : `${safe}-${createHash("sha256").update(id).digest("hex").slice(0, 8)}`;
 }
+
+/** A CloudWatch alarm that fires on the first event in a 5-minute period; no data means nothing happened. */
+export const ALARM_ON_FIRST_OCCURRENCE = {
+  statistic: "Sum",
+  period: 300,
+  evaluationPeriods: 1,
+  threshold: 1,
+  comparisonOperator: "GreaterThanOrEqualToThreshold",
+  treatMissingData: "notBreaching",
+} as const;

@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { Problems, RotationDeclaration } from "../airflow";
-import { awsAccountContext, idSlug, standardTags } from "./common";
+import { ALARM_ON_FIRST_OCCURRENCE, awsAccountContext, idSlug, standardTags } from "./common";
 import {
   AwsAccountContext,
   PolicyDocument,
@@ -509,12 +509,7 @@ export class SecretRotationLambda extends pulumi.ComponentResource {
         namespace: "AWS/Lambda",
         metricName: "Errors",
         dimensions: { FunctionName: this.function.name },
-        statistic: "Sum",
-        period: 300,
-        evaluationPeriods: 1,
-        threshold: 1,
-        comparisonOperator: "GreaterThanOrEqualToThreshold",
-        treatMissingData: "notBreaching",
+        ...ALARM_ON_FIRST_OCCURRENCE,
         alarmActions: args.alarmTopicArn !== undefined ? [args.alarmTopicArn] : [],
         tags,
       },

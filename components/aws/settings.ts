@@ -4,7 +4,7 @@
  */
 import { Problems, SecretsLayout } from "../airflow";
 import { CiWriterSettings, validateCiWriter } from "./accessRoles";
-import { AUDIT_TRAIL_KEYS, ExistingTrail, validateAuditTrailArgs } from "./auditTrail";
+import { AUDIT_TRAIL_KEYS, AuditTrailSettings, validateAuditTrailArgs } from "./auditTrail";
 import {
   SECURITY_GROUP_ID_PATTERN,
   SUBNET_ID_PATTERN,
@@ -37,15 +37,9 @@ export interface AwsKmsSettings {
   multiRegion?: boolean;
 }
 
-export interface AwsAuditSettings {
+export interface AwsAuditSettings extends AuditTrailSettings {
   /** Default: on in production, off elsewhere. */
   enabled?: boolean;
-  existingTrail?: ExistingTrail;
-  logRetentionInDays?: number;
-  glacierAfterDays?: number;
-  expireAfterDays?: number;
-  alarmEmail?: string;
-  alarmTopicArn?: string;
 }
 
 export interface AwsRotationSettings {

@@ -172,11 +172,12 @@ function deploy(
   );
   resolveKeyArns(key.allKeyArns);
 
-  const auditEnabled = settings.audit?.enabled ?? production;
+  const { enabled: auditEnabled = production, ...auditSettings } = settings.audit ?? {};
   const audit = auditEnabled
     ? new SecretsAuditTrail(
         `${environment}-audit`,
         {
+          ...auditSettings,
           environment,
           production,
           owner,
@@ -184,12 +185,6 @@ function deploy(
           store,
           namePrefixes,
           secretsKeyArn: key.keyArn,
-          existingTrail: settings.audit?.existingTrail,
-          logRetentionInDays: settings.audit?.logRetentionInDays,
-          glacierAfterDays: settings.audit?.glacierAfterDays,
-          expireAfterDays: settings.audit?.expireAfterDays,
-          alarmEmail: settings.audit?.alarmEmail,
-          alarmTopicArn: settings.audit?.alarmTopicArn,
           tags,
           account,
         },
