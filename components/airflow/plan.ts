@@ -139,11 +139,12 @@ export function validatePlan(args: PlanArgs, problems: Problems): boolean {
 /**
  * Validates (throwing one ValidationError listing every problem, before any resource exists) and
  * plans the stored secrets. Values from other resources are size-checked when they resolve.
+ * A component passes the problems it found in its own arguments, so one error lists them all
+ * and the declarations are checked once.
  */
-export function planSecrets(args: PlanArgs): SecretsPlan {
-  const problems = new Problems();
+export function planSecrets(args: PlanArgs, problems = new Problems(), subject?: string): SecretsPlan {
   const checked = check(args, problems);
-  problems.throwIfAny();
+  problems.throwIfAny(subject);
   const { profile, layout, version, format, ids } = checked!;
 
   // Values known now are encoded now, into one secret Output each; Output chains are built only for

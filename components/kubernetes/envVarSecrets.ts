@@ -6,7 +6,6 @@ import {
   SecretsDeclarations,
   SecretsPlan,
   planSecrets,
-  validatePlan,
 } from "../airflow";
 
 /** The most a Kubernetes Secret holds (etcd's object limit). */
@@ -87,7 +86,5 @@ function planEnvVarSecrets(args: EnvVarSecretsArgs): SecretsPlan {
     );
   }
   const planArgs = { backend: "env" as const, environment: args.environment, declarations: args.declarations, airflow: args.airflow };
-  validatePlan(planArgs, problems);
-  problems.throwIfAny("EnvVarSecrets");
-  return planSecrets(planArgs);
+  return planSecrets(planArgs, problems, "EnvVarSecrets");
 }
