@@ -59,6 +59,8 @@ interface ValidatedPlan {
   version: AirflowVersion;
   format: ConnectionFormat;
   ids: DeclaredId[];
+  /** Values known now, encoded once for the size check and reused by the plan, by message path. */
+  encodedKnown: Map<string, string>;
 }
 
 function resolvedConnection(conn: ConnectionDeclaration): pulumi.Output<ResolvedConnection> {
@@ -109,7 +111,9 @@ function check(args: PlanArgs, problems: Problems): ValidatedPlan | undefined {
   if (problems.list.length > before || !version) return undefined;
 
   const format = defaultConnectionFormat(args.airflow, version);
+  const encodedKnown = new Map<string, string>();
   const checkKnownSize = (path: string, encoded: string) => {
+    encodedKnown.set(path, encoded);
     const bytes = oversize(profile, encoded);
     if (bytes) problems.add(path, sizeRule(profile, bytes));
   };
@@ -125,7 +129,7 @@ function check(args: PlanArgs, problems: Problems): ValidatedPlan | undefined {
     if (isKnown(option.value))
       checkKnownSize(`config[${option.section}.${option.option}]`, profile.encodeScalar(option.value));
   }
-  return problems.list.length > before ? undefined : { profile, layout, version, format, ids };
+  return problems.list.length > before ? undefined : { profile, layout, version, format, ids, encodedKnown };
 }
 
 /**
@@ -145,7 +149,7 @@ export function validatePlan(args: PlanArgs, problems: Problems): boolean {
 export function planSecrets(args: PlanArgs, problems = new Problems(), subject?: string): SecretsPlan {
   const checked = check(args, problems);
   problems.throwIfAny(subject);
-  const { profile, layout, version, format, ids } = checked!;
+  const { profile, layout, version, format, ids, encodedKnown } = checked!;
 
   // Values known now are encoded now, into one secret Output each; Output chains are built only for
   // values that come from other resources. This keeps large environments close to raw provider code.
@@ -183,11 +187,12 @@ export function planSecrets(args: PlanArgs, problems = new Problems(), subject?:
     const known = knownConnection(conn);
     if (known) {
       knownConnections.push([conn.conn_id, known]);
+      const path = `connections[${conn.conn_id}]`;
       add(
         "connection",
         conn.conn_id,
-        `connections[${conn.conn_id}]`,
-        profile.encodeConnection(known, format),
+        path,
+        encodedKnown.get(path) ?? profile.encodeConnection(known, format),
         conn,
       );
     } else {
@@ -203,16 +208,18 @@ export function planSecrets(args: PlanArgs, problems = new Problems(), subject?:
     }
   }
   for (const variable of args.declarations.variables ?? []) {
+    const path = `variables[${variable.key}]`;
     const encoded = isKnown(variable.value)
-      ? profile.encodeScalar(variable.value)
+      ? (encodedKnown.get(path) ?? profile.encodeScalar(variable.value))
       : pulumi.output(variable.value).apply(profile.encodeScalar);
-    add("variable", variable.key, `variables[${variable.key}]`, encoded);
+    add("variable", variable.key, path, encoded);
   }
   for (const option of args.declarations.config ?? []) {
+    const path = `config[${option.section}.${option.option}]`;
     const encoded = isKnown(option.value)
-      ? profile.encodeScalar(option.value)
+      ? (encodedKnown.get(path) ?? profile.encodeScalar(option.value))
       : pulumi.output(option.value).apply(profile.encodeScalar);
-    add("config", configKey(option, profile.kind), `config[${option.section}.${option.option}]`, encoded);
+    add("config", configKey(option, profile.kind), path, encoded);
   }
 
   const airflowConfig = renderAirflowConfig({
