@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as vault from "@pulumi/vault";
 import { Problems } from "../airflow";
-import { checkMountPath, checkRoleName, checkSeconds, checkTtlOrder } from "./paths";
+import { checkMountPath, checkRoleName, checkTtlPair } from "./paths";
 
 const DAY = 86400;
 const K8S_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
@@ -10,6 +10,11 @@ const K8S_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 export const KUBERNETES_TOKEN_DEFAULTS = { tokenTtlSeconds: 3600, tokenMaxTtlSeconds: 4 * 3600 } as const;
 /** CI writer tokens live as long as one `pulumi up`. */
 export const CI_TOKEN_DEFAULTS = { tokenTtlSeconds: 900, tokenMaxTtlSeconds: 3600 } as const;
+
+const tokenTtlFields = (field: string) => ({
+  ttl: `${field}.tokenTtlSeconds`,
+  maxTtl: `${field}.tokenMaxTtlSeconds`,
+});
 
 export interface VaultKubernetesAuthRoleArgs {
   /** Path of an existing Kubernetes auth method (bring your own); default `kubernetes`. */
@@ -54,9 +59,7 @@ export function validateKubernetesAuthRoleArgs(
   );
   const ttl = args.tokenTtlSeconds ?? KUBERNETES_TOKEN_DEFAULTS.tokenTtlSeconds;
   const maxTtl = args.tokenMaxTtlSeconds ?? KUBERNETES_TOKEN_DEFAULTS.tokenMaxTtlSeconds;
-  const ttlOk = checkSeconds(ttl, `${field}.tokenTtlSeconds`, problems, 60, DAY);
-  const maxOk = checkSeconds(maxTtl, `${field}.tokenMaxTtlSeconds`, problems, 60, DAY);
-  if (ttlOk && maxOk) checkTtlOrder(ttl, maxTtl, `${field}.tokenMaxTtlSeconds`, problems);
+  checkTtlPair(ttl, maxTtl, DAY, tokenTtlFields(field), problems);
   if (args.audience !== undefined) {
     problems.check(
       typeof args.audience === "string" && args.audience.trim().length > 0 && !/\s/.test(args.audience),
@@ -190,9 +193,7 @@ export function validateCiWriterRoleArgs(
   }
   const ttl = args.tokenTtlSeconds ?? CI_TOKEN_DEFAULTS.tokenTtlSeconds;
   const maxTtl = args.tokenMaxTtlSeconds ?? CI_TOKEN_DEFAULTS.tokenMaxTtlSeconds;
-  const ttlOk = checkSeconds(ttl, `${field}.tokenTtlSeconds`, problems, 60, DAY);
-  const maxOk = checkSeconds(maxTtl, `${field}.tokenMaxTtlSeconds`, problems, 60, DAY);
-  if (ttlOk && maxOk) checkTtlOrder(ttl, maxTtl, `${field}.tokenMaxTtlSeconds`, problems);
+  checkTtlPair(ttl, maxTtl, DAY, tokenTtlFields(field), problems);
   problems.check(
     Array.isArray(args.policies) && args.policies.length > 0,
     `${field}.policies`,

@@ -12,7 +12,7 @@ import {
   staticRotationStatements,
   validateGrantScope,
 } from "./databaseStatements";
-import { checkMountPath, checkRoleName, checkSeconds, checkTtlOrder } from "./paths";
+import { checkMountPath, checkRoleName, checkSeconds, checkTtlPair } from "./paths";
 
 const DAY = 86400;
 const SSL_MODES = ["disable", "allow", "prefer", "require", "verify-ca", "verify-full"] as const;
@@ -184,9 +184,13 @@ export function validateDatabaseSecretsArgs(
     validateGrantScope(grantScope(args, role ?? ({} as VaultDatabaseRoleSpec)), problems, roleField);
     const ttl = role?.defaultTtlSeconds ?? DYNAMIC_ROLE_DEFAULTS.defaultTtlSeconds;
     const maxTtl = role?.maxTtlSeconds ?? DYNAMIC_ROLE_DEFAULTS.maxTtlSeconds;
-    const ttlOk = checkSeconds(ttl, `${roleField}.defaultTtlSeconds`, problems, 60, 7 * DAY);
-    const maxOk = checkSeconds(maxTtl, `${roleField}.maxTtlSeconds`, problems, 60, 7 * DAY);
-    if (ttlOk && maxOk) checkTtlOrder(ttl, maxTtl, `${roleField}.maxTtlSeconds`, problems);
+    checkTtlPair(
+      ttl,
+      maxTtl,
+      7 * DAY,
+      { ttl: `${roleField}.defaultTtlSeconds`, maxTtl: `${roleField}.maxTtlSeconds` },
+      problems,
+    );
   });
   (args.staticRoles ?? []).forEach((role, i) => {
     const roleField = `${field}.staticRoles[${role?.name ?? i}]`;

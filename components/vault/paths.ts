@@ -52,17 +52,25 @@ export function checkSeconds(
 }
 
 /** `max ≥ default`, reported on the max field. */
-export function checkTtlOrder(
-  defaultTtl: number,
-  maxTtl: number,
-  field: string,
-  problems: Problems,
-): boolean {
+function checkTtlOrder(defaultTtl: number, maxTtl: number, field: string, problems: Problems): boolean {
   return problems.check(
     maxTtl >= defaultTtl,
     field,
     `must be at least the default TTL (${defaultTtl} s); Vault would cap every lease at ${maxTtl} s (got ${maxTtl})`,
   );
+}
+
+/** A default and a max TTL (defaults applied): each 60 s to `limit`, the max at least the default. */
+export function checkTtlPair(
+  ttl: number,
+  maxTtl: number,
+  limit: number,
+  fields: { ttl: string; maxTtl: string },
+  problems: Problems,
+): void {
+  const ttlOk = checkSeconds(ttl, fields.ttl, problems, 60, limit);
+  const maxOk = checkSeconds(maxTtl, fields.maxTtl, problems, 60, limit);
+  if (ttlOk && maxOk) checkTtlOrder(ttl, maxTtl, fields.maxTtl, problems);
 }
 
 /**

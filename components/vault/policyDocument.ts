@@ -49,15 +49,9 @@ export interface PolicyScope {
   forbidden?: ReadonlyArray<{ prefix: string; capability: VaultCapability; reason: string }>;
 }
 
-const DEFAULT_ALLOWED: readonly VaultCapability[] = [
-  "create",
-  "read",
-  "update",
-  "patch",
-  "delete",
-  "list",
-  "deny",
-];
+const DEFAULT_ALLOWED: readonly VaultCapability[] = VAULT_CAPABILITIES.filter(
+  (c) => c !== "sudo" && c !== "subscribe" && c !== "recover",
+);
 /** Characters a policy path may hold: no quotes, backslashes, template markers (`${`, `%{`) or spaces. */
 const PATH_CHARS = /^[A-Za-z0-9_.\-/@:#!()+*]+$/;
 const POLICY_NAME = /^[a-z0-9][a-z0-9_.-]{0,127}$/;

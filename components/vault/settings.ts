@@ -5,7 +5,7 @@
 import { PlanArgs, Problems } from "../airflow";
 import { EnvironmentContext } from "../stackBackend";
 import { EnvironmentPoliciesInput, validateEnvironmentPolicies } from "./airflowPolicies";
-import { VaultAuditDeviceArgs, VaultAuditType, validateAuditDeviceArgs } from "./auditDevice";
+import { VaultAuditDeviceArgs, validateAuditDeviceArgs } from "./auditDevice";
 import {
   VaultCiWriterRoleArgs,
   VaultKubernetesAuthRoleArgs,
@@ -13,10 +13,7 @@ import {
   validateKubernetesAuthRoleArgs,
 } from "./authRoles";
 import {
-  PostgresSslMode,
-  VaultDatabaseRoleSpec,
   VaultDatabaseSecretsArgs,
-  VaultStaticRoleSpec,
   databaseCredentialPaths,
   validateDatabaseSecretsArgs,
 } from "./databaseSecrets";
@@ -68,51 +65,34 @@ export interface VaultBackendSettings {
     tokenBoundCidrs?: string[];
   };
   /** Optional JWT/OIDC role for the CI pipeline that writes secrets. */
-  ciWriter?: {
-    mount?: string;
-    /** Default `airflow-{env}-ci`. */
-    roleName?: string;
-    boundAudiences: string[];
-    repository: string;
-    environment?: string;
-    ref?: string;
-    tokenTtlSeconds?: number;
-    tokenMaxTtlSeconds?: number;
-  };
+  ciWriter?: VaultCiWriterSettings;
   /** Optional database secrets engine for one PostgreSQL database. */
-  database?: {
-    mount?: string;
-    existingMount?: boolean;
-    connectionName?: string;
-    host: string;
-    port?: number;
-    database: string;
-    sslmode?: PostgresSslMode;
-    username: string;
-    password: string;
-    verifyConnection?: boolean;
-    schemas?: string[];
-    roles?: VaultDatabaseRoleSpec[];
-    staticRoles?: VaultStaticRoleSpec[];
-    passwordPolicy?: string;
-  };
+  database?: VaultDatabaseSettings;
   /** Audit device; enabled by default in production. */
-  audit?: {
-    enabled?: boolean;
-    type?: VaultAuditType;
-    path?: string;
-    filePath?: string;
-    mode?: string;
-    address?: string;
-    socketType?: "tcp" | "udp" | "unix";
-    facility?: string;
-    tag?: string;
-    hmacAccessor?: boolean;
-    elideListResponses?: boolean;
-    prefix?: string;
-    local?: boolean;
-  };
+  audit?: VaultAuditSettings;
 }
+
+// These sections are the components' own arguments, passed through; the environment fills in the rest.
+export type VaultCiWriterSettings = Omit<
+  VaultCiWriterRoleArgs,
+  "policies" | "production" | "vaultNamespace" | "provider" | "roleName"
+> & {
+  /** Default `airflow-{env}-ci`. */
+  roleName?: string;
+};
+export type VaultDatabaseSettings = Omit<
+  VaultDatabaseSecretsArgs,
+  "environment" | "production" | "namespace" | "provider" | "password"
+> & {
+  /** Vault's own database user's password (a `secure:` stack value). */
+  password: string;
+};
+export type VaultAuditSettings = Partial<
+  Omit<VaultAuditDeviceArgs, "description" | "protect" | "namespace" | "provider">
+> & {
+  /** Default: on in production, off elsewhere. */
+  enabled?: boolean;
+};
 
 const SETTING_KEYS: Record<string, readonly string[]> = {
   "": [
