@@ -141,16 +141,16 @@ const SETTINGS_KEYS = [
   "layout",
   "tags",
 ];
-const VAULT_KEYS = [
-  "existingId",
+/** Vault settings that shape a vault this stack creates: meaningless with `existingId`. */
+const CREATED_VAULT_KEYS = [
   "name",
   "sku",
   "publicNetworkAccess",
   "networkDefaultAction",
   "allowedIpRanges",
   "subnetIds",
-  "dnsSuffix",
 ];
+const VAULT_KEYS = ["existingId", ...CREATED_VAULT_KEYS, "dnsSuffix"];
 const DIAGNOSTICS_KEYS = ["workspaceId", "retentionDays", "actionGroupId", "failedReadThreshold"];
 const ROTATION_KEYS = ["plan", "subnetId"];
 const LAYOUT_KEYS = ["connectionsPrefix", "variablesPrefix", "configPrefix", "sep"];
@@ -410,14 +410,7 @@ function resolveVault(
   let name: string;
   if (raw.existingId !== undefined) {
     existing = checkArmId(raw.existingId, "Microsoft.KeyVault/vaults", `${path}.existingId`, problems);
-    for (const key of [
-      "name",
-      "sku",
-      "publicNetworkAccess",
-      "networkDefaultAction",
-      "allowedIpRanges",
-      "subnetIds",
-    ]) {
+    for (const key of CREATED_VAULT_KEYS) {
       problems.check(
         raw[key] === undefined,
         `${path}.${key}`,

@@ -13,12 +13,7 @@ export const azureStackBackend: StackBackend = {
     "Azure Key Vault (AzureKeyVaultBackend) with AKS workload identity, RBAC, diagnostics and rotation",
   prepare(context, problems) {
     const args: AirflowKeyVaultSecretsArgs = {
-      environment: context.environment,
-      production: context.production,
-      owner: context.owner,
-      declarations: context.declarations,
-      airflow: context.airflow,
-      kubernetes: context.kubernetes,
+      ...context,
       settings: context.settings as unknown as AzureBackendSettings,
     };
     const validated = validateAirflowKeyVaultSecrets(args, problems);

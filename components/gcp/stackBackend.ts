@@ -5,15 +5,11 @@ import { GcpBackendSettings } from "./settings";
 /** GCP Secret Manager read by Airflow's `CloudSecretManagerBackend` (`airflow-secrets:gcp` settings). */
 export const gcpStackBackend: StackBackend = {
   name: "gcp",
-  description: "GCP Secret Manager with CMEK, Workload Identity, rotation and audit (CloudSecretManagerBackend)",
+  description:
+    "GCP Secret Manager with CMEK, Workload Identity, rotation and audit (CloudSecretManagerBackend)",
   prepare(context, problems) {
     const args: GcpAirflowSecretsArgs = {
-      environment: context.environment,
-      production: context.production,
-      owner: context.owner,
-      declarations: context.declarations,
-      airflow: context.airflow,
-      kubernetes: context.kubernetes,
+      ...context,
       settings: context.settings as unknown as GcpBackendSettings,
     };
     if (!prepareGcpSecrets(args, problems)) return undefined;
