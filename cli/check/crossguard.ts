@@ -26,19 +26,13 @@ import {
   unknownCheckingProxy,
 } from "@pulumi/policy";
 import { secretsPreservingProxy } from "@pulumi/policy/secret";
-import { SECRET_SIG, SECRET_SIG_KEY, isSecretValue } from "../synth/mockRuntime";
+import { RecordedResource, SECRET_SIG, SECRET_SIG_KEY, isSecretValue } from "../synth/mockRuntime";
 
-export interface AnalyzedResource {
-  urn: string;
-  type: string;
-  name: string;
-  parent?: string;
-  /** Provider-managed (has an id) rather than a component. */
-  custom: boolean;
-  /** Inputs in wire form (secrets wrapped). */
-  inputs: Record<string, unknown>;
-  protect: boolean;
-}
+/** A recorded resource as the engine hands it to analyzers: inputs in wire form (secrets wrapped). */
+export type AnalyzedResource = Pick<
+  RecordedResource,
+  "urn" | "type" | "name" | "parent" | "custom" | "inputs" | "protect"
+>;
 
 /** Per-policy config as Pulumi's policy config JSON has it once `all` is expanded. */
 export type PolicyConfigMap = Record<string, { enforcementLevel?: EnforcementLevel; [key: string]: unknown }>;
@@ -133,6 +127,30 @@ export function serialize(value: unknown): unknown {
   return out;
 }
 
+/**
+ * What the analyzer server gives a resource in both resource validations and stack validations:
+ * identity, options (of which only `protect` and `parent` are recorded) and the type tests.
+ */
+function policyView(resource: AnalyzedResource, props: Record<string, unknown>) {
+  const isType = (cls: unknown) => (cls as { __pulumiType?: string }).__pulumiType === resource.type;
+  return {
+    type: resource.type,
+    props,
+    urn: resource.urn,
+    name: resource.name,
+    opts: {
+      protect: resource.protect,
+      ignoreChanges: [],
+      aliases: [],
+      customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
+      additionalSecretOutputs: [],
+      ...(resource.parent ? { parent: resource.parent } : {}),
+    },
+    isType,
+    asType: (cls: unknown) => (isType(cls) ? props : undefined),
+  };
+}
+
 /** Which paths a remediation changed: newly secret, or a different value. */
 export function describeChanges(before: unknown, after: unknown, path = ""): string[] {
   const label = path || "(inputs)";
@@ -189,26 +207,16 @@ export async function analyze(resources: readonly AnalyzedResource[], options: A
 
   for (const resource of resources) {
     let inputs = resource.inputs;
-    const resourceArgs = (props: Record<string, unknown>, p: Policy): ResourceValidationArgs => ({
-      type: resource.type,
-      props,
-      urn: resource.urn,
-      name: resource.name,
-      opts: {
-        protect: resource.protect,
-        ignoreChanges: [],
-        aliases: [],
-        customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
-        additionalSecretOutputs: [],
-        ...(resource.parent ? { parent: resource.parent } : {}),
-      },
-      stackTags,
-      isType: (cls) => (cls as unknown as { __pulumiType?: string }).__pulumiType === resource.type,
-      asType: ((cls: unknown) =>
-        (cls as { __pulumiType?: string }).__pulumiType === resource.type ? props : undefined) as ResourceValidationArgs["asType"],
-      getConfig: getConfigFor(p),
-      notApplicable: throwNotApplicable,
-    });
+    const resourceArgs = (props: Record<string, unknown>, p: Policy): ResourceValidationArgs => {
+      const view = policyView(resource, props);
+      return {
+        ...view,
+        asType: view.asType as ResourceValidationArgs["asType"],
+        stackTags,
+        getConfig: getConfigFor(p),
+        notApplicable: throwNotApplicable,
+      };
+    };
 
     for (const p of options.policies) {
       if (levelOf(p) !== "remediate" || !isResourcePolicy(p) || !p.remediateResource) continue;
@@ -314,24 +322,12 @@ function linkStackResources(
   const policyResources = new Map<string, PolicyResource>();
   for (const r of resources) {
     const props = unknownCheckingProxy(deserializeProps(outputs.get(r.urn)!, false)) as Record<string, unknown>;
+    const view = policyView(r, props);
     policyResources.set(r.urn, {
-      type: r.type,
-      props,
-      urn: r.urn,
-      name: r.name,
-      opts: {
-        protect: r.protect,
-        ignoreChanges: [],
-        aliases: [],
-        customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
-        additionalSecretOutputs: [],
-        ...(r.parent ? { parent: r.parent } : {}),
-      },
+      ...view,
+      asType: view.asType as PolicyResource["asType"],
       dependencies: [],
       propertyDependencies: {},
-      isType: (cls) => (cls as unknown as { __pulumiType?: string }).__pulumiType === r.type,
-      asType: ((cls: unknown) =>
-        (cls as { __pulumiType?: string }).__pulumiType === r.type ? props : undefined) as PolicyResource["asType"],
     });
   }
   for (const r of resources) {
