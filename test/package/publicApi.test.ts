@@ -3,6 +3,7 @@
  * loading any optional cloud SDK, and every subpath in package.json "exports" names a module that
  * exists and exports something.
  */
+import { builtinModules } from "module";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
@@ -10,6 +11,8 @@ import * as path from "path";
 const ROOT = path.resolve(__dirname, "../..");
 const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as {
   exports: Record<string, string | { types: string; default: string }>;
+  dependencies: Record<string, string>;
+  devDependencies: Record<string, string>;
   peerDependencies: Record<string, string>;
 };
 
@@ -61,5 +64,49 @@ describe("package entry points", () => {
     for (const [key, target] of targets) {
       expect([key, fs.existsSync(sourceOf(target))]).toEqual([key, true]);
     }
+  });
+});
+
+/** Every .ts file the published package runs (tests and benchmarks are not shipped). */
+function shippedSources(dir: string): string[] {
+  return fs.readdirSync(path.join(ROOT, dir), { withFileTypes: true }).flatMap((entry) => {
+    const relative = path.join(dir, entry.name);
+    if (entry.isDirectory()) return shippedSources(relative);
+    return entry.name.endsWith(".ts") ? [relative] : [];
+  });
+}
+
+/** `@scope/name/sub/path` → `@scope/name`; `name/sub` → `name`. */
+const packageOf = (specifier: string) =>
+  specifier
+    .split("/")
+    .slice(0, specifier.startsWith("@") ? 2 : 1)
+    .join("/");
+
+describe("runtime dependencies", () => {
+  // Left external by the rotator bundles: the function runtimes provide them.
+  const providedByFunctionRuntimes = new Set([
+    "@aws-sdk/client-secrets-manager",
+    "@google-cloud/functions-framework",
+  ]);
+
+  it("everything the shipped code imports is a dependency or an optional peer, never a devDependency", () => {
+    const imported = new Map<string, string>();
+    for (const file of ["components", "cli", "policies", "stacks"].flatMap(shippedSources)) {
+      const source = fs.readFileSync(path.join(ROOT, file), "utf8");
+      const specifiers = [
+        ...source.matchAll(/^\s*(?:import|export)\b[^;=]*?\bfrom\s+"([^".][^"]*)"/gm),
+        ...source.matchAll(/^\s*import\s+"([^".][^"]*)"/gm),
+        ...source.matchAll(/(?<![\w.])(?:require|require\.resolve|import)\(\s*"([^".][^"]*)"\s*\)/g),
+      ];
+      for (const [, specifier] of specifiers) imported.set(packageOf(specifier), file);
+    }
+    const unresolvable = [...imported]
+      .filter(([name]) => !builtinModules.includes(name) && !name.startsWith("node:"))
+      .filter(([name]) => !providedByFunctionRuntimes.has(name))
+      .filter(([name]) => !(name in manifest.dependencies) && !(name in manifest.peerDependencies))
+      .map(([name, file]) => `${name} (imported by ${file})`);
+    expect(imported.has("@cdktf/hcl2json")).toBe(true);
+    expect(unresolvable).toEqual([]);
   });
 });
