@@ -1,7 +1,6 @@
 import type { PolicyResource } from "@pulumi/policy";
-import { AirflowStackPolicy, PRODUCTION_ENVIRONMENTS, readConfig } from "./lib/policy";
+import { AirflowStackPolicy, PRODUCTION_ENVIRONMENTS, readConfig, requireProductionStack } from "./lib/policy";
 import { describe, identities, ofType, references } from "./lib/references";
-import { isProduction } from "./lib/stack";
 import { UNKNOWN, asArray, isRecord, known, knownOrUndefined } from "./lib/values";
 
 type Store = "aws" | "gcp" | "azure" | "vault" | "kubernetes";
@@ -46,9 +45,7 @@ export const auditSinkInProd: AirflowStackPolicy = {
   validateStack: (args, reportViolation) => {
     const config = readConfig<AuditConfig>(args, configSchema);
     const resources = args.resources;
-    if (resources.length === 0 || !isProduction(resources[0].urn, config.productionEnvironments)) {
-      args.notApplicable(`applies to production stacks (${config.productionEnvironments.join(", ")})`);
-    }
+    requireProductionStack(args, config.productionEnvironments);
     const stores = storesIn(resources);
     const skip = new Set(config.externallyAudited);
     if (stores.has("aws") && !skip.has("aws")) checkCloudTrail(resources, reportViolation);

@@ -1,8 +1,7 @@
 import type { PolicyResource } from "@pulumi/policy";
 import { connectionLogin, connectionType } from "./lib/connections";
-import { AirflowStackPolicy, PRODUCTION_ENVIRONMENTS, readConfig } from "./lib/policy";
+import { AirflowStackPolicy, PRODUCTION_ENVIRONMENTS, readConfig, requireProductionStack } from "./lib/policy";
 import { describe, ofType, references } from "./lib/references";
-import { isProduction } from "./lib/stack";
 import { DAY, UNKNOWN, asArray, days, googleDurationSeconds, isRecord, known, knownOrUndefined } from "./lib/values";
 
 const configSchema = {
@@ -67,9 +66,7 @@ export const rotationWithinCadence: AirflowStackPolicy = {
   validateStack: (args, reportViolation) => {
     const config = readConfig<RotationConfig>(args, configSchema);
     const resources = args.resources;
-    if (resources.length === 0 || !isProduction(resources[0].urn, config.productionEnvironments)) {
-      args.notApplicable(`applies to production stacks (${config.productionEnvironments.join(", ")})`);
-    }
+    requireProductionStack(args, config.productionEnvironments);
     const maxSeconds = config.databasePasswordMaxDays * DAY;
     const rotatable = (stored: unknown) => {
       const type = connectionType(stored);

@@ -7,9 +7,11 @@ import type {
   EnforcementLevel,
   PolicyConfigSchema,
   ResourceValidationPolicy,
+  StackValidationArgs,
   StackValidationPolicy,
 } from "@pulumi/policy";
 import type { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
+import { isProduction } from "./stack";
 
 interface Documented {
   /** Level used when policy config does not override it (`mandatory` for every rule of this pack). */
@@ -58,4 +60,12 @@ export function readConfig<T extends object>(args: ConfigSource, schema: PolicyC
     out[key] = given[key] !== undefined ? given[key] : structuredClone(fallback);
   }
   return out as T;
+}
+
+/** For stack policies that apply to production only: elsewhere marks the policy not applicable, which ends it. */
+export function requireProductionStack(args: StackValidationArgs, productionEnvironments: string[]): void {
+  const resources = args.resources;
+  if (resources.length === 0 || !isProduction(resources[0].urn, productionEnvironments)) {
+    args.notApplicable(`applies to production stacks (${productionEnvironments.join(", ")})`);
+  }
 }
