@@ -3,6 +3,7 @@
  * no credentials) and returns every resource with its inputs, the stack outputs and the Airflow
  * configuration, secrets shown as "[secret]", sorted so the result is byte-stable.
  */
+import * as fs from "fs";
 import * as path from "path";
 import { installMocks, isSecretValue, resolveOutput, RecordedResource } from "./mockRuntime";
 import { ProjectInfo, readStackConfig } from "./stackFile";
@@ -52,6 +53,17 @@ export interface SynthOptions {
   programModule?: string;
 }
 
+/**
+ * The project's own `stacks/program` when it has one (this repository, or a fork of its program);
+ * otherwise the library's program, so a project that holds only `Pulumi.<env>.yaml` files and points
+ * Pulumi's `main` at `node_modules/airflow-secrets/dist/stacks` synthesizes exactly what it deploys.
+ */
+export function stackProgram(projectRoot: string): string {
+  const own = path.join(projectRoot, "stacks", "program");
+  for (const extension of [".ts", ".js"]) if (fs.existsSync(own + extension)) return own;
+  return path.join(__dirname, "..", "..", "stacks", "program");
+}
+
 export async function synthesize(options: SynthOptions): Promise<SynthResult> {
   const stackConfig = readStackConfig(options.configFile, options.project.name);
   const session = installMocks({
@@ -64,7 +76,7 @@ export async function synthesize(options: SynthOptions): Promise<SynthResult> {
   const onRejection = (error: unknown) => asyncErrors.push(error);
   process.on("unhandledRejection", onRejection);
   try {
-    const programPath = options.programModule ?? path.join(options.project.root, "stacks", "program");
+    const programPath = options.programModule ?? stackProgram(options.project.root);
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const program = require(programPath) as { deployEnvironment(): Record<string, unknown> };
     const rawOutputs = program.deployEnvironment();

@@ -6,6 +6,7 @@
 import { builtinModules } from "module";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 
 const ROOT = path.resolve(__dirname, "../..");
@@ -109,4 +110,31 @@ describe("runtime dependencies", () => {
     expect(imported.has("@cdktf/hcl2json")).toBe(true);
     expect(unresolvable).toEqual([]);
   });
+});
+
+describe("a project that holds only stack files", () => {
+  it("synthesizes with the library's own program, under its own project name", () => {
+    const project = fs.mkdtempSync(path.join(os.tmpdir(), "consumer-"));
+    fs.mkdirSync(path.join(project, "stacks"));
+    fs.writeFileSync(
+      path.join(project, "Pulumi.yaml"),
+      "name: data-secrets\nruntime: nodejs\nmain: node_modules/airflow-secrets/dist/stacks/\nstackConfigDir: stacks\n",
+    );
+    fs.copyFileSync(
+      path.join(ROOT, "stacks", "Pulumi.dev.yaml"),
+      path.join(project, "stacks", "Pulumi.dev.yaml"),
+    );
+    const run = spawnSync(
+      process.execPath,
+      [path.join(ROOT, "bin", "airflow-secrets.js"), "synth", "--stack", "dev", "--json"],
+      {
+        cwd: project,
+        encoding: "utf8",
+      },
+    );
+    expect(run.stderr).toBe("");
+    const synthesized = JSON.parse(run.stdout) as { resources: Array<{ urn: string; type: string }> };
+    expect(synthesized.resources.map((r) => r.type)).toContain("kubernetes:core/v1:Secret");
+    expect(synthesized.resources[0].urn).toMatch(/^urn:pulumi:dev::data-secrets::/);
+  }, 60_000);
 });
