@@ -3,11 +3,12 @@
  * TLS-only bucket with lifecycle, a CloudWatch Logs group with retention, metric filters and alarms
  * to an encrypted topic; bring-your-own trail; on by default in production only.
  */
-import { installMocks, RecordedResource } from "../../cli/synth/mockRuntime";
+import type { RecordedResource } from "../../cli/synth/mockRuntime";
 import {
   ACCOUNT,
   REGION,
   awsEnvironmentArgs,
+  deployEnvironments,
   policyOf,
   resourceNamed,
   resourcesOf,
@@ -16,13 +17,7 @@ import {
 import type { AirflowSecretsEnvironmentArgs } from "../../components/environment";
 
 async function run(...argsList: AirflowSecretsEnvironmentArgs[]): Promise<RecordedResource[]> {
-  const session = installMocks({ project: "airflow-secrets", stack: "audit" });
-  /* eslint-disable @typescript-eslint/no-require-imports */
-  const { AirflowSecretsEnvironment } =
-    require("../../components/environment") as typeof import("../../components/environment");
-  for (const args of argsList) new AirflowSecretsEnvironment(args.environment, args);
-  await session.settle();
-  return session.resources;
+  return (await deployEnvironments("audit", ...argsList)).resources;
 }
 
 const TRAIL_ARN = `arn:aws:cloudtrail:${REGION}:${ACCOUNT}:trail/airflow-prod-secrets`;

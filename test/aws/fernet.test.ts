@@ -3,9 +3,9 @@
  * same prod stack (one generation; new + old during the window; new alone), each checked with an
  * independent Fernet implementation (Python's cryptography MultiFernet, as Airflow uses it).
  */
-import { installMocks, isSecretValue, RecordedResource } from "../../cli/synth/mockRuntime";
+import { isSecretValue, RecordedResource } from "../../cli/synth/mockRuntime";
 import { fernet, pythonFernetAvailable } from "./fernetOracle";
-import { awsEnvironmentArgs, resourceNamed } from "./harness";
+import { awsEnvironmentArgs, deployEnvironments, resourceNamed } from "./harness";
 
 const FERNET_SECRET = "prod-secrets-config-fernet_key";
 
@@ -18,23 +18,21 @@ interface Deployment {
 }
 
 async function deployProd(generations: string[], rotationInProgress: boolean): Promise<Deployment> {
-  const session = installMocks({ project: "airflow-secrets", stack: "prod" });
-  /* eslint-disable @typescript-eslint/no-require-imports */
-  const { AirflowSecretsEnvironment } =
-    require("../../components/environment") as typeof import("../../components/environment");
-  const env = new AirflowSecretsEnvironment(
+  const {
+    resources,
+    envs: [env],
+  } = await deployEnvironments(
     "prod",
     awsEnvironmentArgs("prod", {}, { fernet: { generations, rotationInProgress } }),
   );
-  await session.settle();
   const version = resourceNamed(
-    session.resources,
+    resources,
     "aws:secretsmanager/secretVersion:SecretVersion",
     `${FERNET_SECRET}-value`,
   );
   const stored = version.inputs.secretString;
   return {
-    resources: session.resources,
+    resources,
     value: (isSecretValue(stored) ? stored.value : stored) as string,
     wrapped: isSecretValue(stored),
     airflowEnv: env.airflowConfig.env,

@@ -1,11 +1,11 @@
 /**
- * Shared helpers for the AWS backend tests: stack settings of a realistic environment, look-ups in
- * the recorded resources, and an IAM simulator wrapper over `@cloud-copilot/iam-simulate`.
- * Test files call `installMocks` themselves, then require the components.
+ * Shared helpers for the AWS backend tests: stack settings of a realistic environment, deploying
+ * environments under the mock runtime, look-ups in the recorded resources, and an IAM simulator
+ * wrapper over `@cloud-copilot/iam-simulate`. Components are required only after `installMocks`.
  */
 import { runSimulation } from "@cloud-copilot/iam-simulate";
-import { RecordedResource, isSecretValue } from "../../cli/synth/mockRuntime";
-import type { AirflowSecretsEnvironmentArgs } from "../../components/environment";
+import { RecordedResource, installMocks, isSecretValue } from "../../cli/synth/mockRuntime";
+import type { AirflowSecretsEnvironment, AirflowSecretsEnvironmentArgs } from "../../components/environment";
 
 export const ACCOUNT = "123456789012";
 export const REGION = "eu-west-1";
@@ -60,6 +60,25 @@ export function awsEnvironmentArgs(
     fernet: { generations: ["2026-q3"] },
     ...extra,
   };
+}
+
+export interface EnvironmentsDeployment {
+  resources: RecordedResource[];
+  envs: AirflowSecretsEnvironment[];
+}
+
+/** Deploys the environments side by side under a fresh mock runtime and records what they register. */
+export async function deployEnvironments(
+  stack: string,
+  ...argsList: AirflowSecretsEnvironmentArgs[]
+): Promise<EnvironmentsDeployment> {
+  const session = installMocks({ project: "airflow-secrets", stack });
+  const { AirflowSecretsEnvironment: Environment } =
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    require("../../components/environment") as typeof import("../../components/environment");
+  const envs = argsList.map((args) => new Environment(args.environment, args));
+  await session.settle();
+  return { resources: session.resources, envs };
 }
 
 export function resourcesOf(resources: readonly RecordedResource[], type: string): RecordedResource[] {

@@ -3,44 +3,30 @@
  * every value in inputs and outputs, tags, recovery windows, replicas, resource policies, bring-your-
  * own key, the SSM store, IRSA and CI trust, and no IAM user or access key anywhere.
  */
-import { installMocks, isSecretValue, RecordedResource, resolveOutput } from "../../cli/synth/mockRuntime";
+import { installMocks, isSecretValue, resolveOutput } from "../../cli/synth/mockRuntime";
 import { countWrapped, findUnwrappedSecrets } from "../support/secrets";
 import {
   ACCOUNT,
+  EnvironmentsDeployment,
   OIDC_ISSUER,
   OIDC_PROVIDER_ARN,
   awsEnvironmentArgs,
+  deployEnvironments,
   passwordOf,
   policyOf,
   resourceNamed,
   resourcesOf,
 } from "./harness";
-import type {
-  AirflowSecretsEnvironment as Environment,
-  AirflowSecretsEnvironmentArgs,
-} from "../../components/environment";
+import type { AirflowSecretsEnvironmentArgs } from "../../components/environment";
 
-interface Run {
-  resources: RecordedResource[];
-  envs: Environment[];
-}
-
-async function run(...argsList: AirflowSecretsEnvironmentArgs[]): Promise<Run> {
-  const session = installMocks({ project: "airflow-secrets", stack: "store" });
-  /* eslint-disable @typescript-eslint/no-require-imports */
-  const { AirflowSecretsEnvironment } =
-    require("../../components/environment") as typeof import("../../components/environment");
-  const envs = argsList.map((args) => new AirflowSecretsEnvironment(args.environment, args));
-  await session.settle();
-  return { resources: session.resources, envs };
-}
+const run = (...argsList: AirflowSecretsEnvironmentArgs[]) => deployEnvironments("store", ...argsList);
 
 const SECRET = "aws:secretsmanager/secret:Secret";
 const VERSION = "aws:secretsmanager/secretVersion:SecretVersion";
 const TAGS = { environment: "prod", owner: "data-platform", "managed-by": "airflow-secrets" };
 
 describe("Secrets Manager store (dev and prod, prod replicated to eu-central-1)", () => {
-  let deployed: Run;
+  let deployed: EnvironmentsDeployment;
   beforeAll(async () => {
     deployed = await run(
       awsEnvironmentArgs("dev"),
@@ -317,6 +303,7 @@ describe("variants", () => {
 
   it("the store exposes values only as secret outputs", async () => {
     installMocks({ project: "airflow-secrets", stack: "store-direct" });
+    /* eslint-disable @typescript-eslint/no-require-imports */
     const { SecretsManagerStore } = require("../../components/aws") as typeof import("../../components/aws");
     const { planSecrets } = require("../../components/airflow") as typeof import("../../components/airflow");
     const plan = planSecrets({
