@@ -64,6 +64,8 @@ export interface BackendProfile {
   readonly maxValueBytes?: number;
   /** Connection keys this backend reads; others are dropped or break the lookup. */
   readonly connectionKeys: readonly AirflowConnectionField[];
+  /** The separator the backend class always uses, when it takes no `sep` kwarg. */
+  readonly fixedSep?: string;
   /** Whether the backend accepts `*_lookup_pattern` kwargs (only the AWS backends do). */
   readonly supportsLookupPatterns: boolean;
   /** The stored connection value. */
@@ -185,6 +187,7 @@ const vaultProfile: BackendProfile = {
   title: "HashiCorp Vault (KV v2)",
   backendClass: "airflow.providers.hashicorp.secrets.vault.VaultBackend",
   defaultLayout: (env) => ({ mountPoint: "airflow", ...layoutOf((folder) => `${env}/${folder}`, "/") }),
+  fixedSep: "/",
   storageName: (layout, kind, id) => buildPath(layout[KIND_PREFIX_KEY[kind]], "/", id),
   checkStorageName(name, path, problems) {
     const segments = name.split("/");
@@ -268,6 +271,7 @@ const awsSsmProfile: BackendProfile = {
   title: "AWS SSM Parameter Store",
   backendClass: "airflow.providers.amazon.aws.secrets.systems_manager.SystemsManagerParameterStoreBackend",
   defaultLayout: (env) => layoutOf((folder) => `/airflow/${env}/${folder}`, "/"),
+  fixedSep: "/",
   storageName(layout, kind, id) {
     const name = buildPath(layout[KIND_PREFIX_KEY[kind]], "/", id);
     return name.startsWith("/") ? name : `/${name}`;

@@ -105,7 +105,7 @@ function check(args: PlanArgs, problems: Problems): ValidatedPlan | undefined {
   validateEnvironment(args.environment, problems);
   const profile = backendProfile(args.backend);
   const layout: SecretsLayout = { ...profile.defaultLayout(args.environment), ...(args.layout ?? {}) };
-  validateLayout(layout, problems);
+  validateLayout(layout, problems, profile);
   const version = validateSettings(args.airflow, problems);
   const ids = validateDeclarations(args.declarations ?? {}, profile, layout, problems);
   if (problems.list.length > before || !version) return undefined;

@@ -270,15 +270,31 @@ export function validateDeclarations(
   return ids;
 }
 
-/** Structural checks on a layout (prefixes must differ so kinds never share names). */
-export function validateLayout(layout: SecretsLayout, problems: Problems): void {
-  const prefixes = [layout.connectionsPrefix, layout.variablesPrefix, layout.configPrefix];
-  prefixes.forEach((p, i) =>
+/**
+ * Structural checks on a layout: string prefixes, distinct per kind (or a variable and a connection
+ * could be the same secret), and the separator the backend class really uses.
+ */
+export function validateLayout(layout: SecretsLayout, problems: Problems, profile?: BackendProfile): void {
+  const prefixKeys = ["connectionsPrefix", "variablesPrefix", "configPrefix"] as const;
+  const seen = new Map<string, string>();
+  for (const key of prefixKeys) {
+    const prefix = layout[key];
+    if (!problems.check(typeof prefix === "string", `layout.${key}`, "must be a string")) continue;
+    const earlier = seen.get(prefix);
     problems.check(
-      typeof p === "string",
-      `layout.${["connectionsPrefix", "variablesPrefix", "configPrefix"][i]}`,
-      "must be a string",
-    ),
-  );
-  problems.check(typeof layout.sep === "string", "layout.sep", "must be a string");
+      earlier === undefined || profile?.kind === "env",
+      `layout.${key}`,
+      () => `must differ from layout.${earlier} ("${prefix}"): kinds sharing a prefix share secret names`,
+    );
+    seen.set(prefix, key);
+  }
+  if (!problems.check(typeof layout.sep === "string", "layout.sep", "must be a string")) return;
+  if (profile?.fixedSep !== undefined) {
+    problems.check(
+      layout.sep === profile.fixedSep,
+      "layout.sep",
+      () =>
+        `${profile.title} always joins with "${profile.fixedSep}" (Airflow's class takes no sep); got "${layout.sep}"`,
+    );
+  }
 }
