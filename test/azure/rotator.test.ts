@@ -4,8 +4,13 @@
  * leaves the secret and the old login as they were, a repeated event changes nothing, and an
  * attempt that dies between the database change and the write is finished by the next delivery.
  */
-import { Client } from "pg";
-import { startPostgres, type TestPostgres } from "../support/postgres";
+import {
+  acceptsLogin,
+  createLoginRole,
+  startPostgres,
+  type TestPostgres,
+  uniqueRole,
+} from "../support/postgres";
 import { handleKeyVaultEvent, type RotatorDependencies } from "../../components/azure/rotator/handler";
 import type { RotatedSecretConfig, RotationConfig } from "../../components/azure/rotator/config";
 import { FakeKeyVault } from "./fakeKeyVault";
@@ -20,29 +25,8 @@ beforeAll(async () => {
 });
 afterAll(() => pg?.destroy());
 
-let roleCounter = 0;
-async function createRole(prefix: string, password: string, attributes = ""): Promise<string> {
-  const role = `${prefix}_${process.pid}_${++roleCounter}`;
-  const { rows } = await pg.query("SELECT quote_literal($1) AS literal", [password]);
-  await pg.query(`CREATE ROLE ${role} LOGIN ${attributes} PASSWORD ${rows[0].literal}`);
-  return role;
-}
-
-/** Logs in and runs a query: true when the server accepts the credential, false on a password failure. */
-async function logsIn(login: string, password: string): Promise<boolean> {
-  const client = new Client({ host: pg.host, port: pg.port, user: login, password, database: "postgres" });
-  client.on("error", () => undefined);
-  try {
-    await client.connect();
-    await client.query("SELECT 1");
-    return true;
-  } catch (error) {
-    if ((error as { code?: string }).code === "28P01") return false;
-    throw error;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
+const createRole = (prefix: string, password: string) => createLoginRole(pg, uniqueRole(prefix), password);
+const logsIn = (login: string, password: string) => acceptsLogin(pg, login, password);
 
 /** The connection JSON as the contract stores it for Azure (conn_type first, extra as a JSON string). */
 function connection(login: string, password: string): Record<string, unknown> {

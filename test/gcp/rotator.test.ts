@@ -6,7 +6,7 @@ import { randomBytes } from "crypto";
 import { handleRotationMessage, RotationMessage, RotationOutcome } from "../../components/gcp/rotator/handler";
 import { RotatorConfig } from "../../components/gcp/rotator/config";
 import { SecretManagerError } from "../../components/gcp/rotator/secretManagerClient";
-import { startPostgres, TestPostgres } from "../support/postgres";
+import { acceptsLogin, createLoginRole, randomPassword, startPostgres, TestPostgres, uniqueRole } from "../support/postgres";
 import { askPython } from "../support/airflowSemantics";
 import { FakeSecretManager } from "./fakeSecretManager";
 
@@ -19,27 +19,21 @@ beforeAll(async () => {
 });
 afterAll(() => pg?.destroy());
 
-let roleCounter = 0;
-async function createRole(prefix: string, options = ""): Promise<{ login: string; password: string }> {
-  const login = `${prefix}_${process.pid}_${++roleCounter}`;
-  const password = randomBytes(12).toString("base64url");
-  await pg.query(`CREATE ROLE ${login} LOGIN PASSWORD '${password}' ${options}`);
-  return { login, password };
+async function createRole(prefix: string): Promise<{ login: string; password: string }> {
+  const password = randomPassword();
+  return { login: await createLoginRole(pg, uniqueRole(prefix), password), password };
 }
 
 function connection(login: string, password: string): Record<string, unknown> {
   return { conn_type: "postgres", host: pg.host, port: pg.port, schema: "postgres", login, password, extra: JSON.stringify({ sslmode: "disable" }) };
 }
 
-async function canLogIn(login: string, password: string): Promise<boolean> {
-  try {
-    const client = await pg.connect(login, password);
-    await client.end();
-    return true;
-  } catch (error) {
-    if ((error as { code?: string }).code === "28P01") return false;
-    throw error;
-  }
+const canLogIn = (login: string, password: string) => acceptsLogin(pg, login, password);
+
+/** A new secret whose first version is the connection for `login`. */
+function storeConnection(fake: FakeSecretManager, secretId: string, login: string, password: string): void {
+  fake.createSecret(secretId);
+  fake.seed(secretId, JSON.stringify(connection(login, password)));
 }
 
 interface Setup {
@@ -54,8 +48,7 @@ async function singleUser(): Promise<Setup> {
   const fake = new FakeSecretManager(PROJECT, NUMBER);
   const { login, password } = await createRole("gcp_single");
   const secretId = `airflow-test-connections-${login}`;
-  fake.createSecret(secretId);
-  fake.seed(secretId, JSON.stringify(connection(login, password)));
+  storeConnection(fake, secretId, login, password);
   const config: RotatorConfig = { projectId: PROJECT, projectNumber: NUMBER, secrets: { [secretId]: { connId: login, strategy: "single-user" } }, password: { length: 32 } };
   return { fake, config, secretId, login, password };
 }
@@ -131,8 +124,7 @@ describe("handleRotationMessage", () => {
 
   it("ignores messages for secrets it does not manage, and other event types", async () => {
     const { fake, config, secretId, login, password } = await singleUser();
-    fake.createSecret("someone-elses-secret");
-    fake.seed("someone-elses-secret", JSON.stringify(connection(login, password)));
+    storeConnection(fake, "someone-elses-secret", login, password);
     const outcomes: RotationOutcome[] = [
       await handleRotationMessage(rotateMessage(fake, "someone-elses-secret"), { client: fake, config }),
       // Same secret id in another project.
@@ -153,10 +145,8 @@ describe("handleRotationMessage", () => {
     await pg.query(`CREATE TABLE IF NOT EXISTS gcp_rotation_probe (id int)`);
     await pg.query(`GRANT SELECT ON gcp_rotation_probe TO ${login}`);
     const secretId = `airflow-test-connections-${login}`;
-    fake.createSecret(secretId);
-    fake.seed(secretId, JSON.stringify(connection(login, password)));
-    fake.createSecret("master");
-    fake.seed("master", JSON.stringify(connection(pg.superuser, pg.superPassword)));
+    storeConnection(fake, secretId, login, password);
+    storeConnection(fake, "master", pg.superuser, pg.superPassword);
     const config: RotatorConfig = {
       projectId: PROJECT,
       projectNumber: NUMBER,
@@ -181,10 +171,8 @@ describe("handleRotationMessage", () => {
     const { login, password } = await createRole("gcp_fail");
     const weakMaster = await createRole("gcp_weak_master"); // no CREATEROLE: cannot create or change logins
     const secretId = `airflow-test-connections-${login}`;
-    fake.createSecret(secretId);
-    fake.seed(secretId, JSON.stringify(connection(login, password)));
-    fake.createSecret("weak-master");
-    fake.seed("weak-master", JSON.stringify(connection(weakMaster.login, weakMaster.password)));
+    storeConnection(fake, secretId, login, password);
+    storeConnection(fake, "weak-master", weakMaster.login, weakMaster.password);
     const config: RotatorConfig = {
       projectId: PROJECT,
       projectNumber: NUMBER,

@@ -14,7 +14,7 @@ import { bundleRotator } from "../../components/gcp/rotator/bundle";
 import { ROTATOR_CONFIG_ENV, RotatorConfig } from "../../components/gcp/rotator/config";
 import { crc32c, restSecretManagerClient } from "../../components/gcp/rotator/restClient";
 import { SecretManagerError } from "../../components/gcp/rotator/secretManagerClient";
-import { startPostgres, TestPostgres } from "../support/postgres";
+import { acceptsLogin, createLoginRole, randomPassword, startPostgres, TestPostgres, uniqueRole } from "../support/postgres";
 import { FakeSecretManager } from "./fakeSecretManager";
 
 const PROJECT = "acme-data-test";
@@ -129,23 +129,15 @@ function cloudEvent(secretId: string, eventType: string, publishTime: string) {
 }
 
 async function seededRole(): Promise<{ secretId: string; login: string; password: string; config: RotatorConfig }> {
-  const login = `gcp_bundle_${process.pid}_${randomBytes(3).toString("hex")}`;
-  const password = randomBytes(12).toString("base64url");
-  await pg.query(`CREATE ROLE ${login} LOGIN PASSWORD '${password}'`);
+  const password = randomPassword();
+  const login = await createLoginRole(pg, uniqueRole("gcp_bundle"), password);
   const secretId = `airflow-test-connections-${login}`;
   fake.createSecret(secretId);
   fake.seed(secretId, JSON.stringify({ conn_type: "postgres", host: pg.host, port: pg.port, schema: "postgres", login, password }));
   return { secretId, login, password, config: { projectId: PROJECT, projectNumber: NUMBER, secrets: { [secretId]: { connId: login, strategy: "single-user" } }, password: { length: 40 } } };
 }
 
-async function canLogIn(login: string, password: string): Promise<boolean> {
-  try {
-    await (await pg.connect(login, password)).end();
-    return true;
-  } catch {
-    return false;
-  }
-}
+const canLogIn = (login: string, password: string) => acceptsLogin(pg, login, password);
 
 describe("the bundle", () => {
   it("is self-contained and content-addressed", () => {

@@ -158,6 +158,18 @@ async function fixture(
   return { arn, initial };
 }
 
+/** An operator cancels a running rotation the documented way: rotation off, AWSPENDING taken off its version. */
+async function cancelRotation(arn: string, pendingVersionId: string): Promise<void> {
+  fake.cancelRotation(arn);
+  await sm.send(
+    new UpdateSecretVersionStageCommand({
+      SecretId: arn,
+      VersionStage: "AWSPENDING",
+      RemoveFromVersionId: pendingVersionId,
+    }),
+  );
+}
+
 /** The credential Airflow would be left with if everything stopped now. */
 function workingStage(strategy: RotationStrategy): string {
   // Single user: after setSecret the database has the pending password until finishSecret moves AWSCURRENT.
@@ -392,14 +404,7 @@ describe.each<RotationStrategy>(["single-user", "alternating-users"])("faults (%
     const stale = fake.startRotation(arn);
     await step("createSecret", arn, stale);
     // An operator cancels and restarts rotation the documented way while the first is still running.
-    fake.cancelRotation(arn);
-    await sm.send(
-      new UpdateSecretVersionStageCommand({
-        SecretId: arn,
-        VersionStage: "AWSPENDING",
-        RemoveFromVersionId: stale,
-      }),
-    );
+    await cancelRotation(arn, stale);
     const fresh = fake.startRotation(arn);
     const [staleRun, freshRun] = await Promise.allSettled([
       runSteps(arn, stale, ["setSecret", "testSecret", "finishSecret"]),
@@ -530,14 +535,7 @@ describe("faults (alternating users only)", () => {
     const { arn, initial } = await fixture("alternating-users");
     const stale = fake.startRotation(arn);
     await runSteps(arn, stale, ["createSecret", "setSecret"]);
-    fake.cancelRotation(arn);
-    await sm.send(
-      new UpdateSecretVersionStageCommand({
-        SecretId: arn,
-        VersionStage: "AWSPENDING",
-        RemoveFromVersionId: stale,
-      }),
-    );
+    await cancelRotation(arn, stale);
     const fresh = fake.startRotation(arn);
     expect(await runSteps(arn, fresh)).toEqual(["created", "set", "tested", "finished"]);
     expect(await canLogIn(pg, current(arn))).toBe(true);

@@ -1,35 +1,12 @@
 /** Shared by the rotation tests: roles on the test Postgres and connection secrets for them. */
-import { randomBytes } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import type { TestPostgres } from "../support/postgres";
+import { acceptsLogin, type TestPostgres } from "../support/postgres";
 import type { AirflowConnectionJson } from "../../components/rotation";
 
-let counter = 0;
-/** A role name no other test uses (lower case, so it needs no quoting in the tests' own SQL). */
-export function uniqueRole(prefix: string): string {
-  counter += 1;
-  return `${prefix}_${process.pid}_${counter}`;
-}
-
-export function randomPassword(): string {
-  return randomBytes(12).toString("base64url");
-}
-
-/** Creates a login role (identifier and password passed through the superuser's own quoting). */
-export async function createLoginRole(pg: TestPostgres, role: string, password: string): Promise<void> {
-  const client = await pg.connect();
-  try {
-    const { rows } = await client.query<{ ident: string; literal: string }>(
-      "SELECT quote_ident($1) AS ident, quote_literal($2) AS literal",
-      [role, password],
-    );
-    await client.query(`CREATE ROLE ${rows[0].ident} LOGIN PASSWORD ${rows[0].literal}`);
-  } finally {
-    await client.end();
-  }
-}
+// Role helpers belong to the test server; the rotation tests and benchmark take them from here.
+export { createLoginRole, randomPassword, uniqueRole } from "../support/postgres";
 
 export function connectionJson(
   pg: TestPostgres,
@@ -49,19 +26,8 @@ export function connectionJson(
 }
 
 /** Whether the connection's login and password are accepted right now. */
-export async function canLogIn(pg: TestPostgres, json: AirflowConnectionJson): Promise<boolean> {
-  try {
-    const client = await pg.connect(
-      String(json.login),
-      String(json.password),
-      String(json.schema ?? "postgres"),
-    );
-    await client.end();
-    return true;
-  } catch (error) {
-    if ((error as { code?: string }).code === "28P01") return false;
-    throw error;
-  }
+export function canLogIn(pg: TestPostgres, json: AirflowConnectionJson): Promise<boolean> {
+  return acceptsLogin(pg, String(json.login), String(json.password), String(json.schema ?? "postgres"));
 }
 
 /**

@@ -5,6 +5,7 @@
  * simulate an outage.
  */
 import { ChildProcessByStdio, spawn } from "child_process";
+import { randomBytes } from "crypto";
 import { Readable, Writable } from "stream";
 import * as fs from "fs";
 import * as net from "net";
@@ -107,4 +108,42 @@ export async function startPostgres(): Promise<TestPostgres> {
       await exited;
     },
   };
+}
+
+let roleCounter = 0;
+/** A role name no other test in this process uses (lower case, so the tests' own SQL needs no quoting). */
+export function uniqueRole(prefix: string): string {
+  roleCounter += 1;
+  return `${prefix}_${process.pid}_${roleCounter}`;
+}
+
+export function randomPassword(): string {
+  return randomBytes(12).toString("base64url");
+}
+
+/** Creates a login role (identifier and password quoted by the server itself); returns its name. */
+export async function createLoginRole(pg: TestPostgres, role: string, password: string): Promise<string> {
+  const { rows } = await pg.query("SELECT quote_ident($1) AS ident, quote_literal($2) AS literal", [
+    role,
+    password,
+  ]);
+  await pg.query(`CREATE ROLE ${rows[0].ident} LOGIN PASSWORD ${rows[0].literal}`);
+  return role;
+}
+
+/** Whether the server accepts this login right now: false on a password failure; any other error throws. */
+export async function acceptsLogin(
+  pg: TestPostgres,
+  login: string,
+  password: string,
+  database = "postgres",
+): Promise<boolean> {
+  try {
+    const client = await pg.connect(login, password, database);
+    await client.end();
+    return true;
+  } catch (error) {
+    if ((error as { code?: string }).code === "28P01") return false;
+    throw error;
+  }
 }
