@@ -81,24 +81,7 @@ export async function deployEnvironments(
   return { resources: session.resources, envs };
 }
 
-export function resourcesOf(resources: readonly RecordedResource[], type: string): RecordedResource[] {
-  return resources.filter((r) => r.type === type);
-}
-
-export function resourceNamed(
-  resources: readonly RecordedResource[],
-  type: string,
-  name: string,
-): RecordedResource {
-  const found = resources.find((r) => r.type === type && r.name === name);
-  if (!found)
-    throw new Error(
-      `no ${type} named ${name}; have ${resourcesOf(resources, type)
-        .map((r) => r.name)
-        .join(", ")}`,
-    );
-  return found;
-}
+export { ofType as resourcesOf, one as resourceNamed } from "../support/resources";
 
 /** A recorded JSON policy input, parsed (secret wrappers are unwrapped: policies never are secret). */
 export function policyOf(resource: RecordedResource, key = "policy"): Record<string, unknown> {

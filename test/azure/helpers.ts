@@ -5,6 +5,8 @@
 import type { RecordedResource } from "../../cli/synth/mockRuntime";
 import { SECRET_SIG, SECRET_SIG_KEY } from "../../cli/synth/mockRuntime";
 
+export { ofType, one } from "../support/resources";
+
 export const SUBSCRIPTION = "00000000-0000-0000-0000-000000000000";
 export const SUBNET = `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-network/providers/Microsoft.Network/virtualNetworks/vnet-airflow/subnets/snet-rotator`;
 export const ACTION_GROUP = `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-ops/providers/microsoft.insights/actionGroups/ag-data-oncall`;
@@ -24,19 +26,6 @@ export function prodSettings(overrides: Record<string, unknown> = {}): Record<st
     ciWriterPrincipalId: CI_PRINCIPAL,
     ...overrides,
   };
-}
-
-export function ofType(resources: readonly RecordedResource[], type: string): RecordedResource[] {
-  return resources.filter((r) => r.type === type);
-}
-
-export function one(resources: readonly RecordedResource[], type: string, name?: string): RecordedResource {
-  const found = ofType(resources, type).filter((r) => name === undefined || r.name === name);
-  if (found.length !== 1)
-    throw new Error(
-      `expected one ${type}${name ? ` named ${name}` : ""}, found ${found.map((r) => r.name).join(", ") || "none"}`,
-    );
-  return found[0];
 }
 
 /** The value with every secret wrapper removed, at any depth. */

@@ -1,19 +1,12 @@
 /** Queries over recorded resources shared by the GCP mock tests. */
 import { isSecretValue, RecordedResource } from "../../cli/synth/mockRuntime";
+import { ofType } from "../support/resources";
+
+export { ofType, one } from "../support/resources";
 
 export const SECRET_TYPE = "gcp:secretmanager/secret:Secret";
 export const VERSION_TYPE = "gcp:secretmanager/secretVersion:SecretVersion";
 export const SECRET_IAM_TYPE = "gcp:secretmanager/secretIamMember:SecretIamMember";
-
-export function ofType(resources: readonly RecordedResource[], type: string): RecordedResource[] {
-  return resources.filter((r) => r.type === type);
-}
-
-export function one(resources: readonly RecordedResource[], type: string, name?: string | RegExp): RecordedResource {
-  const found = ofType(resources, type).filter((r) => name === undefined || (typeof name === "string" ? r.name === name : name.test(r.name)));
-  if (found.length !== 1) throw new Error(`expected one ${type} ${name ?? ""}, found ${found.length}`);
-  return found[0];
-}
 
 /** Resources under the resource named `root` (any depth), the root included. */
 export function subtree(resources: readonly RecordedResource[], root: string): RecordedResource[] {
