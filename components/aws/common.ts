@@ -1,6 +1,7 @@
 import { createHash } from "crypto";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { PlannedSecret } from "../airflow";
 import { AwsAccountContext } from "./policies";
 
 /** The deploying account, partition and DNS suffix, read once through the provider's data sources. */
@@ -14,6 +15,24 @@ export function awsAccountContext(opts?: pulumi.InvokeOutputOptions): pulumi.Out
       partition: partitionName,
       dnsSuffix,
     }));
+}
+
+/** What either store (Secrets Manager or Parameter Store) takes: the planned secrets and where they go. */
+export interface AwsStoreArgs {
+  /** Environment name, tagged on every secret. */
+  environment: string;
+  /** Production: critical secrets are protected and retained. */
+  production?: boolean;
+  owner?: string;
+  /** Region of the (primary) store. */
+  region: string;
+  /** What to store: names and values straight from the contract's `planSecrets` (the store's profile). */
+  secrets: readonly PlannedSecret[];
+  /** Customer-managed key encrypting every value (in the primary region). */
+  kmsKeyArn: pulumi.Input<string>;
+  /** Secrets whose loss is unrecoverable (the Fernet key): protected and retained in production. */
+  criticalSecretNames?: string[];
+  tags?: Record<string, string>;
 }
 
 /** Tags on every taggable resource: who owns it, which environment, and that this library manages it. */

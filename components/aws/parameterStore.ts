@@ -1,24 +1,10 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { PlannedSecret, Problems, utf8Bytes } from "../airflow";
-import { idSlug, standardTags } from "./common";
+import { Problems, utf8Bytes } from "../airflow";
+import { AwsStoreArgs, idSlug, standardTags } from "./common";
 import { checkRegion, checkTags } from "./validation";
 
-export interface ParameterStoreArgs {
-  /** Environment name, tagged on every parameter. */
-  environment: string;
-  /** Production: critical parameters (the Fernet key) are protected and retained. */
-  production?: boolean;
-  owner?: string;
-  region: string;
-  /** What to store: names and values straight from the contract's `planSecrets` (aws-ssm profile). */
-  secrets: readonly PlannedSecret[];
-  /** Customer-managed key encrypting every SecureString. */
-  kmsKeyArn: pulumi.Input<string>;
-  /** Parameters whose loss is unrecoverable (the Fernet key). */
-  criticalSecretNames?: string[];
-  tags?: Record<string, string>;
-}
+export type ParameterStoreArgs = AwsStoreArgs;
 
 /** A Standard parameter holds 4 KiB; larger values need the Advanced tier (8 KiB, charged monthly). */
 export const STANDARD_TIER_MAX_BYTES = 4096;

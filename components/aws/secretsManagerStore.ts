@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { PlannedSecret, Problems } from "../airflow";
-import { idSlug, standardTags } from "./common";
+import { AwsStoreArgs, idSlug, standardTags } from "./common";
 import { secretResourcePolicy } from "./policies";
 import {
   checkRecoveryWindow,
@@ -11,18 +11,7 @@ import {
   checkTags,
 } from "./validation";
 
-export interface SecretsManagerStoreArgs {
-  /** Environment name, tagged on every secret. */
-  environment: string;
-  /** Production: 30-day recovery window by default, critical secrets protected and retained. */
-  production?: boolean;
-  owner?: string;
-  /** Region of the primary secrets. */
-  region: string;
-  /** What to store: names and values straight from the contract's `planSecrets`. */
-  secrets: readonly PlannedSecret[];
-  /** Customer-managed key encrypting every secret in the primary region. */
-  kmsKeyArn: pulumi.Input<string>;
+export interface SecretsManagerStoreArgs extends AwsStoreArgs {
   /** Regions to replicate every secret to, each with its own KMS key. */
   replicas?: Array<{ region: string; kmsKeyArn: pulumi.Input<string> }>;
   /** Days a deleted secret stays recoverable: 7–30, or 0 outside production. Default 30 in production, 7 elsewhere. */
@@ -36,14 +25,11 @@ export interface SecretsManagerStoreArgs {
   deployerRoleArns: string[];
   /** Per secret name: the readers instead of `readerRoleArns` (e.g. rotation function, master secret). */
   readersBySecretName?: Record<string, pulumi.Input<string>[]>;
-  /** Secrets whose loss is unrecoverable (the Fernet key): protected and retained in production. */
-  criticalSecretNames?: string[];
   /**
    * Secrets a rotation function owns after the first deploy: later stack changes never overwrite
    * their value or move their stages back (that would restore a retired password).
    */
   rotatedSecretNames?: string[];
-  tags?: Record<string, string>;
 }
 
 export interface StoredSecret {

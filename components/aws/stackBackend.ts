@@ -15,7 +15,7 @@ import {
 import { BackendDeployment, EnvironmentContext, StackBackend } from "../stackBackend";
 import { SecretsAccessRoles } from "./accessRoles";
 import { SecretsAuditTrail } from "./auditTrail";
-import { awsAccountContext, idSlug } from "./common";
+import { AwsStoreArgs, awsAccountContext, idSlug } from "./common";
 import { ParameterStore } from "./parameterStore";
 import {
   RotationSchedule,
@@ -216,21 +216,18 @@ function deploy(
     if (audit.trailArn) outputs.auditTrailArn = audit.trailArn;
   }
 
+  const storeArgs: AwsStoreArgs = {
+    environment,
+    production,
+    owner,
+    region,
+    secrets: plan.secrets,
+    kmsKeyArn: key.keyArn,
+    criticalSecretNames,
+    tags,
+  };
   if (store === "ssm") {
-    const parameters = new ParameterStore(
-      `${environment}-parameters`,
-      {
-        environment,
-        production,
-        owner,
-        region,
-        secrets: plan.secrets,
-        kmsKeyArn: key.keyArn,
-        criticalSecretNames,
-        tags,
-      },
-      opts,
-    );
+    const parameters = new ParameterStore(`${environment}-parameters`, storeArgs, opts);
     outputs.parameterArns = parameters.parameterArns;
   } else {
     const groups = rotationGroups(plan.secrets);
@@ -252,20 +249,13 @@ function deploy(
     const secrets = new SecretsManagerStore(
       `${environment}-secrets`,
       {
-        environment,
-        production,
-        owner,
-        region,
-        secrets: plan.secrets,
-        kmsKeyArn: key.keyArn,
+        ...storeArgs,
         replicas: replicaRegions.map((r) => ({ region: r, kmsKeyArn: key.replicaKeyArns[r] })),
         recoveryWindowInDays: settings.recoveryWindowDays,
         readerRoleArns: [access.readerRoleArn],
         deployerRoleArns: settings.deployerRoleArns ?? [],
         readersBySecretName,
-        criticalSecretNames,
         rotatedSecretNames: groups.flatMap((g) => g.members.map((m) => m.name)),
-        tags,
       },
       opts,
     );
