@@ -4,7 +4,7 @@
  */
 import { randomBytes } from "crypto";
 import { handleRotationMessage, RotationMessage, RotationOutcome } from "../../components/gcp/rotator/handler";
-import { RotatorConfig } from "../../components/gcp/rotator/config";
+import { ManagedSecret, RotatorConfig } from "../../components/gcp/rotator/config";
 import { SecretManagerError } from "../../components/gcp/rotator/secretManagerClient";
 import { acceptsLogin, createLoginRole, randomPassword, startPostgres, TestPostgres, uniqueRole } from "../support/postgres";
 import { askPython } from "../support/airflowSemantics";
@@ -44,14 +44,17 @@ interface Setup {
   password: string;
 }
 
-async function singleUser(): Promise<Setup> {
+/** A fresh role, its connection secret, and a rotator configuration managing that secret. */
+async function managedRole(prefix: string, managed: Omit<ManagedSecret, "connId">, passwordLength = 32): Promise<Setup> {
   const fake = new FakeSecretManager(PROJECT, NUMBER);
-  const { login, password } = await createRole("gcp_single");
+  const { login, password } = await createRole(prefix);
   const secretId = `airflow-test-connections-${login}`;
   storeConnection(fake, secretId, login, password);
-  const config: RotatorConfig = { projectId: PROJECT, projectNumber: NUMBER, secrets: { [secretId]: { connId: login, strategy: "single-user" } }, password: { length: 32 } };
+  const config: RotatorConfig = { projectId: PROJECT, projectNumber: NUMBER, secrets: { [secretId]: { connId: login, ...managed } }, password: { length: passwordLength } };
   return { fake, config, secretId, login, password };
 }
+
+const singleUser = () => managedRole("gcp_single", { strategy: "single-user" });
 
 function rotateMessage(fake: FakeSecretManager, secretId: string, extra: Partial<RotationMessage["attributes"]> = {}): RotationMessage {
   return {
@@ -140,19 +143,10 @@ describe("handleRotationMessage", () => {
   });
 
   it("alternating users: the master creates the clone; the current login keeps working", async () => {
-    const fake = new FakeSecretManager(PROJECT, NUMBER);
-    const { login, password } = await createRole("gcp_alt");
+    const { fake, config, secretId, login, password } = await managedRole("gcp_alt", { strategy: "alternating-users", masterSecret: "master" }, 24);
     await pg.query(`CREATE TABLE IF NOT EXISTS gcp_rotation_probe (id int)`);
     await pg.query(`GRANT SELECT ON gcp_rotation_probe TO ${login}`);
-    const secretId = `airflow-test-connections-${login}`;
-    storeConnection(fake, secretId, login, password);
     storeConnection(fake, "master", pg.superuser, pg.superPassword);
-    const config: RotatorConfig = {
-      projectId: PROJECT,
-      projectNumber: NUMBER,
-      secrets: { [secretId]: { connId: login, strategy: "alternating-users", masterSecret: "master" } },
-      password: { length: 24 },
-    };
     const outcome = await handleRotationMessage(rotateMessage(fake, secretId), { client: fake, config });
     expect(outcome).toMatchObject({ result: "rotated", login: `${login}_clone` });
     const stored = latestJson(fake, secretId);
@@ -167,18 +161,9 @@ describe("handleRotationMessage", () => {
   });
 
   it("a database change that fails writes no version and leaves the current credential working", async () => {
-    const fake = new FakeSecretManager(PROJECT, NUMBER);
-    const { login, password } = await createRole("gcp_fail");
+    const { fake, config, secretId, password } = await managedRole("gcp_fail", { strategy: "alternating-users", masterSecret: "weak-master" });
     const weakMaster = await createRole("gcp_weak_master"); // no CREATEROLE: cannot create or change logins
-    const secretId = `airflow-test-connections-${login}`;
-    storeConnection(fake, secretId, login, password);
     storeConnection(fake, "weak-master", weakMaster.login, weakMaster.password);
-    const config: RotatorConfig = {
-      projectId: PROJECT,
-      projectNumber: NUMBER,
-      secrets: { [secretId]: { connId: login, strategy: "alternating-users", masterSecret: "weak-master" } },
-      password: { length: 32 },
-    };
     const outcome = await handleRotationMessage(rotateMessage(fake, secretId), { client: fake, config });
     expect(outcome).toMatchObject({ result: "failed", code: "PERMISSION_DENIED", retryable: false });
     expect(fake.payloads(secretId)).toHaveLength(1);
