@@ -37,6 +37,18 @@ async function rejection(promise: Promise<unknown>): Promise<Error> {
   throw new Error("expected a rejection");
 }
 
+/** A new version carrying AWSPENDING, as the handler's createSecret step writes it. */
+function putPending(arn: string, token: string, value: string) {
+  return sm.send(
+    new PutSecretValueCommand({
+      SecretId: arn,
+      ClientRequestToken: token,
+      SecretString: value,
+      VersionStages: ["AWSPENDING"],
+    }),
+  );
+}
+
 describe("fake Secrets Manager, through @aws-sdk/client-secrets-manager", () => {
   it("listens on loopback only", () => {
     expect(fake.endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
@@ -75,22 +87,8 @@ describe("fake Secrets Manager, through @aws-sdk/client-secrets-manager", () => 
   it("makes PutSecretValue idempotent on ClientRequestToken and refuses to change a version", async () => {
     const arn = fake.createSecret("airflow/connections/put", "v1");
     const token = randomUUID();
-    await sm.send(
-      new PutSecretValueCommand({
-        SecretId: arn,
-        ClientRequestToken: token,
-        SecretString: "v2",
-        VersionStages: ["AWSPENDING"],
-      }),
-    );
-    await sm.send(
-      new PutSecretValueCommand({
-        SecretId: arn,
-        ClientRequestToken: token,
-        SecretString: "v2",
-        VersionStages: ["AWSPENDING"],
-      }),
-    );
+    await putPending(arn, token, "v2");
+    await putPending(arn, token, "v2");
     expect(fake.versionIds(arn)).toHaveLength(2);
     const changed = sm.send(
       new PutSecretValueCommand({ SecretId: arn, ClientRequestToken: token, SecretString: "v3" }),
@@ -113,14 +111,7 @@ describe("fake Secrets Manager, through @aws-sdk/client-secrets-manager", () => 
     const arn = fake.createSecret("airflow/connections/move", "v1");
     const [first] = fake.versionIds(arn);
     const token = randomUUID();
-    await sm.send(
-      new PutSecretValueCommand({
-        SecretId: arn,
-        ClientRequestToken: token,
-        SecretString: "v2",
-        VersionStages: ["AWSPENDING"],
-      }),
-    );
+    await putPending(arn, token, "v2");
     const withoutRemove = sm.send(
       new UpdateSecretVersionStageCommand({
         SecretId: arn,
