@@ -1,7 +1,7 @@
-import { createHash } from "crypto";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { PlannedSecret } from "../airflow";
+import { resourceNameFragment } from "../shared/naming";
 import { AwsAccountContext } from "./policies";
 
 /** The deploying account, partition and DNS suffix, read once through the provider's data sources. */
@@ -49,14 +49,8 @@ export function standardTags(
   };
 }
 
-/**
- * A stable Pulumi resource-name fragment for an Airflow id. Ids may hold characters URNs handle
- * badly (`:`, `/`, `\`); those become `_` and a short hash of the original keeps names unique.
- */
-export function idSlug(id: string): string {
-  const safe = id.replace(/[^A-Za-z0-9_.-]/g, "_");
-  return safe === id ? id : `${safe}-${createHash("sha256").update(id).digest("hex").slice(0, 8)}`;
-}
+/** A stable Pulumi resource-name fragment for an Airflow id; `_` stays, another would rename resources. */
+export const idSlug = (id: string): string => resourceNameFragment(id, "_");
 
 /** A CloudWatch alarm that fires on the first event in a 5-minute period; no data means nothing happened. */
 export const ALARM_ON_FIRST_OCCURRENCE = {

@@ -1,6 +1,6 @@
 /** Naming rules shared by the Vault components. */
-import { createHash } from "crypto";
 import { Problems } from "../airflow";
+import { resourceNameFragment } from "../shared/naming";
 
 /** Mount paths Vault reserves for itself. */
 const RESERVED_MOUNTS = new Set(["sys", "auth", "identity", "cubbyhole"]);
@@ -73,11 +73,5 @@ export function checkTtlPair(
   if (ttlOk && maxOk) checkTtlOrder(ttl, maxTtl, fields.maxTtl, problems);
 }
 
-/**
- * A Pulumi resource-name fragment for an id: kept as is when it is plain, otherwise made plain and
- * suffixed with a short hash so two ids never share a name.
- */
-export function nameFragment(id: string): string {
-  const plain = id.replace(/[^A-Za-z0-9_.-]/g, "-");
-  return plain === id ? id : `${plain}-${createHash("sha256").update(id).digest("hex").slice(0, 8)}`;
-}
+/** A stable Pulumi resource-name fragment for an id; `-` stays, another would rename resources. */
+export const nameFragment = (id: string): string => resourceNameFragment(id, "-");
