@@ -1,5 +1,10 @@
 import type { PolicyResource } from "@pulumi/policy";
-import { AirflowStackPolicy, PRODUCTION_ENVIRONMENTS, readConfig, requireProductionStack } from "./lib/policy";
+import {
+  AirflowStackPolicy,
+  PRODUCTION_ENVIRONMENTS,
+  readConfig,
+  requireProductionStack,
+} from "./lib/policy";
 import { describe, identities, ofType, references } from "./lib/references";
 import { UNKNOWN, asArray, isRecord, known, knownOrUndefined } from "./lib/values";
 
@@ -51,7 +56,11 @@ export const auditSinkInProd: AirflowStackPolicy = {
     if (stores.has("aws") && !skip.has("aws")) checkCloudTrail(resources, reportViolation);
     if (stores.has("gcp") && !skip.has("gcp")) checkGcpAudit(resources, reportViolation);
     if (stores.has("azure") && !skip.has("azure")) checkKeyVaultDiagnostics(resources, reportViolation);
-    if (stores.has("vault") && !skip.has("vault") && ofType(resources, "vault:index/audit:Audit").length === 0) {
+    if (
+      stores.has("vault") &&
+      !skip.has("vault") &&
+      ofType(resources, "vault:index/audit:Audit").length === 0
+    ) {
       reportViolation("Airflow secrets are stored in Vault but the stack enables no vault.Audit device.");
     }
     if (stores.has("kubernetes") && !skip.has("kubernetes")) {
@@ -83,10 +92,18 @@ function storesIn(resources: PolicyResource[]): Set<Store> {
   const stores = new Set<Store>();
   for (const r of resources) {
     if (r.type === "aws:secretsmanager/secret:Secret") stores.add("aws");
-    if (r.type === "aws:ssm/parameter:Parameter" && knownOrUndefined(() => r.props.type) === "SecureString") stores.add("aws");
-    if (r.type === "gcp:secretmanager/secret:Secret" || r.type === "gcp:secretmanager/regionalSecret:RegionalSecret") stores.add("gcp");
+    if (r.type === "aws:ssm/parameter:Parameter" && knownOrUndefined(() => r.props.type) === "SecureString")
+      stores.add("aws");
+    if (
+      r.type === "gcp:secretmanager/secret:Secret" ||
+      r.type === "gcp:secretmanager/regionalSecret:RegionalSecret"
+    )
+      stores.add("gcp");
     if (r.type === "azure-native:keyvault:Vault") stores.add("azure");
-    if (["vault:kv/secretV2:SecretV2", "vault:kv/secret:Secret", "vault:generic/secret:Secret"].includes(r.type)) stores.add("vault");
+    if (
+      ["vault:kv/secretV2:SecretV2", "vault:kv/secret:Secret", "vault:generic/secret:Secret"].includes(r.type)
+    )
+      stores.add("vault");
   }
   if (airflowKubernetesSecrets(resources).length > 0) stores.add("kubernetes");
   return stores;
@@ -96,7 +113,9 @@ function checkCloudTrail(resources: PolicyResource[], report: Report): void {
   const trails = ofType(resources, "aws:cloudtrail/trail:Trail");
   const recording = trails.filter((trail) => knownOrUndefined(() => trail.props.enableLogging) !== false);
   if (recording.length === 0) {
-    report("Airflow secrets are stored in AWS but no CloudTrail trail with logging on records GetSecretValue.");
+    report(
+      "Airflow secrets are stored in AWS but no CloudTrail trail with logging on records GetSecretValue.",
+    );
     return;
   }
   if (!recording.some(recordsReads)) {
@@ -126,7 +145,11 @@ function recordsReads(trail: PolicyResource): boolean {
   if (selectors.length === 0) return true; // CloudTrail's default: all management events, read and write.
   return selectors
     .filter(isRecord)
-    .some((s) => s.includeManagementEvents !== false && ["All", "ReadOnly", undefined].includes(s.readWriteType as string | undefined));
+    .some(
+      (s) =>
+        s.includeManagementEvents !== false &&
+        ["All", "ReadOnly", undefined].includes(s.readWriteType as string | undefined),
+    );
 }
 
 function checkGcpAudit(resources: PolicyResource[], report: Report): void {
@@ -155,7 +178,8 @@ function checkGcpAudit(resources: PolicyResource[], report: Report): void {
 function checkKeyVaultDiagnostics(resources: PolicyResource[], report: Report): void {
   const settings = ofType(resources, "azure-native:monitor:DiagnosticSetting");
   for (const vault of ofType(resources, "azure-native:keyvault:Vault")) {
-    const vaultName = knownOrUndefined(() => vault.props.vaultName) ?? knownOrUndefined(() => vault.props.name);
+    const vaultName =
+      knownOrUndefined(() => vault.props.vaultName) ?? knownOrUndefined(() => vault.props.name);
     const onVault = settings.filter((setting) => {
       if (references(setting, "resourceUri", vault)) return true;
       const uri = knownOrUndefined(() => setting.props.resourceUri);
@@ -167,15 +191,17 @@ function checkKeyVaultDiagnostics(resources: PolicyResource[], report: Report): 
     });
     const auditing = onVault.some((setting) => {
       const logs = knownOrUndefined(() => asArray(setting.props.logs as unknown[])) ?? [];
-      const destination = ["workspaceId", "storageAccountId", "eventHubAuthorizationRuleId"].some(
-        (key) => {
-          const value = known(() => setting.props[key]);
-          return value === UNKNOWN || (typeof value === "string" && value !== "");
-        },
-      );
+      const destination = ["workspaceId", "storageAccountId", "eventHubAuthorizationRuleId"].some((key) => {
+        const value = known(() => setting.props[key]);
+        return value === UNKNOWN || (typeof value === "string" && value !== "");
+      });
       const audited = logs
         .filter(isRecord)
-        .some((l) => l.enabled !== false && (l.category === "AuditEvent" || ["audit", "allLogs"].includes(String(l.categoryGroup))));
+        .some(
+          (l) =>
+            l.enabled !== false &&
+            (l.category === "AuditEvent" || ["audit", "allLogs"].includes(String(l.categoryGroup))),
+        );
       return destination && audited;
     });
     if (!auditing) {

@@ -1,8 +1,22 @@
 import type { PolicyResource } from "@pulumi/policy";
 import { connectionLogin, connectionType } from "./lib/connections";
-import { AirflowStackPolicy, PRODUCTION_ENVIRONMENTS, readConfig, requireProductionStack } from "./lib/policy";
+import {
+  AirflowStackPolicy,
+  PRODUCTION_ENVIRONMENTS,
+  readConfig,
+  requireProductionStack,
+} from "./lib/policy";
 import { describe, ofType, references } from "./lib/references";
-import { DAY, UNKNOWN, asArray, days, googleDurationSeconds, isRecord, known, knownOrUndefined } from "./lib/values";
+import {
+  DAY,
+  UNKNOWN,
+  asArray,
+  days,
+  googleDurationSeconds,
+  isRecord,
+  known,
+  knownOrUndefined,
+} from "./lib/values";
 
 const configSchema = {
   properties: {
@@ -70,7 +84,9 @@ export const rotationWithinCadence: AirflowStackPolicy = {
     const maxSeconds = config.databasePasswordMaxDays * DAY;
     const rotatable = (stored: unknown) => {
       const type = connectionType(stored);
-      return type !== undefined && config.rotatableConnTypes.map((t) => t.toLowerCase()).includes(type) ? type : undefined;
+      return type !== undefined && config.rotatableConnTypes.map((t) => t.toLowerCase()).includes(type)
+        ? type
+        : undefined;
     };
     checkAws(resources, rotatable, maxSeconds, reportViolation);
     checkGcp(resources, rotatable, maxSeconds, reportViolation);
@@ -80,14 +96,24 @@ export const rotationWithinCadence: AirflowStackPolicy = {
 };
 
 /** Stored values of `secret` held by version resources that point at it through `property`. */
-function storedValues(versions: PolicyResource[], property: string, valueKey: string, secret: PolicyResource): unknown[] {
+function storedValues(
+  versions: PolicyResource[],
+  property: string,
+  valueKey: string,
+  secret: PolicyResource,
+): unknown[] {
   return versions
     .filter((v) => references(v, property, secret))
     .map((v) => known(() => v.props[valueKey]))
     .filter((v) => v !== UNKNOWN);
 }
 
-function checkAws(resources: PolicyResource[], rotatable: (v: unknown) => string | undefined, maxSeconds: number, report: Report) {
+function checkAws(
+  resources: PolicyResource[],
+  rotatable: (v: unknown) => string | undefined,
+  maxSeconds: number,
+  report: Report,
+) {
   const versions = ofType(resources, "aws:secretsmanager/secretVersion:SecretVersion");
   const rotations = ofType(resources, "aws:secretsmanager/secretRotation:SecretRotation");
   for (const secret of ofType(resources, "aws:secretsmanager/secret:Secret")) {
@@ -106,7 +132,10 @@ function checkAws(resources: PolicyResource[], rotatable: (v: unknown) => string
         rotation.urn,
       );
     } else if (period > maxSeconds) {
-      report(`${describe(rotation)} rotates every ${days(period)}; the limit is ${days(maxSeconds)}.`, rotation.urn);
+      report(
+        `${describe(rotation)} rotates every ${days(period)}; the limit is ${days(maxSeconds)}.`,
+        rotation.urn,
+      );
     }
   }
 }
@@ -128,26 +157,47 @@ export function awsRotationPeriodSeconds(rules: Record<string, unknown>): number
   return undefined;
 }
 
-function checkGcp(resources: PolicyResource[], rotatable: (v: unknown) => string | undefined, maxSeconds: number, report: Report) {
+function checkGcp(
+  resources: PolicyResource[],
+  rotatable: (v: unknown) => string | undefined,
+  maxSeconds: number,
+  report: Report,
+) {
   const versions = ofType(resources, "gcp:secretmanager/secretVersion:SecretVersion");
   for (const secret of ofType(resources, "gcp:secretmanager/secret:Secret")) {
     const type = storedValues(versions, "secret", "secretData", secret).map(rotatable).find(Boolean);
     if (!type) continue;
     const rotation = knownOrUndefined(() => secret.props.rotation);
-    const period = isRecord(rotation) ? googleDurationSeconds(knownOrUndefined(() => rotation.rotationPeriod)) : undefined;
+    const period = isRecord(rotation)
+      ? googleDurationSeconds(knownOrUndefined(() => rotation.rotationPeriod))
+      : undefined;
     const topics = knownOrUndefined(() => asArray(secret.props.topics as unknown[]));
     if (period === undefined) {
-      report(`${describe(secret)} holds a ${type} connection and has no rotation.rotationPeriod.`, secret.urn);
+      report(
+        `${describe(secret)} holds a ${type} connection and has no rotation.rotationPeriod.`,
+        secret.urn,
+      );
     } else if (period > maxSeconds) {
-      report(`${describe(secret)} rotates every ${days(period)}; the limit is ${days(maxSeconds)}.`, secret.urn);
+      report(
+        `${describe(secret)} rotates every ${days(period)}; the limit is ${days(maxSeconds)}.`,
+        secret.urn,
+      );
     }
     if (period !== undefined && (!topics || topics.length === 0)) {
-      report(`${describe(secret)} has a rotation period but no topics: nothing is notified to rotate it.`, secret.urn);
+      report(
+        `${describe(secret)} has a rotation period but no topics: nothing is notified to rotate it.`,
+        secret.urn,
+      );
     }
   }
 }
 
-function checkAzure(resources: PolicyResource[], rotatable: (v: unknown) => string | undefined, maxSeconds: number, report: Report) {
+function checkAzure(
+  resources: PolicyResource[],
+  rotatable: (v: unknown) => string | undefined,
+  maxSeconds: number,
+  report: Report,
+) {
   const secrets = ofType(resources, "azure-native:keyvault:Secret").filter((secret) => {
     const properties = knownOrUndefined(() => secret.props.properties);
     return isRecord(properties) && rotatable(knownOrUndefined(() => properties.value)) !== undefined;
@@ -159,24 +209,39 @@ function checkAzure(resources: PolicyResource[], rotatable: (v: unknown) => stri
     "azure-native:eventgrid:EventSubscription",
   ).some((subscription) => {
     const filter = knownOrUndefined(() => subscription.props.filter);
-    const types = isRecord(filter) ? knownOrUndefined(() => asArray(filter.includedEventTypes as unknown[])) : undefined;
+    const types = isRecord(filter)
+      ? knownOrUndefined(() => asArray(filter.includedEventTypes as unknown[]))
+      : undefined;
     return (types ?? []).includes(NEAR_EXPIRY_EVENT);
   });
   if (!subscribed) {
-    report(`No Event Grid subscription for ${NEAR_EXPIRY_EVENT}: Key Vault database secrets are never rotated.`);
+    report(
+      `No Event Grid subscription for ${NEAR_EXPIRY_EVENT}: Key Vault database secrets are never rotated.`,
+    );
   }
   const now = Date.now() / 1000;
   for (const secret of secrets) {
     const expires = knownOrUndefined(() => secret.props.properties.attributes?.expires);
     if (typeof expires !== "number") {
-      report(`${describe(secret)} holds a database connection and has no properties.attributes.expires.`, secret.urn);
+      report(
+        `${describe(secret)} holds a database connection and has no properties.attributes.expires.`,
+        secret.urn,
+      );
     } else if (expires - now > maxSeconds) {
-      report(`${describe(secret)} expires in ${days(expires - now)}; the limit is ${days(maxSeconds)}.`, secret.urn);
+      report(
+        `${describe(secret)} expires in ${days(expires - now)}; the limit is ${days(maxSeconds)}.`,
+        secret.urn,
+      );
     }
   }
 }
 
-function checkVault(resources: PolicyResource[], rotatable: (v: unknown) => string | undefined, config: RotationConfig, report: Report) {
+function checkVault(
+  resources: PolicyResource[],
+  rotatable: (v: unknown) => string | undefined,
+  config: RotationConfig,
+  report: Report,
+) {
   const maxSeconds = config.databasePasswordMaxDays * DAY;
   const staticRoles = ofType(resources, "vault:database/secretBackendStaticRole:SecretBackendStaticRole");
   for (const role of staticRoles) {
@@ -193,20 +258,38 @@ function checkVault(resources: PolicyResource[], rotatable: (v: unknown) => stri
       if (typeof ttl !== "number" || ttl <= 0) {
         report(`${describe(role)} has no ${key}: the mount default (often 32 days) applies.`, role.urn);
       } else if (ttl > config.dynamicCredentialMaxSeconds) {
-        report(`${describe(role)} ${key} is ${ttl}s; dynamic credentials may live ${config.dynamicCredentialMaxSeconds}s.`, role.urn);
+        report(
+          `${describe(role)} ${key} is ${ttl}s; dynamic credentials may live ${config.dynamicCredentialMaxSeconds}s.`,
+          role.urn,
+        );
       }
     }
   }
   const tokenMax = config.serviceTokenMaxDays * DAY;
-  for (const role of ofType(resources, "vault:kubernetes/authBackendRole:AuthBackendRole", "vault:jwt/authBackendRole:AuthBackendRole")) {
+  for (const role of ofType(
+    resources,
+    "vault:kubernetes/authBackendRole:AuthBackendRole",
+    "vault:jwt/authBackendRole:AuthBackendRole",
+  )) {
     const explicit = knownOrUndefined(() => role.props.tokenExplicitMaxTtl);
     const max = knownOrUndefined(() => role.props.tokenMaxTtl);
     const periodic = knownOrUndefined(() => role.props.tokenPeriod);
-    const lifetime = typeof explicit === "number" && explicit > 0 ? explicit : typeof periodic === "number" && periodic > 0 ? undefined : max;
+    const lifetime =
+      typeof explicit === "number" && explicit > 0
+        ? explicit
+        : typeof periodic === "number" && periodic > 0
+          ? undefined
+          : max;
     if (typeof lifetime !== "number" || lifetime <= 0) {
-      report(`${describe(role)} issues tokens without a maximum lifetime: set tokenMaxTtl (or tokenExplicitMaxTtl) <= ${days(tokenMax)}.`, role.urn);
+      report(
+        `${describe(role)} issues tokens without a maximum lifetime: set tokenMaxTtl (or tokenExplicitMaxTtl) <= ${days(tokenMax)}.`,
+        role.urn,
+      );
     } else if (lifetime > tokenMax) {
-      report(`${describe(role)} tokens live up to ${days(lifetime)}; the limit is ${days(tokenMax)}.`, role.urn);
+      report(
+        `${describe(role)} tokens live up to ${days(lifetime)}; the limit is ${days(tokenMax)}.`,
+        role.urn,
+      );
     }
   }
   for (const secret of ofType(resources, "vault:kv/secretV2:SecretV2")) {

@@ -160,12 +160,18 @@ export function describeChanges(before: unknown, after: unknown, path = ""): str
   }
   if (isSecretValue(before) && isSecretValue(after)) return describeChanges(before.value, after.value, path);
   const bothObjects =
-    before !== null && after !== null && typeof before === "object" && typeof after === "object" && !isSecretValue(before);
+    before !== null &&
+    after !== null &&
+    typeof before === "object" &&
+    typeof after === "object" &&
+    !isSecretValue(before);
   if (bothObjects && Array.isArray(before) === Array.isArray(after)) {
     const b = before as Record<string, unknown>;
     const a = after as Record<string, unknown>;
     const keys = [...new Set([...Object.keys(b), ...Object.keys(a)])];
-    return keys.flatMap((k) => describeChanges(b[k], a[k], Array.isArray(before) ? `${path}[${k}]` : path ? `${path}.${k}` : k));
+    return keys.flatMap((k) =>
+      describeChanges(b[k], a[k], Array.isArray(before) ? `${path}[${k}]` : path ? `${path}.${k}` : k),
+    );
   }
   return sameValue(before, after) ? [] : [`${label}: changed`];
 }
@@ -185,7 +191,11 @@ function sameValue(a: unknown, b: unknown): boolean {
 
 function isResourcePolicy(p: Policy): p is ResourceValidationPolicy {
   const r = p as ResourceValidationPolicy;
-  return typeof r.validateResource === "function" || Array.isArray(r.validateResource) || typeof r.remediateResource === "function";
+  return (
+    typeof r.validateResource === "function" ||
+    Array.isArray(r.validateResource) ||
+    typeof r.remediateResource === "function"
+  );
 }
 
 function isStackPolicy(p: Policy): p is StackValidationPolicy {
@@ -193,14 +203,19 @@ function isStackPolicy(p: Policy): p is StackValidationPolicy {
 }
 
 /** Runs the policies over the resources; see the module comment for the order and semantics. */
-export async function analyze(resources: readonly AnalyzedResource[], options: AnalyzeOptions): Promise<Analysis> {
+export async function analyze(
+  resources: readonly AnalyzedResource[],
+  options: AnalyzeOptions,
+): Promise<Analysis> {
   const config = options.config ?? {};
   const levelOf = (p: Policy): EnforcementLevel =>
     config[p.name]?.enforcementLevel ?? p.enforcementLevel ?? options.packEnforcementLevel ?? "advisory";
-  const getConfigFor = (p: Policy) => <T extends object>(): T => {
-    const { enforcementLevel: _level, ...properties } = config[p.name] ?? {};
-    return properties as T;
-  };
+  const getConfigFor =
+    (p: Policy) =>
+    <T extends object>(): T => {
+      const { enforcementLevel: _level, ...properties } = config[p.name] ?? {};
+      return properties as T;
+    };
   const result: Analysis = { violations: [], remediations: [], notApplicable: [] };
   const stackTags: ReadonlyMap<string, string> = new Map();
   const finalInputs = new Map<string, Record<string, unknown>>();
@@ -225,11 +240,16 @@ export async function analyze(resources: readonly AnalyzedResource[], options: A
         const remediated = await p.remediateResource(resourceArgs(props, p));
         if (remediated) {
           const wire = serialize(remediated) as Record<string, unknown>;
-          result.remediations.push({ policy: p.name, urn: resource.urn, changes: describeChanges(inputs, wire) });
+          result.remediations.push({
+            policy: p.name,
+            urn: resource.urn,
+            changes: describeChanges(inputs, wire),
+          });
           inputs = wire;
         }
       } catch (error) {
-        if (error instanceof NotApplicableError) result.notApplicable.push({ policy: p.name, reason: error.reason, urn: resource.urn });
+        if (error instanceof NotApplicableError)
+          result.notApplicable.push({ policy: p.name, reason: error.reason, urn: resource.urn });
         else throw policyError(p, error);
       }
     }
@@ -239,7 +259,11 @@ export async function analyze(resources: readonly AnalyzedResource[], options: A
       let level = levelOf(p);
       if (level === "disabled" || !isResourcePolicy(p)) continue;
       if (!p.validateResource) {
-        result.notApplicable.push({ policy: p.name, reason: "Policy does not implement validateResource", urn: resource.urn });
+        result.notApplicable.push({
+          policy: p.name,
+          reason: "Policy does not implement validateResource",
+          urn: resource.urn,
+        });
         continue;
       }
       if (level === "remediate") level = "mandatory";
@@ -271,7 +295,12 @@ export async function analyze(resources: readonly AnalyzedResource[], options: A
   return result;
 }
 
-async function runGuarded(p: Policy, result: Analysis, urn: string | undefined, run: () => unknown): Promise<void> {
+async function runGuarded(
+  p: Policy,
+  result: Analysis,
+  urn: string | undefined,
+  run: () => unknown,
+): Promise<void> {
   try {
     await run();
   } catch (error) {
@@ -291,14 +320,17 @@ async function runGuarded(p: Policy, result: Analysis, urn: string | undefined, 
 }
 
 function policyError(p: Policy, error: unknown): Error {
-  return new Error(`policy '${p.name}' failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+  return new Error(
+    `policy '${p.name}' failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+  );
 }
 
 /** Every string inside a wire value (secrets included: references may sit inside them). */
 function wireStrings(value: unknown, out: Set<string> = new Set()): Set<string> {
   if (typeof value === "string") out.add(value);
   else if (Array.isArray(value)) value.forEach((v) => wireStrings(v, out));
-  else if (value !== null && typeof value === "object") Object.values(value).forEach((v) => wireStrings(v, out));
+  else if (value !== null && typeof value === "object")
+    Object.values(value).forEach((v) => wireStrings(v, out));
   return out;
 }
 
@@ -312,7 +344,9 @@ function linkStackResources(
   finalInputs: Map<string, Record<string, unknown>>,
   options: AnalyzeOptions,
 ): PolicyResource[] {
-  const outputs = new Map(resources.map((r) => [r.urn, options.outputsOf(r, finalInputs.get(r.urn) ?? r.inputs)]));
+  const outputs = new Map(
+    resources.map((r) => [r.urn, options.outputsOf(r, finalInputs.get(r.urn) ?? r.inputs)]),
+  );
   const byIdentity = new Map<string, string>();
   for (const r of resources) {
     for (const identity of options.identitiesOf?.(r, outputs.get(r.urn)!) ?? []) {
@@ -321,7 +355,10 @@ function linkStackResources(
   }
   const policyResources = new Map<string, PolicyResource>();
   for (const r of resources) {
-    const props = unknownCheckingProxy(deserializeProps(outputs.get(r.urn)!, false)) as Record<string, unknown>;
+    const props = unknownCheckingProxy(deserializeProps(outputs.get(r.urn)!, false)) as Record<
+      string,
+      unknown
+    >;
     const view = policyView(r, props);
     policyResources.set(r.urn, {
       ...view,

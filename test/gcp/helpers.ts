@@ -34,7 +34,10 @@ export function secretById(resources: readonly RecordedResource[], id: unknown):
 }
 
 /** `{ secretId (storage name) → roles }` granted to `member` through per-secret IAM. */
-export function secretGrants(resources: readonly RecordedResource[], member: string): Record<string, string[]> {
+export function secretGrants(
+  resources: readonly RecordedResource[],
+  member: string,
+): Record<string, string[]> {
   const grants: Record<string, string[]> = {};
   for (const grant of ofType(resources, SECRET_IAM_TYPE).filter((g) => g.inputs.member === member)) {
     const secretId = String(secretById(resources, grant.inputs.secretId).inputs.secretId);
@@ -68,7 +71,10 @@ export function captureRegistrationOptions(): Map<string, RegistrationOptions> {
   const monitor = settings.getMonitor();
   const register = monitor.registerResource.bind(monitor);
   monitor.registerResource = (req, cb) => {
-    captured.set(req.getName(), { ignoreChanges: req.getIgnorechangesList(), dependencies: req.getDependenciesList() });
+    captured.set(req.getName(), {
+      ignoreChanges: req.getIgnorechangesList(),
+      dependencies: req.getDependenciesList(),
+    });
     return register(req, cb);
   };
   return captured;
@@ -82,7 +88,12 @@ interface RegisterRequestLike {
 
 const HIERARCHY_IAM = /^gcp:(projects|organizations|folder)\/iAM(Member|Binding|Policy):/;
 /** Roles that include `secretmanager.versions.access`. */
-export const ROLES_READING_SECRETS = ["roles/secretmanager.secretAccessor", "roles/secretmanager.admin", "roles/owner", "roles/editor"];
+export const ROLES_READING_SECRETS = [
+  "roles/secretmanager.secretAccessor",
+  "roles/secretmanager.admin",
+  "roles/owner",
+  "roles/editor",
+];
 
 /** Project-, folder- and organization-level IAM resources that let someone read every secret (no condition). */
 export function unconditionalSecretReaders(resources: readonly RecordedResource[]): RecordedResource[] {

@@ -3,10 +3,21 @@
  * Pub/Sub redelivery, unrelated messages, and failures that must leave the current version working.
  */
 import { randomBytes } from "crypto";
-import { handleRotationMessage, RotationMessage, RotationOutcome } from "../../components/gcp/rotator/handler";
+import {
+  handleRotationMessage,
+  RotationMessage,
+  RotationOutcome,
+} from "../../components/gcp/rotator/handler";
 import { ManagedSecret, RotatorConfig } from "../../components/gcp/rotator/config";
 import { SecretManagerError } from "../../components/gcp/rotator/secretManagerClient";
-import { acceptsLogin, createLoginRole, randomPassword, startPostgres, TestPostgres, uniqueRole } from "../support/postgres";
+import {
+  acceptsLogin,
+  createLoginRole,
+  randomPassword,
+  startPostgres,
+  TestPostgres,
+  uniqueRole,
+} from "../support/postgres";
 import { askPython } from "../support/airflowSemantics";
 import { FakeSecretManager } from "./fakeSecretManager";
 
@@ -25,7 +36,15 @@ async function createRole(prefix: string): Promise<{ login: string; password: st
 }
 
 function connection(login: string, password: string): Record<string, unknown> {
-  return { conn_type: "postgres", host: pg.host, port: pg.port, schema: "postgres", login, password, extra: JSON.stringify({ sslmode: "disable" }) };
+  return {
+    conn_type: "postgres",
+    host: pg.host,
+    port: pg.port,
+    schema: "postgres",
+    login,
+    password,
+    extra: JSON.stringify({ sslmode: "disable" }),
+  };
 }
 
 const canLogIn = (login: string, password: string) => acceptsLogin(pg, login, password);
@@ -45,26 +64,45 @@ interface Setup {
 }
 
 /** A fresh role, its connection secret, and a rotator configuration managing that secret. */
-async function managedRole(prefix: string, managed: Omit<ManagedSecret, "connId">, passwordLength = 32): Promise<Setup> {
+async function managedRole(
+  prefix: string,
+  managed: Omit<ManagedSecret, "connId">,
+  passwordLength = 32,
+): Promise<Setup> {
   const fake = new FakeSecretManager(PROJECT, NUMBER);
   const { login, password } = await createRole(prefix);
   const secretId = `airflow-test-connections-${login}`;
   storeConnection(fake, secretId, login, password);
-  const config: RotatorConfig = { projectId: PROJECT, projectNumber: NUMBER, secrets: { [secretId]: { connId: login, ...managed } }, password: { length: passwordLength } };
+  const config: RotatorConfig = {
+    projectId: PROJECT,
+    projectNumber: NUMBER,
+    secrets: { [secretId]: { connId: login, ...managed } },
+    password: { length: passwordLength },
+  };
   return { fake, config, secretId, login, password };
 }
 
 const singleUser = () => managedRole("gcp_single", { strategy: "single-user" });
 
-function rotateMessage(fake: FakeSecretManager, secretId: string, extra: Partial<RotationMessage["attributes"]> = {}): RotationMessage {
+function rotateMessage(
+  fake: FakeSecretManager,
+  secretId: string,
+  extra: Partial<RotationMessage["attributes"]> = {},
+): RotationMessage {
   return {
     messageId: String(Math.floor(Math.random() * 1e15)),
     publishTime: fake.timestamp(),
-    attributes: { eventType: "SECRET_ROTATE", secretId: `projects/${NUMBER}/secrets/${secretId}`, dataFormat: "JSON_API_V1", ...extra },
+    attributes: {
+      eventType: "SECRET_ROTATE",
+      secretId: `projects/${NUMBER}/secrets/${secretId}`,
+      dataFormat: "JSON_API_V1",
+      ...extra,
+    },
   };
 }
 
-const latestJson = (fake: FakeSecretManager, secretId: string) => JSON.parse(fake.payloads(secretId).at(-1)!) as Record<string, string>;
+const latestJson = (fake: FakeSecretManager, secretId: string) =>
+  JSON.parse(fake.payloads(secretId).at(-1)!) as Record<string, string>;
 
 describe("the in-memory Secret Manager", () => {
   it("keeps the API's version semantics", async () => {
@@ -72,18 +110,33 @@ describe("the in-memory Secret Manager", () => {
     fake.createSecret("s");
     const v1 = fake.seed("s", "one");
     const v2 = await fake.addSecretVersion(`projects/${PROJECT}/secrets/s`, Buffer.from("two"));
-    expect([v1.name, v2.name]).toEqual([`projects/${NUMBER}/secrets/s/versions/1`, `projects/${NUMBER}/secrets/s/versions/2`]);
+    expect([v1.name, v2.name]).toEqual([
+      `projects/${NUMBER}/secrets/s/versions/1`,
+      `projects/${NUMBER}/secrets/s/versions/2`,
+    ]);
     expect(v2.createTime > v1.createTime).toBe(true);
-    expect((await fake.accessSecretVersion(`projects/${PROJECT}/secrets/s/versions/latest`)).data.toString()).toBe("two");
+    expect(
+      (await fake.accessSecretVersion(`projects/${PROJECT}/secrets/s/versions/latest`)).data.toString(),
+    ).toBe("two");
     fake.disable("s", 2);
     // latest is the newest version whatever its state, and a disabled version cannot be read.
-    expect((await fake.getSecretVersion(`projects/${NUMBER}/secrets/s/versions/latest`)).state).toBe("DISABLED");
-    await expect(fake.accessSecretVersion(`projects/${NUMBER}/secrets/s/versions/latest`)).rejects.toMatchObject({ code: "FAILED_PRECONDITION" });
-    expect((await fake.accessSecretVersion(`projects/${NUMBER}/secrets/s/versions/1`)).data.toString()).toBe("one");
+    expect((await fake.getSecretVersion(`projects/${NUMBER}/secrets/s/versions/latest`)).state).toBe(
+      "DISABLED",
+    );
+    await expect(
+      fake.accessSecretVersion(`projects/${NUMBER}/secrets/s/versions/latest`),
+    ).rejects.toMatchObject({ code: "FAILED_PRECONDITION" });
+    expect((await fake.accessSecretVersion(`projects/${NUMBER}/secrets/s/versions/1`)).data.toString()).toBe(
+      "one",
+    );
     fake.destroy("s", 1);
     expect(fake.payloads("s")).toEqual([undefined, "two"]);
-    await expect(fake.getSecretVersion(`projects/${NUMBER}/secrets/missing/versions/latest`)).rejects.toMatchObject({ code: "NOT_FOUND" });
-    await expect(fake.addSecretVersion(`projects/other/secrets/s`, Buffer.from("x"))).rejects.toMatchObject({ code: "PERMISSION_DENIED" });
+    await expect(
+      fake.getSecretVersion(`projects/${NUMBER}/secrets/missing/versions/latest`),
+    ).rejects.toMatchObject({ code: "NOT_FOUND" });
+    await expect(fake.addSecretVersion(`projects/other/secrets/s`, Buffer.from("x"))).rejects.toMatchObject({
+      code: "PERMISSION_DENIED",
+    });
   });
 });
 
@@ -91,19 +144,34 @@ describe("handleRotationMessage", () => {
   it("changes the password, proves it, then adds a version Airflow can parse", async () => {
     const { fake, config, secretId, login, password } = await singleUser();
     const outcome = await handleRotationMessage(rotateMessage(fake, secretId), { client: fake, config });
-    expect(outcome).toMatchObject({ result: "rotated", version: `projects/${NUMBER}/secrets/${secretId}/versions/2`, login });
+    expect(outcome).toMatchObject({
+      result: "rotated",
+      version: `projects/${NUMBER}/secrets/${secretId}/versions/2`,
+      login,
+    });
     const stored = latestJson(fake, secretId);
     expect(stored.password).not.toBe(password);
     expect(stored.password).toHaveLength(32);
     expect(await canLogIn(login, stored.password)).toBe(true);
     expect(await canLogIn(login, password)).toBe(false);
     // Every other field carried over, and Airflow's Connection.from_json still accepts the value.
-    expect({ ...stored, password: undefined }).toEqual({ ...connection(login, password), password: undefined });
+    expect({ ...stored, password: undefined }).toEqual({
+      ...connection(login, password),
+      password: undefined,
+    });
     const [parsed] = askPython([{ op: "json", value: fake.payloads(secretId).at(-1)! }]);
     expect(parsed.error).toBeUndefined();
-    expect(parsed.ok).toMatchObject({ login, password: stored.password, conn_type: "postgres", port: pg.port });
+    expect(parsed.ok).toMatchObject({
+      login,
+      password: stored.password,
+      conn_type: "postgres",
+      port: pg.port,
+    });
     // Database first, then the version: the add is the last call.
-    expect(fake.calls.at(-1)).toEqual({ method: "addSecretVersion", name: `projects/${PROJECT}/secrets/${secretId}` });
+    expect(fake.calls.at(-1)).toEqual({
+      method: "addSecretVersion",
+      name: `projects/${PROJECT}/secrets/${secretId}`,
+    });
   });
 
   it("does not rotate again when Pub/Sub redelivers the same message", async () => {
@@ -113,13 +181,19 @@ describe("handleRotationMessage", () => {
     const afterFirst = latestJson(fake, secretId).password;
 
     const redelivered = await handleRotationMessage({ ...message }, { client: fake, config });
-    expect(redelivered).toEqual({ result: "already-rotated", secret: `projects/${PROJECT}/secrets/${secretId}`, latestVersion: `projects/${NUMBER}/secrets/${secretId}/versions/2` });
+    expect(redelivered).toEqual({
+      result: "already-rotated",
+      secret: `projects/${PROJECT}/secrets/${secretId}`,
+      latestVersion: `projects/${NUMBER}/secrets/${secretId}/versions/2`,
+    });
     expect(fake.payloads(secretId)).toHaveLength(2);
     expect(await canLogIn(login, afterFirst)).toBe(true);
     expect(fake.calls.filter((c) => c.method === "addSecretVersion")).toHaveLength(1);
 
     // The next scheduled rotation (a new message, published later) rotates again.
-    expect((await handleRotationMessage(rotateMessage(fake, secretId), { client: fake, config })).result).toBe("rotated");
+    expect(
+      (await handleRotationMessage(rotateMessage(fake, secretId), { client: fake, config })).result,
+    ).toBe("rotated");
     expect(fake.payloads(secretId)).toHaveLength(3);
     expect(await canLogIn(login, latestJson(fake, secretId).password)).toBe(true);
     expect(await canLogIn(login, afterFirst)).toBe(false);
@@ -131,10 +205,19 @@ describe("handleRotationMessage", () => {
     const outcomes: RotationOutcome[] = [
       await handleRotationMessage(rotateMessage(fake, "someone-elses-secret"), { client: fake, config }),
       // Same secret id in another project.
-      await handleRotationMessage(rotateMessage(fake, secretId, { secretId: `projects/111111111111/secrets/${secretId}` }), { client: fake, config }),
+      await handleRotationMessage(
+        rotateMessage(fake, secretId, { secretId: `projects/111111111111/secrets/${secretId}` }),
+        { client: fake, config },
+      ),
       // Our own version additions come back on the topic as SECRET_VERSION_ADD.
-      await handleRotationMessage(rotateMessage(fake, secretId, { eventType: "SECRET_VERSION_ADD" }), { client: fake, config }),
-      await handleRotationMessage(rotateMessage(fake, secretId, { eventType: "TOPIC_CONFIGURED" }), { client: fake, config }),
+      await handleRotationMessage(rotateMessage(fake, secretId, { eventType: "SECRET_VERSION_ADD" }), {
+        client: fake,
+        config,
+      }),
+      await handleRotationMessage(rotateMessage(fake, secretId, { eventType: "TOPIC_CONFIGURED" }), {
+        client: fake,
+        config,
+      }),
     ];
     expect(outcomes.map((o) => o.result)).toEqual(["ignored", "ignored", "ignored", "ignored"]);
     expect(fake.calls).toEqual([]);
@@ -143,7 +226,11 @@ describe("handleRotationMessage", () => {
   });
 
   it("alternating users: the master creates the clone; the current login keeps working", async () => {
-    const { fake, config, secretId, login, password } = await managedRole("gcp_alt", { strategy: "alternating-users", masterSecret: "master" }, 24);
+    const { fake, config, secretId, login, password } = await managedRole(
+      "gcp_alt",
+      { strategy: "alternating-users", masterSecret: "master" },
+      24,
+    );
     await pg.query(`CREATE TABLE IF NOT EXISTS gcp_rotation_probe (id int)`);
     await pg.query(`GRANT SELECT ON gcp_rotation_probe TO ${login}`);
     storeConnection(fake, "master", pg.superuser, pg.superPassword);
@@ -161,7 +248,10 @@ describe("handleRotationMessage", () => {
   });
 
   it("a database change that fails writes no version and leaves the current credential working", async () => {
-    const { fake, config, secretId, password } = await managedRole("gcp_fail", { strategy: "alternating-users", masterSecret: "weak-master" });
+    const { fake, config, secretId, password } = await managedRole("gcp_fail", {
+      strategy: "alternating-users",
+      masterSecret: "weak-master",
+    });
     const weakMaster = await createRole("gcp_weak_master"); // no CREATEROLE: cannot create or change logins
     storeConnection(fake, "weak-master", weakMaster.login, weakMaster.password);
     const outcome = await handleRotationMessage(rotateMessage(fake, secretId), { client: fake, config });
@@ -202,7 +292,9 @@ describe("handleRotationMessage", () => {
     expect(await canLogIn(login, password)).toBe(true);
     expect(await canLogIn(login, generated)).toBe(false);
     // The redelivery after the outage rotates normally.
-    expect((await handleRotationMessage(rotateMessage(fake, secretId), { client: fake, config })).result).toBe("rotated");
+    expect(
+      (await handleRotationMessage(rotateMessage(fake, secretId), { client: fake, config })).result,
+    ).toBe("rotated");
     expect(await canLogIn(login, latestJson(fake, secretId).password)).toBe(true);
   });
 

@@ -14,13 +14,26 @@ import { bundleRotator } from "../../components/gcp/rotator/bundle";
 import { ROTATOR_CONFIG_ENV, RotatorConfig } from "../../components/gcp/rotator/config";
 import { crc32c, restSecretManagerClient } from "../../components/gcp/rotator/restClient";
 import { SecretManagerError } from "../../components/gcp/rotator/secretManagerClient";
-import { acceptsLogin, createLoginRole, randomPassword, startPostgres, TestPostgres, uniqueRole } from "../support/postgres";
+import {
+  acceptsLogin,
+  createLoginRole,
+  randomPassword,
+  startPostgres,
+  TestPostgres,
+  uniqueRole,
+} from "../support/postgres";
 import { FakeSecretManager } from "./fakeSecretManager";
 
 const PROJECT = "acme-data-test";
 const NUMBER = "24682468";
 const TOKEN = "metadata-token-" + randomBytes(6).toString("hex");
-const HTTP_STATUS: Record<string, number> = { NOT_FOUND: 404, FAILED_PRECONDITION: 400, INVALID_ARGUMENT: 400, PERMISSION_DENIED: 403, UNAVAILABLE: 503 };
+const HTTP_STATUS: Record<string, number> = {
+  NOT_FOUND: 404,
+  FAILED_PRECONDITION: 400,
+  INVALID_ARGUMENT: 400,
+  PERMISSION_DENIED: 403,
+  UNAVAILABLE: 503,
+};
 
 let pg: TestPostgres;
 let server: http.Server;
@@ -41,24 +54,31 @@ function handle(req: http.IncomingMessage, res: http.ServerResponse, body: strin
     if (req.headers["metadata-flavor"] !== "Google") return reply(403, {});
     return reply(200, { access_token: TOKEN, expires_in: 3599, token_type: "Bearer" });
   }
-  if (req.headers.authorization !== `Bearer ${TOKEN}`) return reply(401, { error: { code: 401, status: "UNAUTHENTICATED", message: "no token" } });
+  if (req.headers.authorization !== `Bearer ${TOKEN}`)
+    return reply(401, { error: { code: 401, status: "UNAUTHENTICATED", message: "no token" } });
   const name = decodeURIComponent(url.replace(/^\/v1\//, ""));
   const fail = (error: unknown) => {
     if (!(error instanceof SecretManagerError)) throw error;
-    reply(HTTP_STATUS[error.code] ?? 500, { error: { code: HTTP_STATUS[error.code] ?? 500, status: error.code, message: error.message } });
+    reply(HTTP_STATUS[error.code] ?? 500, {
+      error: { code: HTTP_STATUS[error.code] ?? 500, status: error.code, message: error.message },
+    });
   };
   if (req.method === "GET" && name.endsWith(":access")) {
     return fake.accessSecretVersion(name.slice(0, -":access".length)).then(({ name: resolved, data }) => {
       const checksum = crc32c(data) + (corruptNextAccess ? 1 : 0);
       corruptNextAccess = false;
-      reply(200, { name: resolved, payload: { data: data.toString("base64"), dataCrc32c: String(checksum) } });
+      reply(200, {
+        name: resolved,
+        payload: { data: data.toString("base64"), dataCrc32c: String(checksum) },
+      });
     }, fail);
   }
   if (req.method === "GET") return fake.getSecretVersion(name).then((v) => reply(200, v), fail);
   if (req.method === "POST" && name.endsWith(":addVersion")) {
     const payload = (JSON.parse(body) as { payload: { data: string; dataCrc32c: string } }).payload;
     const data = Buffer.from(payload.data, "base64");
-    if (String(crc32c(data)) !== payload.dataCrc32c) return reply(400, { error: { code: 400, status: "INVALID_ARGUMENT", message: "checksum mismatch" } });
+    if (String(crc32c(data)) !== payload.dataCrc32c)
+      return reply(400, { error: { code: 400, status: "INVALID_ARGUMENT", message: "checksum mismatch" } });
     return fake.addSecretVersion(name.slice(0, -":addVersion".length), data).then((v) => reply(200, v), fail);
   }
   reply(404, { error: { code: 404, status: "NOT_FOUND", message: `no route ${req.method} ${url}` } });
@@ -91,7 +111,10 @@ beforeEach(() => {
 });
 
 /** Runs `rotateSecret(event)` from the bundle in a fresh Node process (asynchronously: the server must keep serving). */
-function runBundle(event: unknown, config: RotatorConfig | string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function runBundle(
+  event: unknown,
+  config: RotatorConfig | string,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const script = `require(${JSON.stringify(path.join(bundleDir, "index.js"))}).rotateSecret(${JSON.stringify(event)}).then(() => process.exit(0), (e) => { console.error(e.message); process.exit(1); });`;
   const child = spawn(process.execPath, ["-e", script], {
     cwd: bundleDir,
@@ -117,7 +140,11 @@ function cloudEvent(secretId: string, eventType: string, publishTime: string) {
     data: {
       subscription: "projects/p/subscriptions/eventarc-sub",
       message: {
-        attributes: { eventType, secretId: `projects/${NUMBER}/secrets/${secretId}`, dataFormat: "JSON_API_V1" },
+        attributes: {
+          eventType,
+          secretId: `projects/${NUMBER}/secrets/${secretId}`,
+          dataFormat: "JSON_API_V1",
+        },
         data: Buffer.from("{}").toString("base64"),
         messageId: "1234567890",
         message_id: "1234567890",
@@ -128,13 +155,38 @@ function cloudEvent(secretId: string, eventType: string, publishTime: string) {
   };
 }
 
-async function seededRole(): Promise<{ secretId: string; login: string; password: string; config: RotatorConfig }> {
+async function seededRole(): Promise<{
+  secretId: string;
+  login: string;
+  password: string;
+  config: RotatorConfig;
+}> {
   const password = randomPassword();
   const login = await createLoginRole(pg, uniqueRole("gcp_bundle"), password);
   const secretId = `airflow-test-connections-${login}`;
   fake.createSecret(secretId);
-  fake.seed(secretId, JSON.stringify({ conn_type: "postgres", host: pg.host, port: pg.port, schema: "postgres", login, password }));
-  return { secretId, login, password, config: { projectId: PROJECT, projectNumber: NUMBER, secrets: { [secretId]: { connId: login, strategy: "single-user" } }, password: { length: 40 } } };
+  fake.seed(
+    secretId,
+    JSON.stringify({
+      conn_type: "postgres",
+      host: pg.host,
+      port: pg.port,
+      schema: "postgres",
+      login,
+      password,
+    }),
+  );
+  return {
+    secretId,
+    login,
+    password,
+    config: {
+      projectId: PROJECT,
+      projectNumber: NUMBER,
+      secrets: { [secretId]: { connId: login, strategy: "single-user" } },
+      password: { length: 40 },
+    },
+  };
 }
 
 const canLogIn = (login: string, password: string) => acceptsLogin(pg, login, password);
@@ -147,8 +199,10 @@ describe("the bundle", () => {
     expect(bundle.sha256).toMatch(/^[0-9a-f]{64}$/);
     // Built again in a fresh module registry: the same bytes, so an unchanged handler never redeploys.
     jest.isolateModules(() => {
+      type BundleModule = typeof import("../../components/gcp/rotator/bundle");
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const again = (require("../../components/gcp/rotator/bundle") as typeof import("../../components/gcp/rotator/bundle")).bundleRotator();
+      const fresh = require("../../components/gcp/rotator/bundle") as BundleModule;
+      const again = fresh.bundleRotator();
       expect(again.sha256).toBe(bundle.sha256);
     });
   });
@@ -159,7 +213,12 @@ describe("the bundle", () => {
     const first = await runBundle(event, config);
     expect(first.stderr).toBe("");
     expect(first.code).toBe(0);
-    expect(JSON.parse(first.stdout.trim())).toMatchObject({ severity: "INFO", result: "rotated", messageId: "1234567890", login });
+    expect(JSON.parse(first.stdout.trim())).toMatchObject({
+      severity: "INFO",
+      result: "rotated",
+      messageId: "1234567890",
+      login,
+    });
     expect(first.stdout).not.toContain(password);
     const stored = JSON.parse(fake.payloads(secretId).at(-1)!) as { password: string };
     expect(stored.password).toHaveLength(40);
@@ -187,7 +246,11 @@ describe("the bundle", () => {
     }
     expect(down.code).toBe(1);
     expect(down.stderr).toMatch(/DB_UNREACHABLE.*Pub\/Sub will redeliver/);
-    expect(JSON.parse(down.stdout.trim())).toMatchObject({ severity: "WARNING", result: "failed", retryable: true });
+    expect(JSON.parse(down.stdout.trim())).toMatchObject({
+      severity: "WARNING",
+      result: "failed",
+      retryable: true,
+    });
     expect(fake.payloads(secretId)).toHaveLength(1);
     expect(await canLogIn(login, password)).toBe(true);
   });
@@ -210,13 +273,26 @@ describe("the REST client", () => {
     fake.createSecret("s");
     fake.seed("s", "value");
     const client = restSecretManagerClient({ getToken: async () => TOKEN, endpoint: `http://${endpoint}` });
-    expect((await client.accessSecretVersion(`projects/${PROJECT}/secrets/s/versions/latest`)).data.toString()).toBe("value");
+    expect(
+      (await client.accessSecretVersion(`projects/${PROJECT}/secrets/s/versions/latest`)).data.toString(),
+    ).toBe("value");
     corruptNextAccess = true;
-    await expect(client.accessSecretVersion(`projects/${PROJECT}/secrets/s/versions/1`)).rejects.toMatchObject({ code: "INTERNAL", message: expect.stringMatching(/checksum/) });
-    await expect(client.getSecretVersion(`projects/${PROJECT}/secrets/none/versions/latest`)).rejects.toMatchObject({ code: "NOT_FOUND" });
+    await expect(
+      client.accessSecretVersion(`projects/${PROJECT}/secrets/s/versions/1`),
+    ).rejects.toMatchObject({ code: "INTERNAL", message: expect.stringMatching(/checksum/) });
+    await expect(
+      client.getSecretVersion(`projects/${PROJECT}/secrets/none/versions/latest`),
+    ).rejects.toMatchObject({ code: "NOT_FOUND" });
     fake.disable("s", 1);
-    await expect(client.accessSecretVersion(`projects/${PROJECT}/secrets/s/versions/1`)).rejects.toMatchObject({ code: "FAILED_PRECONDITION" });
-    const unauthorised = restSecretManagerClient({ getToken: async () => "wrong", endpoint: `http://${endpoint}` });
-    await expect(unauthorised.getSecretVersion(`projects/${PROJECT}/secrets/s/versions/1`)).rejects.toMatchObject({ code: "UNAUTHENTICATED" });
+    await expect(
+      client.accessSecretVersion(`projects/${PROJECT}/secrets/s/versions/1`),
+    ).rejects.toMatchObject({ code: "FAILED_PRECONDITION" });
+    const unauthorised = restSecretManagerClient({
+      getToken: async () => "wrong",
+      endpoint: `http://${endpoint}`,
+    });
+    await expect(
+      unauthorised.getSecretVersion(`projects/${PROJECT}/secrets/s/versions/1`),
+    ).rejects.toMatchObject({ code: "UNAUTHENTICATED" });
   });
 });

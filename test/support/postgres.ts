@@ -72,14 +72,25 @@ export async function startPostgres(): Promise<TestPostgres> {
   const port = await freePort();
   const superuser = "postgres";
   const superPassword = "super-secret-pw";
-  const child = spawn(process.execPath, [path.join(__dirname, "pg-server.mjs"), dir, String(port), superuser, superPassword], {
-    stdio: ["pipe", "pipe", "inherit"],
-  });
+  const child = spawn(
+    process.execPath,
+    [path.join(__dirname, "pg-server.mjs"), dir, String(port), superuser, superPassword],
+    {
+      stdio: ["pipe", "pipe", "inherit"],
+    },
+  );
   const server = new ServerProcess(child);
   await server.next();
 
   const connect = async (user = superuser, password = superPassword, database = "postgres") => {
-    const client = new Client({ host: "127.0.0.1", port, user, password, database, connectionTimeoutMillis: 5000 });
+    const client = new Client({
+      host: "127.0.0.1",
+      port,
+      user,
+      password,
+      database,
+      connectionTimeoutMillis: 5000,
+    });
     client.on("error", () => undefined);
     await client.connect();
     return client;

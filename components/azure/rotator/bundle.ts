@@ -9,7 +9,12 @@ import { bundleFunction } from "../../rotation/bundle";
 import { ROTATOR_FUNCTION_NAME } from "./config";
 
 export function rotatorBundle(): string {
-  return bundleFunction({ entry: require.resolve("./function"), nodeVersion: 20, external: ["pg-native"], minify: true });
+  return bundleFunction({
+    entry: require.resolve("./function"),
+    nodeVersion: 20,
+    external: ["pg-native"],
+    minify: true,
+  });
 }
 
 export const HOST_JSON = JSON.stringify({
