@@ -12,11 +12,10 @@ import { ManagedSecret, RotatorConfig } from "../../components/gcp/rotator/confi
 import { SecretManagerError } from "../../components/gcp/rotator/secretManagerClient";
 import {
   acceptsLogin,
-  createLoginRole,
-  randomPassword,
+  connectionJson,
+  createRandomLogin,
   startPostgres,
   TestPostgres,
-  uniqueRole,
 } from "../support/postgres";
 import { askPython } from "../support/airflowSemantics";
 import { FakeSecretManager } from "./fakeSecretManager";
@@ -30,22 +29,8 @@ beforeAll(async () => {
 });
 afterAll(() => pg?.destroy());
 
-async function createRole(prefix: string): Promise<{ login: string; password: string }> {
-  const password = randomPassword();
-  return { login: await createLoginRole(pg, uniqueRole(prefix), password), password };
-}
-
-function connection(login: string, password: string): Record<string, unknown> {
-  return {
-    conn_type: "postgres",
-    host: pg.host,
-    port: pg.port,
-    schema: "postgres",
-    login,
-    password,
-    extra: JSON.stringify({ sslmode: "disable" }),
-  };
-}
+const connection = (login: string, password: string) =>
+  connectionJson(pg, login, password, { sslmode: "disable" });
 
 const canLogIn = (login: string, password: string) => acceptsLogin(pg, login, password);
 
@@ -70,7 +55,7 @@ async function managedRole(
   passwordLength = 32,
 ): Promise<Setup> {
   const fake = new FakeSecretManager(PROJECT, NUMBER);
-  const { login, password } = await createRole(prefix);
+  const { login, password } = await createRandomLogin(pg, prefix);
   const secretId = `airflow-test-connections-${login}`;
   storeConnection(fake, secretId, login, password);
   const config: RotatorConfig = {
@@ -252,7 +237,7 @@ describe("handleRotationMessage", () => {
       strategy: "alternating-users",
       masterSecret: "weak-master",
     });
-    const weakMaster = await createRole("gcp_weak_master"); // no CREATEROLE: cannot create or change logins
+    const weakMaster = await createRandomLogin(pg, "gcp_weak_master"); // no CREATEROLE: cannot create or change logins
     storeConnection(fake, "weak-master", weakMaster.login, weakMaster.password);
     const outcome = await handleRotationMessage(rotateMessage(fake, secretId), { client: fake, config });
     expect(outcome).toMatchObject({ result: "failed", code: "PERMISSION_DENIED", retryable: false });

@@ -16,11 +16,10 @@ import { crc32c, restSecretManagerClient } from "../../components/gcp/rotator/re
 import { SecretManagerError } from "../../components/gcp/rotator/secretManagerClient";
 import {
   acceptsLogin,
-  createLoginRole,
-  randomPassword,
+  connectionJson,
+  createRandomLogin,
   startPostgres,
   TestPostgres,
-  uniqueRole,
 } from "../support/postgres";
 import { FakeSecretManager } from "./fakeSecretManager";
 
@@ -161,21 +160,10 @@ async function seededRole(): Promise<{
   password: string;
   config: RotatorConfig;
 }> {
-  const password = randomPassword();
-  const login = await createLoginRole(pg, uniqueRole("gcp_bundle"), password);
+  const { login, password } = await createRandomLogin(pg, "gcp_bundle");
   const secretId = `airflow-test-connections-${login}`;
   fake.createSecret(secretId);
-  fake.seed(
-    secretId,
-    JSON.stringify({
-      conn_type: "postgres",
-      host: pg.host,
-      port: pg.port,
-      schema: "postgres",
-      login,
-      password,
-    }),
-  );
+  fake.seed(secretId, JSON.stringify(connectionJson(pg, login, password)));
   return {
     secretId,
     login,

@@ -6,24 +6,7 @@ import { acceptsLogin, type TestPostgres } from "../support/postgres";
 import type { AirflowConnectionJson } from "../../components/rotation";
 
 // Role helpers belong to the test server; the rotation tests and benchmark take them from here.
-export { createLoginRole, randomPassword, uniqueRole } from "../support/postgres";
-
-export function connectionJson(
-  pg: TestPostgres,
-  login: string,
-  password: string,
-  extra?: Record<string, unknown>,
-): AirflowConnectionJson {
-  return {
-    conn_type: "postgres",
-    host: pg.host,
-    port: pg.port,
-    schema: "postgres",
-    login,
-    password,
-    ...(extra ? { extra: JSON.stringify(extra) } : {}),
-  };
-}
+export { connectionJson, createLoginRole, randomPassword, uniqueRole } from "../support/postgres";
 
 /** Whether the connection's login and password are accepted right now. */
 export function canLogIn(pg: TestPostgres, json: AirflowConnectionJson): Promise<boolean> {

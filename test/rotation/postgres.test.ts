@@ -10,7 +10,7 @@ import {
   verifyLogin,
   type AirflowConnectionJson,
 } from "../../components/rotation";
-import { freePort, startPostgres, type TestPostgres } from "../support/postgres";
+import { createRandomLogin, freePort, startPostgres, type TestPostgres } from "../support/postgres";
 import { canLogIn, connectionJson, createLoginRole, randomPassword, uniqueRole } from "./helpers";
 
 let pg: TestPostgres;
@@ -33,10 +33,8 @@ async function rejection(promise: Promise<unknown>): Promise<RotationError> {
 }
 
 async function newUser(prefix = "core"): Promise<AirflowConnectionJson> {
-  const role = uniqueRole(prefix);
-  const password = randomPassword();
-  await createLoginRole(pg, role, password);
-  return connectionJson(pg, role, password);
+  const { login, password } = await createRandomLogin(pg, prefix);
+  return connectionJson(pg, login, password);
 }
 
 describe("password setting", () => {

@@ -13,6 +13,7 @@ import * as os from "os";
 import * as path from "path";
 import * as readline from "readline";
 import { Client } from "pg";
+import type { AirflowConnectionJson } from "../../components/rotation";
 
 export interface TestPostgres {
   host: string;
@@ -140,6 +141,33 @@ export async function createLoginRole(pg: TestPostgres, role: string, password: 
   ]);
   await pg.query(`CREATE ROLE ${rows[0].ident} LOGIN PASSWORD ${rows[0].literal}`);
   return role;
+}
+
+/** A new login role with a random password. */
+export async function createRandomLogin(
+  pg: TestPostgres,
+  prefix: string,
+): Promise<{ login: string; password: string }> {
+  const password = randomPassword();
+  return { login: await createLoginRole(pg, uniqueRole(prefix), password), password };
+}
+
+/** Airflow's JSON connection for a login on the test server. */
+export function connectionJson(
+  pg: TestPostgres,
+  login: string,
+  password: string,
+  extra?: Record<string, unknown>,
+): AirflowConnectionJson {
+  return {
+    conn_type: "postgres",
+    host: pg.host,
+    port: pg.port,
+    schema: "postgres",
+    login,
+    password,
+    ...(extra ? { extra: JSON.stringify(extra) } : {}),
+  };
 }
 
 /** Whether the server accepts this login right now: false on a password failure; any other error throws. */
