@@ -136,6 +136,15 @@ function prefixKwargs(
   return out;
 }
 
+/** `sep` plus the prefixes: the kwargs of every backend class that takes a separator. */
+const sepAndPrefixKwargs = (
+  layout: SecretsLayout,
+  declared: ReadonlySet<SecretKind>,
+): Record<string, unknown> => ({
+  sep: layout.sep,
+  ...prefixKwargs(layout, declared),
+});
+
 const jsonOrUri =
   (keep: readonly AirflowConnectionField[]) => (conn: ResolvedConnection, format: ConnectionFormat) =>
     format === "uri" ? connectionToUri(conn) : JSON.stringify(connectionFields(conn, keep));
@@ -259,10 +268,7 @@ const awsSecretsManagerProfile: BackendProfile = {
   supportsLookupPatterns: true,
   encodeConnection: jsonOrUri(AWS_CONNECTION_KEYS),
   encodeScalar: identity,
-  layoutKwargs: (layout, declared) => ({
-    sep: layout.sep,
-    ...prefixKwargs(layout, declared),
-  }),
+  layoutKwargs: sepAndPrefixKwargs,
 };
 
 /** `SystemsManagerParameterStoreBackend`: `/{prefix}/{id}` with a leading slash, SecureString. */
@@ -338,10 +344,7 @@ const gcpProfile: BackendProfile = {
   supportsLookupPatterns: false,
   encodeConnection: jsonOrUri(AIRFLOW_CONNECTION_FIELDS),
   encodeScalar: identity,
-  layoutKwargs: (layout, declared) => ({
-    sep: layout.sep,
-    ...prefixKwargs(layout, declared),
-  }),
+  layoutKwargs: sepAndPrefixKwargs,
 };
 
 /**
@@ -383,10 +386,7 @@ const azureProfile: BackendProfile = {
   supportsLookupPatterns: false,
   encodeConnection: jsonOrUri(AIRFLOW_CONNECTION_FIELDS),
   encodeScalar: identity,
-  layoutKwargs: (layout, declared) => ({
-    sep: layout.sep,
-    ...prefixKwargs(layout, declared),
-  }),
+  layoutKwargs: sepAndPrefixKwargs,
 };
 
 const PROFILES: Record<BackendKind, BackendProfile> = {

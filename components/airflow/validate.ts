@@ -8,6 +8,7 @@ import {
   VariableDeclaration,
 } from "./declarations";
 import { Problems } from "./problems";
+import { AIRFLOW_CONNECTION_FIELDS } from "./serialize";
 import { SENSITIVE_CONFIG_OPTIONS, configKey } from "./sensitiveConfig";
 
 /**
@@ -22,18 +23,7 @@ const CONN_TYPE_PATTERN = /^[a-z][a-z0-9_+.-]*$/i;
 const VARIABLE_KEY_PATTERN = /^[\p{L}\p{N}_.\-/:]{1,250}$/u;
 const CONFIG_NAME_PATTERN = /^[a-z][a-z0-9_]*$/;
 /** The keys a connection declaration may have: Airflow's fields plus this library's `rotation`. */
-const CONNECTION_KEYS: ReadonlySet<string> = new Set([
-  "conn_id",
-  "conn_type",
-  "description",
-  "host",
-  "port",
-  "schema",
-  "login",
-  "password",
-  "extra",
-  "rotation",
-]);
+const CONNECTION_KEYS: ReadonlySet<string> = new Set(["conn_id", ...AIRFLOW_CONNECTION_FIELDS, "rotation"]);
 
 /** A value known now (neither an Output nor a Promise) can be checked before any resource exists. */
 export function isKnown<T>(value: pulumi.Input<T> | undefined): value is T {
