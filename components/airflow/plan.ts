@@ -147,9 +147,20 @@ export function validatePlan(args: PlanArgs, problems: Problems): boolean {
  * and the declarations are checked once.
  */
 export function planSecrets(args: PlanArgs, problems = new Problems(), subject?: string): SecretsPlan {
-  const checked = check(args, problems);
+  const plan = tryPlanSecrets(args, problems);
   problems.throwIfAny(subject);
-  const { profile, layout, version, format, ids, encodedKnown } = checked!;
+  return plan!;
+}
+
+/**
+ * The validation phase and the plan in one pass: adds every problem to `problems` and returns the
+ * plan only when there were none. A backend's `prepare` hands the plan to `deploy`, so the
+ * declarations are checked once per environment.
+ */
+export function tryPlanSecrets(args: PlanArgs, problems: Problems): SecretsPlan | undefined {
+  const checked = check(args, problems);
+  if (!checked) return undefined;
+  const { profile, layout, version, format, ids, encodedKnown } = checked;
 
   // Values known now are encoded now, into one secret Output each; Output chains are built only for
   // values that come from other resources. This keeps large environments close to raw provider code.

@@ -28,7 +28,10 @@ export class AirflowConfigMap extends pulumi.ComponentResource {
         metadata: {
           name: args.configMapName ?? name,
           namespace: args.namespace,
-          labels: { "app.kubernetes.io/part-of": "airflow", "app.kubernetes.io/managed-by": "airflow-secrets" },
+          labels: {
+            "app.kubernetes.io/part-of": "airflow",
+            "app.kubernetes.io/managed-by": "airflow-secrets",
+          },
         },
         data: args.airflowConfig.env,
       },

@@ -1,12 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import {
-  AirflowSettings,
-  Problems,
-  SecretsDeclarations,
-  SecretsPlan,
-  planSecrets,
-} from "../airflow";
+import { AirflowSettings, Problems, SecretsDeclarations, SecretsPlan, planSecrets } from "../airflow";
 
 /** The most a Kubernetes Secret holds (etcd's object limit). */
 const SECRET_MAX_BYTES = 1024 * 1024;
@@ -21,6 +15,11 @@ export interface EnvVarSecretsArgs {
   /** Secret name; defaults to `airflow-{environment}-secrets`. */
   secretName?: string;
   provider?: k8s.Provider;
+  /**
+   * The plan of exactly these declarations for the env backend, when the caller already made it
+   * (`tryPlanSecrets`): the component uses it instead of validating and planning again.
+   */
+  plan?: SecretsPlan;
 }
 
 /**
@@ -46,9 +45,14 @@ export class EnvVarSecrets extends pulumi.ComponentResource {
     this.variableNames = plan.secrets.map((s) => s.name).sort();
 
     const stringData = plan.valuesByName().apply((data) => {
-      const bytes = Object.entries(data).reduce((sum, [k, v]) => sum + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
+      const bytes = Object.entries(data).reduce(
+        (sum, [k, v]) => sum + Buffer.byteLength(k) + Buffer.byteLength(v),
+        0,
+      );
       if (bytes > SECRET_MAX_BYTES) {
-        throw new Error(`EnvVarSecrets ${name}: the Secret would hold ${bytes} bytes; Kubernetes allows ${SECRET_MAX_BYTES}`);
+        throw new Error(
+          `EnvVarSecrets ${name}: the Secret would hold ${bytes} bytes; Kubernetes allows ${SECRET_MAX_BYTES}`,
+        );
       }
       return data;
     });
@@ -75,16 +79,37 @@ export class EnvVarSecrets extends pulumi.ComponentResource {
   }
 }
 
+/** The component's own settings (the declarations are the contract's to check). */
+export function validateEnvVarSecretsSettings(
+  args: Pick<EnvVarSecretsArgs, "secretName">,
+  problems: Problems,
+): void {
+  if (args.secretName !== undefined) {
+    problems.check(
+      typeof args.secretName === "string" && /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(args.secretName),
+      "env.secretName",
+      () => `must be a Kubernetes object name: lowercase letters, digits, - and . (got "${args.secretName}")`,
+    );
+  }
+}
+
 /** Validates and plans before the component exists, so a bad declaration registers nothing. */
 function planEnvVarSecrets(args: EnvVarSecretsArgs): SecretsPlan {
   const problems = new Problems();
-  if (args.secretName !== undefined) {
-    problems.check(
-      /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(args.secretName),
-      "secretName",
-      `must be a Kubernetes object name: lowercase letters, digits, - and . (got "${args.secretName}")`,
-    );
-  }
-  const planArgs = { backend: "env" as const, environment: args.environment, declarations: args.declarations, airflow: args.airflow };
-  return planSecrets(planArgs, problems, "EnvVarSecrets");
+  validateEnvVarSecretsSettings(args, problems);
+  const planArgs = {
+    backend: "env" as const,
+    environment: args.environment,
+    declarations: args.declarations,
+    airflow: args.airflow,
+  };
+  if (args.plan === undefined) return planSecrets(planArgs, problems, "EnvVarSecrets");
+  problems.check(
+    args.plan.profile.kind === "env" && args.plan.environment === args.environment,
+    "plan",
+    () =>
+      `must be the env backend's plan for "${args.environment}" (got ${args.plan!.profile.kind} for "${args.plan!.environment}")`,
+  );
+  problems.throwIfAny("EnvVarSecrets");
+  return args.plan;
 }

@@ -1,5 +1,5 @@
-import { EnvVarSecrets, EnvVarSecretsArgs } from "./envVarSecrets";
-import { validatePlan } from "../airflow";
+import { EnvVarSecrets, EnvVarSecretsArgs, validateEnvVarSecretsSettings } from "./envVarSecrets";
+import { tryPlanSecrets } from "../airflow";
 import { StackBackend } from "../stackBackend";
 
 /** Settings of the env backend (`airflow-secrets:env`). */
@@ -21,11 +21,18 @@ export const envStackBackend: StackBackend = {
       airflow: context.airflow,
       secretName: settings.secretName,
     };
-    const valid = validatePlan(
-      { backend: "env", environment: args.environment, declarations: args.declarations, airflow: args.airflow },
+    validateEnvVarSecretsSettings(args, problems);
+    // Planned once here; the component uses this plan instead of checking the declarations again.
+    args.plan = tryPlanSecrets(
+      {
+        backend: "env",
+        environment: args.environment,
+        declarations: args.declarations,
+        airflow: args.airflow,
+      },
       problems,
     );
-    if (!valid) return undefined;
+    if (!args.plan || !problems.empty) return undefined;
     return {
       deploy(parent) {
         const secrets = new EnvVarSecrets(`${context.environment}-env`, args, { parent });
