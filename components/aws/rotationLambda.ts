@@ -15,12 +15,14 @@ import {
   MASTER_SECRET_ACTIONS,
   ROTATED_SECRET_ACTIONS,
   ROTATION_HANDLER_ENV,
+  ROTATION_CA_CERTIFICATES_FILE,
   ROTATION_HANDLER_NAME,
   rotationHandlerArchive,
 } from "./rotation";
 import {
   SECURITY_GROUP_ID_PATTERN,
   SUBNET_ID_PATTERN,
+  checkCaCertificates,
   checkIdList,
   checkLogRetention,
   checkRegion,
@@ -77,6 +79,13 @@ export interface SecretRotationLambdaArgs {
   passwordLength?: number;
   /** Characters never generated (the handler's default excludes quotes, backslash, `/`, `@`, backtick). */
   excludeCharacters?: string;
+  /**
+   * PEM certificates the function trusts for database TLS (`sslmode` `verify-ca`/`verify-full`), e.g.
+   * a private CA. Shipped in the code archive and named by `NODE_EXTRA_CA_CERTS`, which then no
+   * longer names Lambda's Amazon CA bundle: include the RDS CA bundle here too if the function also
+   * verifies RDS certificates. Default: Lambda's Amazon CA bundle (RDS among them).
+   */
+  caCertificates?: string;
   /** Rotate as soon as rotation is configured (a live test of the wiring). Default false. */
   rotateImmediately?: boolean;
   /** Log retention in days. Default 365 in production, 30 elsewhere. */
@@ -88,6 +97,15 @@ export interface SecretRotationLambdaArgs {
   tags?: Record<string, string>;
   account?: pulumi.Input<AwsAccountContext>;
 }
+
+/**
+ * The CA certificates Lambda ships for Amazon services, RDS among them. Lambda's Node.js 20+ runtimes
+ * no longer load them at start-up (a cold-start saving); `NODE_EXTRA_CA_CERTS` pointing at this file
+ * brings them back, so `sslmode: verify-full` against RDS verifies.
+ */
+export const LAMBDA_AMAZON_CA_BUNDLE = "/var/runtime/ca-cert.pem";
+/** Where Lambda unpacks the code archive (`LAMBDA_TASK_ROOT`). */
+const LAMBDA_TASK_ROOT = "/var/task";
 
 /** Node.js runtime of the function: the current LTS runtime Lambda offers. */
 export const ROTATION_RUNTIME = "nodejs22.x";
@@ -258,6 +276,7 @@ export function validateSecretRotationLambdaArgs(args: SecretRotationLambdaArgs,
   }
   if (args.excludeCharacters !== undefined)
     problems.check(isString(args.excludeCharacters), "excludeCharacters", "must be a string of characters");
+  checkCaCertificates(args.caCertificates, "caCertificates", problems);
   checkLogRetention(args.logRetentionInDays, undefined, "logRetentionInDays", problems);
   if (args.functionName !== undefined)
     problems.check(
@@ -447,6 +466,11 @@ export class SecretRotationLambda extends pulumi.ComponentResource {
     if (args.excludeCharacters !== undefined)
       variables[ROTATION_HANDLER_ENV.excludeCharacters] = args.excludeCharacters;
     if (endpoint?.endpointUrl !== undefined) variables[ROTATION_HANDLER_ENV.endpoint] = endpoint.endpointUrl;
+    // Read by Node.js at start-up: the CAs database TLS is verified against, besides Node's own.
+    variables.NODE_EXTRA_CA_CERTS =
+      args.caCertificates !== undefined
+        ? `${LAMBDA_TASK_ROOT}/${ROTATION_CA_CERTIFICATES_FILE}`
+        : LAMBDA_AMAZON_CA_BUNDLE;
 
     this.function = new aws.lambda.Function(
       `${name}-function`,
@@ -457,7 +481,7 @@ export class SecretRotationLambda extends pulumi.ComponentResource {
         runtime: ROTATION_RUNTIME,
         architectures: ["arm64"],
         handler: ROTATION_HANDLER_NAME,
-        code: rotationHandlerArchive(),
+        code: rotationHandlerArchive(args.caCertificates),
         role: this.role.arn,
         timeout: 60,
         memorySize: 256,

@@ -9,6 +9,7 @@ import {
   SECURITY_GROUP_ID_PATTERN,
   SUBNET_ID_PATTERN,
   VPC_ID_PATTERN,
+  checkCaCertificates,
   checkIdList,
   checkKmsKeyArn,
   checkKmsKeyDeletionWindow,
@@ -55,6 +56,11 @@ export interface AwsRotationSettings {
   passwordLength?: number;
   /** Characters never generated. Default: quotes, backslash, `/`, `@`, backtick. */
   excludeCharacters?: string;
+  /**
+   * PEM CA certificates the functions trust for database TLS instead of Lambda's Amazon CA bundle
+   * (include the RDS bundle too if they also verify RDS certificates). Default: the Amazon bundle.
+   */
+  caCertificates?: string;
   /** Rotate once as soon as rotation is configured. Default false. */
   rotateImmediately?: boolean;
   /** Rotation window (`1h`–`24h`); turns `everyDays` into `rate(N days)` with this window. */
@@ -115,6 +121,7 @@ const ROTATION_KEYS = [
   "secretsManagerEndpointUrl",
   "passwordLength",
   "excludeCharacters",
+  "caCertificates",
   "rotateImmediately",
   "duration",
   "logRetentionInDays",
@@ -313,6 +320,7 @@ function validateRotationSettings(rotation: AwsRotationSettings, problems: Probl
       at("rotation.excludeCharacters"),
       "must be a string of characters",
     );
+  checkCaCertificates(rotation.caCertificates, at("rotation.caCertificates"), problems);
   if (rotation.rotateImmediately !== undefined)
     problems.check(
       typeof rotation.rotateImmediately === "boolean",

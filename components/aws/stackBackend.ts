@@ -311,6 +311,7 @@ function deploy(
               : undefined,
           passwordLength: rotation.passwordLength,
           excludeCharacters: rotation.excludeCharacters,
+          caCertificates: rotation.caCertificates,
           rotateImmediately: rotation.rotateImmediately,
           logRetentionInDays: rotation.logRetentionInDays,
           alarmTopicArn: audit?.alarmTopicArn,

@@ -3,6 +3,7 @@
  * `{path, rule}` problems and never throws, so a stack file's mistakes are all reported in one run
  * before anything is registered.
  */
+import { X509Certificate } from "crypto";
 import { Problems } from "../airflow";
 
 /** Commercial, GovCloud, China and ISO regions: `us-east-1`, `us-gov-west-1`, `cn-north-1`, `us-isob-east-1`. */
@@ -311,4 +312,42 @@ export function checkTags(tags: unknown, path: string, problems: Problems): void
       `tag values are strings of at most 256 characters (got ${show(value)})`,
     );
   }
+}
+
+const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
+
+/**
+ * CA certificates for a function's trust store (`NODE_EXTRA_CA_CERTS`): one or more PEM certificates
+ * that parse, and no private key (the text is shipped in the function's code archive). Node.js only
+ * warns at start-up about a file it cannot read, so a bad bundle would surface as failed TLS later.
+ */
+export function checkCaCertificates(pem: unknown, path: string, problems: Problems): void {
+  if (pem === undefined) return;
+  if (!isString(pem)) {
+    problems.add(path, "must be PEM text holding one or more certificates");
+    return;
+  }
+  problems.check(
+    !/PRIVATE KEY-----/.test(pem),
+    path,
+    "must not contain a private key: only CA certificates belong here (the text is shipped in the function's code)",
+  );
+  const blocks = pem.match(PEM_CERTIFICATE) ?? [];
+  if (
+    !problems.check(
+      blocks.length > 0,
+      path,
+      'must hold one or more PEM certificates ("-----BEGIN CERTIFICATE-----" … "-----END CERTIFICATE-----")',
+    )
+  )
+    return;
+  blocks.forEach((block, i) => {
+    let valid = true;
+    try {
+      new X509Certificate(block);
+    } catch {
+      valid = false;
+    }
+    problems.check(valid, path, `certificate ${i + 1} of ${blocks.length} is not a valid X.509 certificate`);
+  });
 }

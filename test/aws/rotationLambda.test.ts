@@ -24,6 +24,20 @@ const VPC = {
   securityGroupIds: ["sg-0c1d2e3f4a5b60720"],
 };
 
+/** A self-signed CA certificate (P-256), as a private database CA would be given. */
+const PRIVATE_CA_PEM = `-----BEGIN CERTIFICATE-----
+MIIBoTCCAUegAwIBAgIUTh6Ilujwls8Zzvv3nisO9vX5OY4wCgYIKoZIzj0EAwIw
+JjEkMCIGA1UEAwwbRXhhbXBsZSBQcml2YXRlIERhdGFiYXNlIENBMB4XDTI2MTEy
+MzE4MDgzMVoXDTM2MTEyMDE4MDgzMVowJjEkMCIGA1UEAwwbRXhhbXBsZSBQcml2
+YXRlIERhdGFiYXNlIENBMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEGtBmQsu1
+klo4LyJmQmgYhT3G95bGX525OBYbPYqod/PeqWLxu8mY2Upx/vET2DKRZPiHy185
+PGxow6l/dAbzRqNTMFEwHQYDVR0OBBYEFJ4RBQWNJYrymC58IY5jbkqnY5IfMB8G
+A1UdIwQYMBaAFJ4RBQWNJYrymC58IY5jbkqnY5IfMA8GA1UdEwEB/wQFMAMBAf8w
+CgYIKoZIzj0EAwIDSAAwRQIhAMZ7phfK9NcsmoUFmMYEqUH5yX0GbZnlJYucxOhu
++FnfAiBpuDwx0kVGK4k4Y220H1mNkO+aAZAoBzMbIuwMnXi5Jg==
+-----END CERTIFICATE-----
+`;
+
 const baseArgs = (overrides: Partial<SecretRotationLambdaArgs> = {}): SecretRotationLambdaArgs => ({
   environment: "dev",
   region: REGION,
@@ -189,6 +203,8 @@ describe("SecretRotationLambda", () => {
       ROTATION_STRATEGY: "alternating-users",
       MASTER_SECRET_ARN: secretArn("warehouse_admin"),
       PASSWORD_LENGTH: "40",
+      // Node.js 20+ Lambda runtimes do not load the Amazon CAs (RDS among them) unless told to.
+      NODE_EXTRA_CA_CERTS: "/var/runtime/ca-cert.pem",
     });
     // The log group the function writes to exists with a retention (30 days outside production).
     const logGroup = resourceNamed(resources, "aws:cloudwatch/logGroup:LogGroup", "rot-logs");
@@ -279,6 +295,18 @@ describe("SecretRotationLambda", () => {
     expect(fn.dependencies).toContain(endpoint.urn);
   });
 
+  it("with caCertificates, trusts the given PEM (shipped in the archive) instead of the Amazon bundle", async () => {
+    const withCa = await deploy("ca", baseArgs({ caCertificates: PRIVATE_CA_PEM }));
+    const fn = resourceNamed(withCa, "aws:lambda/function:Function", "ca-function");
+    expect(
+      (fn.inputs.environment as { variables: Record<string, string> }).variables.NODE_EXTRA_CA_CERTS,
+    ).toBe("/var/task/ca-certificates.pem");
+    const archive = fn.inputs.code as { assets: Promise<Record<string, { text: Promise<string> }>> };
+    const assets = await archive.assets;
+    expect(Object.keys(assets).sort()).toEqual(["ca-certificates.pem", "index.js"]);
+    expect(await assets["ca-certificates.pem"].text).toBe(PRIVATE_CA_PEM);
+  });
+
   it("an existing endpoint is passed as SECRETS_MANAGER_ENDPOINT", async () => {
     const withUrl = await deploy(
       "url",
@@ -366,6 +394,20 @@ describe("rotation cadence and arguments", () => {
     expect(message).toMatch(/secrets\[b\]\.schedule\.duration: must be a window of 1h to 24h/);
     expect(message).toMatch(/vpc\.subnetIds\[0\]: must be an id like "subnet-0123456789abcdef0"/);
   });
+
+  it("refuses CA certificates that are not PEM certificates, are corrupt, or carry a private key", async () => {
+    expect(await refusedProblems(baseArgs({ caCertificates: "not a certificate" }))).toMatch(
+      /caCertificates: must hold one or more PEM certificates/,
+    );
+    const corrupt = PRIVATE_CA_PEM.replace(/MIIB/, "MIIA");
+    expect(await refusedProblems(baseArgs({ caCertificates: PRIVATE_CA_PEM + corrupt }))).toMatch(
+      /caCertificates: certificate 2 of 2 is not a valid X\.509 certificate/,
+    );
+    const withKey = `${PRIVATE_CA_PEM}-----BEGIN PRIVATE KEY-----\nMIGHAgEA\n-----END PRIVATE KEY-----\n`;
+    expect(await refusedProblems(baseArgs({ caCertificates: withKey }))).toMatch(
+      /caCertificates: must not contain a private key/,
+    );
+  });
 });
 
 describe("rotation declared on a connection wires the component through the environment", () => {
@@ -435,6 +477,7 @@ describe("rotation declared on a connection wires the component through the envi
     expect((fn.inputs.environment as { variables: Record<string, string> }).variables).toMatchObject({
       ROTATION_STRATEGY: "alternating-users",
       MASTER_SECRET_ARN: secretArnOf("warehouse_admin"),
+      NODE_EXTRA_CA_CERTS: "/var/runtime/ca-cert.pem",
     });
     expect(
       resourceNamed(

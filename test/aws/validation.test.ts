@@ -157,6 +157,15 @@ describe("stack settings (airflow-secrets:aws) are refused before any resource",
     ]);
   });
 
+  it("rotation.caCertificates that hold no certificate", async () => {
+    expect(
+      await refused(environment("dev", { rotation: { caCertificates: "-----BEGIN RSA PRIVATE KEY-----" } })),
+    ).toEqual([
+      expect.stringMatching(/^aws\.rotation\.caCertificates: must not contain a private key/),
+      expect.stringMatching(/^aws\.rotation\.caCertificates: must hold one or more PEM certificates/),
+    ]);
+  });
+
   it("declaration problems are reported together with settings problems", async () => {
     const args = awsEnvironmentArgs("prod");
     const problems = await refused(

@@ -17,7 +17,18 @@ export function rotationHandlerBundle(): string {
   });
 }
 
-/** The Lambda code archive: `index.js` holding the bundle; the handler is `index.handler`. */
-export function rotationHandlerArchive(): pulumi.asset.AssetArchive {
-  return new pulumi.asset.AssetArchive({ "index.js": new pulumi.asset.StringAsset(rotationHandlerBundle()) });
+/** File in the code archive holding the CA certificates a user gives for database TLS. */
+export const ROTATION_CA_CERTIFICATES_FILE = "ca-certificates.pem";
+
+/**
+ * The Lambda code archive: `index.js` holding the bundle (the handler is `index.handler`) and, when
+ * given, the PEM certificates the function trusts as `ca-certificates.pem`.
+ */
+export function rotationHandlerArchive(caCertificates?: string): pulumi.asset.AssetArchive {
+  return new pulumi.asset.AssetArchive({
+    "index.js": new pulumi.asset.StringAsset(rotationHandlerBundle()),
+    ...(caCertificates !== undefined
+      ? { [ROTATION_CA_CERTIFICATES_FILE]: new pulumi.asset.StringAsset(caCertificates) }
+      : {}),
+  });
 }
