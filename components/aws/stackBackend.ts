@@ -12,6 +12,9 @@ import {
   planSecrets,
   validatePlan,
 } from "../airflow";
+import { type DatabaseDriver, driverFor } from "../rotation/driver";
+import { RotationError } from "../rotation/errors";
+import { alternateLogin } from "../rotation/rotate";
 import { BackendDeployment, EnvironmentContext, StackBackend } from "../stackBackend";
 import { SecretsAccessRoles } from "./accessRoles";
 import { SecretsAuditTrail } from "./auditTrail";
@@ -48,7 +51,64 @@ function scheduleFor(conn: ConnectionDeclaration, settings: AwsBackendSettings):
   return duration !== undefined ? { scheduleExpression: `rate(${everyDays} days)`, duration } : { everyDays };
 }
 
-/** Rotation needs Secrets Manager, JSON connections, and (in production) at most 90 days between rotations. */
+/**
+ * What the rotation function would refuse at its first `createSecret`, found now through the rotation
+ * core itself: a conn_type without a driver (the connection's, or its master's, which the function logs
+ * in with), and a login the strategy would use — the login and, for alternating users, its clone
+ * (`alternateLogin`) — longer than the driver keeps (PostgreSQL: 63 bytes). A login that is not a
+ * plain string (a secret or another resource's output) is unknown here and checked at run time.
+ */
+function checkRotatable(
+  conn: ConnectionDeclaration,
+  connections: readonly ConnectionDeclaration[],
+  problems: Problems,
+): void {
+  const label = `connections[${conn.conn_id}]`;
+  const driver = databaseDriver(conn.conn_type, label, `${label}.conn_type`, problems);
+  const masterConnId =
+    conn.rotation?.strategy === "alternating-users" ? conn.rotation.masterConnId : undefined;
+  const master = connections.find((c) => c?.conn_id === masterConnId);
+  if (master !== undefined && master !== conn)
+    databaseDriver(
+      master.conn_type,
+      `the master connections[${master.conn_id}]`,
+      `${label}.rotation.masterConnId`,
+      problems,
+    );
+  if (driver === undefined || typeof conn.login !== "string") return;
+  const logins =
+    conn.rotation!.strategy === "alternating-users" ? [conn.login, alternateLogin(conn.login)] : [conn.login];
+  for (const login of logins) {
+    const bytes = Buffer.byteLength(login, "utf8");
+    problems.check(
+      bytes <= driver.maxLoginBytes,
+      `${label}.login`,
+      () =>
+        `${conn.rotation!.strategy} would use login "${login}", ${bytes} bytes; ${driver.connType} keeps identifiers of at most ${driver.maxLoginBytes} bytes, so every rotation would fail (IDENTIFIER_TOO_LONG)`,
+    );
+  }
+}
+
+/** The rotation core's driver for a conn_type, or a problem saying rotation does not support it. */
+function databaseDriver(
+  connType: unknown,
+  label: string,
+  path: string,
+  problems: Problems,
+): DatabaseDriver | undefined {
+  if (typeof connType !== "string") return undefined;
+  try {
+    return driverFor(connType, label);
+  } catch (error) {
+    problems.add(path, error instanceof RotationError ? error.detail : String(error));
+    return undefined;
+  }
+}
+
+/**
+ * Rotation needs Secrets Manager, JSON connections, a conn_type and login the rotation core can
+ * handle, and (in production) at most 90 days between rotations.
+ */
 function validateRotations(
   context: EnvironmentContext,
   settings: AwsBackendSettings | undefined,
@@ -75,6 +135,7 @@ function validateRotations(
     if (settings !== undefined && Number.isInteger(conn.rotation!.everyDays)) {
       checkRotationSchedule(scheduleFor(conn, settings), context.production, path, problems);
     }
+    checkRotatable(conn, context.declarations.connections ?? [], problems);
   }
 }
 

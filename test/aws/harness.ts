@@ -83,6 +83,32 @@ export async function deployEnvironments(
 
 export { ofType as resourcesOf, one as resourceNamed } from "../support/resources";
 
+/**
+ * Runs only the AWS backend's validation (`prepare`) on an environment's arguments, as the environment
+ * component would, and returns every problem as `path: rule`. Registers nothing, so accepted
+ * arguments can be checked without deploying them.
+ */
+export function awsPrepareProblems(args: AirflowSecretsEnvironmentArgs): string[] {
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const { awsStackBackend } = require("../../components/aws") as typeof import("../../components/aws");
+  const { Problems } = require("../../components/airflow") as typeof import("../../components/airflow");
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  const problems = new Problems();
+  awsStackBackend.prepare(
+    {
+      environment: args.environment,
+      production: args.production ?? args.environment === "prod",
+      owner: args.owner,
+      declarations: args.declarations ?? {},
+      airflow: args.airflow,
+      kubernetes: args.kubernetes,
+      settings: args.backendSettings ?? {},
+    },
+    problems,
+  );
+  return problems.list.map((p) => `${p.path}: ${p.rule}`);
+}
+
 /** A recorded JSON policy input, parsed (secret wrappers are unwrapped: policies never are secret). */
 export function policyOf(resource: RecordedResource, key = "policy"): Record<string, unknown> {
   const raw = resource.inputs[key];

@@ -3,7 +3,7 @@
  * registered — through the environment (stack settings) and through each component directly.
  */
 import { installMocks } from "../../cli/synth/mockRuntime";
-import { ACCOUNT, awsEnvironmentArgs } from "./harness";
+import { ACCOUNT, awsEnvironmentArgs, awsPrepareProblems } from "./harness";
 import type { ValidationError as ValidationErrorType } from "../../components/airflow";
 
 const session = installMocks({ project: "airflow-secrets", stack: "validation" });
@@ -164,6 +164,83 @@ describe("stack settings (airflow-secrets:aws) are refused before any resource",
       expect.stringMatching(/^aws\.rotation\.caCertificates: must not contain a private key/),
       expect.stringMatching(/^aws\.rotation\.caCertificates: must hold one or more PEM certificates/),
     ]);
+  });
+
+  it("rotation the function could never carry out: unsupported conn_type, a master it cannot log in with, a clone login over 63 bytes", async () => {
+    const args = awsEnvironmentArgs("dev");
+    const warehouse = args.declarations.connections![0];
+    const declarations = {
+      ...args.declarations,
+      connections: [
+        { ...warehouse, conn_type: "mysql", rotation: { strategy: "single-user" as const, everyDays: 30 } },
+        {
+          ...warehouse,
+          conn_id: "reporting",
+          login: "r".repeat(58),
+          rotation: { strategy: "alternating-users" as const, everyDays: 30, masterConnId: "webhook" },
+        },
+        { conn_id: "webhook", conn_type: "http", host: "hooks.example.com" },
+      ],
+    };
+    expect(await refused(environment("dev", {}, { declarations }))).toEqual([
+      'connections[warehouse].conn_type: connections[warehouse] has conn_type "mysql", which rotation does not support (MySQL needs a DatabaseDriver implementation, see components/rotation/driver.ts); supported: postgres',
+      'connections[reporting].rotation.masterConnId: the master connections[webhook] has conn_type "http", which rotation does not support; supported: postgres',
+      `connections[reporting].login: alternating-users would use login "${"r".repeat(58)}_clone", 64 bytes; postgres keeps identifiers of at most 63 bytes, so every rotation would fail (IDENTIFIER_TOO_LONG)`,
+    ]);
+  });
+
+  it("the deploy-time login check agrees with the rotation core at the 63-byte limit, counting UTF-8 bytes", () => {
+    const { alternateLogin, pendingConnectionJson } =
+      require("../../components/rotation") as typeof import("../../components/rotation");
+    const coreRefuses = (login: string, strategy: "single-user" | "alternating-users") => {
+      try {
+        pendingConnectionJson({ conn_type: "postgres", host: "db", login, password: "old" }, strategy, "new");
+        return false;
+      } catch (error) {
+        return (error as { code?: string }).code === "IDENTIFIER_TOO_LONG";
+      }
+    };
+    const backendRefuses = (login: string, strategy: "single-user" | "alternating-users") => {
+      const args = awsEnvironmentArgs("dev");
+      const warehouse = {
+        ...args.declarations.connections![0],
+        login,
+        rotation: {
+          strategy,
+          everyDays: 30,
+          ...(strategy === "alternating-users" ? { masterConnId: "admin" } : {}),
+        },
+      };
+      const admin = { conn_id: "admin", conn_type: "postgres", host: "db", login: "admin", password: "pw" };
+      const problems = awsPrepareProblems({
+        ...args,
+        declarations: { ...args.declarations, connections: [warehouse, admin] },
+      });
+      expect(problems.filter((p) => !p.startsWith("connections[warehouse].login:"))).toEqual([]);
+      return problems.length > 0;
+    };
+    const cases: Array<[string, "single-user" | "alternating-users"]> = [
+      ["a".repeat(57), "alternating-users"],
+      ["a".repeat(58), "alternating-users"],
+      // 28 two-byte characters: 56 bytes, the clone 62; 29 make 58 and 64.
+      ["ü".repeat(28), "alternating-users"],
+      ["ü".repeat(29), "alternating-users"],
+      // A login already ending in _clone alternates with the shorter name; it must itself fit.
+      [`${"a".repeat(57)}_clone`, "alternating-users"],
+      [`${"a".repeat(58)}_clone`, "alternating-users"],
+      ["a".repeat(63), "single-user"],
+      ["a".repeat(64), "single-user"],
+    ];
+    // The core refuses at the first rotation, or at the one after it (which flips the login back).
+    const decisions = cases.map(([login, strategy]) => ({
+      login: `${login.length} chars, ${Buffer.byteLength(login)} bytes, ${strategy}`,
+      backend: backendRefuses(login, strategy),
+      core:
+        coreRefuses(login, strategy) ||
+        (strategy === "alternating-users" && coreRefuses(alternateLogin(login), strategy)),
+    }));
+    expect(decisions.map((d) => d.backend)).toEqual([false, true, false, true, false, true, false, true]);
+    for (const decision of decisions) expect(decision.backend).toBe(decision.core);
   });
 
   it("declaration problems are reported together with settings problems", async () => {
