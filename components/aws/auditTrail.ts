@@ -36,8 +36,16 @@ export interface SecretsAuditTrailArgs {
   store?: SecretStoreKind;
   /** Name prefixes of the environment's secrets, each ending with its separator. */
   namePrefixes: string[];
-  /** The environment's secrets key: disabling it or scheduling its deletion raises an alarm. */
+  /**
+   * The environment's secrets key: disabling it, scheduling its deletion or replacing its key policy
+   * raises an alarm.
+   */
   secretsKeyArn: pulumi.Input<string>;
+  /**
+   * The secrets key's replica keys (one per replica region), watched like the key itself: the trail
+   * is multi-Region, so their events reach the same log group.
+   */
+  secretsReplicaKeyArns?: pulumi.Input<string>[];
   /** Use an existing trail's log group instead of creating a trail, bucket and log group. */
   existingTrail?: ExistingTrail;
   /** Retention of the trail's log group. Default 365 days in production, 90 elsewhere. */
@@ -169,15 +177,17 @@ const anyOf = (field: string, values: readonly string[]) =>
 
 /**
  * CloudWatch Logs filters over CloudTrail events, scoped to this environment's secrets (the id may
- * be a name or an ARN, hence the surrounding wildcards) and key.
+ * be a name or an ARN, hence the surrounding wildcards) and keys (the secrets key and its replicas).
  */
 export function auditFilters(
   store: SecretStoreKind,
   namePrefixes: readonly string[],
-  secretsKeyArn: string,
+  secretsKeyArns: readonly string[],
 ): AuditFilter[] {
   const events = STORE_EVENTS[store];
   const source = `($.eventSource = "${events.source}")`;
+  const kms = '($.eventSource = "kms.amazonaws.com")';
+  const ourKeys = anyOf("$.resources[0].ARN", [...new Set(secretsKeyArns)]);
   const ours = anyOf(
     events.nameField,
     [...new Set(namePrefixes)].sort().map((p) => `*${p}*`),
@@ -202,8 +212,14 @@ export function auditFilters(
     {
       name: "KeyDisabledOrDeletionScheduled",
       description:
-        "The environment's KMS key was disabled or scheduled for deletion: every secret becomes unreadable",
-      pattern: `{ ($.eventSource = "kms.amazonaws.com") && (($.eventName = "DisableKey") || ($.eventName = "ScheduleKeyDeletion")) && ($.resources[0].ARN = "${secretsKeyArn}") }`,
+        "The environment's KMS key or one of its replicas was disabled or scheduled for deletion: the secrets it encrypts become unreadable",
+      pattern: `{ ${kms} && (($.eventName = "DisableKey") || ($.eventName = "ScheduleKeyDeletion")) && ${ourKeys} }`,
+    },
+    {
+      name: "KeyPolicyChanged",
+      description:
+        "The key policy of the environment's KMS key or one of its replicas was replaced (PutKeyPolicy): it decides who may decrypt the secrets",
+      pattern: `{ ${kms} && ($.eventName = "PutKeyPolicy") && ${ourKeys} }`,
     },
   ];
 }
@@ -213,7 +229,8 @@ export function auditFilters(
  * GetSecretValue) with log file validation, delivered to a KMS-encrypted, versioned, private,
  * TLS-only S3 bucket that moves logs to Glacier and expires them, and to a CloudWatch Logs group
  * whose metric filters raise alarms (to a KMS-encrypted SNS topic) on denied or failed lookups,
- * deletions and policy changes, and on the secrets key being disabled or scheduled for deletion.
+ * deletions and policy changes, and on the secrets key or a replica being disabled, scheduled for
+ * deletion or given a new key policy.
  * With `existingTrail`, only the filters and alarms are added to that trail's log group.
  */
 export class SecretsAuditTrail extends pulumi.ComponentResource {
@@ -448,9 +465,9 @@ export class SecretsAuditTrail extends pulumi.ComponentResource {
 
     const namespace = `AirflowSecrets/${args.environment}`;
     const filters = pulumi
-      .output(args.secretsKeyArn)
-      .apply((keyArn) => auditFilters(store, args.namePrefixes, keyArn));
-    auditFilters(store, args.namePrefixes, "").forEach((shape, i) => {
+      .all([args.secretsKeyArn, ...(args.secretsReplicaKeyArns ?? [])])
+      .apply((keyArns) => auditFilters(store, args.namePrefixes, keyArns));
+    auditFilters(store, args.namePrefixes, []).forEach((shape, i) => {
       const metricName = `${shape.name}`;
       const filter = new aws.cloudwatch.LogMetricFilter(
         `${name}-${shape.name}`,

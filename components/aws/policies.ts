@@ -192,7 +192,8 @@ export function secretResourcePolicy(allowedReaderArns: readonly string[]): Poli
 /**
  * Key administration for the account (IAM policies decide which admins). No cryptographic action and
  * no `kms:CreateGrant`, so no administrator can decrypt outside the store without first changing
- * this policy, which the audit trail alarms on.
+ * this policy — a `PutKeyPolicy` on the key or a replica, which the audit trail's `KeyPolicyChanged`
+ * alarm reports (when audit is on).
  */
 export const KEY_ADMIN_ACTIONS = [
   "kms:CancelKeyDeletion",

@@ -4,7 +4,7 @@
  */
 import { Problems, SecretsLayout } from "../airflow";
 import { CiWriterSettings, validateCiWriter } from "./accessRoles";
-import { AUDIT_TRAIL_KEYS, AuditTrailSettings, validateAuditTrailArgs } from "./auditTrail";
+import { AUDIT_TRAIL_KEYS, AuditTrailSettings, auditFilters, validateAuditTrailArgs } from "./auditTrail";
 import {
   SECURITY_GROUP_ID_PATTERN,
   SUBNET_ID_PATTERN,
@@ -23,6 +23,7 @@ import {
   checkTags,
   isPlainObject,
   isString,
+  partitionOf,
 } from "./validation";
 
 export const SETTINGS_PATH = "aws";
@@ -246,6 +247,9 @@ export function validateAwsSettings(
       );
     validateAuditTrailArgs({ ...settings.audit, production }, problems, at("audit"));
   }
+  const auditEnabled = isPlainObject(settings.audit) ? settings.audit.enabled : undefined;
+  const auditOn = auditEnabled === undefined ? production : auditEnabled === true;
+  if (auditOn && region !== undefined) checkAuditedKeys(region, settings.replicaRegions, problems);
   if (
     settings.ciWriter !== undefined &&
     problems.check(isPlainObject(settings.ciWriter), at("ciWriter"), "must be a map")
@@ -334,4 +338,30 @@ function validateRotationSettings(rotation: AwsRotationSettings, problems: Probl
       `must be a window of 1h to 24h, e.g. "4h" (got ${JSON.stringify(rotation.duration)})`,
     );
   checkLogRetention(rotation.logRetentionInDays, undefined, at("rotation.logRetentionInDays"), problems);
+}
+
+/** CloudWatch Logs' limit on a metric filter pattern. */
+export const MAX_FILTER_PATTERN_LENGTH = 1024;
+
+/**
+ * The key alarms' filters name the secrets key and one replica key per replica region, so many
+ * replica regions make a pattern CloudWatch Logs refuses at deployment. Measured on the real filters
+ * with the longest ARNs those regions can have (multi-Region key ids).
+ */
+function checkAuditedKeys(region: string, replicaRegions: unknown, problems: Problems): void {
+  if (!Array.isArray(replicaRegions) || replicaRegions.length === 0 || !replicaRegions.every(isString))
+    return;
+  const regions = [region, ...replicaRegions];
+  const keyArns = regions.map((r) => `arn:${partitionOf(r)}:kms:${r}:000000000000:key/mrk-${"0".repeat(32)}`);
+  const longest = Math.max(
+    ...auditFilters("secretsmanager", ["p/"], keyArns)
+      .filter((f) => f.pattern.includes(keyArns[0]))
+      .map((f) => f.pattern.length),
+  );
+  problems.check(
+    longest <= MAX_FILTER_PATTERN_LENGTH,
+    at("replicaRegions"),
+    () =>
+      `with audit on, each key alarm's filter names the key in every region (${regions.length}), a ${longest}-character pattern over CloudWatch Logs' limit of ${MAX_FILTER_PATTERN_LENGTH}; use fewer replica regions`,
+  );
 }

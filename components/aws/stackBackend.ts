@@ -246,6 +246,7 @@ function deploy(
           store,
           namePrefixes,
           secretsKeyArn: key.keyArn,
+          secretsReplicaKeyArns: replicaRegions.map((r) => key.replicaKeyArns[r]),
           tags,
           account,
         },

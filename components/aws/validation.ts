@@ -9,6 +9,15 @@ import { Problems } from "../airflow";
 /** Commercial, GovCloud, China and ISO regions: `us-east-1`, `us-gov-west-1`, `cn-north-1`, `us-isob-east-1`. */
 export const REGION_PATTERN = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$/;
 const PARTITION = "aws(-cn|-us-gov|-iso|-iso-b|-iso-e|-iso-f)?";
+
+/** The partition a region belongs to (`aws`, `aws-cn`, `aws-us-gov`, `aws-iso`, `aws-iso-b`, …). */
+export function partitionOf(region: string): string {
+  if (region.startsWith("cn-")) return "aws-cn";
+  const special = /^[a-z]{2}-(gov|iso[a-z]?)-/.exec(region)?.[1];
+  if (special === undefined) return "aws";
+  if (special === "gov") return "aws-us-gov";
+  return special === "iso" ? "aws-iso" : `aws-iso-${special.slice(3)}`;
+}
 export const ACCOUNT_ID_PATTERN = /^\d{12}$/;
 export const ROLE_ARN_PATTERN = new RegExp(`^arn:${PARTITION}:iam::\\d{12}:role/[\\w+=,.@/-]{1,512}$`);
 export const KMS_KEY_ARN_PATTERN = new RegExp(

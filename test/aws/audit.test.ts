@@ -153,11 +153,12 @@ describe("audit sink created by the production stack", () => {
     ]);
   });
 
-  it("four metric filters on the trail's log group, scoped to the environment's secrets and key, each alarming to the encrypted topic", () => {
+  it("five metric filters on the trail's log group, scoped to the environment's secrets and key, each alarming to the encrypted topic", () => {
     const filters = resourcesOf(resources, "aws:cloudwatch/logMetricFilter:LogMetricFilter");
     expect(filters.map((f) => f.inputs.name).sort()).toEqual([
       "airflow-prod-secrets-AccessDenied",
       "airflow-prod-secrets-KeyDisabledOrDeletionScheduled",
+      "airflow-prod-secrets-KeyPolicyChanged",
       "airflow-prod-secrets-LookupNotFound",
       "airflow-prod-secrets-SecretDeletedOrPolicyChanged",
     ]);
@@ -185,13 +186,17 @@ describe("audit sink created by the production stack", () => {
       expect(patterns.SecretDeletedOrPolicyChanged).toContain(`($.eventName = "${event}")`);
     }
     expect(patterns.KeyDisabledOrDeletionScheduled).toBe(
-      `{ ($.eventSource = "kms.amazonaws.com") && (($.eventName = "DisableKey") || ($.eventName = "ScheduleKeyDeletion")) && ($.resources[0].ARN = "${keyArn}") }`,
+      `{ ($.eventSource = "kms.amazonaws.com") && (($.eventName = "DisableKey") || ($.eventName = "ScheduleKeyDeletion")) && (($.resources[0].ARN = "${keyArn}")) }`,
+    );
+    // Replacing the key policy is how an administrator would get around "decrypt only through the store".
+    expect(patterns.KeyPolicyChanged).toBe(
+      `{ ($.eventSource = "kms.amazonaws.com") && ($.eventName = "PutKeyPolicy") && (($.resources[0].ARN = "${keyArn}")) }`,
     );
     const topicArn = `arn:aws:sns:${REGION}:${ACCOUNT}:airflow-prod-secrets-alarms`;
     const alarms = resourcesOf(resources, "aws:cloudwatch/metricAlarm:MetricAlarm").filter((a) =>
       a.name.startsWith("prod-audit-"),
     );
-    expect(alarms).toHaveLength(4);
+    expect(alarms).toHaveLength(5);
     for (const alarm of alarms) {
       expect(alarm.inputs).toMatchObject({
         namespace: "AirflowSecrets/prod",
@@ -227,6 +232,36 @@ describe("audit sink created by the production stack", () => {
   });
 });
 
+describe("key alarms cover the replica keys", () => {
+  it("the key filters (disabled, deletion scheduled, policy replaced) name the primary key and every replica key", async () => {
+    // Seven replicas with long region names: the most prepare accepts (the pattern stays within 1024).
+    const replicaRegions = [
+      "eu-central-1",
+      "ap-southeast-1",
+      "ap-southeast-2",
+      "ap-southeast-3",
+      "ap-northeast-1",
+      "ap-northeast-2",
+      "ap-northeast-3",
+    ];
+    const resources = await run(awsEnvironmentArgs("prod", { replicaRegions }));
+    const keyId = resourceNamed(resources, "aws:kms/alias:Alias", "prod-secrets-key-alias").inputs
+      .targetKeyId;
+    const keyArns = [REGION, ...replicaRegions].map(
+      (region) => `arn:aws:kms:${region}:${ACCOUNT}:key/${keyId}`,
+    );
+    expect(resourcesOf(resources, "aws:kms/replicaKey:ReplicaKey")).toHaveLength(7);
+    for (const name of ["KeyDisabledOrDeletionScheduled", "KeyPolicyChanged"]) {
+      const pattern = String(
+        resourceNamed(resources, "aws:cloudwatch/logMetricFilter:LogMetricFilter", `prod-audit-${name}`)
+          .inputs.pattern,
+      );
+      for (const arn of keyArns) expect(pattern).toContain(`($.resources[0].ARN = "${arn}")`);
+      expect(pattern.length).toBeLessThanOrEqual(1024);
+    }
+  });
+});
+
 describe("bring-your-own trail and topic", () => {
   it("an existing trail gets only filters and alarms on its log group; an existing topic replaces the created one", async () => {
     const topic = `arn:aws:sns:${REGION}:${ACCOUNT}:org-security-alarms`;
@@ -246,7 +281,7 @@ describe("bring-your-own trail and topic", () => {
     // Nothing to encrypt here: no audit key either.
     expect(resourcesOf(resources, "aws:kms/key:Key").map((k) => k.name)).toEqual(["prod-secrets-key-key"]);
     const filters = resourcesOf(resources, "aws:cloudwatch/logMetricFilter:LogMetricFilter");
-    expect(filters).toHaveLength(4);
+    expect(filters).toHaveLength(5);
     for (const filter of filters) expect(filter.inputs.logGroupName).toBe("org-cloudtrail");
     for (const alarm of resourcesOf(resources, "aws:cloudwatch/metricAlarm:MetricAlarm"))
       expect(alarm.inputs.alarmActions).toEqual([topic]);

@@ -42,8 +42,8 @@ describe("stacks/Pulumi.prod.yaml on the AWS backend", () => {
       replicaKeys: 1,
       rotations: 2,
       trails: 1,
-      // Four audit alarms and one errors alarm per rotation function.
-      alarms: 6,
+      // Five audit alarms and one errors alarm per rotation function.
+      alarms: 7,
       // Private DNS allows one Secrets Manager endpoint per VPC, shared by both functions.
       vpcEndpoints: 1,
     });

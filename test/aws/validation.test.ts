@@ -243,6 +243,28 @@ describe("stack settings (airflow-secrets:aws) are refused before any resource",
     for (const decision of decisions) expect(decision.backend).toBe(decision.core);
   });
 
+  it("with audit on, more replica regions than the key alarms' 1024-character filter pattern can name", async () => {
+    const seven = [
+      "eu-central-1",
+      "ap-southeast-1",
+      "ap-southeast-2",
+      "ap-southeast-3",
+      "ap-northeast-1",
+      "ap-northeast-2",
+      "ap-northeast-3",
+    ];
+    const eight = [...seven, "ap-southeast-4"];
+    expect(await refused(environment("prod", { replicaRegions: eight }))).toEqual([
+      "aws.replicaRegions: with audit on, each key alarm's filter names the key in every region (9), a 1092-character pattern over CloudWatch Logs' limit of 1024; use fewer replica regions",
+    ]);
+    // Seven fit (test/aws/audit.test.ts deploys them); without audit there is no filter to fit.
+    expect(awsPrepareProblems(awsEnvironmentArgs("prod", { replicaRegions: seven }))).toEqual([]);
+    expect(awsPrepareProblems(awsEnvironmentArgs("dev", { replicaRegions: eight }))).toEqual([]);
+    expect(
+      awsPrepareProblems(awsEnvironmentArgs("dev", { replicaRegions: eight, audit: { enabled: true } })),
+    ).toHaveLength(1);
+  });
+
   it("declaration problems are reported together with settings problems", async () => {
     const args = awsEnvironmentArgs("prod");
     const problems = await refused(
