@@ -18,6 +18,7 @@ import {
   checkKnownKeys,
   checkNamespace,
   checkOidc,
+  checkRecoveryWindow,
   checkRegion,
   checkReplicaRegions,
   checkRoleArnList,
@@ -76,6 +77,11 @@ export interface SecretsAccessRolesArgs {
   serviceAccount: string;
   /** The CI writer. */
   ciWriter?: CiWriterSettings;
+  /**
+   * Secrets Manager: the store's recovery window. The writer may not delete with a shorter one, and
+   * never without recovery (`ForceDeleteWithoutRecovery`) whatever this is.
+   */
+  recoveryWindowInDays?: number;
   tags?: Record<string, string>;
   account?: pulumi.Input<AwsAccountContext>;
 }
@@ -143,6 +149,7 @@ export function validateSecretsAccessRolesArgs(args: SecretsAccessRolesArgs, pro
   checkNamespace(args.namespace, "namespace", problems);
   checkServiceAccount(args.serviceAccount, "serviceAccount", problems);
   validateCiWriter(args.ciWriter, "ciWriter", problems);
+  checkRecoveryWindow(args.recoveryWindowInDays, false, "recoveryWindowInDays", problems);
   checkTags(args.tags, "tags", problems);
   if (
     problems.check(
@@ -199,6 +206,7 @@ export class SecretsAccessRoles extends pulumi.ComponentResource {
       regions,
       namePrefixes: [...new Set(args.namePrefixes)].sort(),
       keyArns,
+      minRecoveryWindowInDays: args.recoveryWindowInDays,
     }));
 
     this.readerRole = new aws.iam.Role(

@@ -111,6 +111,11 @@ export interface StoreAccessScope {
   namePrefixes: string[];
   /** The environment's KMS key ARNs (primary and replicas). */
   keyArns: string[];
+  /**
+   * Secrets Manager: the shortest recovery window the writer may schedule a deletion with (the
+   * store's own window; 7–30). Below 7 (or unset) only force-deletion is denied.
+   */
+  minRecoveryWindowInDays?: number;
 }
 
 /** Airflow's reader: read this environment's values, decrypt only through the store. */
@@ -137,10 +142,13 @@ export function readerPolicy(scope: StoreAccessScope): PolicyDocument {
 /**
  * The CI writer: create, update, tag, delete and restore this environment's values, encrypt through
  * the store — and, explicitly, never read a value or decrypt (separation of duties that a broader
- * policy attached to the same role cannot undo).
+ * policy attached to the same role cannot undo). A Secrets Manager deletion always keeps a recovery
+ * window: never `ForceDeleteWithoutRecovery`, never a `RecoveryWindowInDays` below the store's.
  */
 export function writerPolicy(scope: StoreAccessScope): PolicyDocument {
-  const replicating = scope.store === "secretsmanager" && scope.regions.length > 1;
+  const secretsManager = scope.store === "secretsmanager";
+  const replicating = secretsManager && scope.regions.length > 1;
+  const minWindow = scope.minRecoveryWindowInDays ?? 0;
   return document([
     {
       Sid: "WriteEnvironmentSecrets",
@@ -161,6 +169,22 @@ export function writerPolicy(scope: StoreAccessScope): PolicyDocument {
       },
     },
     { Sid: "NeverReadSecretValues", Effect: "Deny", Action: VALUE_READ_ACTIONS[scope.store], Resource: "*" },
+    secretsManager && {
+      Sid: "NeverDeleteWithoutRecovery",
+      Effect: "Deny",
+      Action: "secretsmanager:DeleteSecret",
+      Resource: "*",
+      Condition: { Bool: { "secretsmanager:ForceDeleteWithoutRecovery": "true" } },
+    },
+    // Secrets Manager's shortest window is 7 days: a lower floor would deny nothing.
+    secretsManager &&
+      minWindow > 7 && {
+        Sid: "NeverShortenTheRecoveryWindow",
+        Effect: "Deny",
+        Action: "secretsmanager:DeleteSecret",
+        Resource: "*",
+        Condition: { NumericLessThan: { "secretsmanager:RecoveryWindowInDays": String(minWindow) } },
+      },
     {
       Sid: "NeverDecrypt",
       Effect: "Deny",

@@ -27,7 +27,11 @@ import {
   checkRotationSchedule,
 } from "./rotationLambda";
 import { SecretsKmsKey } from "./secretsKey";
-import { SecretsManagerStore } from "./secretsManagerStore";
+import {
+  DEFAULT_RECOVERY_WINDOW_DAYS,
+  PRODUCTION_RECOVERY_WINDOW_DAYS,
+  SecretsManagerStore,
+} from "./secretsManagerStore";
 import { SecretsManagerVpcEndpoint } from "./vpcEndpoint";
 import { AwsBackendSettings, validateAwsSettings } from "./settings";
 
@@ -183,6 +187,9 @@ function deploy(
   const tags = settings.tags;
   const account = awsAccountContext({ parent });
   const opts = { parent };
+  const recoveryWindowInDays =
+    settings.recoveryWindowDays ??
+    (production ? PRODUCTION_RECOVERY_WINDOW_DAYS : DEFAULT_RECOVERY_WINDOW_DAYS);
   // `prefix + sep` of every kind, from the contract: the scope of every policy and audit filter.
   const namePrefixes = [
     ...new Set(KINDS.map((kind) => plan.profile.storageName(plan.layout, kind, ""))),
@@ -205,6 +212,7 @@ function deploy(
       namespace: context.kubernetes.namespace,
       serviceAccount: context.kubernetes.serviceAccount,
       ciWriter: settings.ciWriter,
+      recoveryWindowInDays: store === "secretsmanager" ? recoveryWindowInDays : undefined,
       tags,
       account,
     },
@@ -313,7 +321,7 @@ function deploy(
       {
         ...storeArgs,
         replicas: replicaRegions.map((r) => ({ region: r, kmsKeyArn: key.replicaKeyArns[r] })),
-        recoveryWindowInDays: settings.recoveryWindowDays,
+        recoveryWindowInDays,
         readerRoleArns: [access.readerRoleArn],
         deployerRoleArns: settings.deployerRoleArns ?? [],
         readersBySecretName,

@@ -204,6 +204,43 @@ describe("least privilege of the synthesized policies (iam-simulate)", () => {
     expect([read, decrypt]).toEqual(["ExplicitlyDenied", "ExplicitlyDenied"]);
   });
 
+  it("the CI writer deletes only with a recovery window: never ForceDeleteWithoutRecovery, never a window shorter than the store's", async () => {
+    const deleteAs = (env: Env, context: Record<string, string>, extra: object[] = []) =>
+      simulate({
+        principal: deployed[env].writerRoleArn,
+        action: "secretsmanager:DeleteSecret",
+        resource: warehouse(env).arn,
+        identityPolicies: [deployed[env].writerPolicy, ...extra],
+        resourcePolicy: warehouse(env).policy,
+        context,
+      });
+    const force = { "secretsmanager:ForceDeleteWithoutRecovery": "true" };
+    const window = (days: number) => ({ "secretsmanager:RecoveryWindowInDays": String(days) });
+    const rows = [
+      // dev keeps the default 7-day window; prod 30 days.
+      ["dev, default window", await deleteAs("dev", {}), "Allowed"],
+      ["dev, 7 days", await deleteAs("dev", window(7)), "Allowed"],
+      [
+        "dev, ForceDeleteWithoutRecovery=false",
+        await deleteAs("dev", { "secretsmanager:ForceDeleteWithoutRecovery": "false" }),
+        "Allowed",
+      ],
+      ["dev, ForceDeleteWithoutRecovery", await deleteAs("dev", force), "ExplicitlyDenied"],
+      [
+        "dev, ForceDeleteWithoutRecovery + admin policy",
+        await deleteAs("dev", force, [ADMIN_POLICY]),
+        "ExplicitlyDenied",
+      ],
+      ["prod, default window (30)", await deleteAs("prod", {}), "Allowed"],
+      ["prod, 30 days", await deleteAs("prod", window(30)), "Allowed"],
+      ["prod, 29 days", await deleteAs("prod", window(29)), "ExplicitlyDenied"],
+      ["prod, 7 days + admin policy", await deleteAs("prod", window(7), [ADMIN_POLICY]), "ExplicitlyDenied"],
+      ["prod, ForceDeleteWithoutRecovery", await deleteAs("prod", force), "ExplicitlyDenied"],
+    ];
+    console.table(rows.map(([request, decision, expected]) => ({ request, decision, expected })));
+    expect(rows.filter(([, decision, expected]) => decision !== expected)).toEqual([]);
+  });
+
   it("account administrators keep every management action but cannot read values; the deployer role can", async () => {
     const admin = `arn:aws:iam::${ACCOUNT}:role/account-admin`;
     const secret = warehouse("prod");
