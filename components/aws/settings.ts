@@ -40,7 +40,10 @@ export interface AwsKmsSettings {
 }
 
 export interface AwsAuditSettings extends AuditTrailSettings {
-  /** Default: on in production, off elsewhere. */
+  /**
+   * Default: on in production, off elsewhere. `false` in production only with `existingTrail` (the
+   * account is audited by that trail; this stack then adds no filters or alarms).
+   */
   enabled?: boolean;
 }
 
@@ -244,6 +247,12 @@ export function validateAwsSettings(
         typeof settings.audit.enabled === "boolean",
         at("audit.enabled"),
         "must be true or false",
+      );
+    if (production)
+      problems.check(
+        settings.audit.enabled !== false || settings.audit.existingTrail !== undefined,
+        at("audit.enabled"),
+        "false is refused in production, where access to secrets must be audited: leave it unset (the stack creates a trail), or, if a trail outside this stack already records the account, name its log group in audit.existingTrail.logGroupName",
       );
     validateAuditTrailArgs({ ...settings.audit, production }, problems, at("audit"));
   }

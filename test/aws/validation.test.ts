@@ -265,6 +265,21 @@ describe("stack settings (airflow-secrets:aws) are refused before any resource",
     ).toHaveLength(1);
   });
 
+  it("audit turned off in production, unless a trail outside the stack is named", async () => {
+    expect(await refused(environment("prod", { audit: { enabled: false } }))).toEqual([
+      "aws.audit.enabled: false is refused in production, where access to secrets must be audited: leave it unset (the stack creates a trail), or, if a trail outside this stack already records the account, name its log group in audit.existingTrail.logGroupName",
+    ]);
+    // Also when production is declared rather than implied by the name.
+    expect(await refused(environment("live", { audit: { enabled: false } }, { production: true }))).toEqual([
+      expect.stringMatching(/^aws\.audit\.enabled: false is refused in production/),
+    ]);
+    const existingTrail = { logGroupName: "org-cloudtrail" };
+    expect(
+      awsPrepareProblems(awsEnvironmentArgs("prod", { audit: { enabled: false, existingTrail } })),
+    ).toEqual([]);
+    expect(awsPrepareProblems(awsEnvironmentArgs("dev", { audit: { enabled: false } }))).toEqual([]);
+  });
+
   it("declaration problems are reported together with settings problems", async () => {
     const args = awsEnvironmentArgs("prod");
     const problems = await refused(
