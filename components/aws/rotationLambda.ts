@@ -67,7 +67,10 @@ export interface SecretRotationLambdaArgs {
   secrets: RotatedSecret[];
   /** The environment's KMS key: the function reads and writes secret values through Secrets Manager. */
   kmsKeyArn: pulumi.Input<string>;
-  /** Run inside the database's VPC (subnets in at least two AZs, security groups reaching the DB). */
+  /**
+   * Run inside the database's VPC: subnets (non-empty, `subnet-…` ids; use two or more Availability
+   * Zones, which are not checked) and security groups allowed to reach the database.
+   */
   vpc?: { subnetIds: string[]; securityGroupIds: string[] };
   /**
    * Secrets Manager from inside a VPC: an interface endpoint with private DNS the function waits for
@@ -75,7 +78,7 @@ export interface SecretRotationLambdaArgs {
    * Without either, a function in a VPC needs a NAT gateway to reach Secrets Manager.
    */
   secretsManagerEndpoint?: { vpcEndpoint?: aws.ec2.VpcEndpoint; endpointUrl?: string };
-  /** Generated password length, 1–4096 (the handler's default is 32). */
+  /** Generated password length, 16–4096 (the handler itself accepts 1–4096; its default is 32). */
   passwordLength?: number;
   /** Characters never generated (the handler's default excludes quotes, backslash, `/`, `@`, backtick). */
   excludeCharacters?: string;
@@ -90,7 +93,7 @@ export interface SecretRotationLambdaArgs {
   rotateImmediately?: boolean;
   /** Log retention in days. Default 365 in production, 30 elsewhere. */
   logRetentionInDays?: number;
-  /** SNS topic for the function-errors alarm. */
+  /** SNS topic for the function-errors alarm. Without one the alarm still changes state but notifies nobody. */
   alarmTopicArn?: pulumi.Input<string>;
   /** Lambda function name (≤ 64). Default `airflow-{environment}-rotate-{strategy}`. */
   functionName?: string;

@@ -48,11 +48,18 @@ export interface AwsAuditSettings extends AuditTrailSettings {
 }
 
 export interface AwsRotationSettings {
-  /** Subnets of the rotation function (the database's VPC, two or more AZs). */
+  /**
+   * Subnets of the rotation function, in the database's VPC: a non-empty list of `subnet-…` ids (only
+   * the format is checked; use subnets in two or more Availability Zones, which are not known before
+   * deployment).
+   */
   subnetIds?: string[];
   /** Security groups of the rotation function (allowed to reach the database on its port). */
   securityGroupIds?: string[];
-  /** Create a Secrets Manager interface endpoint (private DNS) in this VPC for the function. */
+  /**
+   * Create a Secrets Manager interface endpoint (private DNS) in this VPC for the functions. Refused
+   * when no connection declares rotation (no function would use it).
+   */
   createSecretsManagerEndpointInVpc?: string;
   /** Or use an existing endpoint's URL (`SECRETS_MANAGER_ENDPOINT`). */
   secretsManagerEndpointUrl?: string;

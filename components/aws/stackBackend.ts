@@ -33,7 +33,7 @@ import {
   SecretsManagerStore,
 } from "./secretsManagerStore";
 import { SecretsManagerVpcEndpoint } from "./vpcEndpoint";
-import { AwsBackendSettings, validateAwsSettings } from "./settings";
+import { AwsBackendSettings, SETTINGS_PATH, validateAwsSettings } from "./settings";
 
 const KINDS: readonly SecretKind[] = ["connection", "variable", "config"];
 
@@ -121,7 +121,14 @@ function validateRotations(
   const rotated = (context.declarations.connections ?? []).filter(
     (c) => c?.rotation !== undefined && typeof c.rotation === "object",
   );
-  if (rotated.length === 0) return;
+  if (rotated.length === 0) {
+    problems.check(
+      settings?.rotation?.createSecretsManagerEndpointInVpc === undefined,
+      `${SETTINGS_PATH}.rotation.createSecretsManagerEndpointInVpc`,
+      "no connection declares rotation, so no rotation function would use the endpoint and none is created; remove the setting (or declare rotation on a connection)",
+    );
+    return;
+  }
   const version = parseAirflowVersion(context.airflow?.version, new Problems());
   const format = version ? defaultConnectionFormat(context.airflow, version) : undefined;
   for (const conn of rotated) {
@@ -384,7 +391,8 @@ function deploy(
           caCertificates: rotation.caCertificates,
           rotateImmediately: rotation.rotateImmediately,
           logRetentionInDays: rotation.logRetentionInDays,
-          alarmTopicArn: audit?.alarmTopicArn,
+          // With audit off, rotation failures still reach a topic given in audit.alarmTopicArn.
+          alarmTopicArn: audit?.alarmTopicArn ?? settings.audit?.alarmTopicArn,
           functionName: name,
           tags,
           account,

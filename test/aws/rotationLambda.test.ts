@@ -8,6 +8,7 @@ import {
   ACCOUNT,
   REGION,
   awsEnvironmentArgs,
+  deployEnvironments,
   policyOf,
   resourceNamed,
   resourcesOf,
@@ -411,6 +412,35 @@ describe("rotation cadence and arguments", () => {
 });
 
 describe("rotation declared on a connection wires the component through the environment", () => {
+  it("with audit off, the errors alarm notifies audit.alarmTopicArn when given, and nobody otherwise", async () => {
+    const orgTopic = `arn:aws:sns:${REGION}:${ACCOUNT}:platform-alarms`;
+    const rotatedDev = (env: string, settings: Record<string, unknown>) => {
+      const base = awsEnvironmentArgs(env, settings);
+      const [warehouse, ...others] = base.declarations.connections!;
+      return {
+        ...base,
+        declarations: {
+          ...base.declarations,
+          connections: [
+            { ...warehouse, rotation: { strategy: "single-user" as const, everyDays: 30 } },
+            ...others,
+          ],
+        },
+      };
+    };
+    const { resources } = await deployEnvironments(
+      "dev-alarms",
+      rotatedDev("dev", { audit: { alarmTopicArn: orgTopic } }),
+      rotatedDev("sandbox", {}),
+    );
+    expect(resourcesOf(resources, "airflow-secrets:aws:SecretsAuditTrail")).toEqual([]);
+    const errors = (env: string) =>
+      resourceNamed(resources, "aws:cloudwatch/metricAlarm:MetricAlarm", `${env}-rotation-single-user-errors`)
+        .inputs.alarmActions;
+    expect(errors("dev")).toEqual([orgTopic]);
+    expect(errors("sandbox")).toEqual([]);
+  });
+
   it("prod: alternating users with a master, quarterly with a 4h window, errors alarmed, rotated value never rolled back by the stack", async () => {
     const session = installMocks({ project: "airflow-secrets", stack: "prod" });
     const { AirflowSecretsEnvironment } =

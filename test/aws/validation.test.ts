@@ -280,6 +280,17 @@ describe("stack settings (airflow-secrets:aws) are refused before any resource",
     expect(awsPrepareProblems(awsEnvironmentArgs("dev", { audit: { enabled: false } }))).toEqual([]);
   });
 
+  it("a Secrets Manager endpoint for rotation functions when no connection rotates", async () => {
+    const rotation = {
+      subnetIds: ["subnet-0a1b2c3d4e5f60718"],
+      securityGroupIds: ["sg-0c1d2e3f4a5b60720"],
+      createSecretsManagerEndpointInVpc: "vpc-0d1e2f3a4b5c60721",
+    };
+    expect(await refused(environment("dev", { rotation }))).toEqual([
+      "aws.rotation.createSecretsManagerEndpointInVpc: no connection declares rotation, so no rotation function would use the endpoint and none is created; remove the setting (or declare rotation on a connection)",
+    ]);
+  });
+
   it("declaration problems are reported together with settings problems", async () => {
     const args = awsEnvironmentArgs("prod");
     const problems = await refused(
