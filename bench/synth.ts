@@ -49,8 +49,13 @@ function viaRawProvider(count: number): void {
       metadata: { name: `airflow-${environment}-secrets`, namespace: `airflow-${environment}` },
       stringData: pulumi.secret(stringData),
     });
-    new k8s.core.v1.ServiceAccount(`${environment}-sa`, { metadata: { name: "airflow", namespace: `airflow-${environment}` } });
-    new k8s.core.v1.ConfigMap(`${environment}-config`, { metadata: { name: `airflow-${environment}-config`, namespace: `airflow-${environment}` }, data: {} });
+    new k8s.core.v1.ServiceAccount(`${environment}-sa`, {
+      metadata: { name: "airflow", namespace: `airflow-${environment}` },
+    });
+    new k8s.core.v1.ConfigMap(`${environment}-config`, {
+      metadata: { name: `airflow-${environment}-config`, namespace: `airflow-${environment}` },
+      data: {},
+    });
   }
 }
 
@@ -95,7 +100,13 @@ export async function benchSynth(): Promise<string[]> {
     libraryMs[size] = libMs;
     worstOverhead = Math.max(worstOverhead, libMs / rawMs);
     lines.push(
-      `  ${String(size).padEnd(6)} ${libMs.toFixed(0).padStart(10)}  ${rawMs.toFixed(0).padStart(6)}   ${(libMs / rawMs).toFixed(2).padStart(6)}x  ${median(lib.map((s) => s.heapMb)).toFixed(1).padStart(15)}  ${median(raw.map((s) => s.heapMb)).toFixed(1).padStart(11)}`,
+      `  ${String(size).padEnd(6)} ${libMs.toFixed(0).padStart(10)}  ${rawMs.toFixed(0).padStart(6)}   ${(libMs / rawMs).toFixed(2).padStart(6)}x  ${median(
+        lib.map((s) => s.heapMb),
+      )
+        .toFixed(1)
+        .padStart(15)}  ${median(raw.map((s) => s.heapMb))
+        .toFixed(1)
+        .padStart(11)}`,
     );
   }
   const growth = libraryMs[1000] / libraryMs[500];

@@ -22,7 +22,9 @@ if (register) {
   register.register({ transpileOnly: true, project: path.join(root, "tsconfig.json") });
   entry = source;
 } else if (!fs.existsSync(compiled)) {
-  process.stderr.write("airflow-secrets: neither ts-node nor the compiled CLI (npm run build) is available\n");
+  process.stderr.write(
+    "airflow-secrets: neither ts-node nor the compiled CLI (npm run build) is available\n",
+  );
   process.exit(70);
 }
 const { main } = require(entry);

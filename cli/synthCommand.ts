@@ -40,7 +40,8 @@ export function parseSynthArgs(
     switches: ["json", ...(extra.switches ?? [])],
   });
   if (args.positionals.length > 0) throw new UsageError(`unexpected argument "${args.positionals[0]}"`);
-  if (!args.values.stack && !args.values["config-file"]) throw new UsageError("--stack NAME or --config-file FILE is required");
+  if (!args.values.stack && !args.values["config-file"])
+    throw new UsageError("--stack NAME or --config-file FILE is required");
   return args;
 }
 
@@ -57,7 +58,12 @@ export async function synthFromArgs(args: ParsedArgs): Promise<SynthInvocation> 
     result,
     switches: args.switches,
     values: args.values,
-    mockOptions: { project: project.name, stack: stackName, config: stackConfig.config, secretKeys: stackConfig.secretKeys },
+    mockOptions: {
+      project: project.name,
+      stack: stackName,
+      config: stackConfig.config,
+      secretKeys: stackConfig.secretKeys,
+    },
   };
 }
 
@@ -72,7 +78,11 @@ export function reportFailure(error: unknown, io: CommandIo, usage: string): num
     return 1;
   }
   const message = error instanceof Error ? error.message : String(error);
-  if (/^(backend:|stack config file|no Pulumi\.yaml|Missing required configuration)|is not valid YAML/.test(message)) {
+  if (
+    /^(backend:|stack config file|no Pulumi\.yaml|Missing required configuration)|is not valid YAML/.test(
+      message,
+    )
+  ) {
     io.stderr(`error: ${message}\n`);
     return 1;
   }
@@ -83,9 +93,12 @@ export async function runSynth(argv: readonly string[], io: CommandIo = defaultI
   try {
     const args = parseSynthArgs(argv, { values: ["policy-config"], switches: ["check"] });
     const check = args.switches.has("check");
-    if (args.values["policy-config"] !== undefined && !check) throw new UsageError("--policy-config is only used with --check");
+    if (args.values["policy-config"] !== undefined && !check)
+      throw new UsageError("--policy-config is only used with --check");
     if (check && args.switches.has("json")) {
-      throw new UsageError("--check prints a text verdict after the tree; for JSON use `airflow-secrets check --json`");
+      throw new UsageError(
+        "--check prints a text verdict after the tree; for JSON use `airflow-secrets check --json`",
+      );
     }
     // Loaded on demand: plain `synth` does not pay for the policy pack.
     // eslint-disable-next-line @typescript-eslint/no-require-imports

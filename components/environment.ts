@@ -53,16 +53,31 @@ export class AirflowSecretsEnvironment extends pulumi.ComponentResource {
 
   constructor(name: string, args: AirflowSecretsEnvironmentArgs, opts?: pulumi.ComponentResourceOptions) {
     const problems = new Problems();
-    problems.check(ENVIRONMENT_PATTERN.test(args.environment ?? ""), "environment", `must be 1-20 lowercase letters, digits or -, starting with a letter (got "${args.environment}")`);
-    problems.check(K8S_NAME.test(args.kubernetes?.namespace ?? ""), "kubernetes.namespace", `must be a Kubernetes namespace name: lowercase letters, digits and -, at most 63 (got "${args.kubernetes?.namespace}")`);
-    problems.check(K8S_NAME.test(args.kubernetes?.serviceAccount ?? ""), "kubernetes.serviceAccount", `must be a Kubernetes name: lowercase letters, digits and -, at most 63 (got "${args.kubernetes?.serviceAccount}")`);
+    problems.check(
+      ENVIRONMENT_PATTERN.test(args.environment ?? ""),
+      "environment",
+      `must be 1-20 lowercase letters, digits or -, starting with a letter (got "${args.environment}")`,
+    );
+    problems.check(
+      K8S_NAME.test(args.kubernetes?.namespace ?? ""),
+      "kubernetes.namespace",
+      `must be a Kubernetes namespace name: lowercase letters, digits and -, at most 63 (got "${args.kubernetes?.namespace}")`,
+    );
+    problems.check(
+      K8S_NAME.test(args.kubernetes?.serviceAccount ?? ""),
+      "kubernetes.serviceAccount",
+      `must be a Kubernetes name: lowercase letters, digits and -, at most 63 (got "${args.kubernetes?.serviceAccount}")`,
+    );
     const production = args.production ?? args.environment === "prod";
     // The Fernet key is declared now (so the backend validates its name) and resolved once generated.
     const [fernetValue, resolveFernetValue] = pulumi.deferredOutput<string>();
     const declarations: SecretsDeclarations = { ...(args.declarations ?? {}) };
     if (args.fernet !== undefined) {
       validateFernetSettings(args.fernet, problems);
-      declarations.config = [...(declarations.config ?? []), { section: "core", option: "fernet_key", value: fernetValue }];
+      declarations.config = [
+        ...(declarations.config ?? []),
+        { section: "core", option: "fernet_key", value: fernetValue },
+      ];
     }
     const backend = loadStackBackend(args.backend);
     const prepared = backend.prepare(
@@ -81,7 +96,11 @@ export class AirflowSecretsEnvironment extends pulumi.ComponentResource {
 
     super("airflow-secrets:index:AirflowSecretsEnvironment", name, {}, opts);
     if (args.fernet !== undefined) {
-      const fernet = new FernetKey(`${name}-fernet`, { ...args.fernet, protect: production }, { parent: this });
+      const fernet = new FernetKey(
+        `${name}-fernet`,
+        { ...args.fernet, protect: production },
+        { parent: this },
+      );
       resolveFernetValue(fernet.value);
     }
     const deployment = prepared!.deploy(this);

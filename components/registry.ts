@@ -26,7 +26,9 @@ export function loadStackBackend(name: string): StackBackend {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "MODULE_NOT_FOUND" && String((error as Error).message).includes(entry.needs)) {
-      throw new Error(`backend: "${name}" needs the optional peer dependency ${entry.needs}; run npm install ${entry.needs}`);
+      throw new Error(
+        `backend: "${name}" needs the optional peer dependency ${entry.needs}; run npm install ${entry.needs}`,
+      );
     }
     throw error;
   }

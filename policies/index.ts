@@ -7,7 +7,8 @@ import { PolicyPack } from "@pulumi/policy";
 import { PACK_NAME, policies } from "./policies";
 
 new PolicyPack(PACK_NAME, {
-  description: "Production checklist for Airflow secrets managed with Pulumi: encryption, rotation, audit, scoping, protection.",
+  description:
+    "Production checklist for Airflow secrets managed with Pulumi: encryption, rotation, audit, scoping, protection.",
   displayName: "Airflow secrets production checklist",
   enforcementLevel: "mandatory",
   policies,

@@ -36,17 +36,25 @@ export const keyVaultPurgeProtection: AirflowResourcePolicy = {
     "which is the point. The azure backend sets these in production.",
   configSchema,
   validateResource: (args, reportViolation) => {
-    if (args.type !== "azure-native:keyvault:Vault" && args.type !== "azure-native:keyvault:ManagedHsm") return;
+    if (args.type !== "azure-native:keyvault:Vault" && args.type !== "azure-native:keyvault:ManagedHsm")
+      return;
     const config = readConfig<PurgeConfig>(args, configSchema);
     const properties = known(() => args.props.properties);
     if (properties === UNKNOWN || !isRecord(properties)) return;
     const kind = args.type.endsWith("ManagedHsm") ? "Managed HSM" : "Key Vault";
     if (known(() => properties.enableSoftDelete) === false) {
-      reportViolation(`${kind} "${args.name}" disables soft delete: deleted secrets and keys could not be recovered.`);
+      reportViolation(
+        `${kind} "${args.name}" disables soft delete: deleted secrets and keys could not be recovered.`,
+      );
     }
     if (!isProduction(args.urn, config.productionEnvironments)) return;
-    if (known(() => properties.enablePurgeProtection) !== true && known(() => properties.enablePurgeProtection) !== UNKNOWN) {
-      reportViolation(`${kind} "${args.name}" has no purge protection: set properties.enablePurgeProtection: true.`);
+    if (
+      known(() => properties.enablePurgeProtection) !== true &&
+      known(() => properties.enablePurgeProtection) !== UNKNOWN
+    ) {
+      reportViolation(
+        `${kind} "${args.name}" has no purge protection: set properties.enablePurgeProtection: true.`,
+      );
     }
     const retention = known(() => properties.softDeleteRetentionInDays);
     if (typeof retention === "number" && retention < config.productionMinRetentionDays) {

@@ -1,6 +1,15 @@
 import { AirflowResourcePolicy, PRODUCTION_ENVIRONMENTS, readConfig } from "./lib/policy";
 import { isProduction } from "./lib/stack";
-import { DAY, UNKNOWN, asArray, days, googleDurationSeconds, isRecord, isoDurationSeconds, known } from "./lib/values";
+import {
+  DAY,
+  UNKNOWN,
+  asArray,
+  days,
+  googleDurationSeconds,
+  isRecord,
+  isoDurationSeconds,
+  known,
+} from "./lib/values";
 
 const configSchema = {
   properties: {
@@ -33,7 +42,8 @@ const configSchema = {
       type: "integer" as const,
       minimum: 1,
       default: 90,
-      description: "Longest Key Vault key rotation (rotationPolicy lifetime action `rotate`, timeAfterCreate).",
+      description:
+        "Longest Key Vault key rotation (rotationPolicy lifetime action `rotate`, timeAfterCreate).",
     },
   },
 };
@@ -78,10 +88,13 @@ export const kmsKeyRotationAndDeletionWindow: AirflowResourcePolicy = {
         }
         const period = known(() => props.rotationPeriodInDays);
         if (typeof period === "number" && period > config.awsMaxRotationDays) {
-          reportViolation(`KMS key "${args.name}" rotates every ${period} days; the limit is ${config.awsMaxRotationDays}.`);
+          reportViolation(
+            `KMS key "${args.name}" rotates every ${period} days; the limit is ${config.awsMaxRotationDays}.`,
+          );
         }
         const window = known(() => props.deletionWindowInDays);
-        const windowDays = typeof window === "number" ? window : window === UNKNOWN ? undefined : DEFAULT_WINDOW_DAYS;
+        const windowDays =
+          typeof window === "number" ? window : window === UNKNOWN ? undefined : DEFAULT_WINDOW_DAYS;
         if (windowDays !== undefined && windowDays < minWindowDays) {
           reportViolation(
             `KMS key "${args.name}" has a ${windowDays}-day deletion window; ${production ? "production needs" : "the minimum is"} ${minWindowDays} days.`,
@@ -92,7 +105,8 @@ export const kmsKeyRotationAndDeletionWindow: AirflowResourcePolicy = {
       case "aws:kms/replicaKey:ReplicaKey": {
         // Rotation follows the primary key; the deletion window is the replica's own.
         const window = known(() => props.deletionWindowInDays);
-        const windowDays = typeof window === "number" ? window : window === UNKNOWN ? undefined : DEFAULT_WINDOW_DAYS;
+        const windowDays =
+          typeof window === "number" ? window : window === UNKNOWN ? undefined : DEFAULT_WINDOW_DAYS;
         if (windowDays !== undefined && windowDays < minWindowDays) {
           reportViolation(
             `KMS replica key "${args.name}" has a ${windowDays}-day deletion window; ${production ? "production needs" : "the minimum is"} ${minWindowDays} days.`,
@@ -106,13 +120,18 @@ export const kmsKeyRotationAndDeletionWindow: AirflowResourcePolicy = {
           const rotation = known(() => props.rotationPeriod);
           const seconds = googleDurationSeconds(rotation);
           if (rotation !== UNKNOWN && seconds === undefined) {
-            reportViolation(`Crypto key "${args.name}" has no rotationPeriod: set it to at most ${config.gcpMaxRotationDays * DAY}s.`);
+            reportViolation(
+              `Crypto key "${args.name}" has no rotationPeriod: set it to at most ${config.gcpMaxRotationDays * DAY}s.`,
+            );
           } else if (seconds !== undefined && seconds > config.gcpMaxRotationDays * DAY) {
-            reportViolation(`Crypto key "${args.name}" rotates every ${days(seconds)}; the limit is ${config.gcpMaxRotationDays} days.`);
+            reportViolation(
+              `Crypto key "${args.name}" rotates every ${days(seconds)}; the limit is ${config.gcpMaxRotationDays} days.`,
+            );
           }
         }
         const destroy = known(() => props.destroyScheduledDuration);
-        const destroySeconds = destroy === undefined ? DEFAULT_WINDOW_DAYS * DAY : googleDurationSeconds(destroy);
+        const destroySeconds =
+          destroy === undefined ? DEFAULT_WINDOW_DAYS * DAY : googleDurationSeconds(destroy);
         if (destroySeconds !== undefined && destroySeconds < minWindowDays * DAY) {
           reportViolation(
             `Crypto key "${args.name}" is destroyed ${days(destroySeconds)} after being scheduled; ${production ? "production needs" : "the minimum is"} ${minWindowDays} days.`,
@@ -131,12 +150,18 @@ export const kmsKeyRotationAndDeletionWindow: AirflowResourcePolicy = {
           (a) => isRecord(a) && isRecord(a.action) && String(a.action.type).toLowerCase() === "rotate",
         ) as Array<Record<string, Record<string, unknown>>>;
         if (rotate.length === 0) {
-          reportViolation(`Key Vault key "${args.name}" has no rotationPolicy lifetime action of type "rotate".`);
+          reportViolation(
+            `Key Vault key "${args.name}" has no rotationPolicy lifetime action of type "rotate".`,
+          );
           return;
         }
-        const after = rotate.map((a) => isoDurationSeconds(a.trigger?.timeAfterCreate)).filter((s): s is number => s !== undefined);
+        const after = rotate
+          .map((a) => isoDurationSeconds(a.trigger?.timeAfterCreate))
+          .filter((s): s is number => s !== undefined);
         if (after.length > 0 && Math.min(...after) > config.azureMaxRotationDays * DAY) {
-          reportViolation(`Key Vault key "${args.name}" rotates ${days(Math.min(...after))} after creation; the limit is ${config.azureMaxRotationDays} days.`);
+          reportViolation(
+            `Key Vault key "${args.name}" rotates ${days(Math.min(...after))} after creation; the limit is ${config.azureMaxRotationDays} days.`,
+          );
         }
         return;
       }

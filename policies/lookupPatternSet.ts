@@ -65,7 +65,9 @@ export const lookupPatternSet: AirflowResourcePolicy = {
         if (kwargs[`${kind}_prefix`] === null) continue;
         const pattern = kwargs[`${kind}_lookup_pattern`];
         if (typeof pattern !== "string" || pattern === "") {
-          reportViolation(`"${args.name}" ${setting.kwargs} has no ${kind}_lookup_pattern: every ${kind} lookup goes to the backend.`);
+          reportViolation(
+            `"${args.name}" ${setting.kwargs} has no ${kind}_lookup_pattern: every ${kind} lookup goes to the backend.`,
+          );
         } else if (!endAnchored(pattern)) {
           reportViolation(
             `"${args.name}" ${setting.kwargs} ${kind}_lookup_pattern is not anchored at the end (\\Z): Airflow's re.match also accepts longer ids.`,

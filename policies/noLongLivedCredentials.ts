@@ -18,7 +18,8 @@ const LONG_LIVED: Record<string, string> = {
   "aws:iam/userLoginProfile:UserLoginProfile": "an IAM user console password",
   "gcp:serviceaccount/key:Key": "a service account key",
   "azuread:index/applicationPassword:ApplicationPassword": "an Entra ID application client secret",
-  "azuread:index/servicePrincipalPassword:ServicePrincipalPassword": "an Entra ID service principal client secret",
+  "azuread:index/servicePrincipalPassword:ServicePrincipalPassword":
+    "an Entra ID service principal client secret",
 };
 
 /**

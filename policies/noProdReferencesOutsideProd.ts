@@ -44,12 +44,17 @@ export const noProdReferencesOutsideProd: AirflowResourcePolicy = {
     const patterns = config.productionEnvironments
       .filter((env) => !own.includes(env))
       .map((env) => ({ env, re: segmentPattern(env) }));
-    const ignored = (path: string) => config.ignoredProperties.some((p) => path === p || path.startsWith(`${p}.`) || path.startsWith(`${p}[`));
+    const ignored = (path: string) =>
+      config.ignoredProperties.some(
+        (p) => path === p || path.startsWith(`${p}.`) || path.startsWith(`${p}[`),
+      );
     for (const { path, value } of stringsIn(args.props)) {
       if (ignored(path)) continue;
       const hit = patterns.find(({ re }) => re.test(value));
       if (hit) {
-        reportViolation(`"${args.name}" property ${path} references the "${hit.env}" environment from stack "${stack}".`);
+        reportViolation(
+          `"${args.name}" property ${path} references the "${hit.env}" environment from stack "${stack}".`,
+        );
       }
     }
   },

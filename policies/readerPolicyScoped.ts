@@ -76,7 +76,14 @@ export const readerPolicyScoped: AirflowResourcePolicy = {
     const props = args.props;
     switch (args.type) {
       case "vault:index/policy:Policy": {
-        if (!isReader(args, reader, known(() => props.name))) return;
+        if (
+          !isReader(
+            args,
+            reader,
+            known(() => props.name),
+          )
+        )
+          return;
         const text = known(() => props.policy);
         if (typeof text !== "string") return;
         await checkVaultReader(args.name, text, envs, reportViolation);
@@ -84,16 +91,37 @@ export const readerPolicyScoped: AirflowResourcePolicy = {
       }
       case "aws:iam/rolePolicy:RolePolicy":
       case "aws:iam/policy:Policy":
-        if (!isReader(args, reader, known(() => props.name))) return;
-        checkAwsReader(`"${args.name}"`, known(() => props.policy), envs, reportViolation);
+        if (
+          !isReader(
+            args,
+            reader,
+            known(() => props.name),
+          )
+        )
+          return;
+        checkAwsReader(
+          `"${args.name}"`,
+          known(() => props.policy),
+          envs,
+          reportViolation,
+        );
         return;
       case "aws:iam/role:Role": {
         const inline = known(() => asArray(props.inlinePolicies as unknown[]));
         if (inline === UNKNOWN) return;
-        const roleIsReader = isReader(args, reader, known(() => props.name));
+        const roleIsReader = isReader(
+          args,
+          reader,
+          known(() => props.name),
+        );
         for (const policy of inline.filter(isRecord)) {
           if (roleIsReader || (typeof policy.name === "string" && reader.test(policy.name))) {
-            checkAwsReader(`"${args.name}" inline policy "${String(policy.name ?? "")}"`, policy.policy, envs, reportViolation);
+            checkAwsReader(
+              `"${args.name}" inline policy "${String(policy.name ?? "")}"`,
+              policy.policy,
+              envs,
+              reportViolation,
+            );
           }
         }
         return;
@@ -118,7 +146,12 @@ function isReader(args: ResourceValidationArgs, pattern: RegExp, name: unknown):
   return pattern.test(args.name) || (typeof name === "string" && pattern.test(name));
 }
 
-async function checkVaultReader(name: string, text: string, envs: string[], report: (m: string) => void): Promise<void> {
+async function checkVaultReader(
+  name: string,
+  text: string,
+  envs: string[],
+  report: (m: string) => void,
+): Promise<void> {
   let rules;
   try {
     rules = await parseVaultPolicy(text);
@@ -157,7 +190,8 @@ function checkAwsReader(label: string, policy: unknown, envs: string[], report: 
       continue;
     }
     const writes = s.actions.filter((a) => !readOnlyAction(a));
-    if (writes.length > 0) report(`Role policy ${label}: ${where} allows ${writes.join(", ")}; a reader only gets and describes.`);
+    if (writes.length > 0)
+      report(`Role policy ${label}: ${where} allows ${writes.join(", ")}; a reader only gets and describes.`);
     const storeActions = s.actions.some((a) => /^(secretsmanager|ssm):/i.test(a));
     for (const resource of s.resources) {
       if (resource === "*") {
@@ -167,7 +201,9 @@ function checkAwsReader(label: string, policy: unknown, envs: string[], report: 
       if (!storeActions) continue;
       const namePart = storeNamePart(resource);
       if (namePart !== undefined && !envs.some((env) => confinedToEnvironment(namePart, env))) {
-        report(`Role policy ${label}: ${where} reaches "${resource}", not confined to the "${envs[0]}" prefix.`);
+        report(
+          `Role policy ${label}: ${where} reaches "${resource}", not confined to the "${envs[0]}" prefix.`,
+        );
       }
     }
   }

@@ -30,14 +30,16 @@ const configSchema = {
 function cloneKeepingSecrets(value: unknown): unknown {
   if (isSecret(value)) return new Secret(cloneKeepingSecrets(value.value));
   if (Array.isArray(value)) return value.map(cloneKeepingSecrets);
-  if (isRecord(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, cloneKeepingSecrets(v)]));
+  if (isRecord(value))
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, cloneKeepingSecrets(v)]));
   return value;
 }
 
 function withoutSecrets(value: unknown): unknown {
   if (isSecret(value)) return withoutSecrets(value.value);
   if (Array.isArray(value)) return value.map(withoutSecrets);
-  if (isRecord(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withoutSecrets(v)]));
+  if (isRecord(value))
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withoutSecrets(v)]));
   return value;
 }
 
@@ -79,11 +81,14 @@ export const secretInputsMarked: AirflowResourcePolicy = {
     "another resource's secret output). This library's components already do; the remediation exists for resources added by hand.",
   configSchema,
   remediateResource: (args) => {
-    const { additionalSecretProperties } = readConfig<{ additionalSecretProperties: Record<string, string[]> }>(args, configSchema);
+    const { additionalSecretProperties } = readConfig<{
+      additionalSecretProperties: Record<string, string[]>;
+    }>(args, configSchema);
     const paths = [...(SECRET_PROPERTIES[args.type] ?? []), ...(additionalSecretProperties[args.type] ?? [])];
     if (paths.length === 0) return undefined;
     const raw = withSecretsVisible(args.props);
-    if (args.type === "aws:ssm/parameter:Parameter" && withoutSecrets(raw.type) !== "SecureString") return undefined;
+    if (args.type === "aws:ssm/parameter:Parameter" && withoutSecrets(raw.type) !== "SecureString")
+      return undefined;
     const remediated = cloneKeepingSecrets(raw) as Record<string, unknown>;
     const changed = paths.map((path) => markSecret(remediated, path)).some(Boolean);
     return changed ? remediated : undefined;

@@ -48,15 +48,25 @@ export const secretsEncryptedWithCmk: AirflowResourcePolicy = {
             `Secrets Manager secret "${args.name}" uses the AWS-managed key: set kmsKeyId to a customer-managed KMS key.`,
           );
         }
-        checkAwsReplicas(args.name, known(() => asArray(props.replicas as unknown[])), reportViolation);
+        checkAwsReplicas(
+          args.name,
+          known(() => asArray(props.replicas as unknown[])),
+          reportViolation,
+        );
         return;
       case "aws:ssm/parameter:Parameter":
         if (known(() => props.type) === "SecureString" && !customerManaged(() => props.keyId)) {
-          reportViolation(`SecureString parameter "${args.name}" uses alias/aws/ssm: set keyId to a customer-managed KMS key.`);
+          reportViolation(
+            `SecureString parameter "${args.name}" uses alias/aws/ssm: set keyId to a customer-managed KMS key.`,
+          );
         }
         return;
       case "gcp:secretmanager/secret:Secret":
-        checkGcpReplication(args.name, known(() => props.replication), reportViolation);
+        checkGcpReplication(
+          args.name,
+          known(() => props.replication),
+          reportViolation,
+        );
         return;
       case "gcp:secretmanager/regionalSecret:RegionalSecret":
         if (!customerManaged(() => props.customerManagedEncryption?.kmsKeyName)) {
@@ -80,15 +90,25 @@ function checkAwsReplicas(name: string, replicas: unknown, reportViolation: (mes
   });
 }
 
-function checkGcpReplication(name: string, replication: unknown, reportViolation: (message: string) => void): void {
+function checkGcpReplication(
+  name: string,
+  replication: unknown,
+  reportViolation: (message: string) => void,
+): void {
   if (replication === UNKNOWN) return;
   if (!isRecord(replication)) {
-    reportViolation(`Secret Manager secret "${name}" has no replication policy with customer-managed encryption.`);
+    reportViolation(
+      `Secret Manager secret "${name}" has no replication policy with customer-managed encryption.`,
+    );
     return;
   }
   const auto = known(() => replication.auto);
   if (isRecord(auto)) {
-    if (!customerManaged(() => (auto.customerManagedEncryption as Record<string, unknown> | undefined)?.kmsKeyName)) {
+    if (
+      !customerManaged(
+        () => (auto.customerManagedEncryption as Record<string, unknown> | undefined)?.kmsKeyName,
+      )
+    ) {
       reportViolation(
         `Secret Manager secret "${name}" uses automatic replication with Google-managed encryption: ` +
           "use user-managed replication with customerManagedEncryption on every replica.",

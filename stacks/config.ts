@@ -23,7 +23,9 @@ export const PRODUCTION_DEFAULTS = {
   cache: { enabled: true, ttlSeconds: 600 },
 };
 
-export function environmentArgsFromConfig(config = new pulumi.Config(CONFIG_NAMESPACE)): AirflowSecretsEnvironmentArgs {
+export function environmentArgsFromConfig(
+  config = new pulumi.Config(CONFIG_NAMESPACE),
+): AirflowSecretsEnvironmentArgs {
   const environment = config.require("environment");
   const backend = config.require("backend");
   const production = config.getBoolean("production") ?? environment === "prod";

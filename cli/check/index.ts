@@ -9,7 +9,14 @@ import { PACK_NAME, policies } from "../../policies/policies";
 import { computedState } from "../synth/computed";
 import { isSecretValue } from "../synth/mockRuntime";
 import type { SynthResult } from "../synth/synth";
-import { CommandIo, SynthInvocation, defaultIo, parseSynthArgs, reportFailure, synthFromArgs } from "../synthCommand";
+import {
+  CommandIo,
+  SynthInvocation,
+  defaultIo,
+  parseSynthArgs,
+  reportFailure,
+  synthFromArgs,
+} from "../synthCommand";
 import { AnalyzedResource, PolicyConfigMap, analyze } from "./crossguard";
 import { PolicyConfigError, readPolicyConfigFile } from "./policyConfig";
 import { CheckReport, buildReport, reportJson, reportText } from "./report";
@@ -52,7 +59,10 @@ function identitiesOf(resource: AnalyzedResource, outputs: Record<string, unknow
 }
 
 /** Runs the pack over a synthesized stack with a resolved policy config. */
-export async function runChecks(invocation: SynthInvocation, config: PolicyConfigMap = {}): Promise<CheckReport> {
+export async function runChecks(
+  invocation: SynthInvocation,
+  config: PolicyConfigMap = {},
+): Promise<CheckReport> {
   const { result, mockOptions } = invocation;
   const resources = analyzedResources(result);
   const analysis = await analyze(resources, {

@@ -12,7 +12,12 @@ import type { EnforcementLevel, Policy } from "@pulumi/policy";
 import type { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
 import type { PolicyConfigMap } from "./crossguard";
 
-export const ENFORCEMENT_LEVELS: readonly EnforcementLevel[] = ["advisory", "mandatory", "remediate", "disabled"];
+export const ENFORCEMENT_LEVELS: readonly EnforcementLevel[] = [
+  "advisory",
+  "mandatory",
+  "remediate",
+  "disabled",
+];
 
 export class PolicyConfigError extends Error {}
 
@@ -28,7 +33,11 @@ function typeOf(value: unknown): string {
 }
 
 /** The JSON-schema subset policy configSchemas use: type, enum, minimum/maximum, items, additionalProperties. */
-export function schemaProblems(value: unknown, schema: PolicyConfigJSONSchema | boolean, path: string): string[] {
+export function schemaProblems(
+  value: unknown,
+  schema: PolicyConfigJSONSchema | boolean,
+  path: string,
+): string[] {
   if (typeof schema === "boolean") return schema ? [] : [`${path}: not allowed`];
   const problems: string[] = [];
   const actual = typeOf(value);
@@ -40,18 +49,23 @@ export function schemaProblems(value: unknown, schema: PolicyConfigJSONSchema | 
     problems.push(`${path}: must be one of ${schema.enum.map((e) => JSON.stringify(e)).join(", ")}`);
   }
   if (typeof value === "number") {
-    if (schema.minimum !== undefined && value < schema.minimum) problems.push(`${path}: must be >= ${schema.minimum}`);
-    if (schema.maximum !== undefined && value > schema.maximum) problems.push(`${path}: must be <= ${schema.maximum}`);
+    if (schema.minimum !== undefined && value < schema.minimum)
+      problems.push(`${path}: must be >= ${schema.minimum}`);
+    if (schema.maximum !== undefined && value > schema.maximum)
+      problems.push(`${path}: must be <= ${schema.maximum}`);
   }
   if (typeof value === "string" && schema.minLength !== undefined && value.length < schema.minLength) {
     problems.push(`${path}: must have at least ${schema.minLength} characters`);
   }
   if (Array.isArray(value) && schema.items !== undefined && !Array.isArray(schema.items)) {
-    value.forEach((item, i) => problems.push(...schemaProblems(item, schema.items as PolicyConfigJSONSchema, `${path}[${i}]`)));
+    value.forEach((item, i) =>
+      problems.push(...schemaProblems(item, schema.items as PolicyConfigJSONSchema, `${path}[${i}]`)),
+    );
   }
   if (actual === "object" && schema.additionalProperties !== undefined) {
     for (const [key, item] of Object.entries(value as Record<string, unknown>)) {
-      if (!schema.properties?.[key]) problems.push(...schemaProblems(item, schema.additionalProperties, `${path}.${key}`));
+      if (!schema.properties?.[key])
+        problems.push(...schemaProblems(item, schema.additionalProperties, `${path}.${key}`));
     }
   }
   return problems;
@@ -60,14 +74,15 @@ export function schemaProblems(value: unknown, schema: PolicyConfigJSONSchema | 
 /** Validates a parsed config document against the policies and expands `all` into each policy's level. */
 export function resolvePolicyConfig(document: unknown, policies: readonly Policy[]): PolicyConfigMap {
   if (typeof document !== "object" || document === null || Array.isArray(document)) {
-    throw new PolicyConfigError("policy config must be a JSON object keyed by policy name (or \"all\")");
+    throw new PolicyConfigError('policy config must be a JSON object keyed by policy name (or "all")');
   }
   const byName = new Map(policies.map((p) => [p.name, p]));
   const problems: string[] = [];
   const resolved: PolicyConfigMap = {};
   const entries = Object.entries(document as Record<string, unknown>);
   const all = (document as Record<string, unknown>).all;
-  if (all !== undefined && !isLevel(all)) problems.push(`all: must be one of ${ENFORCEMENT_LEVELS.join(", ")}`);
+  if (all !== undefined && !isLevel(all))
+    problems.push(`all: must be one of ${ENFORCEMENT_LEVELS.join(", ")}`);
 
   for (const [name, value] of entries) {
     if (name === "all") continue;
@@ -93,7 +108,9 @@ export function resolvePolicyConfig(document: unknown, policies: readonly Policy
     for (const [key, property] of Object.entries(properties)) {
       const propertySchema = schema?.properties[key];
       if (!propertySchema) {
-        problems.push(`${name}.${key}: not a setting of this policy (settings: ${Object.keys(schema?.properties ?? {}).join(", ") || "none"})`);
+        problems.push(
+          `${name}.${key}: not a setting of this policy (settings: ${Object.keys(schema?.properties ?? {}).join(", ") || "none"})`,
+        );
         continue;
       }
       problems.push(...schemaProblems(property, propertySchema, `${name}.${key}`));

@@ -40,7 +40,12 @@ export function buildReport(
     const level = config[p.name]?.enforcementLevel ?? p.enforcementLevel ?? packEnforcementLevel;
     const violations = analysis.violations
       .filter((v) => v.policy === p.name)
-      .map((v: Violation) => ({ enforcementLevel: v.enforcementLevel, message: v.message, urn: v.urn, resource: v.urn && resourceLabel(v.urn) }));
+      .map((v: Violation) => ({
+        enforcementLevel: v.enforcementLevel,
+        message: v.message,
+        urn: v.urn,
+        resource: v.urn && resourceLabel(v.urn),
+      }));
     const remediations = analysis.remediations
       .filter((r) => r.policy === p.name)
       .map((r) => ({ urn: r.urn, resource: resourceLabel(r.urn), changes: r.changes }));
@@ -110,12 +115,27 @@ export function reportText(report: CheckReport): string {
   }
   const named = (status: PolicyOutcome["status"]) => report.policies.filter((p) => p.status === status);
   lines.push("");
-  if (named("passed").length > 0) lines.push(`passed: ${named("passed").map((p) => p.name).join(", ")}`);
-  for (const p of named("not-applicable")) lines.push(`not applicable: ${p.name} (${p.notApplicableReason ?? "no matching resources"})`);
-  if (named("disabled").length > 0) lines.push(`disabled by policy config: ${named("disabled").map((p) => p.name).join(", ")}`);
+  if (named("passed").length > 0)
+    lines.push(
+      `passed: ${named("passed")
+        .map((p) => p.name)
+        .join(", ")}`,
+    );
+  for (const p of named("not-applicable"))
+    lines.push(`not applicable: ${p.name} (${p.notApplicableReason ?? "no matching resources"})`);
+  if (named("disabled").length > 0)
+    lines.push(
+      `disabled by policy config: ${named("disabled")
+        .map((p) => p.name)
+        .join(", ")}`,
+    );
   const mandatory = violated.filter((p) => p.violations.some((v) => v.enforcementLevel === "mandatory"));
-  const advisoryCount = report.policies.flatMap((p) => p.violations).filter((v) => v.enforcementLevel !== "mandatory").length;
-  const mandatoryCount = report.policies.flatMap((p) => p.violations).filter((v) => v.enforcementLevel === "mandatory").length;
+  const advisoryCount = report.policies
+    .flatMap((p) => p.violations)
+    .filter((v) => v.enforcementLevel !== "mandatory").length;
+  const mandatoryCount = report.policies
+    .flatMap((p) => p.violations)
+    .filter((v) => v.enforcementLevel === "mandatory").length;
   lines.push(
     report.passed
       ? `Result: PASS (${advisoryCount} advisory violation${advisoryCount === 1 ? "" : "s"})`

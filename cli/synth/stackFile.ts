@@ -39,7 +39,13 @@ export function findProject(start = process.cwd()): ProjectInfo {
 }
 
 function isSecure(value: unknown): value is { secure: string } {
-  return typeof value === "object" && value !== null && !Array.isArray(value) && Object.keys(value).length === 1 && "secure" in value;
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    !Array.isArray(value) &&
+    Object.keys(value).length === 1 &&
+    "secure" in value
+  );
 }
 
 /** Replaces `secure:` entries with the placeholder; reports whether any were found. */
@@ -51,7 +57,10 @@ function replaceSecure(value: unknown): { value: unknown; secret: boolean } {
   }
   if (value !== null && typeof value === "object") {
     const entries = Object.entries(value).map(([k, v]) => [k, replaceSecure(v)] as const);
-    return { value: Object.fromEntries(entries.map(([k, v]) => [k, v.value])), secret: entries.some(([, v]) => v.secret) };
+    return {
+      value: Object.fromEntries(entries.map(([k, v]) => [k, v.value])),
+      secret: entries.some(([, v]) => v.secret),
+    };
   }
   return { value, secret: false };
 }

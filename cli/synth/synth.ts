@@ -122,13 +122,19 @@ export function synthJson(result: SynthResult): string {
 export function synthText(result: SynthResult): string {
   const children = new Map<string | undefined, SynthResource[]>();
   for (const r of result.resources) children.set(r.parent, [...(children.get(r.parent) ?? []), r]);
-  const lines: string[] = [`Stack ${result.stack} (${result.configFile}): ${result.resources.length} resources`];
+  const lines: string[] = [
+    `Stack ${result.stack} (${result.configFile}): ${result.resources.length} resources`,
+  ];
   const walk = (parent: string | undefined, indent: string) => {
     const list = children.get(parent) ?? [];
     list.forEach((r, i) => {
       const last = i === list.length - 1;
-      const flags = [r.options.protect ? "protected" : "", r.options.retainOnDelete ? "retained" : ""].filter(Boolean);
-      lines.push(`${indent}${last ? "└─ " : "├─ "}${r.type}  ${r.name}${flags.length ? `  [${flags.join(", ")}]` : ""}`);
+      const flags = [r.options.protect ? "protected" : "", r.options.retainOnDelete ? "retained" : ""].filter(
+        Boolean,
+      );
+      lines.push(
+        `${indent}${last ? "└─ " : "├─ "}${r.type}  ${r.name}${flags.length ? `  [${flags.join(", ")}]` : ""}`,
+      );
       walk(r.urn, indent + (last ? "   " : "│  "));
     });
   };
@@ -139,9 +145,19 @@ export function synthText(result: SynthResult): string {
     const env = Object.entries(config.env);
     if (env.length === 0) lines.push("  (none: the environment-variable backend is always read first)");
     for (const [k, v] of env) lines.push(`  ${k}=${v}`);
-    if (config.cfg) lines.push("", "airflow.cfg:", ...config.cfg.trimEnd().split("\n").map((l) => `  ${l}`));
+    if (config.cfg)
+      lines.push(
+        "",
+        "airflow.cfg:",
+        ...config.cfg
+          .trimEnd()
+          .split("\n")
+          .map((l) => `  ${l}`),
+      );
   }
-  const other = Object.entries(result.outputs).filter(([k]) => !["airflowConfig", "airflowEnv", "airflowCfg"].includes(k));
+  const other = Object.entries(result.outputs).filter(
+    ([k]) => !["airflowConfig", "airflowEnv", "airflowCfg"].includes(k),
+  );
   if (other.length > 0) {
     lines.push("", "Outputs:");
     for (const [k, v] of other) lines.push(`  ${k}: ${typeof v === "string" ? v : JSON.stringify(v)}`);

@@ -1,6 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { FernetSettings, Problems, fernetKeyValue, toUrlSafeBase64, validateFernetSettings } from "../airflow";
+import {
+  FernetSettings,
+  Problems,
+  fernetKeyValue,
+  toUrlSafeBase64,
+  validateFernetSettings,
+} from "../airflow";
 
 export interface FernetKeyArgs extends FernetSettings {
   /**
@@ -36,7 +42,9 @@ export class FernetKey extends pulumi.ComponentResource {
         ).base64,
     );
     this.value = pulumi.secret(
-      pulumi.all(keys).apply((encoded) => fernetKeyValue(encoded.map(toUrlSafeBase64), args.rotationInProgress === true)),
+      pulumi
+        .all(keys)
+        .apply((encoded) => fernetKeyValue(encoded.map(toUrlSafeBase64), args.rotationInProgress === true)),
     );
     this.registerOutputs({ generations: this.generations });
   }

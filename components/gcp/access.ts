@@ -56,12 +56,28 @@ export class SecretManagerAccess extends pulumi.ComponentResource {
 
   constructor(name: string, args: SecretManagerAccessArgs, opts?: pulumi.ComponentResourceOptions) {
     const problems = new Problems();
-    problems.check(/^[a-z](?:[-a-z0-9]{4,28}[a-z0-9])$/.test(args.airflowAccountId), "airflowAccountId", `must be 6-30 lowercase letters, digits or - (got "${args.airflowAccountId}")`);
+    problems.check(
+      /^[a-z](?:[-a-z0-9]{4,28}[a-z0-9])$/.test(args.airflowAccountId),
+      "airflowAccountId",
+      `must be 6-30 lowercase letters, digits or - (got "${args.airflowAccountId}")`,
+    );
     if (args.ciWriter) {
-      problems.check(/^[a-z](?:[-a-z0-9]{4,28}[a-z0-9])$/.test(args.ciWriter.accountId), "ciWriter.accountId", `must be 6-30 lowercase letters, digits or - (got "${args.ciWriter.accountId}")`);
-      problems.check(args.ciWriter.accountId !== args.airflowAccountId, "ciWriter.accountId", "must differ from the reader's: one identity must not both read and write");
+      problems.check(
+        /^[a-z](?:[-a-z0-9]{4,28}[a-z0-9])$/.test(args.ciWriter.accountId),
+        "ciWriter.accountId",
+        `must be 6-30 lowercase letters, digits or - (got "${args.ciWriter.accountId}")`,
+      );
+      problems.check(
+        args.ciWriter.accountId !== args.airflowAccountId,
+        "ciWriter.accountId",
+        "must differ from the reader's: one identity must not both read and write",
+      );
     }
-    problems.check(/\.svc\.id\.goog$/.test(args.workloadIdentityPool), "workloadIdentityPool", `must be a GKE pool like "project.svc.id.goog" (got "${args.workloadIdentityPool}")`);
+    problems.check(
+      /\.svc\.id\.goog$/.test(args.workloadIdentityPool),
+      "workloadIdentityPool",
+      `must be a GKE pool like "project.svc.id.goog" (got "${args.workloadIdentityPool}")`,
+    );
     problems.throwIfAny("SecretManagerAccess");
     super("airflow-secrets:gcp:SecretManagerAccess", name, {}, opts);
 
@@ -87,7 +103,12 @@ export class SecretManagerAccess extends pulumi.ComponentResource {
     for (const target of args.secrets) {
       new gcp.secretmanager.SecretIamMember(
         `${name}-airflow-${target.name}`,
-        { project: args.project, secretId: target.secretId, role: SECRET_ACCESSOR, member: this.airflowServiceAccount.member },
+        {
+          project: args.project,
+          secretId: target.secretId,
+          role: SECRET_ACCESSOR,
+          member: this.airflowServiceAccount.member,
+        },
         { parent: this },
       );
     }
@@ -104,7 +125,9 @@ export class SecretManagerAccess extends pulumi.ComponentResource {
         { parent: this },
       );
       this.ciWriterServiceAccount = writer;
-      const roles = args.ciWriter.manageVersions ? [SECRET_VERSION_ADDER, SECRET_VERSION_MANAGER] : [SECRET_VERSION_ADDER];
+      const roles = args.ciWriter.manageVersions
+        ? [SECRET_VERSION_ADDER, SECRET_VERSION_MANAGER]
+        : [SECRET_VERSION_ADDER];
       for (const target of args.secrets) {
         for (const role of roles) {
           new gcp.secretmanager.SecretIamMember(

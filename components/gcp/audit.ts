@@ -57,8 +57,16 @@ export class SecretManagerAudit extends pulumi.ComponentResource {
 
   constructor(name: string, args: SecretManagerAuditArgs, opts?: pulumi.ComponentResourceOptions) {
     const problems = new Problems();
-    problems.check(args.prefixes.length > 0 && args.prefixes.every((p) => /^[A-Za-z0-9_-]+$/.test(p)), "prefixes", "must be non-empty secret id prefixes of letters, digits, _ and -");
-    problems.check(Number.isInteger(args.sink.retentionDays) && args.sink.retentionDays >= 1, "sink.retentionDays", "must be a whole number of days ≥ 1");
+    problems.check(
+      args.prefixes.length > 0 && args.prefixes.every((p) => /^[A-Za-z0-9_-]+$/.test(p)),
+      "prefixes",
+      "must be non-empty secret id prefixes of letters, digits, _ and -",
+    );
+    problems.check(
+      Number.isInteger(args.sink.retentionDays) && args.sink.retentionDays >= 1,
+      "sink.retentionDays",
+      "must be a whole number of days ≥ 1",
+    );
     problems.throwIfAny("SecretManagerAudit");
     super("airflow-secrets:gcp:SecretManagerAudit", name, {}, opts);
     const keep = { protect: args.protect === true, retainOnDelete: args.protect === true };
@@ -74,7 +82,11 @@ export class SecretManagerAudit extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    const sinkFilter = [`protoPayload.serviceName="${SECRET_MANAGER_SERVICE}"`, `logName:"cloudaudit.googleapis.com"`, secretNameFilter(args.prefixes)].join(" AND ");
+    const sinkFilter = [
+      `protoPayload.serviceName="${SECRET_MANAGER_SERVICE}"`,
+      `logName:"cloudaudit.googleapis.com"`,
+      secretNameFilter(args.prefixes),
+    ].join(" AND ");
     let grantWriter: (writer: pulumi.Output<string>) => void;
     if (args.sink.type === "bucket") {
       const sink = args.sink;
@@ -96,7 +108,11 @@ export class SecretManagerAudit extends pulumi.ComponentResource {
       );
       this.destination = pulumi.interpolate`storage.googleapis.com/${bucket.name}`;
       grantWriter = (writer) =>
-        new gcp.storage.BucketIAMMember(`${name}-sink-writer`, { bucket: bucket.name, role: "roles/storage.objectCreator", member: writer }, { parent: this });
+        new gcp.storage.BucketIAMMember(
+          `${name}-sink-writer`,
+          { bucket: bucket.name, role: "roles/storage.objectCreator", member: writer },
+          { parent: this },
+        );
     } else {
       const sink = args.sink;
       const dataset = new gcp.bigquery.Dataset(
@@ -116,7 +132,12 @@ export class SecretManagerAudit extends pulumi.ComponentResource {
       grantWriter = (writer) =>
         new gcp.bigquery.DatasetIamMember(
           `${name}-sink-writer`,
-          { project: args.project, datasetId: dataset.datasetId, role: "roles/bigquery.dataEditor", member: writer },
+          {
+            project: args.project,
+            datasetId: dataset.datasetId,
+            role: "roles/bigquery.dataEditor",
+            member: writer,
+          },
           { parent: this },
         );
     }
@@ -162,7 +183,14 @@ export class SecretManagerAudit extends pulumi.ComponentResource {
     const window = `${args.windowSeconds ?? 300}s`;
     const metricFilter = (code: number) =>
       pulumi.interpolate`metric.type="logging.googleapis.com/user/${this.metric.name}" AND metric.label.status_code="${code}"`;
-    const aggregations = [{ alignmentPeriod: window, perSeriesAligner: "ALIGN_DELTA", crossSeriesReducer: "REDUCE_SUM", groupByFields: ["metric.label.principal"] }];
+    const aggregations = [
+      {
+        alignmentPeriod: window,
+        perSeriesAligner: "ALIGN_DELTA",
+        crossSeriesReducer: "REDUCE_SUM",
+        groupByFields: ["metric.label.principal"],
+      },
+    ];
     this.alertPolicy = new gcp.monitoring.AlertPolicy(
       `${name}-denied-alert`,
       {
@@ -173,7 +201,14 @@ export class SecretManagerAudit extends pulumi.ComponentResource {
         conditions: [
           {
             displayName: "Permission denied on an Airflow secret",
-            conditionThreshold: { filter: metricFilter(PERMISSION_DENIED), comparison: "COMPARISON_GT", thresholdValue: 0, duration: "0s", aggregations, trigger: { count: 1 } },
+            conditionThreshold: {
+              filter: metricFilter(PERMISSION_DENIED),
+              comparison: "COMPARISON_GT",
+              thresholdValue: 0,
+              duration: "0s",
+              aggregations,
+              trigger: { count: 1 },
+            },
           },
           {
             displayName: `More than ${args.notFoundThreshold ?? 20} not-found lookups of Airflow secrets in ${window}`,
@@ -203,6 +238,10 @@ export class SecretManagerAudit extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    this.registerOutputs({ destination: this.destination, metric: this.metric.name, alertPolicy: this.alertPolicy.name });
+    this.registerOutputs({
+      destination: this.destination,
+      metric: this.metric.name,
+      alertPolicy: this.alertPolicy.name,
+    });
   }
 }

@@ -48,22 +48,38 @@ function checkRotatable(args: GcpAirflowSecretsArgs, problems: Problems): void {
   if (rotated.length === 0) return;
   const version = parseAirflowVersion(args.airflow?.version, new Problems());
   if (version && defaultConnectionFormat(args.airflow, version) === "uri") {
-    problems.add("airflow.connectionFormat", "rotated connections are stored as JSON (Airflow 2.3+), which the rotator rewrites field by field; URI values cannot be rotated");
+    problems.add(
+      "airflow.connectionFormat",
+      "rotated connections are stored as JSON (Airflow 2.3+), which the rotator rewrites field by field; URI values cannot be rotated",
+    );
   }
   for (const conn of rotated) {
     try {
       driverFor(conn.conn_type, `connections[${conn.conn_id}]`);
     } catch (error) {
-      problems.add(`connections[${conn.conn_id}].rotation`, error instanceof Error ? error.message.replace(/^[A-Z_]+: /, "") : String(error));
+      problems.add(
+        `connections[${conn.conn_id}].rotation`,
+        error instanceof Error ? error.message.replace(/^[A-Z_]+: /, "") : String(error),
+      );
     }
   }
 }
 
 /** Validation only (the prepare phase): every problem with the settings and the declarations, nothing registered. */
-export function prepareGcpSecrets(args: GcpAirflowSecretsArgs, problems: Problems): PreparedGcpSecrets | undefined {
+export function prepareGcpSecrets(
+  args: GcpAirflowSecretsArgs,
+  problems: Problems,
+): PreparedGcpSecrets | undefined {
   const production = args.production ?? args.environment === "prod";
   const settings = resolveGcpSettings(
-    { environment: args.environment, production, owner: args.owner, declarations: args.declarations, settings: args.settings, now: args.now },
+    {
+      environment: args.environment,
+      production,
+      owner: args.owner,
+      declarations: args.declarations,
+      settings: args.settings,
+      now: args.now,
+    },
     problems,
   );
   const planArgs: PlanArgs = {
@@ -114,8 +130,14 @@ export class GcpAirflowSecrets extends pulumi.ComponentResource {
       ...(args.owner ? { owner: args.owner } : {}),
     };
 
-    const projectNumber = settings.projectNumber ?? gcp.organizations.getProjectOutput({ projectId: project }, { parent: this }).apply((p) => p.number);
-    const agent = new gcp.projects.ServiceIdentity(`${name}-secretmanager-agent`, { project, service: SECRET_MANAGER_SERVICE }, { parent: this });
+    const projectNumber =
+      settings.projectNumber ??
+      gcp.organizations.getProjectOutput({ projectId: project }, { parent: this }).apply((p) => p.number);
+    const agent = new gcp.projects.ServiceIdentity(
+      `${name}-secretmanager-agent`,
+      { project, service: SECRET_MANAGER_SERVICE },
+      { parent: this },
+    );
 
     this.keys = new SecretManagerKeys(
       `${name}-kms`,
@@ -137,7 +159,11 @@ export class GcpAirflowSecrets extends pulumi.ComponentResource {
     const schedules = settings.rotation.schedules;
     const rotatedIds = Object.keys(schedules);
     if (rotatedIds.length > 0) {
-      this.rotationTopic = new RotationTopic(`${name}-rotation`, { project, environment: args.environment, serviceAgentMember: agent.member, labels }, { parent: this });
+      this.rotationTopic = new RotationTopic(
+        `${name}-rotation`,
+        { project, environment: args.environment, serviceAgentMember: agent.member, labels },
+        { parent: this },
+      );
     }
 
     this.store = new SecretManagerStore(
@@ -152,7 +178,15 @@ export class GcpAirflowSecrets extends pulumi.ComponentResource {
         rotation: this.rotationTopic
           ? {
               topic: this.rotationTopic.topicName,
-              schedules: Object.fromEntries(rotatedIds.map((id) => [id, { rotationPeriod: schedules[id].rotationPeriod, nextRotationTime: schedules[id].nextRotationTime }])),
+              schedules: Object.fromEntries(
+                rotatedIds.map((id) => [
+                  id,
+                  {
+                    rotationPeriod: schedules[id].rotationPeriod,
+                    nextRotationTime: schedules[id].nextRotationTime,
+                  },
+                ]),
+              ),
             }
           : undefined,
         dependsOn: [...this.keys.grants, ...(this.rotationTopic ? [this.rotationTopic.publisherGrant] : [])],
@@ -176,11 +210,14 @@ export class GcpAirflowSecrets extends pulumi.ComponentResource {
     );
 
     if (this.rotationTopic) {
-      const byConnId = new Map(stored.filter((s) => s.planned.kind === "connection").map((s) => [s.planned.id, s]));
+      const byConnId = new Map(
+        stored.filter((s) => s.planned.kind === "connection").map((s) => [s.planned.id, s]),
+      );
       const rotated: RotatedSecret[] = rotatedIds.map((connId) => {
         const entry = byConnId.get(connId)!;
         const declaration = schedules[connId].declaration;
-        const master = declaration.masterConnId !== undefined ? byConnId.get(declaration.masterConnId) : undefined;
+        const master =
+          declaration.masterConnId !== undefined ? byConnId.get(declaration.masterConnId) : undefined;
         return {
           connId,
           name: entry.planned.name,
@@ -203,7 +240,10 @@ export class GcpAirflowSecrets extends pulumi.ComponentResource {
           vpcConnector: settings.rotation.vpcConnector,
           vpcConnectorEgress: settings.rotation.vpcConnectorEgress,
           timeoutSeconds: settings.rotation.timeoutSeconds,
-          password: { length: settings.rotation.passwordLength, excludeCharacters: settings.rotation.excludeCharacters },
+          password: {
+            length: settings.rotation.passwordLength,
+            excludeCharacters: settings.rotation.excludeCharacters,
+          },
           labels,
           forceDestroySourceBucket: !settings.kms.protect,
           buildServiceAccount: settings.rotation.buildServiceAccount,
@@ -222,8 +262,18 @@ export class GcpAirflowSecrets extends pulumi.ComponentResource {
           prefixes: [plan.layout.connectionsPrefix, plan.layout.variablesPrefix, plan.layout.configPrefix],
           sink:
             audit.sinkType === "bucket"
-              ? { type: "bucket", name: audit.bucketName, location: audit.sinkLocation, retentionDays: audit.retentionDays }
-              : { type: "bigquery", datasetId: audit.datasetId, location: audit.sinkLocation, retentionDays: audit.retentionDays },
+              ? {
+                  type: "bucket",
+                  name: audit.bucketName,
+                  location: audit.sinkLocation,
+                  retentionDays: audit.retentionDays,
+                }
+              : {
+                  type: "bigquery",
+                  datasetId: audit.datasetId,
+                  location: audit.sinkLocation,
+                  retentionDays: audit.retentionDays,
+                },
           notificationChannels: audit.notificationChannels,
           notFoundThreshold: audit.notFoundThreshold,
           windowSeconds: audit.windowSeconds,

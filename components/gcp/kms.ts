@@ -36,15 +36,31 @@ export interface SecretManagerKeysArgs {
 
 function validate(args: SecretManagerKeysArgs): void {
   const problems = new Problems();
-  problems.check(Array.isArray(args.locations) && args.locations.length > 0, "locations", "must list at least one location");
+  problems.check(
+    Array.isArray(args.locations) && args.locations.length > 0,
+    "locations",
+    "must list at least one location",
+  );
   checkKmsRotationPeriod(problems, "rotationPeriod", args.rotationPeriod ?? DEFAULT_KMS_ROTATION_PERIOD);
   for (const [label, map, pattern] of [
-    ["existingKeys", args.existingKeys ?? {}, /^projects\/[^/]+\/locations\/([^/]+)\/keyRings\/[^/]+\/cryptoKeys\/[^/]+$/],
-    ["existingKeyRings", args.existingKeyRings ?? {}, /^projects\/[^/]+\/locations\/([^/]+)\/keyRings\/[^/]+$/],
+    [
+      "existingKeys",
+      args.existingKeys ?? {},
+      /^projects\/[^/]+\/locations\/([^/]+)\/keyRings\/[^/]+\/cryptoKeys\/[^/]+$/,
+    ],
+    [
+      "existingKeyRings",
+      args.existingKeyRings ?? {},
+      /^projects\/[^/]+\/locations\/([^/]+)\/keyRings\/[^/]+$/,
+    ],
   ] as const) {
     for (const [location, id] of Object.entries(map)) {
       const match = pattern.exec(id);
-      problems.check(match !== null && match[1] === location, `${label}.${location}`, `must be a full resource name in location "${location}" (got "${id}")`);
+      problems.check(
+        match !== null && match[1] === location,
+        `${label}.${location}`,
+        `must be a full resource name in location "${location}" (got "${id}")`,
+      );
     }
   }
   problems.throwIfAny("SecretManagerKeys");

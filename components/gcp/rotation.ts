@@ -41,7 +41,12 @@ export class RotationTopic extends pulumi.ComponentResource {
     this.topicName = pulumi.interpolate`projects/${args.project}/topics/${this.topic.name}`;
     this.publisherGrant = new gcp.pubsub.TopicIAMMember(
       `${name}-secretmanager-publisher`,
-      { project: args.project, topic: this.topic.name, role: PUBSUB_PUBLISHER, member: args.serviceAgentMember },
+      {
+        project: args.project,
+        topic: this.topic.name,
+        role: PUBSUB_PUBLISHER,
+        member: args.serviceAgentMember,
+      },
       { parent: this },
     );
     this.registerOutputs({ topicName: this.topicName });
@@ -92,12 +97,24 @@ function validate(args: SecretRotatorArgs): void {
   problems.check(args.rotated.length > 0, "rotated", "must list at least one rotated secret");
   for (const r of args.rotated) {
     if (r.strategy === "alternating-users") {
-      problems.check(r.master !== undefined, `rotated[${r.connId}].master`, "alternating users need the master connection's secret");
+      problems.check(
+        r.master !== undefined,
+        `rotated[${r.connId}].master`,
+        "alternating users need the master connection's secret",
+      );
     }
   }
-  problems.check(/^[a-z]+-[a-z]+[0-9]+$/.test(args.region), "region", `must be a Cloud Functions region (got "${args.region}")`);
+  problems.check(
+    /^[a-z]+-[a-z]+[0-9]+$/.test(args.region),
+    "region",
+    `must be a Cloud Functions region (got "${args.region}")`,
+  );
   const timeout = args.timeoutSeconds ?? 120;
-  problems.check(Number.isInteger(timeout) && timeout >= 60 && timeout <= 540, "timeoutSeconds", `must be whole seconds from 60 to 540 (got ${timeout})`);
+  problems.check(
+    Number.isInteger(timeout) && timeout >= 60 && timeout <= 540,
+    "timeoutSeconds",
+    `must be whole seconds from 60 to 540 (got ${timeout})`,
+  );
   problems.throwIfAny("SecretRotator");
 }
 
@@ -178,9 +195,17 @@ export class SecretRotator extends pulumi.ComponentResource {
         projectId: args.project,
         projectNumber,
         secrets: Object.fromEntries(
-          args.rotated.map((r) => [r.name, { connId: r.connId, strategy: r.strategy, ...(r.master ? { masterSecret: r.master.name } : {}) }]),
+          args.rotated.map((r) => [
+            r.name,
+            { connId: r.connId, strategy: r.strategy, ...(r.master ? { masterSecret: r.master.name } : {}) },
+          ]),
         ),
-        password: { length: args.password?.length ?? 32, ...(args.password?.excludeCharacters !== undefined ? { excludeCharacters: args.password.excludeCharacters } : {}) },
+        password: {
+          length: args.password?.length ?? 32,
+          ...(args.password?.excludeCharacters !== undefined
+            ? { excludeCharacters: args.password.excludeCharacters }
+            : {}),
+        },
       };
       return JSON.stringify(rotatorConfig);
     });
@@ -209,7 +234,10 @@ export class SecretRotator extends pulumi.ComponentResource {
           allTrafficOnLatestRevision: true,
           environmentVariables: { [ROTATOR_CONFIG_ENV]: config },
           ...(args.vpcConnector
-            ? { vpcConnector: args.vpcConnector, vpcConnectorEgressSettings: args.vpcConnectorEgress ?? "PRIVATE_RANGES_ONLY" }
+            ? {
+                vpcConnector: args.vpcConnector,
+                vpcConnectorEgressSettings: args.vpcConnectorEgress ?? "PRIVATE_RANGES_ONLY",
+              }
             : {}),
         },
         eventTrigger: {
@@ -235,6 +263,9 @@ export class SecretRotator extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    this.registerOutputs({ functionName: this.function.name, serviceAccountEmail: this.serviceAccount.email });
+    this.registerOutputs({
+      functionName: this.function.name,
+      serviceAccountEmail: this.serviceAccount.email,
+    });
   }
 }

@@ -47,16 +47,36 @@ export interface StoredSecret {
 
 function validate(args: SecretManagerStoreArgs): void {
   const problems = new Problems();
-  problems.check(Object.keys(args.keys ?? {}).length > 0, "keys", "must give a KMS key for at least one location: every replica is customer-managed");
+  problems.check(
+    Object.keys(args.keys ?? {}).length > 0,
+    "keys",
+    "must give a KMS key for at least one location: every replica is customer-managed",
+  );
   for (const [connId, schedule] of Object.entries(args.rotation?.schedules ?? {})) {
     const path = `rotation.schedules.${connId}`;
-    problems.check(args.secrets.some((s) => s.kind === "connection" && s.id === connId), path, `"${connId}" is not a planned connection`);
+    problems.check(
+      args.secrets.some((s) => s.kind === "connection" && s.id === connId),
+      path,
+      `"${connId}" is not a planned connection`,
+    );
     const seconds = durationSeconds(schedule.rotationPeriod);
-    problems.check(seconds !== undefined && seconds >= MIN_SECRET_ROTATION_SECONDS, `${path}.rotationPeriod`, `must be at least 3600s (got ${JSON.stringify(schedule.rotationPeriod)})`);
-    problems.check(!Number.isNaN(Date.parse(schedule.nextRotationTime)), `${path}.nextRotationTime`, `must be an RFC 3339 time (got ${JSON.stringify(schedule.nextRotationTime)})`);
+    problems.check(
+      seconds !== undefined && seconds >= MIN_SECRET_ROTATION_SECONDS,
+      `${path}.rotationPeriod`,
+      `must be at least 3600s (got ${JSON.stringify(schedule.rotationPeriod)})`,
+    );
+    problems.check(
+      !Number.isNaN(Date.parse(schedule.nextRotationTime)),
+      `${path}.nextRotationTime`,
+      `must be an RFC 3339 time (got ${JSON.stringify(schedule.nextRotationTime)})`,
+    );
   }
   for (const secret of args.secrets) {
-    problems.check(/^[A-Za-z0-9_-]{1,255}$/.test(secret.name), `secrets[${secret.name}]`, "Secret Manager ids are 1-255 letters, digits, _ or -");
+    problems.check(
+      /^[A-Za-z0-9_-]{1,255}$/.test(secret.name),
+      `secrets[${secret.name}]`,
+      "Secret Manager ids are 1-255 letters, digits, _ or -",
+    );
   }
   problems.throwIfAny("SecretManagerStore");
 }
@@ -75,14 +95,18 @@ export class SecretManagerStore extends pulumi.ComponentResource {
   constructor(name: string, args: SecretManagerStoreArgs, opts?: pulumi.ComponentResourceOptions) {
     validate(args);
     super("airflow-secrets:gcp:SecretManagerStore", name, {}, opts);
-    const replicas = Object.entries(args.keys).map(([location, kmsKeyName]) => ({ location, customerManagedEncryption: { kmsKeyName } }));
+    const replicas = Object.entries(args.keys).map(([location, kmsKeyName]) => ({
+      location,
+      customerManagedEncryption: { kmsKeyName },
+    }));
     this.stored = {};
     this.secretNames = {};
     for (const planned of args.secrets) {
       const schedule = planned.kind === "connection" ? args.rotation?.schedules[planned.id] : undefined;
       const protectedSecret = args.protectConfig === true && planned.kind === "config";
       const annotations: Record<string, string> = { "airflow-kind": planned.kind, "airflow-id": planned.id };
-      if (schedule && planned.connection?.rotation) annotations["airflow-rotation-strategy"] = planned.connection.rotation.strategy;
+      if (schedule && planned.connection?.rotation)
+        annotations["airflow-rotation-strategy"] = planned.connection.rotation.strategy;
       const secret = new gcp.secretmanager.Secret(
         `${name}-${planned.name}`,
         {
@@ -96,7 +120,10 @@ export class SecretManagerStore extends pulumi.ComponentResource {
           ...(schedule
             ? {
                 topics: [{ name: args.rotation!.topic }],
-                rotation: { rotationPeriod: schedule.rotationPeriod, nextRotationTime: schedule.nextRotationTime },
+                rotation: {
+                  rotationPeriod: schedule.rotationPeriod,
+                  nextRotationTime: schedule.nextRotationTime,
+                },
               }
             : {}),
         },

@@ -131,7 +131,12 @@ export interface ResolvedGcpSettings {
   };
   workloadIdentityPool: string;
   airflowAccountId: string;
-  ciWriter: { enabled: boolean; accountId: string; manageVersions: boolean; workloadIdentityPrincipals: string[] };
+  ciWriter: {
+    enabled: boolean;
+    accountId: string;
+    manageVersions: boolean;
+    workloadIdentityPrincipals: string[];
+  };
   audit: {
     enabled: boolean;
     sinkType: GcpAuditSinkType;
@@ -154,7 +159,10 @@ export interface ResolvedGcpSettings {
     accountId: string;
     buildServiceAccount?: string;
     /** By conn_id, for every rotated connection. */
-    schedules: Record<string, { rotationPeriod: string; nextRotationTime: string; declaration: RotationDeclaration }>;
+    schedules: Record<
+      string,
+      { rotationPeriod: string; nextRotationTime: string; declaration: RotationDeclaration }
+    >;
   };
 }
 
@@ -204,16 +212,38 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === "object" && !Array.isArray(value);
 }
 
-function checkDuration(problems: Problems, path: string, value: unknown, min: number, max: number, what: string): string | undefined {
+function checkDuration(
+  problems: Problems,
+  path: string,
+  value: unknown,
+  min: number,
+  max: number,
+  what: string,
+): string | undefined {
   const seconds = durationSeconds(value);
-  if (!problems.check(seconds !== undefined, path, `must be a duration in seconds like "3600s" (got ${JSON.stringify(value)})`)) return undefined;
-  if (!problems.check(seconds! >= min && seconds! <= max, path, `${what} (got ${JSON.stringify(value)})`)) return undefined;
+  if (
+    !problems.check(
+      seconds !== undefined,
+      path,
+      `must be a duration in seconds like "3600s" (got ${JSON.stringify(value)})`,
+    )
+  )
+    return undefined;
+  if (!problems.check(seconds! >= min && seconds! <= max, path, `${what} (got ${JSON.stringify(value)})`))
+    return undefined;
   return value as string;
 }
 
 function checkStringMap(problems: Problems, path: string, value: unknown): Record<string, string> {
   if (value === undefined) return {};
-  if (!problems.check(isRecord(value) && Object.values(value).every((v) => typeof v === "string"), path, "must map names to strings")) return {};
+  if (
+    !problems.check(
+      isRecord(value) && Object.values(value).every((v) => typeof v === "string"),
+      path,
+      "must map names to strings",
+    )
+  )
+    return {};
   return value as Record<string, string>;
 }
 
@@ -232,11 +262,25 @@ function derived(name: string, setting: string): string {
 
 function checkLayout(problems: Problems, layout: unknown): Partial<SecretsLayout> {
   if (layout === undefined) return {};
-  if (!problems.check(isRecord(layout), "gcp.layout", "must be an object with connectionsPrefix, variablesPrefix, configPrefix or sep")) return {};
+  if (
+    !problems.check(
+      isRecord(layout),
+      "gcp.layout",
+      "must be an object with connectionsPrefix, variablesPrefix, configPrefix or sep",
+    )
+  )
+    return {};
   const allowed = ["connectionsPrefix", "variablesPrefix", "configPrefix", "sep"];
   const out: Partial<SecretsLayout> = {};
   for (const [key, value] of Object.entries(layout as Record<string, unknown>)) {
-    if (!problems.check(allowed.includes(key), `gcp.layout.${key}`, `is not a GCP layout field (allowed: ${allowed.join(", ")})`)) continue;
+    if (
+      !problems.check(
+        allowed.includes(key),
+        `gcp.layout.${key}`,
+        `is not a GCP layout field (allowed: ${allowed.join(", ")})`,
+      )
+    )
+      continue;
     if (!problems.check(typeof value === "string", `gcp.layout.${key}`, "must be a string")) continue;
     problems.check(
       GCP_PREFIX_CHARS.test(value as string),
@@ -263,14 +307,33 @@ export function checkKmsRotationPeriod(problems: Problems, path: string, value: 
   );
 }
 
-function checkKms(problems: Problems, kms: unknown, locations: string[], environment: string, production: boolean): ResolvedGcpSettings["kms"] {
+function checkKms(
+  problems: Problems,
+  kms: unknown,
+  locations: string[],
+  environment: string,
+  production: boolean,
+): ResolvedGcpSettings["kms"] {
   const input = (isRecord(kms) ? kms : {}) as GcpKmsSettings;
   if (kms !== undefined) problems.check(isRecord(kms), "gcp.kms", "must be an object");
-  const rotationPeriod = checkKmsRotationPeriod(problems, "gcp.kms.rotationPeriod", input.rotationPeriod ?? DEFAULT_KMS_ROTATION_PERIOD) ?? DEFAULT_KMS_ROTATION_PERIOD;
+  const rotationPeriod =
+    checkKmsRotationPeriod(
+      problems,
+      "gcp.kms.rotationPeriod",
+      input.rotationPeriod ?? DEFAULT_KMS_ROTATION_PERIOD,
+    ) ?? DEFAULT_KMS_ROTATION_PERIOD;
   const keyRingName = input.keyRingName ?? `airflow-${environment}-secrets`;
   const keyName = input.keyName ?? "secret-manager";
-  problems.check(KMS_NAME.test(keyRingName), "gcp.kms.keyRingName", `must be 1-63 letters, digits, _ or - (got "${keyRingName}")`);
-  problems.check(KMS_NAME.test(keyName), "gcp.kms.keyName", `must be 1-63 letters, digits, _ or - (got "${keyName}")`);
+  problems.check(
+    KMS_NAME.test(keyRingName),
+    "gcp.kms.keyRingName",
+    `must be 1-63 letters, digits, _ or - (got "${keyRingName}")`,
+  );
+  problems.check(
+    KMS_NAME.test(keyName),
+    "gcp.kms.keyName",
+    `must be 1-63 letters, digits, _ or - (got "${keyName}")`,
+  );
   const existingKeys = checkStringMap(problems, "gcp.kms.existingKeys", input.existingKeys);
   const existingKeyRings = checkStringMap(problems, "gcp.kms.existingKeyRings", input.existingKeyRings);
   const keyPattern = /^projects\/[^/]+\/locations\/([^/]+)\/keyRings\/[^/]+\/cryptoKeys\/[^/]+$/;
@@ -281,7 +344,11 @@ function checkKms(problems: Problems, kms: unknown, locations: string[], environ
   ] as const) {
     for (const [location, id] of Object.entries(map)) {
       const path = `gcp.kms.${label}.${location}`;
-      problems.check(locations.includes(location), path, `"${location}" is not one of gcp.locations (${locations.join(", ")})`);
+      problems.check(
+        locations.includes(location),
+        path,
+        `"${location}" is not one of gcp.locations (${locations.join(", ")})`,
+      );
       const match = pattern.exec(id);
       if (problems.check(match !== null, path, `must be a full resource name ${example} (got "${id}")`)) {
         problems.check(
@@ -293,12 +360,20 @@ function checkKms(problems: Problems, kms: unknown, locations: string[], environ
     }
   }
   for (const location of Object.keys(existingKeys)) {
-    problems.check(!(location in existingKeyRings), `gcp.kms.existingKeyRings.${location}`, "names a location that already has an existing key; give one or the other");
+    problems.check(
+      !(location in existingKeyRings),
+      `gcp.kms.existingKeyRings.${location}`,
+      "names a location that already has an existing key; give one or the other",
+    );
   }
   return { rotationPeriod, keyRingName, keyName, existingKeys, existingKeyRings, protect: production };
 }
 
-function checkCiWriter(problems: Problems, value: unknown, environment: string): ResolvedGcpSettings["ciWriter"] {
+function checkCiWriter(
+  problems: Problems,
+  value: unknown,
+  environment: string,
+): ResolvedGcpSettings["ciWriter"] {
   if (value !== undefined) problems.check(isRecord(value), "gcp.ciWriter", "must be an object");
   const input = (isRecord(value) ? value : {}) as GcpCiWriterSettings;
   const accountId = input.accountId ?? `airflow-${environment}-writer`;
@@ -307,11 +382,15 @@ function checkCiWriter(problems: Problems, value: unknown, environment: string):
     problems.check(
       ACCOUNT_ID.test(accountId),
       "gcp.ciWriter.accountId",
-      input.accountId === undefined ? derived(accountId, "gcp.ciWriter.accountId (6-30 lowercase letters, digits or -)") : `must be 6-30 lowercase letters, digits or -, starting with a letter (got "${accountId}")`,
+      input.accountId === undefined
+        ? derived(accountId, "gcp.ciWriter.accountId (6-30 lowercase letters, digits or -)")
+        : `must be 6-30 lowercase letters, digits or -, starting with a letter (got "${accountId}")`,
     );
   }
   const principals = input.workloadIdentityPrincipals ?? [];
-  if (problems.check(Array.isArray(principals), "gcp.ciWriter.workloadIdentityPrincipals", "must be a list")) {
+  if (
+    problems.check(Array.isArray(principals), "gcp.ciWriter.workloadIdentityPrincipals", "must be a list")
+  ) {
     principals.forEach((p, i) =>
       problems.check(
         typeof p === "string" && /^principal(Set)?:\/\/iam\.googleapis\.com\/.+/.test(p),
@@ -320,20 +399,37 @@ function checkCiWriter(problems: Problems, value: unknown, environment: string):
       ),
     );
   }
-  return { enabled, accountId, manageVersions: input.manageVersions === true, workloadIdentityPrincipals: Array.isArray(principals) ? principals : [] };
+  return {
+    enabled,
+    accountId,
+    manageVersions: input.manageVersions === true,
+    workloadIdentityPrincipals: Array.isArray(principals) ? principals : [],
+  };
 }
 
-function checkAudit(problems: Problems, value: unknown, s: { project: string; environment: string; production: boolean; locations: string[] }): ResolvedGcpSettings["audit"] {
+function checkAudit(
+  problems: Problems,
+  value: unknown,
+  s: { project: string; environment: string; production: boolean; locations: string[] },
+): ResolvedGcpSettings["audit"] {
   if (value !== undefined) problems.check(isRecord(value), "gcp.audit", "must be an object");
   const input = (isRecord(value) ? value : {}) as GcpAuditSettings;
   const enabled = input.enabled ?? true;
   if (s.production) {
-    problems.check(enabled, "gcp.audit.enabled", "production keeps audit logging on (the checklist requires backend audit logs and alerting on failed lookups)");
+    problems.check(
+      enabled,
+      "gcp.audit.enabled",
+      "production keeps audit logging on (the checklist requires backend audit logs and alerting on failed lookups)",
+    );
   }
   const sink = (isRecord(input.sink) ? input.sink : {}) as NonNullable<GcpAuditSettings["sink"]>;
   if (input.sink !== undefined) problems.check(isRecord(input.sink), "gcp.audit.sink", "must be an object");
   const sinkType = sink.type ?? "bucket";
-  problems.check(sinkType === "bucket" || sinkType === "bigquery", "gcp.audit.sink.type", `must be "bucket" or "bigquery" (got "${sinkType}")`);
+  problems.check(
+    sinkType === "bucket" || sinkType === "bigquery",
+    "gcp.audit.sink.type",
+    `must be "bucket" or "bigquery" (got "${sinkType}")`,
+  );
   const retentionDays = sink.retentionDays ?? (s.production ? 365 : 30);
   problems.check(
     Number.isInteger(retentionDays) && retentionDays >= 1 && retentionDays <= 3650,
@@ -341,16 +437,23 @@ function checkAudit(problems: Problems, value: unknown, s: { project: string; en
     `must be a whole number of days from 1 to 3650 (got ${JSON.stringify(retentionDays)})`,
   );
   const bucketName = sinkType === "bucket" ? (sink.name ?? `${s.project}-af-${s.environment}-sm-audit`) : "";
-  const datasetId = sinkType === "bigquery" ? (sink.name ?? `airflow_${s.environment.replace(/-/g, "_")}_secret_audit`) : "";
+  const datasetId =
+    sinkType === "bigquery" ? (sink.name ?? `airflow_${s.environment.replace(/-/g, "_")}_secret_audit`) : "";
   if (enabled && sinkType === "bucket") {
     problems.check(
       BUCKET_NAME.test(bucketName) && !bucketName.startsWith("goog"),
       "gcp.audit.sink.name",
-      sink.name === undefined ? derived(bucketName, "gcp.audit.sink.name (3-63 lowercase letters, digits, _ or -)") : `must be a bucket name: 3-63 lowercase letters, digits, _ or - (got "${bucketName}")`,
+      sink.name === undefined
+        ? derived(bucketName, "gcp.audit.sink.name (3-63 lowercase letters, digits, _ or -)")
+        : `must be a bucket name: 3-63 lowercase letters, digits, _ or - (got "${bucketName}")`,
     );
   }
   if (enabled && sinkType === "bigquery") {
-    problems.check(DATASET_ID.test(datasetId), "gcp.audit.sink.name", `must be a BigQuery dataset id: letters, digits and _ (got "${datasetId}")`);
+    problems.check(
+      DATASET_ID.test(datasetId),
+      "gcp.audit.sink.name",
+      `must be a BigQuery dataset id: letters, digits and _ (got "${datasetId}")`,
+    );
   }
   const channels = input.notificationChannels ?? [];
   if (problems.check(Array.isArray(channels), "gcp.audit.notificationChannels", "must be a list")) {
@@ -362,13 +465,25 @@ function checkAudit(problems: Problems, value: unknown, s: { project: string; en
       ),
     );
     if (s.production && enabled) {
-      problems.check(channels.length > 0, "gcp.audit.notificationChannels", "production alerts must notify someone: list at least one channel");
+      problems.check(
+        channels.length > 0,
+        "gcp.audit.notificationChannels",
+        "production alerts must notify someone: list at least one channel",
+      );
     }
   }
   const notFoundThreshold = input.notFoundThreshold ?? 20;
-  problems.check(Number.isInteger(notFoundThreshold) && notFoundThreshold >= 0, "gcp.audit.notFoundThreshold", `must be a whole number ≥ 0 (got ${JSON.stringify(notFoundThreshold)})`);
+  problems.check(
+    Number.isInteger(notFoundThreshold) && notFoundThreshold >= 0,
+    "gcp.audit.notFoundThreshold",
+    `must be a whole number ≥ 0 (got ${JSON.stringify(notFoundThreshold)})`,
+  );
   const windowSeconds = input.windowSeconds ?? 300;
-  problems.check(Number.isInteger(windowSeconds) && windowSeconds >= 60 && windowSeconds <= 86_400, "gcp.audit.windowSeconds", `must be whole seconds from 60 to 86400 (got ${JSON.stringify(windowSeconds)})`);
+  problems.check(
+    Number.isInteger(windowSeconds) && windowSeconds >= 60 && windowSeconds <= 86_400,
+    "gcp.audit.windowSeconds",
+    `must be whole seconds from 60 to 86400 (got ${JSON.stringify(windowSeconds)})`,
+  );
   const sinkLocation = sink.location ?? s.locations[0] ?? "";
   return {
     enabled,
@@ -386,13 +501,24 @@ function checkAudit(problems: Problems, value: unknown, s: { project: string; en
 function checkRotation(
   problems: Problems,
   value: unknown,
-  s: { project: string; environment: string; locations: string[]; declarations: SecretsDeclarations; now: Date },
+  s: {
+    project: string;
+    environment: string;
+    locations: string[];
+    declarations: SecretsDeclarations;
+    now: Date;
+  },
 ): ResolvedGcpSettings["rotation"] {
   if (value !== undefined) problems.check(isRecord(value), "gcp.rotation", "must be an object");
   const input = (isRecord(value) ? value : {}) as GcpRotationSettings;
   const rotated = (s.declarations.connections ?? []).filter((c) => c?.rotation !== undefined);
   const region = input.region ?? s.locations[0] ?? "";
-  if (input.region !== undefined) problems.check(REGION.test(region), "gcp.rotation.region", `must be a Cloud Functions region like "europe-west1" (got "${region}")`);
+  if (input.region !== undefined)
+    problems.check(
+      REGION.test(region),
+      "gcp.rotation.region",
+      `must be a Cloud Functions region like "europe-west1" (got "${region}")`,
+    );
   if (input.vpcConnector !== undefined) {
     problems.check(
       /^projects\/[^/]+\/locations\/[^/]+\/connectors\/[^/]+$/.test(input.vpcConnector),
@@ -401,12 +527,29 @@ function checkRotation(
     );
   }
   const egress = input.vpcConnectorEgress ?? "PRIVATE_RANGES_ONLY";
-  problems.check(egress === "PRIVATE_RANGES_ONLY" || egress === "ALL_TRAFFIC", "gcp.rotation.vpcConnectorEgress", `must be PRIVATE_RANGES_ONLY or ALL_TRAFFIC (got "${egress}")`);
+  problems.check(
+    egress === "PRIVATE_RANGES_ONLY" || egress === "ALL_TRAFFIC",
+    "gcp.rotation.vpcConnectorEgress",
+    `must be PRIVATE_RANGES_ONLY or ALL_TRAFFIC (got "${egress}")`,
+  );
   const timeoutSeconds = input.timeoutSeconds ?? 120;
-  problems.check(Number.isInteger(timeoutSeconds) && timeoutSeconds >= 60 && timeoutSeconds <= 540, "gcp.rotation.timeoutSeconds", `must be whole seconds from 60 to 540 (got ${JSON.stringify(timeoutSeconds)})`);
+  problems.check(
+    Number.isInteger(timeoutSeconds) && timeoutSeconds >= 60 && timeoutSeconds <= 540,
+    "gcp.rotation.timeoutSeconds",
+    `must be whole seconds from 60 to 540 (got ${JSON.stringify(timeoutSeconds)})`,
+  );
   const passwordLength = input.passwordLength ?? 32;
-  problems.check(Number.isInteger(passwordLength) && passwordLength >= 16 && passwordLength <= 99, "gcp.rotation.passwordLength", `must be a whole number from 16 to 99 (PostgreSQL and MySQL accept up to 99; got ${JSON.stringify(passwordLength)})`);
-  if (input.excludeCharacters !== undefined) problems.check(typeof input.excludeCharacters === "string", "gcp.rotation.excludeCharacters", "must be a string");
+  problems.check(
+    Number.isInteger(passwordLength) && passwordLength >= 16 && passwordLength <= 99,
+    "gcp.rotation.passwordLength",
+    `must be a whole number from 16 to 99 (PostgreSQL and MySQL accept up to 99; got ${JSON.stringify(passwordLength)})`,
+  );
+  if (input.excludeCharacters !== undefined)
+    problems.check(
+      typeof input.excludeCharacters === "string",
+      "gcp.rotation.excludeCharacters",
+      "must be a string",
+    );
   if (input.buildServiceAccount !== undefined) {
     problems.check(
       /^projects\/[^/]+\/serviceAccounts\/[^/@]+@[^/]+$/.test(input.buildServiceAccount),
@@ -420,29 +563,54 @@ function checkRotation(
     problems.check(
       BUCKET_NAME.test(sourceBucket) && !sourceBucket.startsWith("goog"),
       "gcp.rotation.sourceBucket",
-      input.sourceBucket === undefined ? derived(sourceBucket, "gcp.rotation.sourceBucket") : `must be a bucket name: 3-63 lowercase letters, digits, _ or - (got "${sourceBucket}")`,
+      input.sourceBucket === undefined
+        ? derived(sourceBucket, "gcp.rotation.sourceBucket")
+        : `must be a bucket name: 3-63 lowercase letters, digits, _ or - (got "${sourceBucket}")`,
     );
     problems.check(
       ACCOUNT_ID.test(accountId),
       "gcp.rotation.accountId",
-      input.accountId === undefined ? derived(accountId, "gcp.rotation.accountId") : `must be 6-30 lowercase letters, digits or -, starting with a letter (got "${accountId}")`,
+      input.accountId === undefined
+        ? derived(accountId, "gcp.rotation.accountId")
+        : `must be 6-30 lowercase letters, digits or -, starting with a letter (got "${accountId}")`,
     );
   }
 
   const overrides = input.connections === undefined ? {} : input.connections;
-  if (!problems.check(isRecord(overrides), "gcp.rotation.connections", "must map conn_id to { rotationPeriod, nextRotationTime }")) {
-    return { region, vpcConnectorEgress: egress, timeoutSeconds, passwordLength, sourceBucket, accountId, schedules: {} };
+  if (
+    !problems.check(
+      isRecord(overrides),
+      "gcp.rotation.connections",
+      "must map conn_id to { rotationPeriod, nextRotationTime }",
+    )
+  ) {
+    return {
+      region,
+      vpcConnectorEgress: egress,
+      timeoutSeconds,
+      passwordLength,
+      sourceBucket,
+      accountId,
+      schedules: {},
+    };
   }
   const rotatedIds = new Set(rotated.map((c) => c.conn_id));
   for (const connId of Object.keys(overrides)) {
-    problems.check(rotatedIds.has(connId), `gcp.rotation.connections.${connId}`, `"${connId}" is not a declared connection with a rotation block`);
+    problems.check(
+      rotatedIds.has(connId),
+      `gcp.rotation.connections.${connId}`,
+      `"${connId}" is not a declared connection with a rotation block`,
+    );
   }
   const schedules: ResolvedGcpSettings["rotation"]["schedules"] = {};
   for (const conn of rotated) {
     const path = `gcp.rotation.connections.${conn.conn_id}`;
-    const override = (isRecord(overrides[conn.conn_id]) ? overrides[conn.conn_id] : {}) as GcpRotationSchedule;
+    const override = (
+      isRecord(overrides[conn.conn_id]) ? overrides[conn.conn_id] : {}
+    ) as GcpRotationSchedule;
     const everyDays = conn.rotation!.everyDays;
-    const fallbackPeriod = Number.isInteger(everyDays) && everyDays > 0 ? `${everyDays * DAY}s` : `${30 * DAY}s`;
+    const fallbackPeriod =
+      Number.isInteger(everyDays) && everyDays > 0 ? `${everyDays * DAY}s` : `${30 * DAY}s`;
     const rotationPeriod =
       checkDuration(
         problems,
@@ -456,7 +624,13 @@ function checkRotation(
     if (override.nextRotationTime !== undefined) {
       const given = override.nextRotationTime;
       const parsed = typeof given === "string" && RFC3339.test(given) ? Date.parse(given) : NaN;
-      if (problems.check(!Number.isNaN(parsed), `${path}.nextRotationTime`, `must be an RFC 3339 time like "2027-01-15T03:00:00Z" (got ${JSON.stringify(given)})`)) {
+      if (
+        problems.check(
+          !Number.isNaN(parsed),
+          `${path}.nextRotationTime`,
+          `must be an RFC 3339 time like "2027-01-15T03:00:00Z" (got ${JSON.stringify(given)})`,
+        )
+      ) {
         problems.check(
           parsed >= s.now.getTime() + MIN_NEXT_ROTATION_LEAD_SECONDS * 1000,
           `${path}.nextRotationTime`,
@@ -485,60 +659,148 @@ function checkRotation(
  * Validates `airflow-secrets:gcp` against the environment, adding every problem, and returns the
  * settings with defaults applied (undefined when a required part is missing).
  */
-export function resolveGcpSettings(input: GcpSettingsInput, problems: Problems): ResolvedGcpSettings | undefined {
+export function resolveGcpSettings(
+  input: GcpSettingsInput,
+  problems: Problems,
+): ResolvedGcpSettings | undefined {
   const before = problems.list.length;
   const now = input.now ?? new Date();
   const raw = input.settings as unknown;
-  if (!problems.check(isRecord(raw), "gcp", "settings are required (stack config airflow-secrets:gcp with at least project and locations)")) return undefined;
+  if (
+    !problems.check(
+      isRecord(raw),
+      "gcp",
+      "settings are required (stack config airflow-secrets:gcp with at least project and locations)",
+    )
+  )
+    return undefined;
   const s = raw as GcpBackendSettings;
   const known = new Set([
-    "project", "projectNumber", "locations", "layout", "labels", "versionDestroyTtl", "kms", "workloadIdentityPool",
-    "airflowAccountId", "ciWriter", "audit", "rotation",
+    "project",
+    "projectNumber",
+    "locations",
+    "layout",
+    "labels",
+    "versionDestroyTtl",
+    "kms",
+    "workloadIdentityPool",
+    "airflowAccountId",
+    "ciWriter",
+    "audit",
+    "rotation",
   ]);
-  for (const key of Object.keys(s)) problems.check(known.has(key), `gcp.${key}`, `is not a GCP backend setting (known: ${[...known].join(", ")})`);
+  for (const key of Object.keys(s))
+    problems.check(
+      known.has(key),
+      `gcp.${key}`,
+      `is not a GCP backend setting (known: ${[...known].join(", ")})`,
+    );
 
   const project = s.project;
-  problems.check(typeof project === "string" && PROJECT_ID.test(project), "gcp.project", `must be a project id: 6-30 lowercase letters, digits or -, starting with a letter (got ${JSON.stringify(project)})`);
+  problems.check(
+    typeof project === "string" && PROJECT_ID.test(project),
+    "gcp.project",
+    `must be a project id: 6-30 lowercase letters, digits or -, starting with a letter (got ${JSON.stringify(project)})`,
+  );
   if (s.projectNumber !== undefined) {
-    problems.check(typeof s.projectNumber === "string" && /^\d{1,20}$/.test(s.projectNumber), "gcp.projectNumber", `must be the project number as a string of digits (got ${JSON.stringify(s.projectNumber)})`);
+    problems.check(
+      typeof s.projectNumber === "string" && /^\d{1,20}$/.test(s.projectNumber),
+      "gcp.projectNumber",
+      `must be the project number as a string of digits (got ${JSON.stringify(s.projectNumber)})`,
+    );
   }
   const locations = Array.isArray(s.locations) ? s.locations : [];
-  if (problems.check(Array.isArray(s.locations) && s.locations.length > 0, "gcp.locations", "must list at least one region for the secrets' user-managed replicas (each gets its own CMEK key)")) {
-    locations.forEach((l, i) => problems.check(typeof l === "string" && REGION.test(l), `gcp.locations[${i}]`, `must be a region like "europe-west1" (multi-regions and "global" have no regional KMS key for CMEK; got ${JSON.stringify(l)})`));
-    problems.check(new Set(locations).size === locations.length, "gcp.locations", "must not repeat a location");
+  if (
+    problems.check(
+      Array.isArray(s.locations) && s.locations.length > 0,
+      "gcp.locations",
+      "must list at least one region for the secrets' user-managed replicas (each gets its own CMEK key)",
+    )
+  ) {
+    locations.forEach((l, i) =>
+      problems.check(
+        typeof l === "string" && REGION.test(l),
+        `gcp.locations[${i}]`,
+        `must be a region like "europe-west1" (multi-regions and "global" have no regional KMS key for CMEK; got ${JSON.stringify(l)})`,
+      ),
+    );
+    problems.check(
+      new Set(locations).size === locations.length,
+      "gcp.locations",
+      "must not repeat a location",
+    );
   }
   const layout = checkLayout(problems, s.layout);
 
   const labels = checkStringMap(problems, "gcp.labels", s.labels);
   for (const [k, v] of Object.entries(labels)) {
-    problems.check(LABEL_KEY.test(k), `gcp.labels.${k}`, "label keys are 1-63 lowercase letters, digits, _ or -, starting with a letter");
-    problems.check(LABEL_VALUE.test(v), `gcp.labels.${k}`, `label values are at most 63 lowercase letters, digits, _ or - (got "${v}")`);
-    problems.check(!["env", "owner", "managed-by", "airflow-kind"].includes(k), `gcp.labels.${k}`, "is set by the backend itself");
+    problems.check(
+      LABEL_KEY.test(k),
+      `gcp.labels.${k}`,
+      "label keys are 1-63 lowercase letters, digits, _ or -, starting with a letter",
+    );
+    problems.check(
+      LABEL_VALUE.test(v),
+      `gcp.labels.${k}`,
+      `label values are at most 63 lowercase letters, digits, _ or - (got "${v}")`,
+    );
+    problems.check(
+      !["env", "owner", "managed-by", "airflow-kind"].includes(k),
+      `gcp.labels.${k}`,
+      "is set by the backend itself",
+    );
   }
   if (input.owner !== undefined) {
-    problems.check(LABEL_VALUE.test(input.owner) && input.owner.length > 0, "owner", `becomes the "owner" label: at most 63 lowercase letters, digits, _ or - (got "${input.owner}")`);
+    problems.check(
+      LABEL_VALUE.test(input.owner) && input.owner.length > 0,
+      "owner",
+      `becomes the "owner" label: at most 63 lowercase letters, digits, _ or - (got "${input.owner}")`,
+    );
   }
 
-  let versionDestroyTtl = s.versionDestroyTtl ?? (input.production ? PRODUCTION_VERSION_DESTROY_TTL : undefined);
+  let versionDestroyTtl =
+    s.versionDestroyTtl ?? (input.production ? PRODUCTION_VERSION_DESTROY_TTL : undefined);
   if (versionDestroyTtl !== undefined) {
-    versionDestroyTtl = checkDuration(problems, "gcp.versionDestroyTtl", versionDestroyTtl, DAY, 1000 * DAY, "must be from 1 day (86400s) to 1000 days (Secret Manager's delayed destruction range)");
+    versionDestroyTtl = checkDuration(
+      problems,
+      "gcp.versionDestroyTtl",
+      versionDestroyTtl,
+      DAY,
+      1000 * DAY,
+      "must be from 1 day (86400s) to 1000 days (Secret Manager's delayed destruction range)",
+    );
   }
 
   const kms = checkKms(problems, s.kms, locations, input.environment, input.production);
   const workloadIdentityPool = s.workloadIdentityPool ?? `${project}.svc.id.goog`;
   if (s.workloadIdentityPool !== undefined) {
-    problems.check(/^[a-z0-9.-]+\.svc\.id\.goog$/.test(s.workloadIdentityPool), "gcp.workloadIdentityPool", `must be a GKE Workload Identity pool like "my-project.svc.id.goog" (got "${s.workloadIdentityPool}")`);
+    problems.check(
+      /^[a-z0-9.-]+\.svc\.id\.goog$/.test(s.workloadIdentityPool),
+      "gcp.workloadIdentityPool",
+      `must be a GKE Workload Identity pool like "my-project.svc.id.goog" (got "${s.workloadIdentityPool}")`,
+    );
   }
   const airflowAccountId = s.airflowAccountId ?? `airflow-${input.environment}`;
   problems.check(
     ACCOUNT_ID.test(airflowAccountId),
     "gcp.airflowAccountId",
-    s.airflowAccountId === undefined ? derived(airflowAccountId, "gcp.airflowAccountId") : `must be 6-30 lowercase letters, digits or -, starting with a letter (got "${airflowAccountId}")`,
+    s.airflowAccountId === undefined
+      ? derived(airflowAccountId, "gcp.airflowAccountId")
+      : `must be 6-30 lowercase letters, digits or -, starting with a letter (got "${airflowAccountId}")`,
   );
   const ciWriter = checkCiWriter(problems, s.ciWriter, input.environment);
-  const common = { project: project ?? "", environment: input.environment, production: input.production, locations };
+  const common = {
+    project: project ?? "",
+    environment: input.environment,
+    production: input.production,
+    locations,
+  };
   const audit = checkAudit(problems, s.audit, common);
-  const rotation = checkRotation(problems, s.rotation, { ...common, declarations: input.declarations ?? {}, now });
+  const rotation = checkRotation(problems, s.rotation, {
+    ...common,
+    declarations: input.declarations ?? {},
+    now,
+  });
 
   if (problems.list.length > before) return undefined;
   return {

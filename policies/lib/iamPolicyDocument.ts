@@ -13,12 +13,14 @@ export interface IamStatement {
 export function iamStatements(policy: unknown): IamStatement[] | undefined {
   const document = jsonDocument(policy);
   if (!isRecord(document)) return undefined;
-  return asArray(document.Statement as unknown[]).filter(isRecord).map((s) => ({
-    sid: typeof s.Sid === "string" ? s.Sid : undefined,
-    effect: String(s.Effect ?? ""),
-    actions: asArray((s.Action ?? s.NotAction) as string | string[]).map(String),
-    notActions: s.NotAction !== undefined,
-    resources: asArray((s.Resource ?? s.NotResource) as string | string[]).map(String),
-    notResources: s.NotResource !== undefined,
-  }));
+  return asArray(document.Statement as unknown[])
+    .filter(isRecord)
+    .map((s) => ({
+      sid: typeof s.Sid === "string" ? s.Sid : undefined,
+      effect: String(s.Effect ?? ""),
+      actions: asArray((s.Action ?? s.NotAction) as string | string[]).map(String),
+      notActions: s.NotAction !== undefined,
+      resources: asArray((s.Resource ?? s.NotResource) as string | string[]).map(String),
+      notResources: s.NotResource !== undefined,
+    }));
 }

@@ -9,7 +9,9 @@ import { knownOrUndefined } from "./values";
 /** Values a reference to `target` may carry: its id, ARN, name, self link. */
 export function identities(target: PolicyResource): string[] {
   const props = target.props;
-  const values = ["id", "arn", "name", "selfLink", "secretId"].map((key) => knownOrUndefined(() => props[key]));
+  const values = ["id", "arn", "name", "selfLink", "secretId"].map((key) =>
+    knownOrUndefined(() => props[key]),
+  );
   return values.filter((v): v is string => typeof v === "string" && v !== "");
 }
 

@@ -77,7 +77,10 @@ export function googleDurationSeconds(value: unknown): number | undefined {
 /** ISO 8601 durations as Azure uses them (`P90D`, `P3M`, `P1Y`, `PT12H`) → seconds; months are 31 days, years 366. */
 export function isoDurationSeconds(value: unknown): number | undefined {
   if (typeof value !== "string") return undefined;
-  const match = /^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$/i.exec(value.trim());
+  const match =
+    /^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$/i.exec(
+      value.trim(),
+    );
   if (!match || value.trim().toUpperCase() === "P" || /T$/i.test(value.trim())) return undefined;
   const [, y, mo, w, d, h, mi, s] = match.map((part) => Number(part ?? 0));
   return (y * 366 + mo * 31 + w * 7 + d) * DAY + h * 3600 + mi * 60 + s;

@@ -10,13 +10,24 @@ const DECLARATIONS: SecretsDeclarations = {
   config: [{ section: "core", option: "fernet_key", value: "k" }],
 };
 
-const render = (backend: BackendKind, airflow: AirflowSettings, declarations = DECLARATIONS, extraKwargs?: Record<string, unknown>) =>
-  planSecrets({ backend, environment: "prod", airflow, declarations, extraKwargs }).airflowConfig;
+const render = (
+  backend: BackendKind,
+  airflow: AirflowSettings,
+  declarations = DECLARATIONS,
+  extraKwargs?: Record<string, unknown>,
+) => planSecrets({ backend, environment: "prod", airflow, declarations, extraKwargs }).airflowConfig;
 
 describe("Airflow configuration rendering", () => {
   it("AWS: backend, kwargs with prefixes, sep, region and exact lookup patterns", () => {
-    const config = render("aws-secrets-manager", { version: "2.10", cache: { enabled: true, ttlSeconds: 600 } }, DECLARATIONS, { region_name: "eu-west-1" });
-    expect(config.backendClass).toBe("airflow.providers.amazon.aws.secrets.secrets_manager.SecretsManagerBackend");
+    const config = render(
+      "aws-secrets-manager",
+      { version: "2.10", cache: { enabled: true, ttlSeconds: 600 } },
+      DECLARATIONS,
+      { region_name: "eu-west-1" },
+    );
+    expect(config.backendClass).toBe(
+      "airflow.providers.amazon.aws.secrets.secrets_manager.SecretsManagerBackend",
+    );
     expect(config.backendKwargs).toMatchObject({
       connections_prefix: "airflow/prod/connections",
       variables_prefix: "airflow/prod/variables",
@@ -26,7 +37,11 @@ describe("Airflow configuration rendering", () => {
     });
     const kwargs = JSON.parse(config.env.AIRFLOW__SECRETS__BACKEND_KWARGS);
     const [connections, variables, configs] = askPython([
-      { op: "match", pattern: kwargs.connections_lookup_pattern, ids: ["warehouse", "smtp_default", "smtp", "warehouse2"] },
+      {
+        op: "match",
+        pattern: kwargs.connections_lookup_pattern,
+        ids: ["warehouse", "smtp_default", "smtp", "warehouse2"],
+      },
       { op: "match", pattern: kwargs.variables_lookup_pattern, ids: ["alert_email", "warehouse"] },
       { op: "match", pattern: kwargs.config_lookup_pattern, ids: ["fernet_key", "sql_alchemy_conn"] },
     ]);
@@ -42,13 +57,21 @@ describe("Airflow configuration rendering", () => {
   });
 
   it("turns off lookups of a kind nothing is declared of (null prefix) and adds no pattern for it", () => {
-    const config = render("aws-secrets-manager", { version: "2.10" }, { connections: DECLARATIONS.connections });
+    const config = render(
+      "aws-secrets-manager",
+      { version: "2.10" },
+      { connections: DECLARATIONS.connections },
+    );
     expect(config.backendKwargs).toMatchObject({ variables_prefix: null, config_prefix: null });
     expect(config.backendKwargs).not.toHaveProperty("variables_lookup_pattern");
   });
 
   it("Vault: kwargs VaultBackend accepts and no lookup patterns (it hands unknown kwargs to hvac)", () => {
-    const config = render("vault", { version: "2.10" }, DECLARATIONS, { url: "https://vault:8200", auth_type: "kubernetes", kubernetes_role: "airflow-prod" });
+    const config = render("vault", { version: "2.10" }, DECLARATIONS, {
+      url: "https://vault:8200",
+      auth_type: "kubernetes",
+      kubernetes_role: "airflow-prod",
+    });
     expect(config.backendKwargs).toEqual({
       mount_point: "airflow",
       kv_engine_version: 2,
@@ -72,20 +95,31 @@ describe("Airflow configuration rendering", () => {
   it("Airflow 3 also configures the workers' own backend", () => {
     const config = render("gcp-secret-manager", { version: "3.1" }, DECLARATIONS, { project_id: "p" });
     expect(config.env.AIRFLOW__WORKERS__SECRETS_BACKEND).toBe(config.backendClass);
-    expect(config.env.AIRFLOW__WORKERS__SECRETS_BACKEND_KWARGS).toBe(config.env.AIRFLOW__SECRETS__BACKEND_KWARGS);
-    expect(render("gcp-secret-manager", { version: "2.10" }).env).not.toHaveProperty("AIRFLOW__WORKERS__SECRETS_BACKEND");
+    expect(config.env.AIRFLOW__WORKERS__SECRETS_BACKEND_KWARGS).toBe(
+      config.env.AIRFLOW__SECRETS__BACKEND_KWARGS,
+    );
+    expect(render("gcp-secret-manager", { version: "2.10" }).env).not.toHaveProperty(
+      "AIRFLOW__WORKERS__SECRETS_BACKEND",
+    );
   });
 
   it("renders an airflow.cfg fragment with % escaped for configparser", () => {
     const config = render("vault", { version: "2.10" }, DECLARATIONS, { url: "https://vault:8200/%x" });
-    expect(config.cfg).toContain("[secrets]\nbackend = airflow.providers.hashicorp.secrets.vault.VaultBackend\n");
+    expect(config.cfg).toContain(
+      "[secrets]\nbackend = airflow.providers.hashicorp.secrets.vault.VaultBackend\n",
+    );
     expect(config.cfg).toContain("%%x");
     expect(config.cfg).toContain("[core]\nfernet_key_secret = fernet_key\n");
     expect(config.env.AIRFLOW__SECRETS__BACKEND_KWARGS).toContain("/%x");
   });
 
   it("the env-var backend needs no [secrets] section and stores config options directly", () => {
-    const plan = planSecrets({ backend: "env", environment: "dev", airflow: { version: "2.10" }, declarations: DECLARATIONS });
+    const plan = planSecrets({
+      backend: "env",
+      environment: "dev",
+      airflow: { version: "2.10" },
+      declarations: DECLARATIONS,
+    });
     expect(plan.airflowConfig.options).toEqual([]);
     expect(plan.secrets.map((s) => s.name)).toEqual([
       "AIRFLOW_CONN_WAREHOUSE",

@@ -6,7 +6,11 @@ import { FernetKey } from "../../components/fernet";
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const fernet = require("fernet") as {
   Secret: new (key: string) => unknown;
-  Token: new (opts: { secret: unknown; token?: string; ttl?: number }) => { encode(m: string): string; decode(): string; token: string };
+  Token: new (opts: { secret: unknown; token?: string; ttl?: number }) => {
+    encode(m: string): string;
+    decode(): string;
+    token: string;
+  };
 };
 
 const session = installMocks({ project: "p", stack: "dev" });
@@ -30,7 +34,10 @@ const pythonHasCryptography = spawnSync("python3", ["-c", "import cryptography.f
 
 describe("FernetKey", () => {
   it("generates a valid url-safe 32-byte key per generation, secret, and rotates with a window", async () => {
-    const rotating = new FernetKey("rotating", { generations: ["2026-q3", "2026-q4"], rotationInProgress: true });
+    const rotating = new FernetKey("rotating", {
+      generations: ["2026-q3", "2026-q4"],
+      rotationInProgress: true,
+    });
     const settled = new FernetKey("settled", { generations: ["2026-q3", "2026-q4"] });
     const window = await resolveOutput(rotating.value);
     const after = await resolveOutput(settled.value);
@@ -53,34 +60,43 @@ describe("FernetKey", () => {
     expect(after.value.split(",")).toHaveLength(1);
   });
 
-  (pythonHasCryptography ? it : it.skip)("is accepted by Python's cryptography MultiFernet, which Airflow uses", async () => {
-    const key = new FernetKey("py", { generations: ["a", "b"], rotationInProgress: true });
-    const { value } = await resolveOutput(key.value);
-    const script = [
-      "import sys",
-      "from cryptography.fernet import Fernet, MultiFernet",
-      "keys = sys.argv[1].split(',')",
-      "old_token = Fernet(keys[1].encode()).encrypt(b'x')",
-      "multi = MultiFernet([Fernet(k.encode()) for k in keys])",
-      "assert multi.decrypt(old_token) == b'x'",
-      "assert Fernet(keys[0].encode()).decrypt(multi.encrypt(b'y')) == b'y'",
-      "print('ok')",
-    ].join("\n");
-    const run = spawnSync("python3", ["-c", script, value], { encoding: "utf8" });
-    expect(run.stderr).toBe("");
-    expect(run.stdout.trim()).toBe("ok");
-  });
+  (pythonHasCryptography ? it : it.skip)(
+    "is accepted by Python's cryptography MultiFernet, which Airflow uses",
+    async () => {
+      const key = new FernetKey("py", { generations: ["a", "b"], rotationInProgress: true });
+      const { value } = await resolveOutput(key.value);
+      const script = [
+        "import sys",
+        "from cryptography.fernet import Fernet, MultiFernet",
+        "keys = sys.argv[1].split(',')",
+        "old_token = Fernet(keys[1].encode()).encrypt(b'x')",
+        "multi = MultiFernet([Fernet(k.encode()) for k in keys])",
+        "assert multi.decrypt(old_token) == b'x'",
+        "assert Fernet(keys[0].encode()).decrypt(multi.encrypt(b'y')) == b'y'",
+        "print('ok')",
+      ].join("\n");
+      const run = spawnSync("python3", ["-c", script, value], { encoding: "utf8" });
+      expect(run.stderr).toBe("");
+      expect(run.stdout.trim()).toBe("ok");
+    },
+  );
 
   it("protects the random bytes in production", async () => {
     new FernetKey("prodkey", { generations: ["g1"], protect: true });
     await session.settle();
     const bytes = session.resources.find((r) => r.name === "prodkey-g1");
-    expect(bytes).toMatchObject({ type: "random:index/randomBytes:RandomBytes", protect: true, retainOnDelete: true });
+    expect(bytes).toMatchObject({
+      type: "random:index/randomBytes:RandomBytes",
+      protect: true,
+      retainOnDelete: true,
+    });
   });
 
   it("rejects bad generations before registering anything", async () => {
     const before = session.resources.length;
-    expect(() => new FernetKey("bad", { generations: [] })).toThrow(/fernet\.generations: must list at least one key generation/);
+    expect(() => new FernetKey("bad", { generations: [] })).toThrow(
+      /fernet\.generations: must list at least one key generation/,
+    );
     await session.settle();
     expect(session.resources.length).toBe(before);
   });

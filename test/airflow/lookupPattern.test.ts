@@ -9,7 +9,14 @@ function matches(pattern: string, ids: string[]): boolean[] {
 }
 
 describe("exact lookup patterns", () => {
-  const declared = ["warehouse", "warehouse_replica", "aws_default", "s3.landing", "a(b)#c!d:e/f\\g-h", "smtp"];
+  const declared = [
+    "warehouse",
+    "warehouse_replica",
+    "aws_default",
+    "s3.landing",
+    "a(b)#c!d:e/f\\g-h",
+    "smtp",
+  ];
   const pattern = exactLookupPattern(declared);
 
   it("matches every declared id", () => {
@@ -21,12 +28,28 @@ describe("exact lookup patterns", () => {
   });
 
   it("matches no prefix, suffix or extension of a declared id", () => {
-    const near = ["ware", "warehouse_", "warehouse_replica2", "xwarehouse", "warehouse\n", "aws", "aws_default_2", "s3Xlanding", "s3", "smtp_default", ""];
+    const near = [
+      "ware",
+      "warehouse_",
+      "warehouse_replica2",
+      "xwarehouse",
+      "warehouse\n",
+      "aws",
+      "aws_default_2",
+      "s3Xlanding",
+      "s3",
+      "smtp_default",
+      "",
+    ];
     expect(matches(pattern, near)).toEqual(near.map(() => false));
   });
 
   it("treats regex metacharacters in ids literally", () => {
-    expect(matches(pattern, ["a(b)#c!d:e/f\\g-h", "ab#c!d:e/f\\g-h", "s3xlanding"])).toEqual([true, false, false]);
+    expect(matches(pattern, ["a(b)#c!d:e/f\\g-h", "ab#c!d:e/f\\g-h", "s3xlanding"])).toEqual([
+      true,
+      false,
+      false,
+    ]);
   });
 
   it("matches nothing when nothing of the kind is declared", () => {

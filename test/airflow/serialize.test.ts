@@ -53,11 +53,17 @@ describe("URI form, parsed by Python's urllib the way Connection._parse_from_uri
   it("writes conn_type with - for _ and Airflow reads it back with _", () => {
     const conn = { conn_type: "google_cloud_platform", host: "x" };
     expect(connectionToUri(conn)).toMatch(/^google-cloud-platform:\/\//);
-    expect(askPython([{ op: "uri", value: connectionToUri(conn) }])[0].ok).toMatchObject({ conn_type: "google_cloud_platform" });
+    expect(askPython([{ op: "uri", value: connectionToUri(conn) }])[0].ok).toMatchObject({
+      conn_type: "google_cloud_platform",
+    });
   });
 
   it("puts string-only extras in the query and they come back as the same dict", () => {
-    const conn = { conn_type: "http", host: "api.example.com", extra: { token: "a b&c=d", region: "eu-west-1" } };
+    const conn = {
+      conn_type: "http",
+      host: "api.example.com",
+      extra: { token: "a b&c=d", region: "eu-west-1" },
+    };
     const uri = connectionToUri(conn);
     expect(uri).not.toContain("__extra__");
     const fields = askPython([{ op: "uri", value: uri }])[0].ok as { extra: string };
@@ -65,7 +71,10 @@ describe("URI form, parsed by Python's urllib the way Connection._parse_from_uri
   });
 
   it("uses __extra__ when extras are not all strings, and they come back exactly", () => {
-    const conn = { conn_type: "aws", extra: { region_name: "us-east-1", retries: 3, nested: { a: [1, "two"] }, flag: true } };
+    const conn = {
+      conn_type: "aws",
+      extra: { region_name: "us-east-1", retries: 3, nested: { a: [1, "two"] }, flag: true },
+    };
     const uri = connectionToUri(conn);
     expect(uri).toContain("__extra__=");
     const fields = askPython([{ op: "uri", value: uri }])[0].ok as { extra: string };
@@ -98,7 +107,15 @@ describe("JSON form, read by Connection.from_json", () => {
     answers.forEach((answer, i) => {
       expect(answer.error).toBeUndefined();
       const { extra, ...rest } = answer.ok as Record<string, unknown>;
-      expect(rest).toEqual({ conn_type: "postgres", description: "d", host: "h", port: 6543, schema: "s", login: "l", password: conns[i].password });
+      expect(rest).toEqual({
+        conn_type: "postgres",
+        description: "d",
+        host: "h",
+        port: 6543,
+        schema: "s",
+        login: "l",
+        password: conns[i].password,
+      });
       expect(JSON.parse(extra as string)).toEqual(conns[i].extra);
     });
   });
@@ -106,12 +123,17 @@ describe("JSON form, read by Connection.from_json", () => {
   it("writes only keys Airflow accepts; an unknown key would be a TypeError in Connection(**kwargs)", () => {
     const json = connectionToJson({ conn_type: "http", host: "h", extra: { a: "b" } });
     expect(Object.keys(JSON.parse(json)).sort()).toEqual(["conn_type", "extra", "host"]);
-    expect(askPython([{ op: "json", value: '{"conn_type":"http","conn_id":"x"}' }])[0].error).toMatch(/TypeError/);
+    expect(askPython([{ op: "json", value: '{"conn_type":"http","conn_id":"x"}' }])[0].error).toMatch(
+      /TypeError/,
+    );
   });
 
   it("for AWS never writes conn_id (read as the type) nor description (dropped by the backend)", () => {
     const aws = backendProfile("aws-secrets-manager");
-    const json = aws.encodeConnection({ conn_type: "postgres", description: "d", host: "h", password: "p" }, "json");
+    const json = aws.encodeConnection(
+      { conn_type: "postgres", description: "d", host: "h", password: "p" },
+      "json",
+    );
     expect(JSON.parse(json)).toEqual({ conn_type: "postgres", host: "h", password: "p" });
   });
 

@@ -33,61 +33,372 @@ interface Case {
 const long = (n: number) => "x".repeat(n);
 
 const CASES: Case[] = [
-  { name: "missing conn_id", declarations: { connections: [pg({ conn_id: "" })] }, path: "connections[0].conn_id", rule: /is required/ },
-  { name: "conn_id with a space", declarations: { connections: [pg({ conn_id: "ware house" })] }, path: "connections[ware house].conn_id", rule: /Airflow's conn_id rule/ },
-  { name: "conn_id over 250 characters", declarations: { connections: [pg({ conn_id: long(251) })] }, path: `connections[${long(251)}].conn_id`, rule: /conn_id rule/ },
-  { name: "conn_id with a quote", declarations: { connections: [pg({ conn_id: "it's" })] }, path: "connections[it's].conn_id", rule: /conn_id rule/ },
-  { name: "missing conn_type", declarations: { connections: [pg({ conn_type: "" })] }, path: "connections[warehouse].conn_type", rule: /required \(Airflow 3 workers/ },
-  { name: "conn_type that is no URI scheme", declarations: { connections: [pg({ conn_type: "post gres" })] }, path: "connections[warehouse].conn_type", rule: /must be a URI scheme/ },
-  { name: "port 0", declarations: { connections: [pg({ port: 0 })] }, path: "connections[warehouse].port", rule: /integer from 1 to 65535 \(got 0\)/ },
-  { name: "port 65536", declarations: { connections: [pg({ port: 65536 })] }, path: "connections[warehouse].port", rule: /1 to 65535 \(got 65536\)/ },
-  { name: "fractional port", declarations: { connections: [pg({ port: 5432.5 })] }, path: "connections[warehouse].port", rule: /integer/ },
-  { name: "host with whitespace", declarations: { connections: [pg({ host: "db .internal" })] }, path: "connections[warehouse].host", rule: /whitespace/ },
-  { name: "numeric login", declarations: { connections: [pg({ login: 42 as unknown as string })] }, path: "connections[warehouse].login", rule: /must be a string/ },
-  { name: "extra that is a list", declarations: { connections: [pg({ extra: [1, 2] as unknown as Record<string, unknown> })] }, path: "connections[warehouse].extra", rule: /JSON object/ },
-  { name: "extra that is a string", declarations: { connections: [pg({ extra: "{}" as unknown as Record<string, unknown> })] }, path: "connections[warehouse].extra", rule: /JSON object/ },
-  { name: "a field Airflow does not have", declarations: { connections: [{ ...pg(), user: "x" } as ConnectionDeclaration] }, path: "connections[warehouse].user", rule: /not an Airflow connection field/ },
-  { name: "duplicate conn_id", declarations: { connections: [pg(), pg()] }, path: "connections[warehouse].conn_id", rule: /duplicates connections\[warehouse\]\.conn_id/ },
-  { name: "unknown rotation strategy", declarations: { connections: [pg({ rotation: { strategy: "yearly" as "single-user", everyDays: 30 } })] }, path: "connections[warehouse].rotation.strategy", rule: /"single-user" or "alternating-users"/ },
-  { name: "rotation every 0 days", declarations: { connections: [pg({ rotation: { strategy: "single-user", everyDays: 0 } })] }, path: "connections[warehouse].rotation.everyDays", rule: /1 to 365/ },
-  { name: "alternating users without a master", declarations: { connections: [pg({ rotation: { strategy: "alternating-users", everyDays: 30 } })] }, path: "connections[warehouse].rotation.masterConnId", rule: /required for alternating-users/ },
-  { name: "rotation master that is not declared", declarations: { connections: [pg({ rotation: { strategy: "alternating-users", everyDays: 30, masterConnId: "dba" } })] }, path: "connections[warehouse].rotation.masterConnId", rule: /"dba", which is not a declared connection/ },
-  { name: "rotation without a password", declarations: { connections: [pg({ password: undefined, rotation: { strategy: "single-user", everyDays: 30 } })] }, path: "connections[warehouse].rotation", rule: /needs a password/ },
-  { name: "missing variable key", declarations: { variables: [{ key: "", value: "v" }] }, path: "variables[0].key", rule: /is required/ },
-  { name: "variable key with a space", declarations: { variables: [{ key: "my var", value: "v" }] }, path: "variables[my var].key", rule: /letters, digits or/ },
-  { name: "variable value that is a number", declarations: { variables: [{ key: "n", value: 3 as unknown as string }] }, path: "variables[n].value", rule: /must be a string/ },
-  { name: "duplicate variable key", declarations: { variables: [{ key: "a", value: "1" }, { key: "a", value: "2" }] }, path: "variables[a].key", rule: /duplicates variables\[a\]\.key/ },
-  { name: "config option that is not sensitive", declarations: { config: [{ section: "core", option: "dags_folder", value: "/x" }] }, path: "config[core.dags_folder]", rule: /not a sensitive Airflow option/ },
-  { name: "config section in upper case", declarations: { config: [{ section: "Core", option: "fernet_key", value: "k" }] }, path: "config[Core.fernet_key].section", rule: /lowercase Airflow section/ },
-  { name: "config key with a slash", declarations: { config: [{ section: "core", option: "fernet_key", key: "a/b", value: "k" }] }, path: "config[core.fernet_key].key", rule: /letters, digits, _ or -/ },
-  { name: "environment in capitals", args: { environment: "Prod" }, path: "environment", rule: /lowercase letters/ },
-  { name: "unparseable Airflow version", args: { airflow: { version: "two" } }, path: "airflow.version", rule: /like "2.10"/ },
-  { name: "Airflow 1", args: { airflow: { version: "1.10" } }, path: "airflow.version", rule: /Airflow 2.x or 3.x/ },
-  { name: "cache TTL of 0", args: { airflow: { version: "2.10", cache: { enabled: true, ttlSeconds: 0 } } }, path: "airflow.cache.ttlSeconds", rule: /1 to 86400/ },
-  { name: "cache on Airflow 2.6", args: { airflow: { version: "2.6", cache: { enabled: true } } }, path: "airflow.cache.enabled", rule: /needs Airflow 2.7/ },
-  { name: "JSON connections on Airflow 2.2", args: { airflow: { version: "2.2", connectionFormat: "json" } }, path: "airflow.connectionFormat", rule: /need Airflow 2.3/ },
-  { name: "GCP id with a dot", backend: "gcp-secret-manager", declarations: { connections: [pg({ conn_id: "s3.landing" })] }, path: "connections[s3.landing].conn_id", rule: /GCP Secret Manager ids allow only/ },
-  { name: "GCP id over 255 characters", backend: "gcp-secret-manager", declarations: { connections: [pg({ conn_id: long(240) })] }, path: `connections[${long(240)}].conn_id`, rule: /at most 255/ },
-  { name: "Azure collision my_conn / my-conn", backend: "azure-key-vault", declarations: { connections: [pg({ conn_id: "my-conn" }), pg({ conn_id: "my_conn" })] }, path: "connections[my_conn].conn_id", rule: /stores this as "airflow-dev-connections-my-conn", the same secret as connections\[my-conn\]/ },
-  { name: "Azure case-insensitive collision", backend: "azure-key-vault", declarations: { connections: [pg({ conn_id: "Billing_DB" }), pg({ conn_id: "billing-db" })] }, path: "connections[billing-db].conn_id", rule: /the same secret as connections\[Billing_DB\]/ },
-  { name: "Azure id read as team-scoped", backend: "azure-key-vault", args: { layout: { connectionsPrefix: "" } }, declarations: { connections: [pg({ conn_id: "team__conn" })] }, path: "connections[team__conn].conn_id", rule: /team-scoped/ },
-  { name: "Azure name over 127 characters", backend: "azure-key-vault", declarations: { connections: [pg({ conn_id: long(110) })] }, path: `connections[${long(110)}].conn_id`, rule: /at most 127/ },
-  { name: "Azure id with a dot", backend: "azure-key-vault", declarations: { connections: [pg({ conn_id: "s3.landing" })] }, path: "connections[s3.landing].conn_id", rule: /letters, digits and -/ },
-  { name: "AWS name with #", backend: "aws-secrets-manager", declarations: { connections: [pg({ conn_id: "db#1" })] }, path: "connections[db#1].conn_id", rule: /only letters, digits and \/_\+=\.@-/ },
-  { name: "AWS name shaped like an ARN suffix", backend: "aws-secrets-manager", declarations: { connections: [pg({ conn_id: "orders-abc123" })] }, path: "connections[orders-abc123].conn_id", rule: /hyphen and six characters/ },
-  { name: "AWS name over 512 characters", backend: "aws-secrets-manager", args: { layout: { connectionsPrefix: long(300) } }, declarations: { connections: [pg({ conn_id: long(240) })] }, path: `connections[${long(240)}].conn_id`, rule: /at most 512/ },
-  { name: "SSM with a separator its class never uses", backend: "aws-ssm", args: { layout: { sep: ":" } }, declarations: { connections: [pg()] }, path: "layout.sep", rule: /always joins with "\/".*got ":"/ },
-  { name: "Vault with a separator its class never uses", backend: "vault", args: { layout: { sep: "-" } }, declarations: { connections: [pg()] }, path: "layout.sep", rule: /always joins with "\/"/ },
-  { name: "variables sharing the connections prefix", backend: "aws-secrets-manager", args: { layout: { connectionsPrefix: "airflow/dev/shared", variablesPrefix: "airflow/dev/shared" } }, declarations: { connections: [pg()] }, path: "layout.variablesPrefix", rule: /must differ from layout.connectionsPrefix/ },
-  { name: "SSM name starting with aws", backend: "aws-ssm", args: { layout: { connectionsPrefix: "aws/airflow" } }, declarations: { connections: [pg()] }, path: "connections[warehouse].conn_id", rule: /must not begin with "aws" or "ssm"/ },
-  { name: "Vault path with #", backend: "vault", declarations: { connections: [pg({ conn_id: "db#1" })] }, path: "connections[db#1].conn_id", rule: /must not contain "#"/ },
-  { name: "Vault path escaping with ..", backend: "vault", declarations: { connections: [pg({ conn_id: "../prod/x" })] }, path: "connections[../prod/x].conn_id", rule: /empty, "\." or "\.\." segments/ },
-  { name: "Vault path with an empty segment", backend: "vault", declarations: { connections: [pg({ conn_id: "a//b" })] }, path: "connections[a//b].conn_id", rule: /empty/ },
-  { name: "env var name with a dot", backend: "env", declarations: { connections: [pg({ conn_id: "s3.landing" })] }, path: "connections[s3.landing].conn_id", rule: /environment variable names/ },
-  { name: "env var upper-case collision", backend: "env", declarations: { connections: [pg({ conn_id: "my_conn" }), pg({ conn_id: "MY_CONN" })] }, path: "connections[MY_CONN].conn_id", rule: /"AIRFLOW_CONN_MY_CONN", the same secret as connections\[my_conn\]/ },
-  { name: "AWS value over 64 KiB", backend: "aws-secrets-manager", declarations: { variables: [{ key: "big", value: long(65537) }] }, path: "variables[big]", rule: /65537 bytes; AWS Secrets Manager stores at most 65536/ },
-  { name: "Azure value over 25 KiB", backend: "azure-key-vault", declarations: { connections: [pg({ extra: { cert: long(26000) } })] }, path: "connections[warehouse]", rule: /Azure Key Vault stores at most 25600/ },
-  { name: "connections that are not a list", declarations: { connections: { a: 1 } as unknown as ConnectionDeclaration[] }, path: "connections", rule: /must be a list/ },
+  {
+    name: "missing conn_id",
+    declarations: { connections: [pg({ conn_id: "" })] },
+    path: "connections[0].conn_id",
+    rule: /is required/,
+  },
+  {
+    name: "conn_id with a space",
+    declarations: { connections: [pg({ conn_id: "ware house" })] },
+    path: "connections[ware house].conn_id",
+    rule: /Airflow's conn_id rule/,
+  },
+  {
+    name: "conn_id over 250 characters",
+    declarations: { connections: [pg({ conn_id: long(251) })] },
+    path: `connections[${long(251)}].conn_id`,
+    rule: /conn_id rule/,
+  },
+  {
+    name: "conn_id with a quote",
+    declarations: { connections: [pg({ conn_id: "it's" })] },
+    path: "connections[it's].conn_id",
+    rule: /conn_id rule/,
+  },
+  {
+    name: "missing conn_type",
+    declarations: { connections: [pg({ conn_type: "" })] },
+    path: "connections[warehouse].conn_type",
+    rule: /required \(Airflow 3 workers/,
+  },
+  {
+    name: "conn_type that is no URI scheme",
+    declarations: { connections: [pg({ conn_type: "post gres" })] },
+    path: "connections[warehouse].conn_type",
+    rule: /must be a URI scheme/,
+  },
+  {
+    name: "port 0",
+    declarations: { connections: [pg({ port: 0 })] },
+    path: "connections[warehouse].port",
+    rule: /integer from 1 to 65535 \(got 0\)/,
+  },
+  {
+    name: "port 65536",
+    declarations: { connections: [pg({ port: 65536 })] },
+    path: "connections[warehouse].port",
+    rule: /1 to 65535 \(got 65536\)/,
+  },
+  {
+    name: "fractional port",
+    declarations: { connections: [pg({ port: 5432.5 })] },
+    path: "connections[warehouse].port",
+    rule: /integer/,
+  },
+  {
+    name: "host with whitespace",
+    declarations: { connections: [pg({ host: "db .internal" })] },
+    path: "connections[warehouse].host",
+    rule: /whitespace/,
+  },
+  {
+    name: "numeric login",
+    declarations: { connections: [pg({ login: 42 as unknown as string })] },
+    path: "connections[warehouse].login",
+    rule: /must be a string/,
+  },
+  {
+    name: "extra that is a list",
+    declarations: { connections: [pg({ extra: [1, 2] as unknown as Record<string, unknown> })] },
+    path: "connections[warehouse].extra",
+    rule: /JSON object/,
+  },
+  {
+    name: "extra that is a string",
+    declarations: { connections: [pg({ extra: "{}" as unknown as Record<string, unknown> })] },
+    path: "connections[warehouse].extra",
+    rule: /JSON object/,
+  },
+  {
+    name: "a field Airflow does not have",
+    declarations: { connections: [{ ...pg(), user: "x" } as ConnectionDeclaration] },
+    path: "connections[warehouse].user",
+    rule: /not an Airflow connection field/,
+  },
+  {
+    name: "duplicate conn_id",
+    declarations: { connections: [pg(), pg()] },
+    path: "connections[warehouse].conn_id",
+    rule: /duplicates connections\[warehouse\]\.conn_id/,
+  },
+  {
+    name: "unknown rotation strategy",
+    declarations: { connections: [pg({ rotation: { strategy: "yearly" as "single-user", everyDays: 30 } })] },
+    path: "connections[warehouse].rotation.strategy",
+    rule: /"single-user" or "alternating-users"/,
+  },
+  {
+    name: "rotation every 0 days",
+    declarations: { connections: [pg({ rotation: { strategy: "single-user", everyDays: 0 } })] },
+    path: "connections[warehouse].rotation.everyDays",
+    rule: /1 to 365/,
+  },
+  {
+    name: "alternating users without a master",
+    declarations: { connections: [pg({ rotation: { strategy: "alternating-users", everyDays: 30 } })] },
+    path: "connections[warehouse].rotation.masterConnId",
+    rule: /required for alternating-users/,
+  },
+  {
+    name: "rotation master that is not declared",
+    declarations: {
+      connections: [pg({ rotation: { strategy: "alternating-users", everyDays: 30, masterConnId: "dba" } })],
+    },
+    path: "connections[warehouse].rotation.masterConnId",
+    rule: /"dba", which is not a declared connection/,
+  },
+  {
+    name: "rotation without a password",
+    declarations: {
+      connections: [pg({ password: undefined, rotation: { strategy: "single-user", everyDays: 30 } })],
+    },
+    path: "connections[warehouse].rotation",
+    rule: /needs a password/,
+  },
+  {
+    name: "missing variable key",
+    declarations: { variables: [{ key: "", value: "v" }] },
+    path: "variables[0].key",
+    rule: /is required/,
+  },
+  {
+    name: "variable key with a space",
+    declarations: { variables: [{ key: "my var", value: "v" }] },
+    path: "variables[my var].key",
+    rule: /letters, digits or/,
+  },
+  {
+    name: "variable value that is a number",
+    declarations: { variables: [{ key: "n", value: 3 as unknown as string }] },
+    path: "variables[n].value",
+    rule: /must be a string/,
+  },
+  {
+    name: "duplicate variable key",
+    declarations: {
+      variables: [
+        { key: "a", value: "1" },
+        { key: "a", value: "2" },
+      ],
+    },
+    path: "variables[a].key",
+    rule: /duplicates variables\[a\]\.key/,
+  },
+  {
+    name: "config option that is not sensitive",
+    declarations: { config: [{ section: "core", option: "dags_folder", value: "/x" }] },
+    path: "config[core.dags_folder]",
+    rule: /not a sensitive Airflow option/,
+  },
+  {
+    name: "config section in upper case",
+    declarations: { config: [{ section: "Core", option: "fernet_key", value: "k" }] },
+    path: "config[Core.fernet_key].section",
+    rule: /lowercase Airflow section/,
+  },
+  {
+    name: "config key with a slash",
+    declarations: { config: [{ section: "core", option: "fernet_key", key: "a/b", value: "k" }] },
+    path: "config[core.fernet_key].key",
+    rule: /letters, digits, _ or -/,
+  },
+  {
+    name: "environment in capitals",
+    args: { environment: "Prod" },
+    path: "environment",
+    rule: /lowercase letters/,
+  },
+  {
+    name: "unparseable Airflow version",
+    args: { airflow: { version: "two" } },
+    path: "airflow.version",
+    rule: /like "2.10"/,
+  },
+  {
+    name: "Airflow 1",
+    args: { airflow: { version: "1.10" } },
+    path: "airflow.version",
+    rule: /Airflow 2.x or 3.x/,
+  },
+  {
+    name: "cache TTL of 0",
+    args: { airflow: { version: "2.10", cache: { enabled: true, ttlSeconds: 0 } } },
+    path: "airflow.cache.ttlSeconds",
+    rule: /1 to 86400/,
+  },
+  {
+    name: "cache on Airflow 2.6",
+    args: { airflow: { version: "2.6", cache: { enabled: true } } },
+    path: "airflow.cache.enabled",
+    rule: /needs Airflow 2.7/,
+  },
+  {
+    name: "JSON connections on Airflow 2.2",
+    args: { airflow: { version: "2.2", connectionFormat: "json" } },
+    path: "airflow.connectionFormat",
+    rule: /need Airflow 2.3/,
+  },
+  {
+    name: "GCP id with a dot",
+    backend: "gcp-secret-manager",
+    declarations: { connections: [pg({ conn_id: "s3.landing" })] },
+    path: "connections[s3.landing].conn_id",
+    rule: /GCP Secret Manager ids allow only/,
+  },
+  {
+    name: "GCP id over 255 characters",
+    backend: "gcp-secret-manager",
+    declarations: { connections: [pg({ conn_id: long(240) })] },
+    path: `connections[${long(240)}].conn_id`,
+    rule: /at most 255/,
+  },
+  {
+    name: "Azure collision my_conn / my-conn",
+    backend: "azure-key-vault",
+    declarations: { connections: [pg({ conn_id: "my-conn" }), pg({ conn_id: "my_conn" })] },
+    path: "connections[my_conn].conn_id",
+    rule: /stores this as "airflow-dev-connections-my-conn", the same secret as connections\[my-conn\]/,
+  },
+  {
+    name: "Azure case-insensitive collision",
+    backend: "azure-key-vault",
+    declarations: { connections: [pg({ conn_id: "Billing_DB" }), pg({ conn_id: "billing-db" })] },
+    path: "connections[billing-db].conn_id",
+    rule: /the same secret as connections\[Billing_DB\]/,
+  },
+  {
+    name: "Azure id read as team-scoped",
+    backend: "azure-key-vault",
+    args: { layout: { connectionsPrefix: "" } },
+    declarations: { connections: [pg({ conn_id: "team__conn" })] },
+    path: "connections[team__conn].conn_id",
+    rule: /team-scoped/,
+  },
+  {
+    name: "Azure name over 127 characters",
+    backend: "azure-key-vault",
+    declarations: { connections: [pg({ conn_id: long(110) })] },
+    path: `connections[${long(110)}].conn_id`,
+    rule: /at most 127/,
+  },
+  {
+    name: "Azure id with a dot",
+    backend: "azure-key-vault",
+    declarations: { connections: [pg({ conn_id: "s3.landing" })] },
+    path: "connections[s3.landing].conn_id",
+    rule: /letters, digits and -/,
+  },
+  {
+    name: "AWS name with #",
+    backend: "aws-secrets-manager",
+    declarations: { connections: [pg({ conn_id: "db#1" })] },
+    path: "connections[db#1].conn_id",
+    rule: /only letters, digits and \/_\+=\.@-/,
+  },
+  {
+    name: "AWS name shaped like an ARN suffix",
+    backend: "aws-secrets-manager",
+    declarations: { connections: [pg({ conn_id: "orders-abc123" })] },
+    path: "connections[orders-abc123].conn_id",
+    rule: /hyphen and six characters/,
+  },
+  {
+    name: "AWS name over 512 characters",
+    backend: "aws-secrets-manager",
+    args: { layout: { connectionsPrefix: long(300) } },
+    declarations: { connections: [pg({ conn_id: long(240) })] },
+    path: `connections[${long(240)}].conn_id`,
+    rule: /at most 512/,
+  },
+  {
+    name: "SSM with a separator its class never uses",
+    backend: "aws-ssm",
+    args: { layout: { sep: ":" } },
+    declarations: { connections: [pg()] },
+    path: "layout.sep",
+    rule: /always joins with "\/".*got ":"/,
+  },
+  {
+    name: "Vault with a separator its class never uses",
+    backend: "vault",
+    args: { layout: { sep: "-" } },
+    declarations: { connections: [pg()] },
+    path: "layout.sep",
+    rule: /always joins with "\/"/,
+  },
+  {
+    name: "variables sharing the connections prefix",
+    backend: "aws-secrets-manager",
+    args: { layout: { connectionsPrefix: "airflow/dev/shared", variablesPrefix: "airflow/dev/shared" } },
+    declarations: { connections: [pg()] },
+    path: "layout.variablesPrefix",
+    rule: /must differ from layout.connectionsPrefix/,
+  },
+  {
+    name: "SSM name starting with aws",
+    backend: "aws-ssm",
+    args: { layout: { connectionsPrefix: "aws/airflow" } },
+    declarations: { connections: [pg()] },
+    path: "connections[warehouse].conn_id",
+    rule: /must not begin with "aws" or "ssm"/,
+  },
+  {
+    name: "Vault path with #",
+    backend: "vault",
+    declarations: { connections: [pg({ conn_id: "db#1" })] },
+    path: "connections[db#1].conn_id",
+    rule: /must not contain "#"/,
+  },
+  {
+    name: "Vault path escaping with ..",
+    backend: "vault",
+    declarations: { connections: [pg({ conn_id: "../prod/x" })] },
+    path: "connections[../prod/x].conn_id",
+    rule: /empty, "\." or "\.\." segments/,
+  },
+  {
+    name: "Vault path with an empty segment",
+    backend: "vault",
+    declarations: { connections: [pg({ conn_id: "a//b" })] },
+    path: "connections[a//b].conn_id",
+    rule: /empty/,
+  },
+  {
+    name: "env var name with a dot",
+    backend: "env",
+    declarations: { connections: [pg({ conn_id: "s3.landing" })] },
+    path: "connections[s3.landing].conn_id",
+    rule: /environment variable names/,
+  },
+  {
+    name: "env var upper-case collision",
+    backend: "env",
+    declarations: { connections: [pg({ conn_id: "my_conn" }), pg({ conn_id: "MY_CONN" })] },
+    path: "connections[MY_CONN].conn_id",
+    rule: /"AIRFLOW_CONN_MY_CONN", the same secret as connections\[my_conn\]/,
+  },
+  {
+    name: "AWS value over 64 KiB",
+    backend: "aws-secrets-manager",
+    declarations: { variables: [{ key: "big", value: long(65537) }] },
+    path: "variables[big]",
+    rule: /65537 bytes; AWS Secrets Manager stores at most 65536/,
+  },
+  {
+    name: "Azure value over 25 KiB",
+    backend: "azure-key-vault",
+    declarations: { connections: [pg({ extra: { cert: long(26000) } })] },
+    path: "connections[warehouse]",
+    rule: /Azure Key Vault stores at most 25600/,
+  },
+  {
+    name: "connections that are not a list",
+    declarations: { connections: { a: 1 } as unknown as ConnectionDeclaration[] },
+    path: "connections",
+    rule: /must be a list/,
+  },
 ];
 
 function problemsOf(run: () => unknown): ValidationError {
@@ -128,18 +439,39 @@ describe("problems are collected, not thrown one by one", () => {
         backend: "env",
         environment: "Dev",
         airflow: { version: "x" },
-        declarations: { connections: [pg({ port: -1 }), pg({ conn_id: "b", conn_type: "" })], variables: [{ key: "", value: "v" }] },
+        declarations: {
+          connections: [pg({ port: -1 }), pg({ conn_id: "b", conn_type: "" })],
+          variables: [{ key: "", value: "v" }],
+        },
       }),
     );
     expect(error.problems.map((p) => p.path).sort()).toEqual(
-      ["airflow.version", "connections[b].conn_type", "connections[warehouse].port", "environment", "variables[0].key"].sort(),
+      [
+        "airflow.version",
+        "connections[b].conn_type",
+        "connections[warehouse].port",
+        "environment",
+        "variables[0].key",
+      ].sort(),
     );
     expect(error.message).toMatch(/invalid \(5 problems\)/);
   });
 
   it("accepts a valid declaration for every backend", () => {
-    for (const backend of ["env", "vault", "aws-secrets-manager", "aws-ssm", "gcp-secret-manager", "azure-key-vault"] as const) {
-      const plan = planSecrets({ backend, environment: "dev", airflow: AIRFLOW, declarations: { connections: [pg()], variables: [{ key: "alert_email", value: "a@b.c" }] } });
+    for (const backend of [
+      "env",
+      "vault",
+      "aws-secrets-manager",
+      "aws-ssm",
+      "gcp-secret-manager",
+      "azure-key-vault",
+    ] as const) {
+      const plan = planSecrets({
+        backend,
+        environment: "dev",
+        airflow: AIRFLOW,
+        declarations: { connections: [pg()], variables: [{ key: "alert_email", value: "a@b.c" }] },
+      });
       expect(plan.secrets.map((s) => s.kind)).toEqual(["connection", "variable"]);
     }
   });
@@ -152,12 +484,19 @@ describe("Fernet settings", () => {
     return collected.list;
   };
   it("needs at least one generation", () => {
-    expect(problems({ generations: [] })).toEqual([{ path: "fernet.generations", rule: "must list at least one key generation" }]);
+    expect(problems({ generations: [] })).toEqual([
+      { path: "fernet.generations", rule: "must list at least one key generation" },
+    ]);
   });
   it("needs two generations for a rotation window", () => {
-    expect(problems({ generations: ["a"], rotationInProgress: true })[0].path).toBe("fernet.rotationInProgress");
+    expect(problems({ generations: ["a"], rotationInProgress: true })[0].path).toBe(
+      "fernet.rotationInProgress",
+    );
   });
   it("rejects repeated and malformed generations", () => {
-    expect(problems({ generations: ["q1", "q1", "Q 2"] }).map((p) => p.path)).toEqual(["fernet.generations[2]", "fernet.generations"]);
+    expect(problems({ generations: ["q1", "q1", "Q 2"] }).map((p) => p.path)).toEqual([
+      "fernet.generations[2]",
+      "fernet.generations",
+    ]);
   });
 });

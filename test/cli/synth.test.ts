@@ -32,13 +32,19 @@ describe("airflow-secrets synth", () => {
     expect(first.stdout).not.toContain("replace-with-pulumi-config-set-secret");
     const urns = doc.resources.map((r: { urn: string }) => r.urn);
     expect(urns).toEqual([...urns].sort());
-    for (const r of doc.resources) expect(Object.keys(r)).toEqual(expect.arrayContaining(["urn", "type", "name", "inputs"]));
+    for (const r of doc.resources)
+      expect(Object.keys(r)).toEqual(expect.arrayContaining(["urn", "type", "name", "inputs"]));
   });
 
   it("synthesises any stack file given with --config-file", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "synth-"));
     const file = path.join(dir, "Pulumi.review.yaml");
-    fs.writeFileSync(file, fs.readFileSync(path.join(ROOT, "stacks/Pulumi.dev.yaml"), "utf8").replace("environment: dev", "environment: review"));
+    fs.writeFileSync(
+      file,
+      fs
+        .readFileSync(path.join(ROOT, "stacks/Pulumi.dev.yaml"), "utf8")
+        .replace("environment: dev", "environment: review"),
+    );
     const run = synth("--config-file", file, "--json");
     expect(run.status).toBe(0);
     expect(JSON.parse(run.stdout).stack).toBe("review");
@@ -47,10 +53,15 @@ describe("airflow-secrets synth", () => {
   it("exits non-zero with the clear message and no stack trace on a validation error", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "synth-"));
     const file = path.join(dir, "Pulumi.broken.yaml");
-    fs.writeFileSync(file, fs.readFileSync(path.join(ROOT, "stacks/Pulumi.dev.yaml"), "utf8").replace("port: 5432", "port: 99999"));
+    fs.writeFileSync(
+      file,
+      fs.readFileSync(path.join(ROOT, "stacks/Pulumi.dev.yaml"), "utf8").replace("port: 5432", "port: 99999"),
+    );
     const run = synth("--config-file", file);
     expect(run.status).toBe(1);
-    expect(run.stderr).toContain("connections[warehouse].port: must be an integer from 1 to 65535 (got 99999)");
+    expect(run.stderr).toContain(
+      "connections[warehouse].port: must be an integer from 1 to 65535 (got 99999)",
+    );
     expect(run.stderr).not.toMatch(/\n\s+at /);
     expect(run.stdout).toBe("");
   });

@@ -15,7 +15,11 @@ describe("stacks/examples/Pulumi.prod-gcp.yaml", () => {
       configFile: path.join(ROOT, "stacks/examples/Pulumi.prod-gcp.yaml"),
     });
     const types = (type: string) => result.resources.filter((r) => r.type === type);
-    expect(types("gcp:secretmanager/secret:Secret").map((r) => (r.inputs as { secretId: string }).secretId).sort()).toEqual([
+    expect(
+      types("gcp:secretmanager/secret:Secret")
+        .map((r) => (r.inputs as { secretId: string }).secretId)
+        .sort(),
+    ).toEqual([
       "airflow-prod-config-fernet_key",
       "airflow-prod-connections-slack_alerts",
       "airflow-prod-connections-warehouse",
@@ -23,19 +27,32 @@ describe("stacks/examples/Pulumi.prod-gcp.yaml", () => {
       "airflow-prod-variables-alert_email",
       "airflow-prod-variables-gcs_landing_bucket",
     ]);
-    for (const version of types("gcp:secretmanager/secretVersion:SecretVersion")) expect((version.inputs as { secretData: string }).secretData).toBe("[secret]");
-    for (const key of types("gcp:kms/cryptoKey:CryptoKey")) expect(key.options).toEqual({ protect: true, retainOnDelete: true });
+    for (const version of types("gcp:secretmanager/secretVersion:SecretVersion"))
+      expect((version.inputs as { secretData: string }).secretData).toBe("[secret]");
+    for (const key of types("gcp:kms/cryptoKey:CryptoKey"))
+      expect(key.options).toEqual({ protect: true, retainOnDelete: true });
     expect(types("gcp:cloudfunctionsv2/function:Function")).toHaveLength(1);
     expect(JSON.stringify(result.resources)).not.toContain("replace-with-pulumi-config-set-secret");
     expect(result.outputs.rotationTopic).toBe("projects/acme-data-prod/topics/airflow-prod-secret-rotation");
-    expect(result.airflowConfig?.env.AIRFLOW__SECRETS__BACKEND).toBe("airflow.providers.google.cloud.secrets.secret_manager.CloudSecretManagerBackend");
+    expect(result.airflowConfig?.env.AIRFLOW__SECRETS__BACKEND).toBe(
+      "airflow.providers.google.cloud.secrets.secret_manager.CloudSecretManagerBackend",
+    );
   });
 
   it("passes the production policy pack (CMEK, key rotation, protection, rotation cadence, audit)", () => {
-    const run = spawnSync(process.execPath, [path.join(ROOT, "bin/airflow-secrets.js"), "check", "--config-file", "stacks/examples/Pulumi.prod-gcp.yaml"], {
-      cwd: ROOT,
-      encoding: "utf8",
-    });
+    const run = spawnSync(
+      process.execPath,
+      [
+        path.join(ROOT, "bin/airflow-secrets.js"),
+        "check",
+        "--config-file",
+        "stacks/examples/Pulumi.prod-gcp.yaml",
+      ],
+      {
+        cwd: ROOT,
+        encoding: "utf8",
+      },
+    );
     expect(run.stdout).toMatch(/Result: PASS/);
     expect(run.status).toBe(0);
   });

@@ -80,7 +80,10 @@ export class FakeSecretManager implements SecretManagerClient {
     this.calls.push({ method: "accessSecretVersion", name });
     const stored = this.version(secretId, version);
     if (stored.state !== "ENABLED") {
-      throw new SecretManagerError("FAILED_PRECONDITION", `${this.fullName(secretId, stored.number)} is in ${stored.state} state`);
+      throw new SecretManagerError(
+        "FAILED_PRECONDITION",
+        `${this.fullName(secretId, stored.number)} is in ${stored.state} state`,
+      );
     }
     return { name: this.fullName(secretId, stored.number), data: Buffer.from(stored.data!) };
   }
@@ -99,13 +102,22 @@ export class FakeSecretManager implements SecretManagerClient {
 
   private add(secretId: string, data: Buffer): SecretVersionMetadata {
     const versions = this.versionsOf(secretId);
-    const stored: StoredVersion = { number: versions.length + 1, data: Buffer.from(data), createTime: this.timestamp(), state: "ENABLED" };
+    const stored: StoredVersion = {
+      number: versions.length + 1,
+      data: Buffer.from(data),
+      createTime: this.timestamp(),
+      state: "ENABLED",
+    };
     versions.push(stored);
     return this.metadata(secretId, stored);
   }
 
   private metadata(secretId: string, stored: StoredVersion): SecretVersionMetadata {
-    return { name: this.fullName(secretId, stored.number), createTime: stored.createTime, state: stored.state };
+    return {
+      name: this.fullName(secretId, stored.number),
+      createTime: stored.createTime,
+      state: stored.state,
+    };
   }
 
   private fullName(secretId: string, number: number): string {
@@ -114,14 +126,22 @@ export class FakeSecretManager implements SecretManagerClient {
 
   private versionsOf(secretId: string): StoredVersion[] {
     const versions = this.secrets.get(secretId);
-    if (!versions) throw new SecretManagerError("NOT_FOUND", `Secret [projects/${this.projectNumber}/secrets/${secretId}] not found`);
+    if (!versions)
+      throw new SecretManagerError(
+        "NOT_FOUND",
+        `Secret [projects/${this.projectNumber}/secrets/${secretId}] not found`,
+      );
     return versions;
   }
 
   private version(secretId: string, version: string): StoredVersion {
     const versions = this.versionsOf(secretId);
-    const stored = version === "latest" ? versions[versions.length - 1] : versions.find((v) => String(v.number) === version);
-    if (!stored) throw new SecretManagerError("NOT_FOUND", `Secret Version [${secretId}/versions/${version}] not found`);
+    const stored =
+      version === "latest"
+        ? versions[versions.length - 1]
+        : versions.find((v) => String(v.number) === version);
+    if (!stored)
+      throw new SecretManagerError("NOT_FOUND", `Secret Version [${secretId}/versions/${version}] not found`);
     return stored;
   }
 
@@ -136,7 +156,8 @@ export class FakeSecretManager implements SecretManagerClient {
     const match = /^projects\/([^/]+)\/secrets\/([^/]+)\/versions\/([^/]+)$/.exec(name);
     if (!match) throw new SecretManagerError("INVALID_ARGUMENT", `bad version name ${name}`);
     this.checkProject(match[1]);
-    if (match[3] !== "latest" && !/^[1-9]\d*$/.test(match[3])) throw new SecretManagerError("INVALID_ARGUMENT", `bad version ${match[3]}`);
+    if (match[3] !== "latest" && !/^[1-9]\d*$/.test(match[3]))
+      throw new SecretManagerError("INVALID_ARGUMENT", `bad version ${match[3]}`);
     return { secretId: match[2], version: match[3] };
   }
 

@@ -25,13 +25,19 @@ beforeAll(async () => {
       project: "acme-data-dev",
       projectNumber: "555000111",
       locations: ["us-central1", "us-east1", "us-west1"],
-      kms: { existingKeys: { "us-east1": BYO_KEY }, existingKeyRings: { "us-west1": BYO_RING }, rotationPeriod: "2592000s" },
+      kms: {
+        existingKeys: { "us-east1": BYO_KEY },
+        existingKeyRings: { "us-west1": BYO_RING },
+        rotationPeriod: "2592000s",
+      },
       ciWriter: { manageVersions: true },
       audit: { sink: { type: "bucket", retentionDays: 14 } },
       workloadIdentityPool: "fleet-host.svc.id.goog",
       labels: { cost_center: "analytics" },
     },
-    declarations: { connections: [{ conn_id: "api", conn_type: "http", host: "api.example.com", password: "token" }] },
+    declarations: {
+      connections: [{ conn_id: "api", conn_type: "http", host: "api.example.com", password: "token" }],
+    },
   });
   direct = new GcpAirflowSecrets("qa-direct", {
     environment: "qa",
@@ -66,13 +72,21 @@ describe("non-production", () => {
   it("stores the Fernet key as config with Airflow 3's worker backend settings", () => {
     const config = dev.airflowConfig;
     expect(config.env.AIRFLOW__WORKERS__SECRETS_BACKEND).toBe(config.backendClass);
-    expect(ofType(devResources(), SECRET_TYPE).map((s) => s.inputs.secretId).sort()).toEqual(["airflow-dev-config-fernet_key", "airflow-dev-connections-api"]);
+    expect(
+      ofType(devResources(), SECRET_TYPE)
+        .map((s) => s.inputs.secretId)
+        .sort(),
+    ).toEqual(["airflow-dev-config-fernet_key", "airflow-dev-connections-api"]);
     // No variables declared: Airflow is told not to look for any.
     expect(config.backendKwargs).toMatchObject({ variables_prefix: null, project_id: "acme-data-dev" });
   });
 
   it("has no rotation resources when nothing is rotated", () => {
-    for (const type of ["gcp:pubsub/topic:Topic", "gcp:cloudfunctionsv2/function:Function", "gcp:storage/bucketObject:BucketObject"]) {
+    for (const type of [
+      "gcp:pubsub/topic:Topic",
+      "gcp:cloudfunctionsv2/function:Function",
+      "gcp:storage/bucketObject:BucketObject",
+    ]) {
       expect(ofType(devResources(), type)).toEqual([]);
     }
   });
@@ -81,33 +95,56 @@ describe("non-production", () => {
 describe("bring-your-own KMS", () => {
   it("uses an existing key as is, creates a key in an existing ring, and a ring and key elsewhere", () => {
     const resources = devResources();
-    expect(ofType(resources, "gcp:kms/keyRing:KeyRing").map((r) => r.inputs.location)).toEqual(["us-central1"]);
+    expect(ofType(resources, "gcp:kms/keyRing:KeyRing").map((r) => r.inputs.location)).toEqual([
+      "us-central1",
+    ]);
     const keys = ofType(resources, "gcp:kms/cryptoKey:CryptoKey");
-    expect(keys.map((k) => k.inputs.keyRing).sort()).toEqual(["projects/acme-data-dev/locations/us-central1/keyRings/airflow-dev-secrets", BYO_RING]);
+    expect(keys.map((k) => k.inputs.keyRing).sort()).toEqual([
+      "projects/acme-data-dev/locations/us-central1/keyRings/airflow-dev-secrets",
+      BYO_RING,
+    ]);
     for (const key of keys) expect(key.inputs.rotationPeriod).toBe("2592000s");
     const expected: Record<string, string> = {
-      "us-central1": "projects/acme-data-dev/locations/us-central1/keyRings/airflow-dev-secrets/cryptoKeys/secret-manager",
+      "us-central1":
+        "projects/acme-data-dev/locations/us-central1/keyRings/airflow-dev-secrets/cryptoKeys/secret-manager",
       "us-east1": BYO_KEY,
       "us-west1": `${BYO_RING}/cryptoKeys/secret-manager`,
     };
     for (const secret of ofType(resources, SECRET_TYPE)) {
-      const replicas = (secret.inputs.replication as { userManaged: { replicas: Array<{ location: string; customerManagedEncryption: { kmsKeyName: string } }> } }).userManaged.replicas;
-      expect(Object.fromEntries(replicas.map((r) => [r.location, r.customerManagedEncryption.kmsKeyName]))).toEqual(expected);
+      const replicas = (
+        secret.inputs.replication as {
+          userManaged: {
+            replicas: Array<{ location: string; customerManagedEncryption: { kmsKeyName: string } }>;
+          };
+        }
+      ).userManaged.replicas;
+      expect(
+        Object.fromEntries(replicas.map((r) => [r.location, r.customerManagedEncryption.kmsKeyName])),
+      ).toEqual(expected);
     }
     // The service agent is granted on every key, brought or created.
-    const granted = ofType(resources, "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember").map((g) => g.inputs.cryptoKeyId);
+    const granted = ofType(resources, "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember").map(
+      (g) => g.inputs.cryptoKeyId,
+    );
     expect(granted.sort()).toEqual(Object.values(expected).sort());
   });
 });
 
 describe("identities", () => {
   it("binds Airflow's service account through the configured Workload Identity pool", () => {
-    const binding = one(devResources(), "gcp:serviceaccount/iAMMember:IAMMember", /airflow-workload-identity$/);
+    const binding = one(
+      devResources(),
+      "gcp:serviceaccount/iAMMember:IAMMember",
+      /airflow-workload-identity$/,
+    );
     expect(binding.inputs.member).toBe("serviceAccount:fleet-host.svc.id.goog[airflow-dev/airflow-worker]");
   });
 
   it("gives a version-managing CI writer adder and manager roles, still without access", () => {
-    const grants = secretGrants(devResources(), "serviceAccount:airflow-dev-writer@acme-data-dev.iam.gserviceaccount.com");
+    const grants = secretGrants(
+      devResources(),
+      "serviceAccount:airflow-dev-writer@acme-data-dev.iam.gserviceaccount.com",
+    );
     expect(Object.values(grants)).toEqual([
       ["roles/secretmanager.secretVersionAdder", "roles/secretmanager.secretVersionManager"],
       ["roles/secretmanager.secretVersionAdder", "roles/secretmanager.secretVersionManager"],
@@ -130,14 +167,23 @@ describe("bucket audit sink", () => {
     const sink = one(resources, "gcp:logging/projectSink:ProjectSink");
     expect(sink.inputs.destination).toBe("storage.googleapis.com/acme-data-dev-af-dev-sm-audit");
     const writer = one(resources, "gcp:storage/bucketIAMMember:BucketIAMMember");
-    expect(writer.inputs).toMatchObject({ bucket: bucket.inputs.name, role: "roles/storage.objectCreator", member: expect.stringMatching(/@gcp-sa-logging\.iam\.gserviceaccount\.com$/) });
+    expect(writer.inputs).toMatchObject({
+      bucket: bucket.inputs.name,
+      role: "roles/storage.objectCreator",
+      member: expect.stringMatching(/@gcp-sa-logging\.iam\.gserviceaccount\.com$/),
+    });
     // Without channels outside production, the alert still exists (visible in the console).
     expect(one(resources, "gcp:monitoring/alertPolicy:AlertPolicy").inputs.notificationChannels).toEqual([]);
   });
 
   it("labels secrets with the extra labels next to the backend's own", () => {
     for (const secret of ofType(devResources(), SECRET_TYPE)) {
-      expect(secret.inputs.labels).toEqual({ cost_center: "analytics", env: "dev", "managed-by": "airflow-secrets", "airflow-kind": expect.any(String) });
+      expect(secret.inputs.labels).toEqual({
+        cost_center: "analytics",
+        env: "dev",
+        "managed-by": "airflow-secrets",
+        "airflow-kind": expect.any(String),
+      });
     }
   });
 });
@@ -153,14 +199,18 @@ describe("the component used directly", () => {
       sep: "_",
       project_id: "acme-data-qa",
     });
-    expect(ofType(resources, "gcp:serviceaccount/account:Account").map((a) => a.inputs.accountId)).toEqual(["airflow-qa"]);
+    expect(ofType(resources, "gcp:serviceaccount/account:Account").map((a) => a.inputs.accountId)).toEqual([
+      "airflow-qa",
+    ]);
     expect(ofType(resources, "gcp:logging/projectSink:ProjectSink")).toEqual([]);
     expect(ofType(resources, "gcp:projects/iAMAuditConfig:IAMAuditConfig")).toEqual([]);
     expect(ofType(resources, VERSION_TYPE)).toHaveLength(1);
   });
 
   it("exposes the Workload Identity annotation for the caller's own service account", async () => {
-    const annotation = await resolveOutput(direct.serviceAccountAnnotations["iam.gke.io/gcp-service-account"]);
+    const annotation = await resolveOutput(
+      direct.serviceAccountAnnotations["iam.gke.io/gcp-service-account"],
+    );
     expect(annotation).toEqual({ value: "airflow-qa@acme-data-qa.iam.gserviceaccount.com", secret: false });
   });
 });

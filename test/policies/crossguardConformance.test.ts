@@ -23,8 +23,13 @@ function options(r: Fixture) {
   return opts;
 }
 
-function call(fn: (call: unknown, cb: (err: unknown, resp: any) => void) => void, request: unknown): Promise<any> {
-  return new Promise((resolve, reject) => fn({ request }, (err, resp) => (err ? reject(err) : resolve(resp))));
+function call(
+  fn: (call: unknown, cb: (err: unknown, resp: any) => void) => void,
+  request: unknown,
+): Promise<any> {
+  return new Promise((resolve, reject) =>
+    fn({ request }, (err, resp) => (err ? reject(err) : resolve(resp))),
+  );
 }
 
 interface Diagnostic {
@@ -35,7 +40,10 @@ interface Diagnostic {
 }
 
 /** What the engine would receive from the real analyzer for these resources (default config). */
-async function realAnalyzer(resources: Fixture[], outputs: (r: Fixture, inputs: Record<string, unknown>) => Record<string, unknown>) {
+async function realAnalyzer(
+  resources: Fixture[],
+  outputs: (r: Fixture, inputs: Record<string, unknown>) => Record<string, unknown>,
+) {
   const analyzeRpc = server.makeAnalyzeRpcFun(PACK_NAME, VERSION, "mandatory", policies);
   const stackRpc = server.makeAnalyzeStackRpcFun(PACK_NAME, VERSION, "mandatory", policies);
   const remediateRpc = server.makeRemediateRpcFun(PACK_NAME, VERSION, "mandatory", policies);
@@ -65,7 +73,11 @@ async function realAnalyzer(resources: Fixture[], outputs: (r: Fixture, inputs: 
     remediateRequest.setProperties(Struct.fromJavaScript(inputs));
     for (const remediation of (await call(remediateRpc, remediateRequest)).getRemediationsList()) {
       const remediated = remediation.getProperties().toJavaScript();
-      remediations.push({ policy: remediation.getPolicyname(), urn: r.urn, changes: describeChanges(inputs, remediated) });
+      remediations.push({
+        policy: remediation.getPolicyname(),
+        urn: r.urn,
+        changes: describeChanges(inputs, remediated),
+      });
       inputs = remediated;
     }
     finalInputs.set(r.urn, inputs);
@@ -96,23 +108,46 @@ const prodArn = "arn:aws:secretsmanager:eu-west-1:1:secret:airflow/prod/connecti
 /** A mix of compliant and violating resources touching every policy, as one production and one dev stack. */
 const STACKS: Record<string, Fixture[]> = {
   prod: [
-    resource("prod", "aws:secretsmanager/secret:Secret", "warehouse", { name: "airflow/prod/connections/warehouse", replicas: [{ region: "eu-central-1" }] }),
-    resource("prod", "aws:secretsmanager/secretVersion:SecretVersion", "warehouse-value", { secretId: prodArn, secretString: postgres }),
+    resource("prod", "aws:secretsmanager/secret:Secret", "warehouse", {
+      name: "airflow/prod/connections/warehouse",
+      replicas: [{ region: "eu-central-1" }],
+    }),
+    resource("prod", "aws:secretsmanager/secretVersion:SecretVersion", "warehouse-value", {
+      secretId: prodArn,
+      secretString: postgres,
+    }),
     resource("prod", "aws:secretsmanager/secretRotation:SecretRotation", "rotation", {
       secretId: prodArn,
       rotationRules: { automaticallyAfterDays: 120 },
     }),
     resource("prod", "aws:kms/key:Key", "key", { deletionWindowInDays: 7 }),
-    resource("prod", "aws:kms/key:Key", "pending-key", { enableKeyRotation: true, description: UNKNOWN_STRING }, { protect: true }),
+    resource(
+      "prod",
+      "aws:kms/key:Key",
+      "pending-key",
+      { enableKeyRotation: true, description: UNKNOWN_STRING },
+      { protect: true },
+    ),
     resource("prod", "aws:iam/accessKey:AccessKey", "key-for-airflow", { user: "airflow" }),
     resource("prod", "aws:iam/rolePolicy:RolePolicy", "reader-policy", {
-      policy: JSON.stringify({ Statement: [{ Sid: "Read", Effect: "Allow", Action: "secretsmanager:*", Resource: "*" }] }),
+      policy: JSON.stringify({
+        Statement: [{ Sid: "Read", Effect: "Allow", Action: "secretsmanager:*", Resource: "*" }],
+      }),
     }),
-    resource("prod", "azure-native:keyvault:Vault", "kv", { properties: { enableSoftDelete: false } }, { protect: true }),
-    resource("prod", "kubernetes:core/v1:Secret", "env", { stringData: { AIRFLOW__CORE__FERNET_KEY: secret("k"), AIRFLOW_VAR_X: "x" } }),
+    resource(
+      "prod",
+      "azure-native:keyvault:Vault",
+      "kv",
+      { properties: { enableSoftDelete: false } },
+      { protect: true },
+    ),
+    resource("prod", "kubernetes:core/v1:Secret", "env", {
+      stringData: { AIRFLOW__CORE__FERNET_KEY: secret("k"), AIRFLOW_VAR_X: "x" },
+    }),
     resource("prod", "kubernetes:core/v1:ConfigMap", "airflow-config", {
       data: {
-        AIRFLOW__SECRETS__BACKEND: "airflow.providers.amazon.aws.secrets.secrets_manager.SecretsManagerBackend",
+        AIRFLOW__SECRETS__BACKEND:
+          "airflow.providers.amazon.aws.secrets.secrets_manager.SecretsManagerBackend",
         AIRFLOW__SECRETS__BACKEND_KWARGS: JSON.stringify({ connections_prefix: "airflow/prod/connections" }),
       },
     }),
@@ -122,8 +157,14 @@ const STACKS: Record<string, Fixture[]> = {
       name: "airflow-dev-reader",
       policy: 'path "airflow/data/prod/connections/*" { capabilities = ["read", "list"] }',
     }),
-    resource("dev", "gcp:kms/cryptoKey:CryptoKey", "key", { rotationPeriod: `${200 * DAY}s`, destroyScheduledDuration: "86400s" }),
-    resource("dev", "aws:secretsmanager/secretVersion:SecretVersion", "v", { secretId: "arn:x", secretString: secret(postgres) }),
+    resource("dev", "gcp:kms/cryptoKey:CryptoKey", "key", {
+      rotationPeriod: `${200 * DAY}s`,
+      destroyScheduledDuration: "86400s",
+    }),
+    resource("dev", "aws:secretsmanager/secretVersion:SecretVersion", "v", {
+      secretId: "arn:x",
+      secretString: secret(postgres),
+    }),
   ],
 };
 
@@ -145,7 +186,8 @@ describe("the check adapter gives the verdict of @pulumi/policy's analyzer serve
       level: v.enforcementLevel,
       urn: v.urn ?? "",
     }));
-    const sort = (list: Diagnostic[]) => [...list].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+    const sort = (list: Diagnostic[]) =>
+      [...list].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
     expect(sort(offlineDiagnostics)).toEqual(sort(real.diagnostics));
     expect(offline.remediations).toEqual(real.remediations);
     // The fixtures are meant to exercise the pack, not to pass it.

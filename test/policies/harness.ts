@@ -40,19 +40,29 @@ export function resource(
   };
 }
 
-export async function runPolicy(policy: Policy, resources: Fixture[], config: PolicyConfigMap = {}): Promise<Analysis> {
+export async function runPolicy(
+  policy: Policy,
+  resources: Fixture[],
+  config: PolicyConfigMap = {},
+): Promise<Analysis> {
   return analyze(resources, {
     policies: [policy],
     config,
     packEnforcementLevel: "mandatory",
     outputsOf: (r, inputs) => ({ ...inputs, id: `${r.name}-id`, ...((r as Fixture).computed ?? {}) }),
-    identitiesOf: (r, outputs) => [`${r.name}-id`, ...Object.values((r as Fixture).computed ?? {}).filter((v): v is string => typeof v === "string")].concat(
-      typeof outputs.arn === "string" ? [outputs.arn] : [],
-    ),
+    identitiesOf: (r, outputs) =>
+      [
+        `${r.name}-id`,
+        ...Object.values((r as Fixture).computed ?? {}).filter((v): v is string => typeof v === "string"),
+      ].concat(typeof outputs.arn === "string" ? [outputs.arn] : []),
   });
 }
 
 /** The violation messages a policy reports for the fixtures. */
-export async function violations(policy: Policy, resources: Fixture[], config: PolicyConfigMap = {}): Promise<string[]> {
+export async function violations(
+  policy: Policy,
+  resources: Fixture[],
+  config: PolicyConfigMap = {},
+): Promise<string[]> {
   return (await runPolicy(policy, resources, config)).violations.map((v) => v.message);
 }

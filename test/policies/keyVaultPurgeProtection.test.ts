@@ -9,7 +9,9 @@ const vault = (stack: string, properties: Record<string, unknown>) =>
 
 describe("key-vault-purge-protection", () => {
   it("passes a production vault with purge protection and the default retention", async () => {
-    expect(await violations(policy, [vault("prod", { enablePurgeProtection: true, enableSoftDelete: true })])).toEqual([]);
+    expect(
+      await violations(policy, [vault("prod", { enablePurgeProtection: true, enableSoftDelete: true })]),
+    ).toEqual([]);
   });
 
   it("reports a production vault without purge protection or with a short retention", async () => {
@@ -27,7 +29,11 @@ describe("key-vault-purge-protection", () => {
   });
 
   it("applies to managed HSMs too", async () => {
-    const hsm = resource("prod", "azure-native:keyvault:ManagedHsm", "hsm", { properties: { enablePurgeProtection: false } });
-    expect(await violations(policy, [hsm])).toEqual(['Managed HSM "hsm" has no purge protection: set properties.enablePurgeProtection: true.']);
+    const hsm = resource("prod", "azure-native:keyvault:ManagedHsm", "hsm", {
+      properties: { enablePurgeProtection: false },
+    });
+    expect(await violations(policy, [hsm])).toEqual([
+      'Managed HSM "hsm" has no purge protection: set properties.enablePurgeProtection: true.',
+    ]);
   });
 });

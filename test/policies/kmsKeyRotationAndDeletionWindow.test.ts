@@ -2,12 +2,17 @@ import { kmsKeyRotationAndDeletionWindow as policy } from "../../policies/polici
 import { resource, violations } from "./harness";
 
 const awsKey = (stack: string, inputs: Record<string, unknown>) =>
-  resource(stack, "aws:kms/key:Key", "secrets-key", { customerMasterKeySpec: "SYMMETRIC_DEFAULT", ...inputs });
+  resource(stack, "aws:kms/key:Key", "secrets-key", {
+    customerMasterKeySpec: "SYMMETRIC_DEFAULT",
+    ...inputs,
+  });
 
 describe("kms-key-rotation-and-deletion-window", () => {
   it("passes an AWS key that rotates, with the 30-day default or an explicit 30-day window", async () => {
     expect(await violations(policy, [awsKey("prod", { enableKeyRotation: true })])).toEqual([]);
-    expect(await violations(policy, [awsKey("prod", { enableKeyRotation: true, deletionWindowInDays: 30 })])).toEqual([]);
+    expect(
+      await violations(policy, [awsKey("prod", { enableKeyRotation: true, deletionWindowInDays: 30 })]),
+    ).toEqual([]);
   });
 
   it("reports an AWS key without rotation and a production window shorter than 30 days", async () => {
@@ -18,7 +23,9 @@ describe("kms-key-rotation-and-deletion-window", () => {
   });
 
   it("allows a 7-day window outside production but not less", async () => {
-    expect(await violations(policy, [awsKey("dev", { enableKeyRotation: true, deletionWindowInDays: 7 })])).toEqual([]);
+    expect(
+      await violations(policy, [awsKey("dev", { enableKeyRotation: true, deletionWindowInDays: 7 })]),
+    ).toEqual([]);
     expect(
       await violations(policy, [awsKey("dev", { enableKeyRotation: true, deletionWindowInDays: 7 })], {
         "kms-key-rotation-and-deletion-window": { minDeletionWindowDays: 10 },
@@ -28,21 +35,28 @@ describe("kms-key-rotation-and-deletion-window", () => {
 
   it("does not ask asymmetric keys to rotate (AWS cannot) and bounds an explicit rotation period", async () => {
     expect(await violations(policy, [awsKey("prod", { customerMasterKeySpec: "RSA_2048" })])).toEqual([]);
-    expect(await violations(policy, [awsKey("prod", { enableKeyRotation: true, rotationPeriodInDays: 730 })])).toEqual([
-      'KMS key "secrets-key" rotates every 730 days; the limit is 365.',
-    ]);
+    expect(
+      await violations(policy, [awsKey("prod", { enableKeyRotation: true, rotationPeriodInDays: 730 })]),
+    ).toEqual(['KMS key "secrets-key" rotates every 730 days; the limit is 365.']);
   });
 
   it("checks replica keys' own deletion window", async () => {
     const replica = resource("prod", "aws:kms/replicaKey:ReplicaKey", "replica", { deletionWindowInDays: 7 });
-    expect(await violations(policy, [replica])).toEqual(['KMS replica key "replica" has a 7-day deletion window; production needs 30 days.']);
+    expect(await violations(policy, [replica])).toEqual([
+      'KMS replica key "replica" has a 7-day deletion window; production needs 30 days.',
+    ]);
   });
 
   it("requires Cloud KMS keys to rotate within 90 days and keep destruction scheduled", async () => {
-    const gcpKey = (inputs: Record<string, unknown>) => resource("prod", "gcp:kms/cryptoKey:CryptoKey", "secrets", inputs);
+    const gcpKey = (inputs: Record<string, unknown>) =>
+      resource("prod", "gcp:kms/cryptoKey:CryptoKey", "secrets", inputs);
     expect(await violations(policy, [gcpKey({ rotationPeriod: "7776000s" })])).toEqual([]);
-    expect(await violations(policy, [gcpKey({})])).toEqual(['Crypto key "secrets" has no rotationPeriod: set it to at most 7776000s.']);
-    expect(await violations(policy, [gcpKey({ rotationPeriod: "31536000s", destroyScheduledDuration: "86400s" })])).toEqual([
+    expect(await violations(policy, [gcpKey({})])).toEqual([
+      'Crypto key "secrets" has no rotationPeriod: set it to at most 7776000s.',
+    ]);
+    expect(
+      await violations(policy, [gcpKey({ rotationPeriod: "31536000s", destroyScheduledDuration: "86400s" })]),
+    ).toEqual([
       'Crypto key "secrets" rotates every 365 days; the limit is 90 days.',
       'Crypto key "secrets" is destroyed 1 days after being scheduled; production needs 30 days.',
     ]);
@@ -51,10 +65,16 @@ describe("kms-key-rotation-and-deletion-window", () => {
 
   it("requires a rotate lifetime action on Key Vault keys", async () => {
     const azureKey = (rotationPolicy?: unknown) =>
-      resource("prod", "azure-native:keyvault:Key", "fernet-wrap", { properties: { kty: "RSA-HSM", rotationPolicy } });
-    const rotate = (after: string) => ({ lifetimeActions: [{ action: { type: "rotate" }, trigger: { timeAfterCreate: after } }] });
+      resource("prod", "azure-native:keyvault:Key", "fernet-wrap", {
+        properties: { kty: "RSA-HSM", rotationPolicy },
+      });
+    const rotate = (after: string) => ({
+      lifetimeActions: [{ action: { type: "rotate" }, trigger: { timeAfterCreate: after } }],
+    });
     expect(await violations(policy, [azureKey(rotate("P90D"))])).toEqual([]);
-    expect(await violations(policy, [azureKey()])).toEqual(['Key Vault key "fernet-wrap" has no rotationPolicy lifetime action of type "rotate".']);
+    expect(await violations(policy, [azureKey()])).toEqual([
+      'Key Vault key "fernet-wrap" has no rotationPolicy lifetime action of type "rotate".',
+    ]);
     expect(await violations(policy, [azureKey(rotate("P1Y"))])).toEqual([
       'Key Vault key "fernet-wrap" rotates 366 days after creation; the limit is 90 days.',
     ]);

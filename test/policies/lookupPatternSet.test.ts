@@ -3,7 +3,10 @@ import { resource, violations } from "./harness";
 
 const SECRETS_MANAGER = "airflow.providers.amazon.aws.secrets.secrets_manager.SecretsManagerBackend";
 const configMap = (stack: string, data: Record<string, string>) =>
-  resource(stack, "kubernetes:core/v1:ConfigMap", `${stack}-airflow-config-env`, { metadata: { name: "airflow" }, data });
+  resource(stack, "kubernetes:core/v1:ConfigMap", `${stack}-airflow-config-env`, {
+    metadata: { name: "airflow" },
+    data,
+  });
 
 describe("lookup-pattern-set", () => {
   it("passes end-anchored patterns for every queried kind, and null prefixes without one", async () => {
@@ -14,12 +17,19 @@ describe("lookup-pattern-set", () => {
       config_prefix: "airflow/prod/config",
       config_lookup_pattern: "^(?:fernet_key)$",
     };
-    const data = { AIRFLOW__SECRETS__BACKEND: SECRETS_MANAGER, AIRFLOW__SECRETS__BACKEND_KWARGS: JSON.stringify(kwargs) };
+    const data = {
+      AIRFLOW__SECRETS__BACKEND: SECRETS_MANAGER,
+      AIRFLOW__SECRETS__BACKEND_KWARGS: JSON.stringify(kwargs),
+    };
     expect(await violations(policy, [configMap("prod", data)])).toEqual([]);
   });
 
   it("reports missing and unanchored patterns, including kinds left on their default prefix", async () => {
-    const kwargs = { connections_prefix: "airflow/prod/connections", connections_lookup_pattern: "^warehouse", config_prefix: null };
+    const kwargs = {
+      connections_prefix: "airflow/prod/connections",
+      connections_lookup_pattern: "^warehouse",
+      config_prefix: null,
+    };
     const data = {
       AIRFLOW__SECRETS__BACKEND: SECRETS_MANAGER,
       AIRFLOW__SECRETS__BACKEND_KWARGS: JSON.stringify(kwargs),
@@ -32,8 +42,12 @@ describe("lookup-pattern-set", () => {
 
   it("checks Airflow 3 worker settings and SSM the same way", async () => {
     const data = {
-      AIRFLOW__WORKERS__SECRETS_BACKEND: "airflow.providers.amazon.aws.secrets.systems_manager.SystemsManagerParameterStoreBackend",
-      AIRFLOW__WORKERS__SECRETS_BACKEND_KWARGS: JSON.stringify({ variables_prefix: null, config_prefix: null }),
+      AIRFLOW__WORKERS__SECRETS_BACKEND:
+        "airflow.providers.amazon.aws.secrets.systems_manager.SystemsManagerParameterStoreBackend",
+      AIRFLOW__WORKERS__SECRETS_BACKEND_KWARGS: JSON.stringify({
+        variables_prefix: null,
+        config_prefix: null,
+      }),
     };
     expect(await violations(policy, [configMap("prod", data)])).toEqual([
       '"prod-airflow-config-env" AIRFLOW__WORKERS__SECRETS_BACKEND_KWARGS has no connections_lookup_pattern: every connections lookup goes to the backend.',
@@ -41,7 +55,10 @@ describe("lookup-pattern-set", () => {
   });
 
   it("ignores backends without lookup patterns and non-production stacks", async () => {
-    const vault = { AIRFLOW__SECRETS__BACKEND: "airflow.providers.hashicorp.secrets.vault.VaultBackend", AIRFLOW__SECRETS__BACKEND_KWARGS: "{}" };
+    const vault = {
+      AIRFLOW__SECRETS__BACKEND: "airflow.providers.hashicorp.secrets.vault.VaultBackend",
+      AIRFLOW__SECRETS__BACKEND_KWARGS: "{}",
+    };
     const aws = { AIRFLOW__SECRETS__BACKEND: SECRETS_MANAGER, AIRFLOW__SECRETS__BACKEND_KWARGS: "{}" };
     expect(await violations(policy, [configMap("prod", vault), configMap("dev", aws)])).toEqual([]);
   });

@@ -7,7 +7,9 @@ describe("no-long-lived-cloud-credentials", () => {
       resource("dev", "aws:iam/user:User", "airflow-user", { name: "airflow" }),
       resource("dev", "aws:iam/accessKey:AccessKey", "airflow-key", { user: "airflow" }),
       resource("staging", "gcp:serviceaccount/key:Key", "airflow-sa-key", { serviceAccountId: "airflow" }),
-      resource("prod", "azuread:index/applicationPassword:ApplicationPassword", "airflow-secret", { applicationId: "x" }),
+      resource("prod", "azuread:index/applicationPassword:ApplicationPassword", "airflow-secret", {
+        applicationId: "x",
+      }),
     ];
     expect(await violations(policy, resources)).toEqual([
       '"airflow-user" creates an IAM user, a long-lived credential.',
@@ -21,6 +23,10 @@ describe("no-long-lived-cloud-credentials", () => {
     const role = resource("prod", "aws:iam/role:Role", "airflow-reader", { assumeRolePolicy: "{}" });
     const breakGlass = resource("prod", "aws:iam/user:User", "break-glass", { name: "break-glass" });
     expect(await violations(policy, [role])).toEqual([]);
-    expect(await violations(policy, [breakGlass], { "no-long-lived-cloud-credentials": { allowedResourceNames: ["break-glass"] } })).toEqual([]);
+    expect(
+      await violations(policy, [breakGlass], {
+        "no-long-lived-cloud-credentials": { allowedResourceNames: ["break-glass"] },
+      }),
+    ).toEqual([]);
   });
 });

@@ -15,10 +15,20 @@ describe("no-prod-references-outside-prod", () => {
     const kv = resource("dev", "vault:kv/secretV2:SecretV2", "warehouse", {
       mount: "airflow",
       name: "dev/connections/warehouse",
-      dataJson: secret(JSON.stringify({ conn_type: "postgres", host: "warehouse.prod.internal", password: "S3cret!" })),
+      dataJson: secret(
+        JSON.stringify({ conn_type: "postgres", host: "warehouse.prod.internal", password: "S3cret!" }),
+      ),
     });
     const role = resource("staging", "aws:iam/rolePolicy:RolePolicy", "reader", {
-      policy: JSON.stringify({ Statement: [{ Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: "arn:aws:secretsmanager:eu-west-1:1:secret:airflow/prod/*" }] }),
+      policy: JSON.stringify({
+        Statement: [
+          {
+            Effect: "Allow",
+            Action: "secretsmanager:GetSecretValue",
+            Resource: "arn:aws:secretsmanager:eu-west-1:1:secret:airflow/prod/*",
+          },
+        ],
+      }),
     });
     const found = await violations(policy, [kv, role]);
     expect(found).toEqual([
@@ -29,7 +39,8 @@ describe("no-prod-references-outside-prod", () => {
   });
 
   it("does not apply to production stacks (prod, prod-gcp)", async () => {
-    const prodSecret = (stack: string) => resource(stack, "aws:secretsmanager/secret:Secret", "w", { name: "airflow/prod/connections/w" });
+    const prodSecret = (stack: string) =>
+      resource(stack, "aws:secretsmanager/secret:Secret", "w", { name: "airflow/prod/connections/w" });
     expect(await violations(policy, [prodSecret("prod"), prodSecret("prod-gcp")])).toEqual([]);
   });
 
@@ -38,11 +49,21 @@ describe("no-prod-references-outside-prod", () => {
       name: "airflow/dev/connections/w",
       tags: { costCenter: "shared-prod-platform" },
     });
-    expect(await violations(policy, [tagged])).toEqual(['"w" property tags.costCenter references the "prod" environment from stack "dev".']);
-    expect(await violations(policy, [tagged], { "no-prod-references-outside-prod": { ignoredProperties: ["tags"] } })).toEqual([]);
-    const live = resource("dev", "aws:secretsmanager/secret:Secret", "w", { name: "airflow/live/connections/w" });
-    expect(await violations(policy, [live], { "no-prod-references-outside-prod": { productionEnvironments: ["live"] } })).toEqual([
-      '"w" property name references the "live" environment from stack "dev".',
+    expect(await violations(policy, [tagged])).toEqual([
+      '"w" property tags.costCenter references the "prod" environment from stack "dev".',
     ]);
+    expect(
+      await violations(policy, [tagged], {
+        "no-prod-references-outside-prod": { ignoredProperties: ["tags"] },
+      }),
+    ).toEqual([]);
+    const live = resource("dev", "aws:secretsmanager/secret:Secret", "w", {
+      name: "airflow/live/connections/w",
+    });
+    expect(
+      await violations(policy, [live], {
+        "no-prod-references-outside-prod": { productionEnvironments: ["live"] },
+      }),
+    ).toEqual(['"w" property name references the "live" environment from stack "dev".']);
   });
 });

@@ -24,7 +24,9 @@ let client: any;
 let stderr = "";
 
 function rpc<T>(method: string, request: unknown): Promise<T> {
-  return new Promise((resolve, reject) => client[method](request, (err: unknown, resp: T) => (err ? reject(err) : resolve(resp))));
+  return new Promise((resolve, reject) =>
+    client[method](request, (err: unknown, resp: T) => (err ? reject(err) : resolve(resp))),
+  );
 }
 
 beforeAll(async () => {
@@ -41,7 +43,9 @@ beforeAll(async () => {
       const match = /^(\d+)\s*$/m.exec(out);
       if (match) resolve(match[1]);
     });
-    child.on("exit", (code) => reject(new Error(`policy pack exited with ${code} before serving:\n${stderr}`)));
+    child.on("exit", (code) =>
+      reject(new Error(`policy pack exited with ${code} before serving:\n${stderr}`)),
+    );
   });
   client = new AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
 }, 120_000);
@@ -66,22 +70,30 @@ describe("policies/index.ts as the Pulumi CLI runs it", () => {
     const info: any = await rpc("getAnalyzerInfo", new Empty());
     expect(info.getName()).toBe(PACK_NAME);
     expect(info.getVersion()).toBe("0.1.0");
-    const served = info.getPoliciesList().map((p: any) => ({ name: p.getName(), level: p.getEnforcementlevel(), schema: !!p.getConfigschema() }));
+    const served = info.getPoliciesList().map((p: any) => ({
+      name: p.getName(),
+      level: p.getEnforcementlevel(),
+      schema: !!p.getConfigschema(),
+    }));
     expect(served).toEqual(
       policies.map((p) => ({
         name: p.name,
-        level: p.enforcementLevel === "remediate" ? analyzerProto.EnforcementLevel.REMEDIATE : analyzerProto.EnforcementLevel.MANDATORY,
+        level:
+          p.enforcementLevel === "remediate"
+            ? analyzerProto.EnforcementLevel.REMEDIATE
+            : analyzerProto.EnforcementLevel.MANDATORY,
         schema: true,
       })),
     );
   });
 
   it("analyzes a resource and applies policy config sent by the engine", async () => {
-    const key = () => analyzeRequest("aws:iam/accessKey:AccessKey", "airflow-key", "dev", { user: "airflow" });
+    const key = () =>
+      analyzeRequest("aws:iam/accessKey:AccessKey", "airflow-key", "dev", { user: "airflow" });
     const before: any = await rpc("analyze", key());
-    expect(before.getDiagnosticsList().map((d: any) => [d.getPolicyname(), d.getEnforcementlevel()])).toEqual([
-      ["no-long-lived-cloud-credentials", analyzerProto.EnforcementLevel.MANDATORY],
-    ]);
+    expect(before.getDiagnosticsList().map((d: any) => [d.getPolicyname(), d.getEnforcementlevel()])).toEqual(
+      [["no-long-lived-cloud-credentials", analyzerProto.EnforcementLevel.MANDATORY]],
+    );
 
     const configure = new analyzerProto.ConfigureAnalyzerRequest();
     const advisory = new analyzerProto.PolicyConfig();
@@ -90,11 +102,16 @@ describe("policies/index.ts as the Pulumi CLI runs it", () => {
     configure.getPolicyconfigMap().set("no-long-lived-cloud-credentials", advisory);
     await rpc("configure", configure);
     const after: any = await rpc("analyze", key());
-    expect(after.getDiagnosticsList().map((d: any) => d.getEnforcementlevel())).toEqual([analyzerProto.EnforcementLevel.ADVISORY]);
+    expect(after.getDiagnosticsList().map((d: any) => d.getEnforcementlevel())).toEqual([
+      analyzerProto.EnforcementLevel.ADVISORY,
+    ]);
   });
 
   it("remediates a plain secret input into a wire-format secret", async () => {
-    const version = analyzeRequest("aws:secretsmanager/secretVersion:SecretVersion", "v", "dev", { secretId: "arn:x", secretString: "plain" });
+    const version = analyzeRequest("aws:secretsmanager/secretVersion:SecretVersion", "v", "dev", {
+      secretId: "arn:x",
+      secretString: "plain",
+    });
     const resp: any = await rpc("remediate", version);
     const [remediation] = resp.getRemediationsList();
     expect(remediation.getPolicyname()).toBe("secret-inputs-marked");

@@ -43,14 +43,16 @@ path "sys/mounts" { capabilities = ["read"] }
 path "database/creds/*" { capabilities = ["read"] }
 `;
     // hcl2json returns path blocks in key order, not file order.
-    expect((await violations(policy, [vaultReader("prod", hcl)])).sort()).toEqual([
-      'Vault policy "prod-vault-policies-reader" grants list on "airflow/data/prod/connections/*"; a reader only reads.',
-      'Vault policy "prod-vault-policies-reader" reads "airflow/data/staging/connections/*", outside {mount}/data/prod/ and not a database role of "prod".',
-      'Vault policy "prod-vault-policies-reader" reads "airflow/data/*", outside {mount}/data/prod/ and not a database role of "prod".',
-      'Vault policy "prod-vault-policies-reader" reads "+/data/prod/variables/*", outside {mount}/data/prod/ and not a database role of "prod".',
-      'Vault policy "prod-vault-policies-reader" reads "sys/mounts", outside {mount}/data/prod/ and not a database role of "prod".',
-      'Vault policy "prod-vault-policies-reader" reads "database/creds/*", outside {mount}/data/prod/ and not a database role of "prod".',
-    ].sort());
+    expect((await violations(policy, [vaultReader("prod", hcl)])).sort()).toEqual(
+      [
+        'Vault policy "prod-vault-policies-reader" grants list on "airflow/data/prod/connections/*"; a reader only reads.',
+        'Vault policy "prod-vault-policies-reader" reads "airflow/data/staging/connections/*", outside {mount}/data/prod/ and not a database role of "prod".',
+        'Vault policy "prod-vault-policies-reader" reads "airflow/data/*", outside {mount}/data/prod/ and not a database role of "prod".',
+        'Vault policy "prod-vault-policies-reader" reads "+/data/prod/variables/*", outside {mount}/data/prod/ and not a database role of "prod".',
+        'Vault policy "prod-vault-policies-reader" reads "sys/mounts", outside {mount}/data/prod/ and not a database role of "prod".',
+        'Vault policy "prod-vault-policies-reader" reads "database/creds/*", outside {mount}/data/prod/ and not a database role of "prod".',
+      ].sort(),
+    );
   });
 
   it("leaves writer policies to their own review and reports a reader that does not parse", async () => {
@@ -59,7 +61,9 @@ path "database/creds/*" { capabilities = ["read"] }
       policy: 'path "airflow/data/prod/connections/*" { capabilities = ["create", "update"] }',
     });
     expect(await violations(policy, [writer])).toEqual([]);
-    const [message] = await violations(policy, [vaultReader("prod", 'path "airflow/data/prod/x" { capabilities = ')]);
+    const [message] = await violations(policy, [
+      vaultReader("prod", 'path "airflow/data/prod/x" { capabilities = '),
+    ]);
     expect(message).toMatch(/^Vault policy "prod-vault-policies-reader" does not parse: /);
   });
 
@@ -74,7 +78,9 @@ path "database/creds/*" { capabilities = ["read"] }
 });
 
 /** What IAM itself decides for the reader document: can it write, or read another environment? */
-async function iamDecides(document: object): Promise<{ writes: boolean; readsOtherEnvironment: boolean; readsOwn: boolean }> {
+async function iamDecides(
+  document: object,
+): Promise<{ writes: boolean; readsOtherEnvironment: boolean; readsOwn: boolean }> {
   const decide = async (action: string, target: string) => {
     const response = await runSimulation(
       {
@@ -95,7 +101,10 @@ async function iamDecides(document: object): Promise<{ writes: boolean; readsOth
   };
   return {
     writes: await decide("secretsmanager:PutSecretValue", arn("airflow/prod/connections/warehouse-AbCdEf")),
-    readsOtherEnvironment: await decide("secretsmanager:GetSecretValue", arn("airflow/staging/connections/warehouse-AbCdEf")),
+    readsOtherEnvironment: await decide(
+      "secretsmanager:GetSecretValue",
+      arn("airflow/staging/connections/warehouse-AbCdEf"),
+    ),
     readsOwn: await decide("secretsmanager:GetSecretValue", arn("airflow/prod/connections/warehouse-AbCdEf")),
   };
 }
@@ -109,10 +118,19 @@ describe("reader-policy-read-only-in-environment: AWS", () => {
     ],
   });
   const documents: Array<[string, object]> = [
-    ["get and describe under airflow/prod/", statement(["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"], arn("airflow/prod/*"))],
-    ["one exact secret", statement("secretsmanager:GetSecretValue", arn("airflow/prod/connections/warehouse-AbCdEf"))],
+    [
+      "get and describe under airflow/prod/",
+      statement(["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"], arn("airflow/prod/*")),
+    ],
+    [
+      "one exact secret",
+      statement("secretsmanager:GetSecretValue", arn("airflow/prod/connections/warehouse-AbCdEf")),
+    ],
     ["every secret under airflow/", statement("secretsmanager:GetSecretValue", arn("airflow/*"))],
-    ["a prefix that also matches production-like names", statement("secretsmanager:GetSecretValue", arn("airflow/prod*"))],
+    [
+      "a prefix that also matches production-like names",
+      statement("secretsmanager:GetSecretValue", arn("airflow/prod*")),
+    ],
     ["secretsmanager:*", statement("secretsmanager:*", arn("airflow/prod/*"))],
     ["Get* on every resource", statement("secretsmanager:Get*", "*")],
   ];
@@ -143,7 +161,9 @@ describe("reader-policy-read-only-in-environment: AWS", () => {
   it("checks reader roles' inline policies", async () => {
     const role = resource("prod", "aws:iam/role:Role", "prod-access-reader", {
       name: "airflow-prod-secrets-reader",
-      inlinePolicies: [{ name: "read", policy: JSON.stringify(statement("secretsmanager:GetSecretValue", "*")) }],
+      inlinePolicies: [
+        { name: "read", policy: JSON.stringify(statement("secretsmanager:GetSecretValue", "*")) },
+      ],
     });
     expect(await violations(policy, [role])).toEqual([
       'Role policy "prod-access-reader" inline policy "read": statement "Read" applies to Resource "*".',
@@ -163,7 +183,10 @@ describe("reader-policy-read-only-in-environment: GCP", () => {
     expect(await violations(policy, [grant()])).toEqual([
       '"airflow-accessor" grants roles/secretmanager.secretAccessor on the whole project: every environment\'s secrets, not only "prod".',
     ]);
-    const confined = { title: "prod only", expression: 'resource.name.startsWith("projects/123/secrets/airflow-prod-")' };
+    const confined = {
+      title: "prod only",
+      expression: 'resource.name.startsWith("projects/123/secrets/airflow-prod-")',
+    };
     expect(await violations(policy, [grant(confined)])).toEqual([]);
   });
 });

@@ -4,15 +4,39 @@ import { awsRotationPeriodSeconds } from "../../policies/rotationWithinCadence";
 import { Fixture, resource, runPolicy, secret, violations } from "./harness";
 
 const DAY = 86400;
-const postgres = JSON.stringify({ conn_type: "postgres", host: "db.prod.internal", login: "airflow_prod", password: "pw" });
+const postgres = JSON.stringify({
+  conn_type: "postgres",
+  host: "db.prod.internal",
+  login: "airflow_prod",
+  password: "pw",
+});
 const http = JSON.stringify({ conn_type: "http", host: "hooks.slack.com", password: "token" });
 
-function awsConnection(stack: string, id: string, value: string, rotationRules?: Record<string, unknown>): Fixture[] {
+function awsConnection(
+  stack: string,
+  id: string,
+  value: string,
+  rotationRules?: Record<string, unknown>,
+): Fixture[] {
   const arn = `arn:aws:secretsmanager:eu-west-1:123456789012:secret:airflow/${stack}/connections/${id}-AbCdEf`;
-  const secretResource = resource(stack, "aws:secretsmanager/secret:Secret", id, { name: `airflow/${stack}/connections/${id}` }, { computed: { arn } });
-  const version = resource(stack, "aws:secretsmanager/secretVersion:SecretVersion", `${id}-value`, { secretId: arn, secretString: secret(value) });
+  const secretResource = resource(
+    stack,
+    "aws:secretsmanager/secret:Secret",
+    id,
+    { name: `airflow/${stack}/connections/${id}` },
+    { computed: { arn } },
+  );
+  const version = resource(stack, "aws:secretsmanager/secretVersion:SecretVersion", `${id}-value`, {
+    secretId: arn,
+    secretString: secret(value),
+  });
   const rotation = rotationRules
-    ? [resource(stack, "aws:secretsmanager/secretRotation:SecretRotation", `${id}-rotation`, { secretId: arn, rotationRules })]
+    ? [
+        resource(stack, "aws:secretsmanager/secretRotation:SecretRotation", `${id}-rotation`, {
+          secretId: arn,
+          rotationRules,
+        }),
+      ]
     : [];
   return [secretResource, version, ...rotation];
 }
@@ -21,7 +45,10 @@ describe("rotation-within-cadence", () => {
   it("passes AWS database connections rotated at most every 90 days and ignores API tokens", async () => {
     const resources = [
       ...awsConnection("prod", "warehouse", postgres, { automaticallyAfterDays: 30 }),
-      ...awsConnection("prod", "reporting", postgres, { scheduleExpression: "rate(90 days)", duration: "4h" }),
+      ...awsConnection("prod", "reporting", postgres, {
+        scheduleExpression: "rate(90 days)",
+        duration: "4h",
+      }),
       ...awsConnection("prod", "slack_alerts", http),
     ];
     expect(await violations(policy, resources)).toEqual([]);
@@ -31,15 +58,24 @@ describe("rotation-within-cadence", () => {
     expect(await violations(policy, awsConnection("prod", "warehouse", postgres))).toEqual([
       'aws:secretsmanager/secret:Secret "warehouse" holds a postgres connection and has no SecretRotation.',
     ]);
-    expect(await violations(policy, awsConnection("prod", "warehouse", postgres, { scheduleExpression: "rate(120 days)" }))).toEqual([
+    expect(
+      await violations(
+        policy,
+        awsConnection("prod", "warehouse", postgres, { scheduleExpression: "rate(120 days)" }),
+      ),
+    ).toEqual([
       'aws:secretsmanager/secretRotation:SecretRotation "warehouse-rotation" rotates every 120 days; the limit is 90 days.',
     ]);
   });
 
   it("recognises connections stored as URIs and honours the configured cadence", async () => {
-    const uri = awsConnection("prod", "warehouse", "postgres://airflow:pw@db.prod.internal:5432/analytics", { automaticallyAfterDays: 60 });
+    const uri = awsConnection("prod", "warehouse", "postgres://airflow:pw@db.prod.internal:5432/analytics", {
+      automaticallyAfterDays: 60,
+    });
     expect(await violations(policy, uri)).toEqual([]);
-    expect(await violations(policy, uri, { "rotation-within-cadence": { databasePasswordMaxDays: 30 } })).toEqual([
+    expect(
+      await violations(policy, uri, { "rotation-within-cadence": { databasePasswordMaxDays: 30 } }),
+    ).toEqual([
       'aws:secretsmanager/secretRotation:SecretRotation "warehouse-rotation" rotates every 60 days; the limit is 30 days.',
     ]);
   });
@@ -47,18 +83,27 @@ describe("rotation-within-cadence", () => {
   it("does not apply to non-production stacks", async () => {
     const analysis = await runPolicy(policy, awsConnection("dev", "warehouse", postgres));
     expect(analysis.violations).toEqual([]);
-    expect(analysis.notApplicable).toEqual([{ policy: "rotation-within-cadence", reason: "applies to production stacks (prod)" }]);
+    expect(analysis.notApplicable).toEqual([
+      { policy: "rotation-within-cadence", reason: "applies to production stacks (prod)" },
+    ]);
   });
 
   it("reads AWS schedules: days, rates in hours or days, monthly crons; anything else is unverifiable", () => {
     expect(awsRotationPeriodSeconds({ automaticallyAfterDays: 7 })).toBe(7 * DAY);
     expect(awsRotationPeriodSeconds({ scheduleExpression: "rate(36 hours)" })).toBe(36 * 3600);
-    expect(awsRotationPeriodSeconds({ scheduleExpression: "cron(0 3 1 * ? *)" })).toBeLessThanOrEqual(90 * DAY);
+    expect(awsRotationPeriodSeconds({ scheduleExpression: "cron(0 3 1 * ? *)" })).toBeLessThanOrEqual(
+      90 * DAY,
+    );
     expect(awsRotationPeriodSeconds({ scheduleExpression: "cron(0 3 1 */4 ? *)" })).toBeUndefined();
   });
 
   it("follows the engine's property dependencies when the secret's ARN is not known yet (first preview)", async () => {
-    const secretResource = { type: "aws:secretsmanager/secret:Secret", name: "warehouse", urn: "urn:pulumi:prod::p::aws:secretsmanager/secret:Secret::warehouse", props: {} };
+    const secretResource = {
+      type: "aws:secretsmanager/secret:Secret",
+      name: "warehouse",
+      urn: "urn:pulumi:prod::p::aws:secretsmanager/secret:Secret::warehouse",
+      props: {},
+    };
     const version = {
       type: "aws:secretsmanager/secretVersion:SecretVersion",
       name: "warehouse-value",
@@ -75,16 +120,30 @@ describe("rotation-within-cadence", () => {
       },
     } as unknown as StackValidationArgs;
     await policy.validateStack(args, (message) => reported.push(message));
-    expect(reported).toEqual(['aws:secretsmanager/secret:Secret "warehouse" holds a postgres connection and has no SecretRotation.']);
+    expect(reported).toEqual([
+      'aws:secretsmanager/secret:Secret "warehouse" holds a postgres connection and has no SecretRotation.',
+    ]);
   });
 
   it("checks GCP rotation periods and notification topics", async () => {
     const gcp = (rotation: unknown, topics?: unknown[]) => [
-      resource("prod", "gcp:secretmanager/secret:Secret", "warehouse", { secretId: "airflow-prod-connections-warehouse", rotation, topics }),
-      resource("prod", "gcp:secretmanager/secretVersion:SecretVersion", "warehouse-value", { secret: "warehouse-id", secretData: secret(postgres) }),
+      resource("prod", "gcp:secretmanager/secret:Secret", "warehouse", {
+        secretId: "airflow-prod-connections-warehouse",
+        rotation,
+        topics,
+      }),
+      resource("prod", "gcp:secretmanager/secretVersion:SecretVersion", "warehouse-value", {
+        secret: "warehouse-id",
+        secretData: secret(postgres),
+      }),
     ];
     const topic = [{ name: "projects/p/topics/rotation" }];
-    expect(await violations(policy, gcp({ rotationPeriod: "7776000s", nextRotationTime: "2027-01-01T00:00:00Z" }, topic))).toEqual([]);
+    expect(
+      await violations(
+        policy,
+        gcp({ rotationPeriod: "7776000s", nextRotationTime: "2027-01-01T00:00:00Z" }, topic),
+      ),
+    ).toEqual([]);
     expect(await violations(policy, gcp({ rotationPeriod: "15552000s" }, topic))).toEqual([
       'gcp:secretmanager/secret:Secret "warehouse" rotates every 180 days; the limit is 90 days.',
     ]);
@@ -113,7 +172,9 @@ describe("rotation-within-cadence", () => {
     expect(await violations(policy, [kvSecret(), subscription])).toEqual([
       'azure-native:keyvault:Secret "warehouse" holds a database connection and has no properties.attributes.expires.',
     ]);
-    expect((await violations(policy, [kvSecret(now + 365 * DAY), subscription]))[0]).toMatch(/expires in 36[45](\.\d)? days; the limit is 90 days/);
+    expect((await violations(policy, [kvSecret(now + 365 * DAY), subscription]))[0]).toMatch(
+      /expires in 36[45](\.\d)? days; the limit is 90 days/,
+    );
   });
 
   it("checks Vault static and dynamic database roles and Airflow's token lifetime", async () => {
@@ -128,9 +189,16 @@ describe("rotation-within-cadence", () => {
         username: "airflow_prod",
         rotationPeriod,
       });
-    const dynamicRole = resource("prod", "vault:database/secretBackendRole:SecretBackendRole", "readonly", { defaultTtl: 3600, maxTtl: 14400 });
+    const dynamicRole = resource("prod", "vault:database/secretBackendRole:SecretBackendRole", "readonly", {
+      defaultTtl: 3600,
+      maxTtl: 14400,
+    });
     const authRole = (tokenMaxTtl?: number) =>
-      resource("prod", "vault:kubernetes/authBackendRole:AuthBackendRole", "airflow", { roleName: "airflow-prod", tokenTtl: 3600, tokenMaxTtl });
+      resource("prod", "vault:kubernetes/authBackendRole:AuthBackendRole", "airflow", {
+        roleName: "airflow-prod",
+        tokenTtl: 3600,
+        tokenMaxTtl,
+      });
 
     expect(await violations(policy, [kv, staticRole(30 * DAY), authRole(14400)])).toEqual([]);
     expect(await violations(policy, [kv, authRole(14400)])).toEqual([

@@ -4,13 +4,20 @@ import { withSecretsVisible } from "../../policies/lib/secretness";
 import { resource, runPolicy, secret } from "./harness";
 
 const version = (secretString: unknown) =>
-  resource("dev", "aws:secretsmanager/secretVersion:SecretVersion", "warehouse-value", { secretId: "arn:x", secretString });
+  resource("dev", "aws:secretsmanager/secretVersion:SecretVersion", "warehouse-value", {
+    secretId: "arn:x",
+    secretString,
+  });
 
 describe("secret-inputs-marked", () => {
   it("marks a plain secretString secret before it reaches state, and says so", async () => {
     const analysis = await runPolicy(policy, [version('{"conn_type":"postgres","password":"hunter2"}')]);
     expect(analysis.remediations).toEqual([
-      { policy: "secret-inputs-marked", urn: expect.stringContaining("::warehouse-value"), changes: ["secretString: marked secret"] },
+      {
+        policy: "secret-inputs-marked",
+        urn: expect.stringContaining("::warehouse-value"),
+        changes: ["secretString: marked secret"],
+      },
     ]);
     expect(analysis.violations).toEqual([]);
   });
@@ -52,25 +59,49 @@ describe("secret-inputs-marked", () => {
         seen.push(withSecretsVisible(args.props).secretString);
       },
     };
-    const analysis = await analyze([version("plain")], { policies: [policy, observer], outputsOf: (_r, inputs) => inputs });
+    const analysis = await analyze([version("plain")], {
+      policies: [policy, observer],
+      outputsOf: (_r, inputs) => inputs,
+    });
     expect(analysis.remediations).toHaveLength(1);
     expect(seen).toEqual(["plain"]);
   });
 
   it("only touches SecureString parameters and honours extra properties from config", async () => {
-    const parameter = (type: string) => resource("dev", "aws:ssm/parameter:Parameter", "p", { name: "/airflow/dev/variables/x", type, value: "v" });
+    const parameter = (type: string) =>
+      resource("dev", "aws:ssm/parameter:Parameter", "p", {
+        name: "/airflow/dev/variables/x",
+        type,
+        value: "v",
+      });
     expect((await runPolicy(policy, [parameter("String")])).remediations).toEqual([]);
-    expect((await runPolicy(policy, [parameter("SecureString")])).remediations[0].changes).toEqual(["value: marked secret"]);
-    const lambda = resource("dev", "aws:lambda/function:Function", "fn", { environment: { variables: { TOKEN: "t", MODE: "m" } } });
-    const config = { "secret-inputs-marked": { additionalSecretProperties: { "aws:lambda/function:Function": ["environment.variables"] } } };
-    expect((await runPolicy(policy, [lambda], config)).remediations[0].changes).toEqual(["environment.variables: marked secret"]);
+    expect((await runPolicy(policy, [parameter("SecureString")])).remediations[0].changes).toEqual([
+      "value: marked secret",
+    ]);
+    const lambda = resource("dev", "aws:lambda/function:Function", "fn", {
+      environment: { variables: { TOKEN: "t", MODE: "m" } },
+    });
+    const config = {
+      "secret-inputs-marked": {
+        additionalSecretProperties: { "aws:lambda/function:Function": ["environment.variables"] },
+      },
+    };
+    expect((await runPolicy(policy, [lambda], config)).remediations[0].changes).toEqual([
+      "environment.variables: marked secret",
+    ]);
   });
 
   it("is a remediation only: at a validating level CrossGuard reports it not applicable", async () => {
-    const analysis = await runPolicy(policy, [version("plain")], { "secret-inputs-marked": { enforcementLevel: "mandatory" } });
+    const analysis = await runPolicy(policy, [version("plain")], {
+      "secret-inputs-marked": { enforcementLevel: "mandatory" },
+    });
     expect(analysis.remediations).toEqual([]);
     expect(analysis.notApplicable).toEqual([
-      { policy: "secret-inputs-marked", reason: "Policy does not implement validateResource", urn: expect.any(String) },
+      {
+        policy: "secret-inputs-marked",
+        reason: "Policy does not implement validateResource",
+        urn: expect.any(String),
+      },
     ]);
   });
 });

@@ -3,7 +3,10 @@ import { UNKNOWN_STRING, resource, violations } from "./harness";
 
 const CMK = "arn:aws:kms:eu-west-1:123456789012:key/mrk-28661efb32d26f634f1b8a5200021dff";
 const awsSecret = (stack: string, inputs: Record<string, unknown>) =>
-  resource(stack, "aws:secretsmanager/secret:Secret", "warehouse", { name: `airflow/${stack}/connections/warehouse`, ...inputs });
+  resource(stack, "aws:secretsmanager/secret:Secret", "warehouse", {
+    name: `airflow/${stack}/connections/warehouse`,
+    ...inputs,
+  });
 
 describe("secrets-encrypted-with-cmk", () => {
   it("passes a production Secrets Manager secret and its replicas under customer-managed keys", async () => {
@@ -18,9 +21,13 @@ describe("secrets-encrypted-with-cmk", () => {
     expect(await violations(policy, [awsSecret("prod", {})])).toEqual([
       'Secrets Manager secret "warehouse" uses the AWS-managed key: set kmsKeyId to a customer-managed KMS key.',
     ]);
-    expect(await violations(policy, [awsSecret("prod", { kmsKeyId: "alias/aws/secretsmanager" })])).toHaveLength(1);
     expect(
-      await violations(policy, [awsSecret("prod", { kmsKeyId: "arn:aws:kms:eu-west-1:123456789012:alias/aws/secretsmanager" })]),
+      await violations(policy, [awsSecret("prod", { kmsKeyId: "alias/aws/secretsmanager" })]),
+    ).toHaveLength(1);
+    expect(
+      await violations(policy, [
+        awsSecret("prod", { kmsKeyId: "arn:aws:kms:eu-west-1:123456789012:alias/aws/secretsmanager" }),
+      ]),
     ).toHaveLength(1);
   });
 
@@ -42,7 +49,10 @@ describe("secrets-encrypted-with-cmk", () => {
 
   it("checks SSM SecureString keyId but not plain String parameters", async () => {
     const parameter = (inputs: Record<string, unknown>) =>
-      resource("prod", "aws:ssm/parameter:Parameter", "alert-email", { name: "/airflow/prod/variables/alert_email", ...inputs });
+      resource("prod", "aws:ssm/parameter:Parameter", "alert-email", {
+        name: "/airflow/prod/variables/alert_email",
+        ...inputs,
+      });
     expect(await violations(policy, [parameter({ type: "SecureString" })])).toEqual([
       'SecureString parameter "alert-email" uses alias/aws/ssm: set keyId to a customer-managed KMS key.',
     ]);
@@ -63,7 +73,10 @@ describe("secrets-encrypted-with-cmk", () => {
           userManaged: {
             replicas: [
               { location: "europe-west1", customerManagedEncryption: { kmsKeyName: key } },
-              { location: "europe-west4", customerManagedEncryption: { kmsKeyName: key.replace("west1", "west4") } },
+              {
+                location: "europe-west4",
+                customerManagedEncryption: { kmsKeyName: key.replace("west1", "west4") },
+              },
             ],
           },
         }),
@@ -71,7 +84,14 @@ describe("secrets-encrypted-with-cmk", () => {
     ).toEqual([]);
     expect(
       await violations(policy, [
-        gcpSecret({ userManaged: { replicas: [{ location: "europe-west1", customerManagedEncryption: { kmsKeyName: key } }, { location: "europe-west4" }] } }),
+        gcpSecret({
+          userManaged: {
+            replicas: [
+              { location: "europe-west1", customerManagedEncryption: { kmsKeyName: key } },
+              { location: "europe-west4" },
+            ],
+          },
+        }),
       ]),
     ).toEqual([
       'Secret Manager secret "airflow-prod-connections-warehouse": replica 1 (europe-west4) has no customerManagedEncryption.kmsKeyName.',
@@ -79,6 +99,8 @@ describe("secrets-encrypted-with-cmk", () => {
     expect(await violations(policy, [gcpSecret({ auto: {} })])).toEqual([
       'Secret Manager secret "airflow-prod-connections-warehouse" uses automatic replication with Google-managed encryption: use user-managed replication with customerManagedEncryption on every replica.',
     ]);
-    expect(await violations(policy, [gcpSecret({ auto: { customerManagedEncryption: { kmsKeyName: key } } })])).toEqual([]);
+    expect(
+      await violations(policy, [gcpSecret({ auto: { customerManagedEncryption: { kmsKeyName: key } } })]),
+    ).toEqual([]);
   });
 });

@@ -18,5 +18,8 @@ export function askPython(requests: SemanticsRequest[]): SemanticsAnswer[] {
     encoding: "utf8",
   });
   if (run.status !== 0) throw new Error(`python3 failed: ${run.stderr}`);
-  return run.stdout.trim().split("\n").map((line) => JSON.parse(line) as SemanticsAnswer);
+  return run.stdout
+    .trim()
+    .split("\n")
+    .map((line) => JSON.parse(line) as SemanticsAnswer);
 }

@@ -39,9 +39,16 @@ try {
 process.stdin.on("end", () => shutdown(0));
 for await (const line of readline.createInterface({ input: process.stdin })) {
   try {
-    if (line === "stop" && running) { await server.stop(); running = false; }
-    else if (line === "start" && !running) { await server.start(); running = true; }
-    else if (line === "exit") { reply({ ok: true }); await shutdown(0); }
+    if (line === "stop" && running) {
+      await server.stop();
+      running = false;
+    } else if (line === "start" && !running) {
+      await server.start();
+      running = true;
+    } else if (line === "exit") {
+      reply({ ok: true });
+      await shutdown(0);
+    }
     reply({ ok: true, running });
   } catch (error) {
     reply({ error: String(error) });

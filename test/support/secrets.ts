@@ -8,7 +8,10 @@ export interface Leak {
 }
 
 /** Every place where one of `needles` appears in a plain (non-secret) string of any resource's inputs. */
-export function findUnwrappedSecrets(resources: readonly RecordedResource[], needles: readonly string[]): Leak[] {
+export function findUnwrappedSecrets(
+  resources: readonly RecordedResource[],
+  needles: readonly string[],
+): Leak[] {
   const leaks: Leak[] = [];
   const visit = (value: unknown, path: string, resource: string) => {
     if (isSecretValue(value)) return;

@@ -11,12 +11,18 @@ function serviceAgentEmail(service: string): string {
 export const gcpMock: ProviderMock = {
   pkg: "gcp",
   state(type, name, inputs, options) {
-    const project = (inputs.project as string | undefined) ?? configValue(options, "gcp:project") ?? "synth-project";
+    const project =
+      (inputs.project as string | undefined) ?? configValue(options, "gcp:project") ?? "synth-project";
     const physical = (inputs.secretId as string | undefined) ?? (inputs.name as string | undefined) ?? name;
     switch (type) {
       case "gcp:serviceaccount/account:Account": {
         const email = `${inputs.accountId}@${project}.iam.gserviceaccount.com`;
-        return { email, name: `projects/${project}/serviceAccounts/${email}`, member: `serviceAccount:${email}`, uniqueId: "100000000000000000000" };
+        return {
+          email,
+          name: `projects/${project}/serviceAccounts/${email}`,
+          member: `serviceAccount:${email}`,
+          uniqueId: "100000000000000000000",
+        };
       }
       case "gcp:secretmanager/secret:Secret":
         return { name: `projects/${MOCK_PROJECT_NUMBER}/secrets/${physical}`, project };
@@ -39,13 +45,20 @@ export const gcpMock: ProviderMock = {
           name: physical,
           project,
           url: `https://${location}-${project}.cloudfunctions.net/${physical}`,
-          serviceConfig: { ...serviceConfig, service: `projects/${project}/locations/${location}/services/${physical}` },
+          serviceConfig: {
+            ...serviceConfig,
+            service: `projects/${project}/locations/${location}/services/${physical}`,
+          },
         };
       }
       case "gcp:storage/bucket:Bucket":
         return { name: physical, project, url: `gs://${physical}` };
       case "gcp:storage/bucketObject:BucketObject":
-        return { name: physical, generation: 1, mediaLink: `https://storage.googleapis.com/${inputs.bucket}/${physical}` };
+        return {
+          name: physical,
+          generation: 1,
+          mediaLink: `https://storage.googleapis.com/${inputs.bucket}/${physical}`,
+        };
       case "gcp:bigquery/dataset:Dataset":
         return { datasetId: inputs.datasetId, project };
       case "gcp:monitoring/alertPolicy:AlertPolicy":
@@ -56,7 +69,8 @@ export const gcpMock: ProviderMock = {
   },
   invokes: {
     "gcp:organizations/getProject:getProject": (inputs, options) => {
-      const project = (inputs.projectId as string | undefined) ?? configValue(options, "gcp:project") ?? "synth-project";
+      const project =
+        (inputs.projectId as string | undefined) ?? configValue(options, "gcp:project") ?? "synth-project";
       return { projectId: project, number: MOCK_PROJECT_NUMBER, name: project };
     },
   },

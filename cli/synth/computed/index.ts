@@ -11,7 +11,14 @@ import { ProviderMock } from "./types";
 import { randomMock } from "./random";
 import { vaultMock } from "./vault";
 
-const PROVIDERS: readonly ProviderMock[] = [awsMock, gcpMock, azureMock, vaultMock, kubernetesMock, randomMock];
+const PROVIDERS: readonly ProviderMock[] = [
+  awsMock,
+  gcpMock,
+  azureMock,
+  vaultMock,
+  kubernetesMock,
+  randomMock,
+];
 const byPackage = new Map(PROVIDERS.map((p) => [p.pkg, p]));
 
 export function computedState(
@@ -24,7 +31,11 @@ export function computedState(
   return { ...inputs, ...extra, urn: undefined };
 }
 
-export function invokeResult(token: string, inputs: Record<string, unknown>, options: MockOptions): Record<string, unknown> {
+export function invokeResult(
+  token: string,
+  inputs: Record<string, unknown>,
+  options: MockOptions,
+): Record<string, unknown> {
   const handler = byPackage.get(token.split(":")[0])?.invokes?.[token];
   return handler ? handler(inputs, options) : {};
 }

@@ -20,12 +20,19 @@ export const randomMock: ProviderMock = {
     if (type === "random:index/randomBytes:RandomBytes") {
       return { base64: bytes.toString("base64"), hex: bytes.toString("hex") };
     }
-    if (type === "random:index/randomPassword:RandomPassword" || type === "random:index/randomString:RandomString") {
+    if (
+      type === "random:index/randomPassword:RandomPassword" ||
+      type === "random:index/randomString:RandomString"
+    ) {
       const result = [...bytes].map((b) => PASSWORD_ALPHABET[b % PASSWORD_ALPHABET.length]).join("");
       return { result, bcryptHash: `$2a$10$${result}` };
     }
     if (type === "random:index/randomId:RandomId") {
-      return { hex: bytes.toString("hex"), b64Url: bytes.toString("base64url"), dec: BigInt(`0x${bytes.toString("hex")}`).toString() };
+      return {
+        hex: bytes.toString("hex"),
+        b64Url: bytes.toString("base64url"),
+        dec: BigInt(`0x${bytes.toString("hex")}`).toString(),
+      };
     }
     return {};
   },

@@ -5,9 +5,17 @@ export interface ProviderMock {
   /** Type-token package, e.g. `aws` for `aws:s3/bucket:Bucket`. */
   readonly pkg: string;
   /** Output properties to add to a resource's inputs. */
-  state?(type: string, name: string, inputs: Record<string, unknown>, options: MockOptions): Record<string, unknown>;
+  state?(
+    type: string,
+    name: string,
+    inputs: Record<string, unknown>,
+    options: MockOptions,
+  ): Record<string, unknown>;
   /** Results of invokes (data sources) by token. */
-  readonly invokes?: Record<string, (inputs: Record<string, unknown>, options: MockOptions) => Record<string, unknown>>;
+  readonly invokes?: Record<
+    string,
+    (inputs: Record<string, unknown>, options: MockOptions) => Record<string, unknown>
+  >;
 }
 
 export const MOCK_ACCOUNT_ID = "123456789012";

@@ -37,11 +37,15 @@ export function parseRotatorConfig(text: string | undefined): RotatorConfig {
   }
   const config = value as RotatorConfig;
   const problems: string[] = [];
-  if (typeof config?.projectId !== "string" || config.projectId === "") problems.push("projectId must be a string");
-  if (typeof config?.projectNumber !== "string" || !/^\d+$/.test(config.projectNumber)) problems.push("projectNumber must be digits");
-  if (config?.secrets === null || typeof config?.secrets !== "object") problems.push("secrets must be an object");
+  if (typeof config?.projectId !== "string" || config.projectId === "")
+    problems.push("projectId must be a string");
+  if (typeof config?.projectNumber !== "string" || !/^\d+$/.test(config.projectNumber))
+    problems.push("projectNumber must be digits");
+  if (config?.secrets === null || typeof config?.secrets !== "object")
+    problems.push("secrets must be an object");
   for (const [id, managed] of Object.entries(config?.secrets ?? {})) {
-    if (!STRATEGIES.includes(managed?.strategy)) problems.push(`secrets.${id}.strategy must be one of ${STRATEGIES.join(", ")}`);
+    if (!STRATEGIES.includes(managed?.strategy))
+      problems.push(`secrets.${id}.strategy must be one of ${STRATEGIES.join(", ")}`);
     if (managed?.strategy === "alternating-users" && typeof managed.masterSecret !== "string") {
       problems.push(`secrets.${id}.masterSecret is required for alternating-users`);
     }

@@ -27,7 +27,12 @@ import {
   type PasswordOptions,
 } from "../../rotation";
 import { RotatorConfig, ManagedSecret } from "./config";
-import { SecretManagerClient, SecretManagerError, TRANSIENT_SECRET_MANAGER_CODES, rfc3339Nanos } from "./secretManagerClient";
+import {
+  SecretManagerClient,
+  SecretManagerError,
+  TRANSIENT_SECRET_MANAGER_CODES,
+  rfc3339Nanos,
+} from "./secretManagerClient";
 
 export const SECRET_ROTATE = "SECRET_ROTATE";
 
@@ -64,33 +69,68 @@ export interface RotationDependencies {
 const TRANSIENT_ROTATION_CODES: ReadonlySet<string> = new Set(["DB_UNREACHABLE", "DB_ERROR"]);
 
 /** The managed secret a `projects/{id or number}/secrets/{id}` name refers to, if any. */
-function managedSecret(secretName: string | undefined, config: RotatorConfig): { id: string; managed: ManagedSecret } | undefined {
+function managedSecret(
+  secretName: string | undefined,
+  config: RotatorConfig,
+): { id: string; managed: ManagedSecret } | undefined {
   const match = /^projects\/([^/]+)\/secrets\/([^/]+)$/.exec(secretName ?? "");
   if (!match || (match[1] !== config.projectId && match[1] !== config.projectNumber)) return undefined;
-  const managed = Object.prototype.hasOwnProperty.call(config.secrets, match[2]) ? config.secrets[match[2]] : undefined;
+  const managed = Object.prototype.hasOwnProperty.call(config.secrets, match[2])
+    ? config.secrets[match[2]]
+    : undefined;
   return managed ? { id: match[2], managed } : undefined;
 }
 
 function failure(secret: string, error: unknown): RotationOutcome {
   if (error instanceof RotationError) {
-    return { result: "failed", secret, code: error.code, message: error.message, retryable: TRANSIENT_ROTATION_CODES.has(error.code) };
+    return {
+      result: "failed",
+      secret,
+      code: error.code,
+      message: error.message,
+      retryable: TRANSIENT_ROTATION_CODES.has(error.code),
+    };
   }
   if (error instanceof SecretManagerError) {
-    return { result: "failed", secret, code: `SECRET_MANAGER_${error.code}`, message: error.message, retryable: TRANSIENT_SECRET_MANAGER_CODES.has(error.code) };
+    return {
+      result: "failed",
+      secret,
+      code: `SECRET_MANAGER_${error.code}`,
+      message: error.message,
+      retryable: TRANSIENT_SECRET_MANAGER_CODES.has(error.code),
+    };
   }
-  return { result: "failed", secret, code: "UNEXPECTED", message: error instanceof Error ? error.message : String(error), retryable: true };
+  return {
+    result: "failed",
+    secret,
+    code: "UNEXPECTED",
+    message: error instanceof Error ? error.message : String(error),
+    retryable: true,
+  };
 }
 
-async function readConnection(client: SecretManagerClient, version: string, label: string): Promise<AirflowConnectionJson> {
+async function readConnection(
+  client: SecretManagerClient,
+  version: string,
+  label: string,
+): Promise<AirflowConnectionJson> {
   const { data } = await client.accessSecretVersion(version);
   return parseConnectionJson(data.toString("utf8"), label);
 }
 
-export async function handleRotationMessage(message: RotationMessage, deps: RotationDependencies): Promise<RotationOutcome> {
+export async function handleRotationMessage(
+  message: RotationMessage,
+  deps: RotationDependencies,
+): Promise<RotationOutcome> {
   const eventType = message.attributes?.eventType;
-  if (eventType !== SECRET_ROTATE) return { result: "ignored", reason: `event type ${eventType ?? "(none)"} is not ${SECRET_ROTATE}` };
+  if (eventType !== SECRET_ROTATE)
+    return { result: "ignored", reason: `event type ${eventType ?? "(none)"} is not ${SECRET_ROTATE}` };
   const target = managedSecret(message.attributes.secretId, deps.config);
-  if (!target) return { result: "ignored", reason: `secret ${message.attributes.secretId ?? "(none)"} is not managed by this rotator` };
+  if (!target)
+    return {
+      result: "ignored",
+      reason: `secret ${message.attributes.secretId ?? "(none)"} is not managed by this rotator`,
+    };
 
   const { client, config } = deps;
   const secret = `projects/${config.projectId}/secrets/${target.id}`;
@@ -113,12 +153,19 @@ export async function handleRotationMessage(message: RotationMessage, deps: Rota
     const current = await readConnection(client, latest.name, latest.name);
     const password = (deps.newPassword ?? generatePassword)({
       length: config.password.length,
-      ...(config.password.excludeCharacters !== undefined ? { excludeCharacters: config.password.excludeCharacters } : {}),
+      ...(config.password.excludeCharacters !== undefined
+        ? { excludeCharacters: config.password.excludeCharacters }
+        : {}),
     });
     const pending = pendingConnectionJson(current, strategy, password);
     const loadMaster =
       strategy === "alternating-users" && masterSecret !== undefined
-        ? () => readConnection(client, `projects/${config.projectId}/secrets/${masterSecret}/versions/latest`, `master secret ${masterSecret}`)
+        ? () =>
+            readConnection(
+              client,
+              `projects/${config.projectId}/secrets/${masterSecret}/versions/latest`,
+              `master secret ${masterSecret}`,
+            )
         : undefined;
     // Changes the database and logs in with the new credential; throws (nothing changed) otherwise.
     await applyPendingCredential({ current, pending, strategy, loadMaster });
@@ -132,7 +179,13 @@ export async function handleRotationMessage(message: RotationMessage, deps: Rota
       }
       throw error;
     }
-    return { result: "rotated", secret, version: added.name, previousVersion: latest.name, login: String(pending.login) };
+    return {
+      result: "rotated",
+      secret,
+      version: added.name,
+      previousVersion: latest.name,
+      login: String(pending.login),
+    };
   } catch (error) {
     return failure(secret, error);
   }

@@ -12,7 +12,8 @@ import {
 } from "./secretManagerClient";
 
 export const SECRET_MANAGER_ENDPOINT = "https://secretmanager.googleapis.com";
-export const METADATA_TOKEN_URL = "http://metadata.google.internal/computeMetadata/v1/instance/service-accounts/default/token";
+export const METADATA_TOKEN_URL =
+  "http://metadata.google.internal/computeMetadata/v1/instance/service-accounts/default/token";
 
 type Fetch = typeof fetch;
 
@@ -47,15 +48,26 @@ const KNOWN_CODES: ReadonlySet<string> = new Set<SecretManagerErrorCode>([
 ]);
 
 /** A token from the metadata server, reused until a minute before it expires. */
-export function metadataServerToken(fetchImpl: Fetch = fetch, url = METADATA_TOKEN_URL): () => Promise<string> {
+export function metadataServerToken(
+  fetchImpl: Fetch = fetch,
+  url = METADATA_TOKEN_URL,
+): () => Promise<string> {
   let cached: { token: string; expiresAt: number } | undefined;
   return async () => {
     if (cached && Date.now() < cached.expiresAt) return cached.token;
     const response = await fetchImpl(url, { headers: { "Metadata-Flavor": "Google" } });
-    if (!response.ok) throw new SecretManagerError("UNAUTHENTICATED", `metadata server answered ${response.status} for a token`);
+    if (!response.ok)
+      throw new SecretManagerError(
+        "UNAUTHENTICATED",
+        `metadata server answered ${response.status} for a token`,
+      );
     const body = (await response.json()) as { access_token?: string; expires_in?: number };
-    if (!body.access_token) throw new SecretManagerError("UNAUTHENTICATED", "metadata server returned no access_token");
-    cached = { token: body.access_token, expiresAt: Date.now() + Math.max(0, (body.expires_in ?? 0) - 60) * 1000 };
+    if (!body.access_token)
+      throw new SecretManagerError("UNAUTHENTICATED", "metadata server returned no access_token");
+    cached = {
+      token: body.access_token,
+      expiresAt: Date.now() + Math.max(0, (body.expires_in ?? 0) - 60) * 1000,
+    };
     return cached.token;
   };
 }
@@ -67,14 +79,22 @@ export interface RestClientOptions {
 }
 
 function versionMetadata(body: Record<string, unknown>): SecretVersionMetadata {
-  return { name: String(body.name), createTime: String(body.createTime), state: String(body.state) as SecretVersionState };
+  return {
+    name: String(body.name),
+    createTime: String(body.createTime),
+    state: String(body.state) as SecretVersionState,
+  };
 }
 
 export function restSecretManagerClient(options: RestClientOptions): SecretManagerClient {
   const fetchImpl = options.fetch ?? fetch;
   const endpoint = options.endpoint ?? SECRET_MANAGER_ENDPOINT;
 
-  async function call(method: "GET" | "POST", path: string, body?: unknown): Promise<Record<string, unknown>> {
+  async function call(
+    method: "GET" | "POST",
+    path: string,
+    body?: unknown,
+  ): Promise<Record<string, unknown>> {
     const response = await fetchImpl(`${endpoint}/v1/${path}`, {
       method,
       headers: { authorization: `Bearer ${await options.getToken()}`, "content-type": "application/json" },
@@ -89,8 +109,16 @@ export function restSecretManagerClient(options: RestClientOptions): SecretManag
     }
     if (!response.ok) {
       const error = (parsed.error ?? {}) as { status?: string; message?: string };
-      const code = error.status && KNOWN_CODES.has(error.status) ? (error.status as SecretManagerErrorCode) : response.status >= 500 ? "UNAVAILABLE" : "UNKNOWN";
-      throw new SecretManagerError(code, `${method} ${path}: HTTP ${response.status} ${error.message ?? ""}`.trim());
+      const code =
+        error.status && KNOWN_CODES.has(error.status)
+          ? (error.status as SecretManagerErrorCode)
+          : response.status >= 500
+            ? "UNAVAILABLE"
+            : "UNKNOWN";
+      throw new SecretManagerError(
+        code,
+        `${method} ${path}: HTTP ${response.status} ${error.message ?? ""}`.trim(),
+      );
     }
     return parsed;
   }
@@ -109,7 +137,9 @@ export function restSecretManagerClient(options: RestClientOptions): SecretManag
       return { name: String(body.name), data };
     },
     async addSecretVersion(secret, data) {
-      const body = await call("POST", `${secret}:addVersion`, { payload: { data: data.toString("base64"), dataCrc32c: String(crc32c(data)) } });
+      const body = await call("POST", `${secret}:addVersion`, {
+        payload: { data: data.toString("base64"), dataCrc32c: String(crc32c(data)) },
+      });
       return versionMetadata(body);
     },
   };
