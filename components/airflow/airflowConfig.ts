@@ -126,6 +126,11 @@ export interface RenderInput {
   profile: BackendProfile;
   layout: SecretsLayout;
   ids: ReadonlyArray<{ kind: SecretKind; id: string }>;
+  /**
+   * Connections only a rotation function reads (rotation masters): stored, but kept out of the
+   * lookup patterns so Airflow never asks the store for a credential it is denied.
+   */
+  rotationMasterIds?: ReadonlySet<string>;
   config: readonly ConfigDeclaration[];
   settings: AirflowSettings;
   version: AirflowVersion;
@@ -144,9 +149,10 @@ export function renderAirflowConfig(input: RenderInput): AirflowConfig {
     if (profile.supportsLookupPatterns) {
       for (const kind of ["connection", "variable", "config"] as const) {
         if (!declaredKinds.has(kind)) continue; // the prefix is null: no lookups at all
-        backendKwargs[LOOKUP_PATTERN_KEYS[kind]] = exactLookupPattern(
-          ids.filter((d) => d.kind === kind).map((d) => d.id),
+        const readByAirflow = ids.filter(
+          (d) => d.kind === kind && !(kind === "connection" && input.rotationMasterIds?.has(d.id)),
         );
+        backendKwargs[LOOKUP_PATTERN_KEYS[kind]] = exactLookupPattern(readByAirflow.map((d) => d.id));
       }
     }
     const kwargsJson = stableJson(backendKwargs);

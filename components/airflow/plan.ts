@@ -233,10 +233,18 @@ export function tryPlanSecrets(args: PlanArgs, problems: Problems): SecretsPlan 
     add("config", configKey(option, profile.kind), path, encoded);
   }
 
+  const rotationMasterIds = new Set(
+    (args.declarations.connections ?? []).flatMap((c) =>
+      c.rotation?.strategy === "alternating-users" && c.rotation.masterConnId !== undefined
+        ? [c.rotation.masterConnId]
+        : [],
+    ),
+  );
   const airflowConfig = renderAirflowConfig({
     profile,
     layout,
     ids,
+    rotationMasterIds,
     config: args.declarations.config ?? [],
     settings: { ...args.airflow, connectionFormat: format },
     version,

@@ -56,6 +56,34 @@ describe("Airflow configuration rendering", () => {
     });
   });
 
+  it("keeps rotation masters out of the connections pattern: only the rotation function reads them", () => {
+    const config = render(
+      "aws-ssm",
+      { version: "2.10" },
+      {
+        connections: [
+          {
+            conn_id: "warehouse",
+            conn_type: "postgres",
+            host: "h",
+            login: "etl",
+            password: "p",
+            rotation: { strategy: "alternating-users", everyDays: 90, masterConnId: "warehouse_admin" },
+          },
+          { conn_id: "warehouse_admin", conn_type: "postgres", host: "h", login: "admin", password: "m" },
+        ],
+      },
+    );
+    const [lookups] = askPython([
+      {
+        op: "match",
+        pattern: config.backendKwargs!.connections_lookup_pattern as string,
+        ids: ["warehouse", "WAREHOUSE", "warehouse_admin"],
+      },
+    ]);
+    expect(lookups.ok).toEqual([true, true, false]);
+  });
+
   it("turns off lookups of a kind nothing is declared of (null prefix) and adds no pattern for it", () => {
     const config = render(
       "aws-secrets-manager",
