@@ -133,6 +133,20 @@ function check(args: PlanArgs, problems: Problems): ValidatedPlan | undefined {
 }
 
 /**
+ * Connections that are some alternating-users rotation's master: stored for the rotation function,
+ * which creates the clone login with them. No backend lets Airflow read them.
+ */
+export function rotationMasterIds(connections: readonly ConnectionDeclaration[]): ReadonlySet<string> {
+  return new Set(
+    connections.flatMap((c) =>
+      c?.rotation?.strategy === "alternating-users" && c.rotation.masterConnId !== undefined
+        ? [c.rotation.masterConnId]
+        : [],
+    ),
+  );
+}
+
+/**
  * Adds every problem with `args` to `problems` without registering or building anything: the
  * validation phase of a backend's `prepare`. Values known now are size-checked now.
  */
@@ -233,18 +247,11 @@ export function tryPlanSecrets(args: PlanArgs, problems: Problems): SecretsPlan 
     add("config", configKey(option, profile.kind), path, encoded);
   }
 
-  const rotationMasterIds = new Set(
-    (args.declarations.connections ?? []).flatMap((c) =>
-      c.rotation?.strategy === "alternating-users" && c.rotation.masterConnId !== undefined
-        ? [c.rotation.masterConnId]
-        : [],
-    ),
-  );
   const airflowConfig = renderAirflowConfig({
     profile,
     layout,
     ids,
-    rotationMasterIds,
+    rotationMasterIds: rotationMasterIds(args.declarations.connections ?? []),
     config: args.declarations.config ?? [],
     settings: { ...args.airflow, connectionFormat: format },
     version,

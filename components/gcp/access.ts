@@ -15,12 +15,17 @@ export interface AccessTarget {
   name: string;
   /** The secret's id output (`projects/P/secrets/ID`), so grants wait for the secret. */
   secretId: pulumi.Input<string>;
+  /** False for a rotation master: only the rotator reads it, Airflow gets no grant. Default true. */
+  readByAirflow?: boolean;
 }
 
 export interface SecretManagerAccessArgs {
   project: string;
   environment: string;
-  /** Every secret Airflow reads; the reader gets `secretAccessor` on each, and nothing project-wide. */
+  /**
+   * Every stored secret: the reader gets `secretAccessor` on each it reads (nothing project-wide),
+   * the CI writer adds versions to all of them.
+   */
   secrets: AccessTarget[];
   /** Airflow's Kubernetes service account, bound through GKE Workload Identity. */
   kubernetes: { namespace: string; serviceAccount: string };
@@ -100,7 +105,7 @@ export class SecretManagerAccess extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    for (const target of args.secrets) {
+    for (const target of args.secrets.filter((t) => t.readByAirflow !== false)) {
       new gcp.secretmanager.SecretIamMember(
         `${name}-airflow-${target.name}`,
         {

@@ -9,6 +9,7 @@ import {
   defaultConnectionFormat,
   parseAirflowVersion,
   planSecrets,
+  rotationMasterIds,
   validatePlan,
 } from "../airflow";
 import { driverFor } from "../rotation/driver";
@@ -194,13 +195,18 @@ export class GcpAirflowSecrets extends pulumi.ComponentResource {
       { parent: this },
     );
     const stored = Object.values(this.store.stored);
+    const masters = rotationMasterIds(args.declarations.connections ?? []);
 
     this.access = new SecretManagerAccess(
       `${name}-access`,
       {
         project,
         environment: args.environment,
-        secrets: stored.map((s) => ({ name: s.planned.name, secretId: s.secret.id })),
+        secrets: stored.map((s) => ({
+          name: s.planned.name,
+          secretId: s.secret.id,
+          readByAirflow: !(s.planned.kind === "connection" && masters.has(s.planned.id)),
+        })),
         kubernetes: args.kubernetes,
         workloadIdentityPool: settings.workloadIdentityPool,
         airflowAccountId: settings.airflowAccountId,
