@@ -122,7 +122,9 @@ export class SecretManagerAudit extends pulumi.ComponentResource {
           datasetId: sink.datasetId,
           location: sink.location,
           description: `Secret Manager audit log entries for Airflow ${args.environment}`,
-          defaultTableExpirationMs: sink.retentionDays * 86_400_000,
+          // The sink writes one partitioned table per log, created once and then appended to for ever:
+          // a table expiration would delete that whole table (every entry at once) `retentionDays` after
+          // the first entry. Only partitions expire, each `retentionDays` after its day.
           defaultPartitionExpirationMs: sink.retentionDays * 86_400_000,
           labels: args.labels,
         },

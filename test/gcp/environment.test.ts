@@ -518,7 +518,10 @@ describe("audit", () => {
     expect(sink.inputs.destination).toBe(
       `bigquery.googleapis.com/projects/${PROJECT}/datasets/${dataset.inputs.datasetId}`,
     );
-    expect(dataset.inputs.defaultTableExpirationMs).toBe(365 * 86_400_000);
+    // Partitioned tables: entries expire day by day; a table expiration would drop the whole log table.
+    expect(sink.inputs.bigqueryOptions).toEqual({ usePartitionedTables: true });
+    expect(dataset.inputs.defaultPartitionExpirationMs).toBe(365 * 86_400_000);
+    expect(dataset.inputs.defaultTableExpirationMs).toBeUndefined();
     expect([dataset.protect, dataset.retainOnDelete]).toEqual([true, true]);
     const writer = one(resources(), "gcp:bigquery/datasetIamMember:DatasetIamMember");
     expect(writer.inputs).toMatchObject({
