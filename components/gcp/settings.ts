@@ -520,11 +520,23 @@ function checkRotation(
       `must be a Cloud Functions region like "europe-west1" (got "${region}")`,
     );
   if (input.vpcConnector !== undefined) {
-    problems.check(
-      /^projects\/[^/]+\/locations\/[^/]+\/connectors\/[^/]+$/.test(input.vpcConnector),
-      "gcp.rotation.vpcConnector",
-      `must be projects/P/locations/R/connectors/C (got "${input.vpcConnector}")`,
+    const connector = /^projects\/[^/]+\/locations\/([^/]+)\/connectors\/[^/]+$/.exec(
+      String(input.vpcConnector),
     );
+    if (
+      problems.check(
+        connector !== null,
+        "gcp.rotation.vpcConnector",
+        `must be projects/P/locations/R/connectors/C (got "${input.vpcConnector}")`,
+      )
+    ) {
+      // Serverless VPC Access serves only functions in the connector's own region.
+      problems.check(
+        connector![1] === region,
+        "gcp.rotation.vpcConnector",
+        `is in "${connector![1]}" but the rotation function runs in "${region}" (gcp.rotation.region, default the first of gcp.locations); a function can only use a connector in its own region`,
+      );
+    }
   }
   const egress = input.vpcConnectorEgress ?? "PRIVATE_RANGES_ONLY";
   problems.check(

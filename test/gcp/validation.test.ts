@@ -1,10 +1,11 @@
 /** Bad GCP settings fail with one error naming each field and rule, before anything is registered. */
 import { installMocks } from "../../cli/synth/mockRuntime";
-import { ValidationError } from "../../components/airflow";
+import { Problems, ValidationError } from "../../components/airflow";
 import { AirflowSecretsEnvironment, AirflowSecretsEnvironmentArgs } from "../../components/environment";
 import { GcpAirflowSecrets } from "../../components/gcp/gcpAirflowSecrets";
 import { SecretManagerKeys } from "../../components/gcp/kms";
 import { SecretManagerStore } from "../../components/gcp/secretStore";
+import { GcpBackendSettings, resolveGcpSettings } from "../../components/gcp/settings";
 
 const session = installMocks({ project: "airflow-secrets", stack: "prod" });
 
@@ -142,6 +143,28 @@ describe("bad GCP settings", () => {
         "gcp.locations[1]",
       ]),
     );
+  });
+
+  it("refuses a VPC connector outside the rotation function's region", () => {
+    const connector = "projects/acme-net/locations/europe-west4/connectors/airflow-db";
+    const problems = problemsOf(
+      () => new AirflowSecretsEnvironment("prod", environmentArgs({ rotation: { vpcConnector: connector } })),
+    );
+    const rule = problems.find((p) => p.path === "gcp.rotation.vpcConnector")!.rule;
+    expect(rule).toMatch(/is in "europe-west4" but the rotation function runs in "europe-west1"/);
+    // The same connector is fine once the function runs in its region (checked without registering anything).
+    const ok = new Problems();
+    const args = environmentArgs({ rotation: { vpcConnector: connector, region: "europe-west4" } });
+    resolveGcpSettings(
+      {
+        environment: "prod",
+        production: true,
+        declarations: args.declarations,
+        settings: args.backendSettings as unknown as GcpBackendSettings,
+      },
+      ok,
+    );
+    expect(ok.list).toEqual([]);
   });
 
   it("refuses what the rotator cannot rotate, and production without alerting", () => {
