@@ -39,6 +39,16 @@ export interface VaultAuditDeviceArgs {
   provider?: pulumi.ProviderResource;
 }
 
+/** Options that only one device type takes. */
+const TYPE_SPECIFIC_OPTIONS: ReadonlyArray<[keyof VaultAuditDeviceArgs, VaultAuditType]> = [
+  ["filePath", "file"],
+  ["mode", "file"],
+  ["address", "socket"],
+  ["socketType", "socket"],
+  ["facility", "syslog"],
+  ["tag", "syslog"],
+];
+
 export function validateAuditDeviceArgs(
   args: VaultAuditDeviceArgs,
   problems: Problems,
@@ -68,10 +78,14 @@ export function validateAuditDeviceArgs(
       );
   }
   if (args.type === "socket") {
+    const unix = args.socketType === "unix";
     problems.check(
-      typeof args.address === "string" && /^[^\s]+:\d{1,5}$/.test(args.address),
+      typeof args.address === "string" &&
+        (unix ? /^\/\S*[^/\s]$/.test(args.address) : /^[^\s]+:\d{1,5}$/.test(args.address)),
       `${field}.address`,
-      `is required for a socket device: "host:port" (got "${args.address ?? ""}")`,
+      unix
+        ? `is required for a unix socket device: the socket's absolute path (got "${args.address ?? ""}")`
+        : `is required for a socket device: "host:port" (got "${args.address ?? ""}")`,
     );
     if (args.socketType !== undefined) {
       problems.check(
@@ -88,11 +102,11 @@ export function validateAuditDeviceArgs(
       `must be a syslog facility such as AUTH or LOCAL0 (got "${args.facility}")`,
     );
   }
-  if (args.type !== "file" && args.filePath !== undefined) {
-    problems.add(`${field}.filePath`, `applies only to file devices (type is ${args.type})`);
-  }
-  if (args.type !== "socket" && args.address !== undefined) {
-    problems.add(`${field}.address`, `applies only to socket devices (type is ${args.type})`);
+  // Options of another device type would be silently dropped by auditOptions: refuse them.
+  for (const [key, type] of TYPE_SPECIFIC_OPTIONS) {
+    if (args.type !== type && args[key] !== undefined) {
+      problems.add(`${field}.${key}`, `applies only to ${type} devices (type is ${args.type})`);
+    }
   }
 }
 

@@ -1,9 +1,20 @@
+import { isIP } from "net";
 import * as pulumi from "@pulumi/pulumi";
 import * as vault from "@pulumi/vault";
 import { Problems } from "../airflow";
 import { checkMountPath, checkRoleName, checkTtlPair } from "./paths";
 
 const DAY = 86400;
+
+/** An IPv4 or IPv6 CIDR block whose prefix length fits the address family. */
+function isCidr(value: unknown): boolean {
+  if (typeof value !== "string") return false;
+  const match = /^([^/]+)\/(\d{1,3})$/.exec(value);
+  if (!match) return false;
+  const family = isIP(match[1]);
+  const bits = Number(match[2]);
+  return family !== 0 && bits <= (family === 4 ? 32 : 128);
+}
 const K8S_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 /** Airflow's Vault tokens: an hour, re-issued by a fresh login for at most four. */
@@ -69,7 +80,7 @@ export function validateKubernetesAuthRoleArgs(
   }
   (args.tokenBoundCidrs ?? []).forEach((cidr, i) =>
     problems.check(
-      /^[0-9a-fA-F:.]+\/\d{1,3}$/.test(cidr),
+      isCidr(cidr),
       `${field}.tokenBoundCidrs[${i}]`,
       `must be a CIDR like 10.0.0.0/16 (got "${cidr}")`,
     ),

@@ -96,6 +96,16 @@ export function validateKvStoreArgs(args: VaultKvStoreArgs, problems: Problems, 
       `must be a whole number from 1 to 100 (got ${JSON.stringify(args.maxVersions)})`,
     );
   }
+  // An existing mount is neither mounted nor tuned here: its settings would be silently ignored.
+  if (args.existingMount) {
+    for (const key of ["maxVersions", "sealWrap"] as const) {
+      problems.check(
+        args[key] === undefined,
+        `${field}.${key}`,
+        "cannot be set with existingMount: the mount belongs to another stack and is not tuned here (set it where the mount is owned)",
+      );
+    }
+  }
   const layout = kvPlanArgs(args).layout!;
   checkEnvironmentPrefix(args.environment, layout.connectionsPrefix!, "layout.connectionsPath", problems);
   checkEnvironmentPrefix(args.environment, layout.variablesPrefix!, "layout.variablesPath", problems);

@@ -61,7 +61,17 @@ export interface VaultBackendSettings {
     roleName?: string;
     tokenTtlSeconds?: number;
     tokenMaxTtlSeconds?: number;
+    /**
+     * `audience` the service account token must carry. Airflow sends the token at `jwtPath`; the
+     * default token's audience is the API server's, so any other audience needs a projected token.
+     */
     audience?: string;
+    /**
+     * Where Airflow's pods find the service account token to log in with (`kubernetes_jwt_path`
+     * kwarg); default Airflow's own, `/var/run/secrets/kubernetes.io/serviceaccount/token`. Set it to
+     * a projected token's path when `audience` is not the API server's.
+     */
+    jwtPath?: string;
     tokenBoundCidrs?: string[];
   };
   /** Optional JWT/OIDC role for the CI pipeline that writes secrets. */
@@ -116,6 +126,7 @@ const SETTING_KEYS: Record<string, readonly string[]> = {
     "tokenTtlSeconds",
     "tokenMaxTtlSeconds",
     "audience",
+    "jwtPath",
     "tokenBoundCidrs",
   ],
   ciWriter: [
@@ -319,6 +330,15 @@ export function resolveVaultSettings(
   // Unknown kwargs reach hvac.Client: `namespace` and `verify` are its own parameters.
   if (settings.namespace !== undefined) backendKwargs.namespace = settings.namespace;
   if (settings.caCertPath !== undefined) backendKwargs.verify = settings.caCertPath;
+  const jwtPath = settings.kubernetesAuth?.jwtPath;
+  if (jwtPath !== undefined) {
+    problems.check(
+      typeof jwtPath === "string" && /^\/\S*[^/\s]$/.test(jwtPath),
+      `${PREFIX}.kubernetesAuth.jwtPath`,
+      `must be the absolute path of a service account token file inside Airflow's pods (got ${JSON.stringify(jwtPath)})`,
+    );
+    backendKwargs.kubernetes_jwt_path = jwtPath;
+  }
 
   const kv: VaultKvStoreArgs = {
     environment: env,

@@ -498,6 +498,90 @@ describe("bad input registers nothing", () => {
       /audit\.filePath: is required for a file device: an absolute file path/,
     );
   });
+
+  test("settings that would be silently ignored are refused: tuning a mount owned elsewhere, another device type's options", async () => {
+    await expectRejected(
+      () =>
+        environment("qa", false, {
+          address: "https://vault.internal:8200",
+          kv: { existingMount: true, maxVersions: 20, sealWrap: true },
+          audit: { enabled: true, type: "syslog", mode: "0644", socketType: "udp", tag: "vault-qa" },
+        }),
+      /vault\.kv\.maxVersions: cannot be set with existingMount/,
+      /vault\.kv\.sealWrap: cannot be set with existingMount/,
+      /vault\.audit\.mode: applies only to file devices \(type is syslog\)/,
+      /vault\.audit\.socketType: applies only to socket devices \(type is syslog\)/,
+    );
+    await expectRejected(
+      () =>
+        new vaultComponents.VaultAuditDevice("bad-audit-file", {
+          type: "file",
+          filePath: "/vault/audit/qa.log",
+          facility: "LOCAL0",
+          address: "10.0.0.1:9090",
+        }),
+      /audit\.facility: applies only to syslog devices \(type is file\)/,
+      /audit\.address: applies only to socket devices \(type is file\)/,
+    );
+  });
+
+  test("token_bound_cidrs must be real CIDR blocks", async () => {
+    await expectRejected(
+      () =>
+        new vaultComponents.VaultKubernetesAuthRole("bad-cidrs", {
+          roleName: "airflow-qa",
+          serviceAccount: "airflow",
+          namespace: "airflow",
+          policies: ["airflow-qa-reader"],
+          tokenBoundCidrs: ["10.0.0.0/16", "999.0.0.0/8", "10.0.0.0/33", "fd00::/129"],
+        }),
+      /tokenBoundCidrs\[1\]: must be a CIDR/,
+      /tokenBoundCidrs\[2\]: must be a CIDR/,
+      /tokenBoundCidrs\[3\]: must be a CIDR/,
+    );
+  });
+
+  test("kubernetesAuth.jwtPath must be an absolute file path", async () => {
+    await expectRejected(
+      () =>
+        environment("qa", false, {
+          address: "https://vault.internal:8200",
+          kubernetesAuth: { audience: "vault", jwtPath: "vault-token" },
+        }),
+      /vault\.kubernetesAuth\.jwtPath: must be the absolute path of a service account token file/,
+    );
+  });
+});
+
+describe("options that reach Vault or Airflow", () => {
+  test("a projected token path becomes kubernetes_jwt_path, so Airflow logs in with the audience the role expects", async () => {
+    const uat = environment("uat", false, {
+      address: "https://vault.uat.internal:8200",
+      kubernetesAuth: { audience: "vault", jwtPath: "/var/run/secrets/vault/token" },
+    });
+    const config = (await resolveOutput(uat.airflowConfig)).value;
+    expect(config.backendKwargs).toMatchObject({
+      auth_type: "kubernetes",
+      kubernetes_role: "airflow-uat",
+      kubernetes_jwt_path: "/var/run/secrets/vault/token",
+    });
+    await session.settle();
+    expect(one("vault:kubernetes/authBackendRole:AuthBackendRole", "uat").inputs.audience).toBe("vault");
+  });
+
+  test("a unix socket audit device takes the socket's path as its address", async () => {
+    new vaultComponents.VaultAuditDevice("unix-audit", {
+      type: "socket",
+      socketType: "unix",
+      address: "/var/run/vault/audit.sock",
+    });
+    await session.settle();
+    const device = session.resources.find((r) => r.name === "unix-audit-device")!;
+    expect(device.inputs.options).toMatchObject({
+      address: "/var/run/vault/audit.sock",
+      socket_type: "unix",
+    });
+  });
 });
 
 test("every Vault resource hangs under a component of this folder", () => {
