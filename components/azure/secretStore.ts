@@ -25,6 +25,25 @@ import { checkResourceGroupName } from "./naming";
 export const MAX_ROTATED_SECRETS = 25;
 /** Suffix of the journal secret the rotator writes a pending credential to before changing the database. */
 export const JOURNAL_SUFFIX = "-rotation-pending";
+/** Key Vault takes at most 15 tags on a secret (a vault or other resource takes 50). */
+export const MAX_SECRET_TAGS = 15;
+/** Tags the store adds to a secret beside the caller's: `airflow-kind`, `airflow-id`, `rotation`. */
+export const STORE_SECRET_TAGS = 3;
+
+/** The caller's tags must leave room for the store's own within Key Vault's 15 per secret. */
+export function checkSecretTagCount(
+  tags: Record<string, string> | undefined,
+  path: string,
+  problems: Problems,
+): void {
+  const count = Object.keys(tags ?? {}).length;
+  problems.check(
+    count + STORE_SECRET_TAGS <= MAX_SECRET_TAGS,
+    path,
+    () =>
+      `every secret carries these tags plus ${STORE_SECRET_TAGS} of its own, and Key Vault takes at most ${MAX_SECRET_TAGS} per secret: at most ${MAX_SECRET_TAGS - STORE_SECRET_TAGS} here, the defaults included (got ${count}: ${Object.keys(tags ?? {}).join(", ")})`,
+  );
+}
 
 export interface KeyVaultSecretStoreArgs {
   /** Environment name (dev, staging, prod). */
@@ -72,6 +91,7 @@ export function validateKeyVaultSecretStore(
 ): boolean {
   const before = problems.list.length;
   checkResourceGroupName(args.vault.resourceGroupName, "vault.resourceGroupName", problems);
+  checkSecretTagCount(args.tags, "tags", problems);
   if (args.expiry) validateExpiry(args.expiry, now, problems);
   validatePlan(planArgs(args), problems);
   const rotated = (args.declarations.connections ?? []).filter(

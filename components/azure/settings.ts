@@ -15,6 +15,7 @@ import {
   defaultVaultName,
   vaultUrl,
 } from "./naming";
+import { checkSecretTagCount } from "./secretStore";
 
 export type VaultSku = "standard" | "premium";
 export type PublicNetworkAccess = "Enabled" | "Disabled";
@@ -213,7 +214,7 @@ function stringList(value: unknown, path: string, problems: Problems): string[] 
   return value as string[];
 }
 
-/** IPv4 address or CIDR with prefix 0-30, as the Key Vault firewall accepts them. */
+/** Public IPv4 address or CIDR with prefix 0-30, as the Key Vault firewall accepts them. */
 export function checkIpRange(value: unknown, path: string, problems: Problems): void {
   const match =
     typeof value === "string"
@@ -229,6 +230,12 @@ export function checkIpRange(value: unknown, path: string, problems: Problems): 
     )
   )
     return;
+  const [a, b] = [Number(match![1]), Number(match![2])];
+  problems.check(
+    !(a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168)),
+    path,
+    `Key Vault IP rules take public addresses only, not private (RFC 1918) ones like ${value}: let a private network in through subnetIds (service endpoint) or a private endpoint`,
+  );
   if (match![5] !== undefined) {
     const prefix = Number(match![5]);
     problems.check(
@@ -367,6 +374,14 @@ export function resolveAzureSettings(
   checkKeys(layout, LAYOUT_KEYS, `${path}.layout`, problems);
   const tags = checkTags(raw.tags, `${path}.tags`, problems);
 
+  const allTags = {
+    "managed-by": "airflow-secrets",
+    "airflow-environment": context.environment,
+    ...(context.owner ? { owner: context.owner } : {}),
+    ...tags,
+  };
+  checkSecretTagCount(allTags, `${path}.tags`, problems);
+
   if (problems.list.length > before || !vault) return undefined;
   return {
     location: raw.location as string,
@@ -382,12 +397,7 @@ export function resolveAzureSettings(
     diagnostics,
     rotation,
     layout: raw.layout === undefined ? undefined : (layout as Partial<SecretsLayout>),
-    tags: {
-      "managed-by": "airflow-secrets",
-      "airflow-environment": context.environment,
-      ...(context.owner ? { owner: context.owner } : {}),
-      ...tags,
-    },
+    tags: allTags,
   };
 }
 

@@ -184,7 +184,7 @@ describe("network and identity", () => {
       aksOidcIssuerUrl: "http://issuer.example.com/",
       vault: {
         name: "kv",
-        allowedIpRanges: ["10.0.0.1/32", "2001:db8::/32", "300.1.1.1"],
+        allowedIpRanges: ["203.0.113.1/32", "2001:db8::/32", "300.1.1.1"],
         publicNetworkAcess: "Enabled",
       },
       diagnostics: { actionGroupId: "ag-oncall" },
@@ -246,6 +246,48 @@ describe("network and identity", () => {
         prodSettings({ vault: { publicNetworkAccess: "Disabled", allowedIpRanges: ["203.0.113.7"] } }),
       ),
     ).toContainEqual(expect.objectContaining({ path: "azure.vault.publicNetworkAccess" }));
+  });
+
+  test("private (RFC 1918) addresses are refused in the IP rules, which take public ones only", () => {
+    const problems = problemsOf(
+      prodSettings({
+        vault: {
+          allowedIpRanges: ["10.240.0.0/16", "172.20.1.5", "192.168.0.0/24", "172.32.0.0/16"],
+          subnetIds: [SUBNET],
+        },
+      }),
+    );
+    expect(problems.map((p) => p.path)).toEqual([
+      "azure.vault.allowedIpRanges[0]",
+      "azure.vault.allowedIpRanges[1]",
+      "azure.vault.allowedIpRanges[2]",
+    ]);
+    expect(problems[0].rule).toContain("public addresses only");
+  });
+
+  test("tags leave room for the store's own within Key Vault's 15 per secret", () => {
+    const tags = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`t${i}`, "x"]));
+    // managed-by and airflow-environment are always added; no owner here: 2 + 10 + 3 = 15.
+    const context = { environment: "prod", production: true, uniqueness: ["p", "s"], now: new Date() };
+    const ok = new Problems();
+    expect(azure.resolveAzureSettings(prodSettings({ tags: tags(10) }), context, ok)).toBeDefined();
+    expect(ok.list).toEqual([]);
+    expect(problemsOf(prodSettings({ tags: tags(11) }))).toEqual([
+      {
+        path: "azure.tags",
+        rule: expect.stringContaining("Key Vault takes at most 15 per secret: at most 12 here"),
+      },
+    ]);
+    expect(
+      () =>
+        new azure.KeyVaultSecretStore("store", {
+          environment: "dev",
+          declarations: { connections },
+          airflow: { version: "2.10" },
+          vault: { name: "kv", resourceGroupName: "rg", url: "https://kv.vault.azure.net/" },
+          tags: tags(13),
+        }),
+    ).toThrow(/KeyVaultSecretStore is invalid[\s\S]*tags: every secret carries these tags/);
   });
 
   test("rotating behind a closed vault needs VNet integration, listed in the vault's firewall", () => {
