@@ -16,6 +16,13 @@ export interface SecretManagerAuditArgs {
   sink:
     | { type: "bucket"; name: string; location: string; retentionDays: number }
     | { type: "bigquery"; datasetId: string; location: string; retentionDays: number };
+  /**
+   * Airflow's Google service account email. With per-secret grants, Secret Manager answers Airflow's
+   * lookup of an id that does not exist with PERMISSION_DENIED ("or it may not exist"), not NOT_FOUND:
+   * Airflow's failed lookups are therefore counted against `notFoundThreshold`, and only other callers'
+   * PERMISSION_DENIED alert on the first. Without it, every PERMISSION_DENIED alerts on the first.
+   */
+  airflowServiceAccountEmail?: pulumi.Input<string>;
   /** Monitoring notification channels for the alert. */
   notificationChannels?: pulumi.Input<string>[];
   /** Alert when NOT_FOUND lookups exceed this count in the window (PERMISSION_DENIED alerts on the first). */
@@ -183,8 +190,19 @@ export class SecretManagerAudit extends pulumi.ComponentResource {
     );
 
     const window = `${args.windowSeconds ?? 300}s`;
-    const metricFilter = (code: number) =>
-      pulumi.interpolate`metric.type="logging.googleapis.com/user/${this.metric.name}" AND metric.label.status_code="${code}"`;
+    const metricType = pulumi.interpolate`metric.type="logging.googleapis.com/user/${this.metric.name}"`;
+    const airflow = args.airflowServiceAccountEmail;
+    // Airflow asks the backend for every conn_id a DAG uses, declared or not. Its account can read only
+    // the declared secrets, so for any other id Secret Manager cannot say "not found" and says
+    // PERMISSION_DENIED: those are misses, counted with the not-found ones, not intrusions.
+    const deniedFilter =
+      airflow === undefined
+        ? pulumi.interpolate`${metricType} AND metric.label.status_code="${PERMISSION_DENIED}"`
+        : pulumi.interpolate`${metricType} AND metric.label.status_code="${PERMISSION_DENIED}" AND metric.label.principal!="${airflow}"`;
+    const missFilter =
+      airflow === undefined
+        ? pulumi.interpolate`${metricType} AND metric.label.status_code="${NOT_FOUND}"`
+        : pulumi.interpolate`${metricType} AND metric.label.principal="${airflow}"`;
     const aggregations = [
       {
         alignmentPeriod: window,
@@ -202,9 +220,12 @@ export class SecretManagerAudit extends pulumi.ComponentResource {
         severity: "WARNING",
         conditions: [
           {
-            displayName: "Permission denied on an Airflow secret",
+            displayName:
+              airflow === undefined
+                ? "Permission denied on an Airflow secret"
+                : "Permission denied on an Airflow secret for a caller other than Airflow",
             conditionThreshold: {
-              filter: metricFilter(PERMISSION_DENIED),
+              filter: deniedFilter,
               comparison: "COMPARISON_GT",
               thresholdValue: 0,
               duration: "0s",
@@ -213,9 +234,12 @@ export class SecretManagerAudit extends pulumi.ComponentResource {
             },
           },
           {
-            displayName: `More than ${args.notFoundThreshold ?? 20} not-found lookups of Airflow secrets in ${window}`,
+            displayName:
+              airflow === undefined
+                ? `More than ${args.notFoundThreshold ?? 20} not-found lookups of Airflow secrets in ${window}`
+                : `More than ${args.notFoundThreshold ?? 20} failed lookups by Airflow (undeclared ids) in ${window}`,
             conditionThreshold: {
-              filter: metricFilter(NOT_FOUND),
+              filter: missFilter,
               comparison: "COMPARISON_GT",
               thresholdValue: args.notFoundThreshold ?? 20,
               duration: "0s",
@@ -231,8 +255,8 @@ export class SecretManagerAudit extends pulumi.ComponentResource {
           content: [
             `Failed Secret Manager calls on Airflow ${args.environment} secrets (grouped by caller).`,
             "",
-            "- **PERMISSION_DENIED**: a principal without a grant tried to read or write a secret. If it is Airflow's service account, a declared secret lost its accessor binding; otherwise treat it as a possible intrusion.",
-            "- **NOT_FOUND**: lookups of ids that do not exist, usually a DAG using an undeclared or misspelled conn_id.",
+            "- **PERMISSION_DENIED** (other callers than Airflow): a principal without a grant tried to read or write a secret; treat it as a possible intrusion or a misconfigured tool.",
+            '- **Failed lookups by Airflow**: Airflow can read only the declared secrets, so Secret Manager answers a lookup of any other id with PERMISSION_DENIED ("or it may not exist"). A burst is usually a DAG using an undeclared or misspelled conn_id; if the id is declared, its accessor binding was lost.',
             `- Full entries: the \`airflow-${args.environment}-secret-access\` log sink.`,
           ].join("\n"),
         },

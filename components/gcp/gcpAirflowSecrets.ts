@@ -280,6 +280,7 @@ export class GcpAirflowSecrets extends pulumi.ComponentResource {
                   location: audit.sinkLocation,
                   retentionDays: audit.retentionDays,
                 },
+          airflowServiceAccountEmail: this.access.airflowServiceAccount.email,
           notificationChannels: audit.notificationChannels,
           notFoundThreshold: audit.notFoundThreshold,
           windowSeconds: audit.windowSeconds,

@@ -49,7 +49,7 @@ export interface GcpAuditSettings {
   };
   /** Monitoring notification channels (`projects/P/notificationChannels/N`). Production needs at least one. */
   notificationChannels?: string[];
-  /** Alert when more than this many NOT_FOUND lookups happen in the window. Default 20 (Airflow asks the backend for every conn_id, declared or not). */
+  /** Alert when Airflow's account fails more than this many lookups in the window (undeclared ids come back PERMISSION_DENIED or NOT_FOUND). Default 20 (Airflow asks the backend for every conn_id, declared or not). */
   notFoundThreshold?: number;
   /** Alert window in seconds. Default 300. */
   windowSeconds?: number;
