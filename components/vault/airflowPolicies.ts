@@ -99,6 +99,21 @@ function writerScope(input: EnvironmentPoliciesInput): PolicyScope {
         capability: "read",
         reason: "the CI writer must not inspect stored secrets",
       },
+      // Production history is never destroyed by CI, and an extra rule must not grant it back.
+      ...(input.production
+        ? [
+            {
+              prefix: `${input.mount}/metadata/${input.environment}`,
+              capability: "delete" as const,
+              reason: "in production the CI writer must not delete a secret's metadata and every version",
+            },
+            {
+              prefix: `${input.mount}/destroy/${input.environment}`,
+              capability: "update" as const,
+              reason: "in production the CI writer must not permanently destroy versions",
+            },
+          ]
+        : []),
     ],
   };
 }

@@ -525,6 +525,32 @@ describe("bad input registers nothing", () => {
     );
   });
 
+  test("production writer extras cannot grant back destroying history", async () => {
+    const extraWriterRules = [
+      { path: "airflow/metadata/prod/connections/*", capabilities: ["delete" as const] },
+      { path: "airflow/destroy/prod/+/*", capabilities: ["update" as const] },
+    ];
+    await expectRejected(
+      () =>
+        new vaultComponents.VaultEnvironmentPolicies("bad-prod-policies", {
+          environment: "prod",
+          mount: "airflow",
+          kvPrefixes: ["prod/connections"],
+          production: true,
+          extraWriterRules,
+        }),
+      /extraWriterRules\[0\]\.capabilities: "delete" on "airflow\/metadata\/prod\/connections\/\*" is refused/,
+      /extraWriterRules\[1\]\.capabilities: "update" on "airflow\/destroy\/prod\/\+\/\*" is refused/,
+    );
+    new vaultComponents.VaultEnvironmentPolicies("dev-extra-policies", {
+      environment: "dev",
+      mount: "airflow",
+      kvPrefixes: ["dev/connections"],
+      production: false,
+      extraWriterRules: extraWriterRules.map((r) => ({ ...r, path: r.path.replace("/prod/", "/dev/") })),
+    });
+  });
+
   test("token_bound_cidrs must be real CIDR blocks", async () => {
     await expectRejected(
       () =>
