@@ -67,6 +67,7 @@ test("Airflow reads Vault with Kubernetes auth at the staging paths", () => {
     config_path: "staging/config",
     kv_engine_version: 2,
     auth_type: "kubernetes",
+    kubernetes_jwt_path: "/var/run/secrets/vault/token",
     kubernetes_role: "airflow-staging",
     verify: "/etc/ssl/certs/vault-ca.pem",
   });
