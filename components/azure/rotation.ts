@@ -79,10 +79,15 @@ export function validateKeyVaultRotationArgs(args: KeyVaultRotationArgs, problem
   });
 }
 
-/** The function's view of the secrets, keyed by lower-cased name (Key Vault names are case-insensitive). */
+/**
+ * The function's view of the secrets, keyed by lower-cased name (Key Vault names are
+ * case-insensitive), and the token audience of the vault's cloud: `https://{dnsSuffix}`, the vault
+ * URL's host without the vault name (a public-cloud token is refused by a sovereign-cloud vault).
+ */
 export function rotationConfig(args: Pick<KeyVaultRotationArgs, "vault" | "secrets">): RotationConfig {
   return {
     vaultUrl: args.vault.url,
+    tokenResource: `https://${new URL(args.vault.url).hostname.split(".").slice(1).join(".")}`,
     secrets: Object.fromEntries(
       args.secrets.map((s) => [
         s.name.toLowerCase(),

@@ -269,6 +269,7 @@ describe("rotator", () => {
     );
     expect(JSON.parse(settings.AIRFLOW_ROTATION_CONFIG)).toEqual({
       vaultUrl: expect.stringMatching(/^https:\/\/kv-airflow-prod-[0-9a-f]{5}\.vault\.azure\.net\/$/),
+      tokenResource: "https://vault.azure.net",
       secrets: {
         "airflow-prod-connections-warehouse": {
           strategy: "alternating-users",
@@ -286,6 +287,13 @@ describe("rotator", () => {
       false,
     );
   });
+});
+
+test("in a sovereign cloud the rotator asks for a token of that cloud's Key Vault audience", () => {
+  const { rotationConfig } = require("../../components/azure") as typeof import("../../components/azure");
+  const of = (url: string) => rotationConfig({ vault: { id: "", name: "kv", url }, secrets: [] });
+  expect(of("https://kv-airflow-prod-1a2b3.vault.azure.cn/").tokenResource).toBe("https://vault.azure.cn");
+  expect(of("https://kv-x.vault.usgovcloudapi.net/").tokenResource).toBe("https://vault.usgovcloudapi.net");
 });
 
 describe("diagnostics", () => {

@@ -30,7 +30,8 @@ interface Emulator {
   close(): Promise<void>;
 }
 
-async function emulator(): Promise<Emulator> {
+/** `resource`: the token audience the identity endpoint accepts (the vault's cloud). */
+async function emulator(resource = "https://vault.azure.net"): Promise<Emulator> {
   const vault = new FakeKeyVault();
   const state = { tokenRequests: 0, forbidden: new Set<string>() };
   const server = http.createServer(async (req, res) => {
@@ -42,7 +43,7 @@ async function emulator(): Promise<Emulator> {
     if (url.pathname === "/msi/token") {
       const ok =
         req.headers["x-identity-header"] === IDENTITY_HEADER &&
-        url.searchParams.get("resource") === "https://vault.azure.net" &&
+        url.searchParams.get("resource") === resource &&
         url.searchParams.get("client_id") === CLIENT_ID &&
         url.searchParams.get("api-version") === "2019-08-01";
       if (!ok) return send(400, { error: "bad token request" });
@@ -175,7 +176,9 @@ describe("the deployed bundle", () => {
     });
     expect(JSON.parse(HOST_JSON).version).toBe("2.0");
 
-    const e = await emulator();
+    // A US Government vault: a public-cloud token would be refused, so the endpoint only issues
+    // tokens for that cloud's Key Vault audience.
+    const e = await emulator("https://vault.usgovcloudapi.net");
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "azure-rotator-"));
     const saved = { ...process.env };
     try {
@@ -199,6 +202,7 @@ describe("the deployed bundle", () => {
         AZURE_CLIENT_ID: CLIENT_ID,
         AIRFLOW_ROTATION_CONFIG: JSON.stringify({
           vaultUrl: `${e.base}/`,
+          tokenResource: "https://vault.usgovcloudapi.net",
           secrets: {
             [name]: { strategy: "single-user", everyDays: 30, journalName: `${name}-rotation-pending` },
           },

@@ -28,6 +28,11 @@ export interface RotatedSecretConfig {
 export interface RotationConfig {
   /** `https://{vault}.vault.azure.net/`. */
   vaultUrl: string;
+  /**
+   * The audience of the managed identity token, `https://{dnsSuffix}` (`https://vault.azure.cn` in
+   * Azure China, `https://vault.usgovcloudapi.net` in US Government). Default the public cloud's.
+   */
+  tokenResource?: string;
   /** Rotated secrets by stored name (lower-cased: Key Vault names are case-insensitive). */
   secrets: Record<string, RotatedSecretConfig>;
 }
@@ -42,6 +47,8 @@ export function parseRotationConfig(text: string | undefined): RotationConfig {
   ) {
     throw new Error(`${ROTATION_CONFIG_SETTING}.vaultUrl must be the vault's https URL`);
   }
+  if (parsed.tokenResource !== undefined && !/^https:\/\/[a-z0-9.-]+$/.test(parsed.tokenResource))
+    throw new Error(`${ROTATION_CONFIG_SETTING}.tokenResource must be https://{vault DNS suffix}`);
   if (parsed.secrets === null || typeof parsed.secrets !== "object")
     throw new Error(`${ROTATION_CONFIG_SETTING}.secrets must be an object`);
   return parsed;

@@ -15,7 +15,7 @@ interface FunctionContext {
 const config = parseRotationConfig(process.env[ROTATION_CONFIG_SETTING]);
 const client = new KeyVaultRestClient(
   config.vaultUrl,
-  managedIdentityTokenProvider(process.env, process.env.AZURE_CLIENT_ID),
+  managedIdentityTokenProvider(process.env, process.env.AZURE_CLIENT_ID, config.tokenResource),
 );
 
 export async function rotateSecret(context: FunctionContext, event: unknown): Promise<void> {

@@ -28,7 +28,8 @@ export interface KeyVaultSecretsClient {
 }
 
 export const KEY_VAULT_API_VERSION = "7.4";
-const KEY_VAULT_RESOURCE = "https://vault.azure.net";
+/** Key Vault's token audience in the public cloud; sovereign clouds use `https://{their suffix}`. */
+export const KEY_VAULT_RESOURCE = "https://vault.azure.net";
 
 export type TokenProvider = () => Promise<string>;
 
@@ -44,12 +45,13 @@ export class KeyVaultRequestError extends Error {
 
 /**
  * A token for Key Vault from the App Service / Functions managed identity endpoint
- * (`IDENTITY_ENDPOINT` + `IDENTITY_HEADER`), for the user-assigned identity `clientId`. Cached
- * until five minutes before it expires.
+ * (`IDENTITY_ENDPOINT` + `IDENTITY_HEADER`), for the user-assigned identity `clientId` and the
+ * cloud's Key Vault audience `resource`. Cached until five minutes before it expires.
  */
 export function managedIdentityTokenProvider(
   env: NodeJS.ProcessEnv,
   clientId: string | undefined,
+  resource: string = KEY_VAULT_RESOURCE,
 ): TokenProvider {
   let cached: { token: string; expiresAt: number } | undefined;
   return async () => {
@@ -61,7 +63,7 @@ export function managedIdentityTokenProvider(
         "IDENTITY_ENDPOINT / IDENTITY_HEADER are not set: the function app has no managed identity",
       );
     const url = new URL(endpoint);
-    url.searchParams.set("resource", KEY_VAULT_RESOURCE);
+    url.searchParams.set("resource", resource);
     url.searchParams.set("api-version", "2019-08-01");
     if (clientId) url.searchParams.set("client_id", clientId);
     const response = await fetch(url, { headers: { "X-IDENTITY-HEADER": header } });
