@@ -6,6 +6,7 @@ import {
   ENVIRONMENT_PATTERN,
   FernetSettings,
   Problems,
+  checkKnownKeys,
   SecretsDeclarations,
   validateFernetSettings,
 } from "./airflow";
@@ -68,11 +69,13 @@ export class AirflowSecretsEnvironment extends pulumi.ComponentResource {
       "kubernetes.serviceAccount",
       `must be a Kubernetes name: lowercase letters, digits and -, at most 63 (got "${args.kubernetes?.serviceAccount}")`,
     );
+    checkKnownKeys(args.kubernetes, ["namespace", "serviceAccount"], "kubernetes", problems);
     const production = args.production ?? args.environment === "prod";
     // The Fernet key is declared now (so the backend validates its name) and resolved once generated.
     const [fernetValue, resolveFernetValue] = pulumi.deferredOutput<string>();
     const declarations: SecretsDeclarations = { ...(args.declarations ?? {}) };
     if (args.fernet !== undefined) {
+      checkKnownKeys(args.fernet, ["generations", "rotationInProgress"], "fernet", problems);
       validateFernetSettings(args.fernet, problems);
       declarations.config = [
         ...(declarations.config ?? []),

@@ -6,7 +6,7 @@
 import { BackendProfile, ConnectionFormat, SecretsLayout } from "./backends";
 import { ConfigDeclaration, SecretKind } from "./declarations";
 import { exactLookupPattern } from "./lookupPattern";
-import { Problems } from "./problems";
+import { Problems, checkKnownKeys } from "./problems";
 import { stableJson } from "./serialize";
 import { configEnvVar, configKey } from "./sensitiveConfig";
 
@@ -74,6 +74,8 @@ const atLeast = (v: AirflowVersion, major: number, minor: number) =>
   v.major > major || (v.major === major && v.minor >= minor);
 
 export function validateSettings(settings: AirflowSettings, problems: Problems): AirflowVersion | undefined {
+  checkKnownKeys(settings, ["version", "cache", "connectionFormat"], "airflow", problems);
+  checkKnownKeys(settings?.cache, ["enabled", "ttlSeconds"], "airflow.cache", problems);
   const version = parseAirflowVersion(settings?.version, problems);
   if (settings?.cache !== undefined) {
     const ttl = settings.cache.ttlSeconds;

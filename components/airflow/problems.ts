@@ -27,6 +27,8 @@ export class Problems {
   private readonly items: Problem[] = [];
 
   add(path: string, rule: string): void {
+    // Two layers may check the same rule (the environment and its backend): report it once.
+    if (this.items.some((p) => p.path === path && p.rule === rule)) return;
     this.items.push({ path, rule });
   }
 
@@ -53,6 +55,24 @@ export class Problems {
 
   throwIfAny(subject?: string): void {
     if (this.items.length > 0) throw new ValidationError(this.items, subject);
+  }
+}
+
+/**
+ * Records every key of `value` (an object) that is not in `known`: a misspelt setting would
+ * otherwise be ignored silently, and a misspelt list name would plan an empty list and delete
+ * every secret already deployed.
+ */
+export function checkKnownKeys(
+  value: unknown,
+  known: readonly string[],
+  path: string,
+  problems: Problems,
+): void {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return;
+  for (const key of Object.keys(value)) {
+    if (!known.includes(key))
+      problems.add(`${path}.${key}`, `is not a known setting (known: ${known.join(", ")})`);
   }
 }
 

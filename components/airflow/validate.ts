@@ -7,7 +7,7 @@ import {
   SecretsDeclarations,
   VariableDeclaration,
 } from "./declarations";
-import { Problems } from "./problems";
+import { Problems, checkKnownKeys } from "./problems";
 import { AIRFLOW_CONNECTION_FIELDS } from "./serialize";
 import { SENSITIVE_CONFIG_OPTIONS, configKey } from "./sensitiveConfig";
 
@@ -107,6 +107,7 @@ function validateConnection(conn: ConnectionDeclaration, path: string, problems:
 
 function validateRotation(conn: ConnectionDeclaration, path: string, problems: Problems): void {
   const rotation = conn.rotation!;
+  checkKnownKeys(rotation, ["strategy", "everyDays", "masterConnId"], path, problems);
   problems.check(
     rotation.strategy === "single-user" || rotation.strategy === "alternating-users",
     `${path}.strategy`,
@@ -128,6 +129,7 @@ function validateRotation(conn: ConnectionDeclaration, path: string, problems: P
 }
 
 function validateVariable(variable: VariableDeclaration, path: string, problems: Problems): boolean {
+  checkKnownKeys(variable, ["key", "value", "description"], path, problems);
   let keyValid = false;
   if (
     problems.check(typeof variable.key === "string" && variable.key.length > 0, `${path}.key`, "is required")
@@ -150,6 +152,7 @@ function validateVariable(variable: VariableDeclaration, path: string, problems:
 }
 
 function validateConfig(option: ConfigDeclaration, path: string, problems: Problems): boolean {
+  checkKnownKeys(option, ["section", "option", "key", "value"], path, problems);
   const namesOk =
     problems.check(
       CONFIG_NAME_PATTERN.test(option.section ?? ""),

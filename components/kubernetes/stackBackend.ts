@@ -1,5 +1,5 @@
 import { EnvVarSecrets, EnvVarSecretsArgs, validateEnvVarSecretsSettings } from "./envVarSecrets";
-import { tryPlanSecrets } from "../airflow";
+import { checkKnownKeys, tryPlanSecrets } from "../airflow";
 import { StackBackend } from "../stackBackend";
 
 /** Settings of the env backend (`airflow-secrets:env`). */
@@ -21,6 +21,7 @@ export const envStackBackend: StackBackend = {
       airflow: context.airflow,
       secretName: settings.secretName,
     };
+    checkKnownKeys(settings, ["secretName"], "env", problems);
     validateEnvVarSecretsSettings(args, problems);
     // Planned once here; the component uses this plan instead of checking the declarations again.
     args.plan = tryPlanSecrets(

@@ -313,6 +313,27 @@ const CASES: Case[] = [
     rule: /at most 512/,
   },
   {
+    name: "misspelt cache setting",
+    args: { airflow: { version: "2.10", cahce: { enabled: true } } as never },
+    declarations: { connections: [pg()] },
+    path: "airflow.cahce",
+    rule: /is not a known setting \(known: version, cache, connectionFormat\)/,
+  },
+  {
+    name: "misspelt rotation setting",
+    declarations: {
+      connections: [pg({ rotation: { strategy: "single-user", everyDays: 30, everyDay: 30 } as never })],
+    },
+    path: "connections[warehouse].rotation.everyDay",
+    rule: /is not a known setting/,
+  },
+  {
+    name: "misspelt variable field",
+    declarations: { variables: [{ key: "bucket", value: "b", valeu: "c" } as never] },
+    path: "variables[bucket].valeu",
+    rule: /is not a known setting \(known: key, value, description\)/,
+  },
+  {
     name: "SSM with a separator its class never uses",
     backend: "aws-ssm",
     args: { layout: { sep: ":" } },

@@ -138,3 +138,42 @@ describe("a project that holds only stack files", () => {
     expect(synthesized.resources[0].urn).toMatch(/^urn:pulumi:dev::data-secrets::/);
   }, 60_000);
 });
+
+describe("typos in a stack file", () => {
+  it("are refused before anything is registered, instead of planning an empty environment", () => {
+    const project = fs.mkdtempSync(path.join(os.tmpdir(), "typos-"));
+    const file = path.join(project, "Pulumi.dev.yaml");
+    const original = fs.readFileSync(path.join(ROOT, "stacks", "Pulumi.dev.yaml"), "utf8");
+    const misspelt = original.replace("airflow-secrets:connections:", "airflow-secrets:conections:");
+    expect(misspelt).not.toBe(original);
+    fs.writeFileSync(file, misspelt + "  airflow-secrets:vault:\n    url: https://vault.example.com\n");
+    const run = spawnSync(
+      process.execPath,
+      [path.join(ROOT, "bin", "airflow-secrets.js"), "synth", "--config-file", file],
+      {
+        cwd: ROOT,
+        encoding: "utf8",
+      },
+    );
+    expect(run.status).toBe(1);
+    expect(run.stdout).toBe("");
+    expect(run.stderr).toContain("airflow-secrets:conections: is not a key this program reads");
+    expect(run.stderr).toContain(
+      "airflow-secrets:vault: settings for the vault backend, but this stack selects backend: env",
+    );
+
+    const nested = original.replace("namespace:", "namspace:").replace("generations:", "generation:");
+    fs.writeFileSync(file, nested);
+    const second = spawnSync(
+      process.execPath,
+      [path.join(ROOT, "bin", "airflow-secrets.js"), "synth", "--config-file", file],
+      {
+        cwd: ROOT,
+        encoding: "utf8",
+      },
+    );
+    expect(second.status).toBe(1);
+    expect(second.stderr).toContain("kubernetes.namspace: is not a known setting");
+    expect(second.stderr).toContain("fernet.generation: is not a known setting");
+  }, 60_000);
+});
