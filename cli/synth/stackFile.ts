@@ -6,6 +6,9 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
+import { Problems } from "../../components/airflow";
+import { CONFIG_NAMESPACE } from "../../stacks/config";
+import { checkStackFileSecrets } from "./stackFileSecrets";
 
 export const SECURE_PLACEHOLDER = "[secret]";
 
@@ -73,9 +76,13 @@ export function readStackConfig(file: string, projectName: string): StackConfig 
   } catch (error) {
     throw new Error(`${file} is not valid YAML: ${(error as Error).message}`);
   }
+  const raw = document?.config ?? {};
+  const problems = new Problems();
+  checkStackFileSecrets(raw, CONFIG_NAMESPACE, problems);
+  problems.throwIfAny(`Stack file ${file}`);
   const config: Record<string, string> = {};
   const secretKeys: string[] = [];
-  for (const [rawKey, rawValue] of Object.entries(document?.config ?? {})) {
+  for (const [rawKey, rawValue] of Object.entries(raw)) {
     const key = rawKey.includes(":") ? rawKey : `${projectName}:${rawKey}`;
     const { value, secret } = replaceSecure(rawValue);
     config[key] = typeof value === "string" ? value : JSON.stringify(value);

@@ -177,3 +177,44 @@ describe("typos in a stack file", () => {
     expect(second.stderr).toContain("fernet.generation: is not a known setting");
   }, 60_000);
 });
+
+describe("secrets in a stack file", () => {
+  const synthFile = (content: string) => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "secrets-")), "Pulumi.prod.yaml");
+    fs.writeFileSync(file, content);
+    return spawnSync(
+      process.execPath,
+      [path.join(ROOT, "bin", "airflow-secrets.js"), "synth", "--config-file", file],
+      {
+        cwd: ROOT,
+        encoding: "utf8",
+      },
+    );
+  };
+  const prod = fs.readFileSync(path.join(ROOT, "stacks", "Pulumi.prod.yaml"), "utf8");
+
+  it("a production stack file may not hold a password or a secret-looking extra in plaintext", () => {
+    const plaintext = prod
+      .replace(/password:\n\s+secure: [^\n]+/, "password: hunter2")
+      .replace(/webhook_token:\n\s+secure: [^\n]+/, "webhook_token: xoxb-plain");
+    expect(plaintext).not.toBe(prod);
+    const run = synthFile(plaintext);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(
+      /airflow-secrets:connections\[0\]\.password: is plaintext in a production stack file/,
+    );
+    expect(run.stderr).toMatch(/airflow-secrets:connections\[\d\]\.extra\.webhook_token: is plaintext/);
+    // A non-secret extra such as sslmode stays plain.
+    expect(run.stderr).not.toContain("sslmode");
+  }, 60_000);
+
+  it("identifiers may not be secure: values, in any stack", () => {
+    const run = synthFile(
+      prod.replace("- conn_id: warehouse\n", "- conn_id:\n        secure: v1:EXAMPLE:x\n"),
+    );
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain(
+      "airflow-secrets:connections[0].conn_id: must not be a secure: value: it becomes part of resource names and URNs",
+    );
+  }, 60_000);
+});
