@@ -161,7 +161,7 @@ export function renderAirflowConfig(input: RenderInput): AirflowConfig {
     options.push({ section: "secrets", option: "backend", value: profile.backendClass });
     options.push({ section: "secrets", option: "backend_kwargs", value: kwargsJson });
     if (version.major >= 3) {
-      // Airflow 3 task workers read their own backend settings; without them every lookup goes through the API server.
+      // Airflow 3 workers read `[workers] secrets_backend` first (falling back to `[secrets]`): set both so they cannot diverge.
       options.push({ section: "workers", option: "secrets_backend", value: profile.backendClass });
       options.push({ section: "workers", option: "secrets_backend_kwargs", value: kwargsJson });
     }
