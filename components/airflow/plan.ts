@@ -12,10 +12,10 @@ import {
   validateSettings,
 } from "./airflowConfig";
 import { BackendKind, BackendProfile, ConnectionFormat, SecretsLayout, backendProfile } from "./backends";
-import { ConnectionDeclaration, SecretKind, SecretsDeclarations } from "./declarations";
+import { ConfigDeclaration, ConnectionDeclaration, SecretKind, SecretsDeclarations } from "./declarations";
 import { Problems, ValidationError } from "./problems";
 import { ResolvedConnection, connectionsImportFile, utf8Bytes } from "./serialize";
-import { configKey } from "./sensitiveConfig";
+import { SENSITIVE_OPTION_MAJOR_VERSION, configKey } from "./sensitiveConfig";
 import { DeclaredId, isKnown, validateDeclarations, validateEnvironment, validateLayout } from "./validate";
 
 export interface PlannedSecret {
@@ -108,6 +108,7 @@ function check(args: PlanArgs, problems: Problems): ValidatedPlan | undefined {
   validateLayout(layout, problems, profile);
   const version = validateSettings(args.airflow, problems);
   const ids = validateDeclarations(args.declarations ?? {}, profile, layout, problems);
+  if (version) checkConfigOptionsExistIn(version.major, args.declarations?.config ?? [], problems);
   if (problems.list.length > before || !version) return undefined;
 
   const format = defaultConnectionFormat(args.airflow, version);
@@ -130,6 +131,23 @@ function check(args: PlanArgs, problems: Problems): ValidatedPlan | undefined {
       checkKnownSize(`config[${option.section}.${option.option}]`, profile.encodeScalar(option.value));
   }
   return problems.list.length > before ? undefined : { profile, layout, version, format, ids, encodedKnown };
+}
+
+function checkConfigOptionsExistIn(
+  major: number,
+  options: readonly ConfigDeclaration[],
+  problems: Problems,
+): void {
+  for (const option of options) {
+    const name = `${option?.section}.${option?.option}`;
+    const only = SENSITIVE_OPTION_MAJOR_VERSION[name];
+    if (only !== undefined && only !== major) {
+      problems.add(
+        `config[${name}]`,
+        `[${option.section}] ${option.option} exists only in Airflow ${only}.x, and this environment runs Airflow ${major}`,
+      );
+    }
+  }
 }
 
 /**

@@ -23,6 +23,18 @@ export const SENSITIVE_CONFIG_OPTIONS: ReadonlySet<string> = new Set([
   "sentry.sentry_dsn",
 ]);
 
+/**
+ * Sensitive options that exist in one major version only: Airflow 3 moved the webserver's secret to
+ * `[api] secret_key`, added `[api_auth] jwt_secret` and dropped the internal API; on the other
+ * version the `{option}_secret` reference would name an option Airflow never reads.
+ */
+export const SENSITIVE_OPTION_MAJOR_VERSION: Readonly<Record<string, number>> = {
+  "webserver.secret_key": 2,
+  "core.internal_api_secret_key": 2,
+  "api.secret_key": 3,
+  "api_auth.jwt_secret": 3,
+};
+
 /** `AIRFLOW__{SECTION}__{OPTION}` — Airflow's environment form of a config option. */
 export function configEnvVar(section: string, option: string): string {
   return `AIRFLOW__${section.toUpperCase()}__${option.toUpperCase()}`;

@@ -92,6 +92,9 @@ function validateConnection(conn: ConnectionDeclaration, path: string, problems:
       `${path}.extra`,
       "must be a JSON object (Airflow's extra_dejson is a dict)",
     );
+    if (conn.extra !== null && typeof conn.extra === "object" && "__extra__" in conn.extra) {
+      problems.add(`${path}.extra.__extra__`, "is reserved: Airflow's URI form reads it as the whole extra");
+    }
   }
   if (conn.rotation !== undefined) validateRotation(conn, `${path}.rotation`, problems);
   for (const key of Object.keys(conn)) {

@@ -313,6 +313,25 @@ const CASES: Case[] = [
     rule: /at most 512/,
   },
   {
+    name: "Airflow 2's webserver secret on Airflow 3",
+    args: { airflow: { version: "3.1" } },
+    declarations: { config: [{ section: "webserver", option: "secret_key", value: "s" }] },
+    path: "config[webserver.secret_key]",
+    rule: /exists only in Airflow 2\.x, and this environment runs Airflow 3/,
+  },
+  {
+    name: "Airflow 3's JWT secret on Airflow 2",
+    declarations: { config: [{ section: "api_auth", option: "jwt_secret", value: "s" }] },
+    path: "config[api_auth.jwt_secret]",
+    rule: /exists only in Airflow 3\.x/,
+  },
+  {
+    name: "extra using the URI form's reserved key",
+    declarations: { connections: [pg({ extra: { __extra__: "x" } })] },
+    path: "connections[warehouse].extra.__extra__",
+    rule: /is reserved/,
+  },
+  {
     name: "misspelt cache setting",
     args: { airflow: { version: "2.10", cahce: { enabled: true } } as never },
     declarations: { connections: [pg()] },
