@@ -17,6 +17,21 @@ const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "ut
   peerDependencies: Record<string, string>;
 };
 
+/** Runs the `airflow-secrets` command in a child process, as a user's shell would. */
+function cli(args: string[], cwd = ROOT) {
+  return spawnSync(process.execPath, [path.join(ROOT, "bin", "airflow-secrets.js"), ...args], {
+    cwd,
+    encoding: "utf8",
+  });
+}
+
+/** Writes `content` as `name` in a fresh temporary folder and returns its path. */
+function tempFile(name: string, content: string): string {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "stack-")), name);
+  fs.writeFileSync(file, content);
+  return file;
+}
+
 /** Loads a module in a fresh Node process and reports which optional peer SDKs it pulled in. */
 function loadInChild(modulePath: string): { exported: string[]; loadedPeers: string[] } {
   const peers = JSON.stringify(Object.keys(manifest.peerDependencies));
@@ -124,14 +139,7 @@ describe("a project that holds only stack files", () => {
       path.join(ROOT, "stacks", "Pulumi.dev.yaml"),
       path.join(project, "stacks", "Pulumi.dev.yaml"),
     );
-    const run = spawnSync(
-      process.execPath,
-      [path.join(ROOT, "bin", "airflow-secrets.js"), "synth", "--stack", "dev", "--json"],
-      {
-        cwd: project,
-        encoding: "utf8",
-      },
-    );
+    const run = cli(["synth", "--stack", "dev", "--json"], project);
     expect(run.stderr).toBe("");
     const synthesized = JSON.parse(run.stdout) as { resources: Array<{ urn: string; type: string }> };
     expect(synthesized.resources.map((r) => r.type)).toContain("kubernetes:core/v1:Secret");
@@ -141,20 +149,11 @@ describe("a project that holds only stack files", () => {
 
 describe("typos in a stack file", () => {
   it("are refused before anything is registered, instead of planning an empty environment", () => {
-    const project = fs.mkdtempSync(path.join(os.tmpdir(), "typos-"));
-    const file = path.join(project, "Pulumi.dev.yaml");
     const original = fs.readFileSync(path.join(ROOT, "stacks", "Pulumi.dev.yaml"), "utf8");
     const misspelt = original.replace("airflow-secrets:connections:", "airflow-secrets:conections:");
     expect(misspelt).not.toBe(original);
-    fs.writeFileSync(file, misspelt + "  airflow-secrets:vault:\n    url: https://vault.example.com\n");
-    const run = spawnSync(
-      process.execPath,
-      [path.join(ROOT, "bin", "airflow-secrets.js"), "synth", "--config-file", file],
-      {
-        cwd: ROOT,
-        encoding: "utf8",
-      },
-    );
+    const leftover = "  airflow-secrets:vault:\n    url: https://vault.example.com\n";
+    const run = cli(["synth", "--config-file", tempFile("Pulumi.dev.yaml", misspelt + leftover)]);
     expect(run.status).toBe(1);
     expect(run.stdout).toBe("");
     expect(run.stderr).toContain("airflow-secrets:conections: is not a key this program reads");
@@ -163,15 +162,7 @@ describe("typos in a stack file", () => {
     );
 
     const nested = original.replace("namespace:", "namspace:").replace("generations:", "generation:");
-    fs.writeFileSync(file, nested);
-    const second = spawnSync(
-      process.execPath,
-      [path.join(ROOT, "bin", "airflow-secrets.js"), "synth", "--config-file", file],
-      {
-        cwd: ROOT,
-        encoding: "utf8",
-      },
-    );
+    const second = cli(["synth", "--config-file", tempFile("Pulumi.dev.yaml", nested)]);
     expect(second.status).toBe(1);
     expect(second.stderr).toContain("kubernetes.namspace: is not a known setting");
     expect(second.stderr).toContain("fernet.generation: is not a known setting");
@@ -179,18 +170,8 @@ describe("typos in a stack file", () => {
 });
 
 describe("secrets in a stack file", () => {
-  const synthFile = (content: string) => {
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "secrets-")), "Pulumi.prod.yaml");
-    fs.writeFileSync(file, content);
-    return spawnSync(
-      process.execPath,
-      [path.join(ROOT, "bin", "airflow-secrets.js"), "synth", "--config-file", file],
-      {
-        cwd: ROOT,
-        encoding: "utf8",
-      },
-    );
-  };
+  const synthFile = (content: string) =>
+    cli(["synth", "--config-file", tempFile("Pulumi.prod.yaml", content)]);
   const prod = fs.readFileSync(path.join(ROOT, "stacks", "Pulumi.prod.yaml"), "utf8");
 
   it("a production stack file may not hold a password or a secret-looking extra in plaintext", () => {
