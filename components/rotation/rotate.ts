@@ -39,9 +39,17 @@ export function pendingConnectionJson(
   newPassword: string,
 ): AirflowConnectionJson {
   const connection = readDatabaseConnection(current, "current secret");
-  const login = strategy === "alternating-users" ? alternateLogin(connection.login) : connection.login;
+  if (strategy === "single-user") return { ...current, password: newPassword };
+  const login = alternateLogin(connection.login);
   checkLoginLength(connection.driver, login);
-  return { ...current, login, password: newPassword };
+  // Without a schema the database is the one named like the login (libpq's default): flipping the
+  // login would send the other login (and Airflow) to another database, so pin the current one.
+  return { ...current, login, password: newPassword, schema: effectiveDatabase(connection) };
+}
+
+/** The database a connection reaches: its schema, else (libpq's default) the one named like the login. */
+function effectiveDatabase(connection: DatabaseConnection): string {
+  return connection.database ?? connection.login;
 }
 
 async function withSession<T>(
@@ -91,7 +99,7 @@ function checkPendingMatches(
     ["conn_type", pending.driver !== current.driver],
     ["host", pending.host !== current.host],
     ["port", pending.port !== current.port],
-    ["schema", pending.database !== current.database],
+    ["schema", effectiveDatabase(pending) !== effectiveDatabase(current)],
     [`login (expected "${expectedLogin}" for ${strategy})`, pending.login !== expectedLogin],
   ];
   const mismatch = differences.find(([, differs]) => differs);
@@ -109,6 +117,36 @@ export interface ApplyPendingOptions {
   strategy: RotationStrategy;
   /** The master credential (same JSON shape); only called for alternating users when a change is needed. */
   loadMaster?: () => Promise<AirflowConnectionJson>;
+  /**
+   * The version before the current one, if any; single user only, called when neither the pending
+   * nor the current credential logs in (e.g. a value stored by hand that the database never got).
+   * Only its password is used, and only when its login is the current one.
+   */
+  loadPrevious?: () => Promise<AirflowConnectionJson | undefined>;
+}
+
+/** Single user: works as the current credential or, if the database refuses it, the previous one. */
+async function asOwner(
+  current: DatabaseConnection,
+  loadPrevious: ApplyPendingOptions["loadPrevious"],
+  work: (session: DatabaseSession) => Promise<void>,
+): Promise<void> {
+  try {
+    return await withSession(current, "current secret", work);
+  } catch (error) {
+    if (!(error instanceof RotationError && error.code === "AUTH_FAILED") || !loadPrevious) throw error;
+    const previousJson = await loadPrevious();
+    const previous = previousJson && readDatabaseConnection(previousJson, "previous secret");
+    if (!previous || previous.login !== current.login || previous.password === current.password) throw error;
+    try {
+      // The current secret's server, database and TLS settings; only the password comes from the previous.
+      return await withSession({ ...current, password: previous.password }, "previous secret", work);
+    } catch (previousError) {
+      if (!(previousError instanceof RotationError && previousError.code === "AUTH_FAILED"))
+        throw previousError;
+      throw new RotationError("AUTH_FAILED", `${error.detail}; previous secret: refused too`, error.dbCode);
+    }
+  }
 }
 
 export type ApplyOutcome = "already-active" | "applied";
@@ -128,7 +166,7 @@ export async function applyPendingCredential(options: ApplyPendingOptions): Prom
   if (await logsIn(pending, "pending secret")) return "already-active";
 
   if (options.strategy === "single-user") {
-    await withSession(current, "current secret", (session) =>
+    await asOwner(current, options.loadPrevious, (session) =>
       session.setPassword(pending.login, pending.password),
     );
   } else {

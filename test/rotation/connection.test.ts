@@ -111,6 +111,21 @@ describe("pendingConnectionJson", () => {
     expect(alternateLogin("a_clone_clone")).toBe("a_clone");
   });
 
+  it("alternating users without a schema: pins the database the current login reaches", () => {
+    const { schema: _schema, ...noSchema } = base;
+    expect(pendingConnectionJson(noSchema, "alternating-users", "n3w")).toMatchObject({
+      login: "etl_clone",
+      schema: "etl",
+    });
+    expect(
+      pendingConnectionJson({ ...noSchema, login: "etl_clone", schema: "" }, "alternating-users", "n3w"),
+    ).toMatchObject({
+      login: "etl",
+      schema: "etl_clone",
+    });
+    expect(pendingConnectionJson(noSchema, "single-user", "n3w")).not.toHaveProperty("schema");
+  });
+
   it("refuses a clone login PostgreSQL would truncate (63 bytes, counted in UTF-8)", () => {
     const fits = "a".repeat(57); // + "_clone" = 63 bytes
     expect(pendingConnectionJson({ ...base, login: fits }, "alternating-users", "p").login).toHaveLength(63);

@@ -550,3 +550,75 @@ describe("faults (alternating users only)", () => {
     expect(fake.value(arn, { versionId: token })).toBeUndefined();
   });
 });
+
+describe("faults (single user only)", () => {
+  it("AWSCURRENT's password not (yet) in the database: setSecret logs in with AWSPREVIOUS instead", async () => {
+    const { arn, initial } = await fixture("single-user");
+    // Someone stored a new value by hand without changing the database; AWSPREVIOUS still works.
+    const stale = { ...initial, password: randomPassword() };
+    await sm.send(
+      new PutSecretValueCommand({
+        SecretId: arn,
+        SecretString: JSON.stringify(stale),
+        VersionStages: ["AWSCURRENT"],
+      }),
+    );
+    expect(await canLogIn(pg, current(arn))).toBe(false);
+    expect(secret(arn, { stage: "AWSPREVIOUS" })).toEqual(initial);
+    const token = fake.startRotation(arn);
+    expect(await runSteps(arn, token)).toEqual(["created", "set", "tested", "finished"]);
+    expect(await canLogIn(pg, current(arn))).toBe(true);
+    expect(await canLogIn(pg, initial)).toBe(false);
+  });
+
+  it("a previous version for another login is not used, and the failure says no credential logged in", async () => {
+    const { arn, initial } = await fixture("single-user");
+    const other = uniqueRole("su");
+    const otherPassword = randomPassword();
+    await createLoginRole(pg, other, otherPassword);
+    // AWSPREVIOUS names a login that works, AWSCURRENT names ours with a password the database lacks.
+    await sm.send(
+      new PutSecretValueCommand({
+        SecretId: arn,
+        SecretString: JSON.stringify({ ...initial, login: other, password: otherPassword }),
+        VersionStages: ["AWSCURRENT"],
+      }),
+    );
+    await sm.send(
+      new PutSecretValueCommand({
+        SecretId: arn,
+        SecretString: JSON.stringify({ ...initial, password: randomPassword() }),
+        VersionStages: ["AWSCURRENT"],
+      }),
+    );
+    const token = fake.startRotation(arn);
+    await step("createSecret", arn, token);
+    await expect(step("setSecret", arn, token)).rejects.toMatchObject({
+      code: "AUTH_FAILED",
+      message: expect.stringMatching(/^AUTH_FAILED: current secret: .*28P01/),
+    });
+    expect(await canLogIn(pg, { ...initial, login: other, password: otherPassword })).toBe(true);
+    expect(await canLogIn(pg, initial)).toBe(true);
+  });
+});
+
+describe("alternating users without a schema", () => {
+  it("pins the database the current login reaches, so the clone does not look for a database of its own name", async () => {
+    const login = uniqueRole("au");
+    await pg.query(`CREATE DATABASE ${login}`);
+    const { arn, initial } = await fixture("alternating-users", {
+      login,
+      json: (l, p) => {
+        const { schema: _schema, ...rest } = connectionJson(pg, l, p);
+        return { ...rest, rotation_strategy: "alternating-users", masterarn: masterArn };
+      },
+    });
+    expect(initial.schema).toBeUndefined();
+    expect(await runSteps(arn, fake.startRotation(arn))).toEqual(["created", "set", "tested", "finished"]);
+    const after = current(arn);
+    expect(after).toEqual({ ...initial, login: `${login}_clone`, password: after.password, schema: login });
+    expect(await canLogIn(pg, after)).toBe(true);
+    expect(await runSteps(arn, fake.startRotation(arn))).toEqual(["created", "set", "tested", "finished"]);
+    expect(current(arn)).toMatchObject({ login, schema: login });
+  });
+});

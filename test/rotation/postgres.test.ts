@@ -131,6 +131,17 @@ describe("single user", () => {
     expect(
       (await rejection(applyPendingCredential({ current, pending, strategy: "single-user" }))).code,
     ).toBe("PENDING_MISMATCH");
+    // Without a schema each login reaches the database named like it: a clone pending without one
+    // would reach another database than the current secret does.
+    const { schema: _schema, ...noSchema } = current;
+    const unpinned = { ...noSchema, login: `${String(current.login)}_clone`, password: "x" };
+    expect(
+      (
+        await rejection(
+          applyPendingCredential({ current: noSchema, pending: unpinned, strategy: "alternating-users" }),
+        )
+      ).code,
+    ).toBe("PENDING_MISMATCH");
     const otherLogin = { ...pendingConnectionJson(current, "single-user", "x"), login: "postgres" };
     expect(
       (await rejection(applyPendingCredential({ current, pending: otherLogin, strategy: "single-user" })))

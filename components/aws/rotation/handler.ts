@@ -45,6 +45,7 @@ export type StepOutcome =
 
 const CURRENT = "AWSCURRENT";
 const PENDING = "AWSPENDING";
+const PREVIOUS = "AWSPREVIOUS";
 
 // One client per endpoint, reused across warm invocations (keep-alive connections).
 const clients = new Map<string, SecretsManagerClient>();
@@ -134,6 +135,8 @@ async function runStep(
         strategy: strategyOf(current, config),
         loadMaster: () =>
           readSecret(sm, { SecretId: masterArnOf(current, config), VersionStage: CURRENT }, "master secret"),
+        loadPrevious: () =>
+          readOptionalSecret(sm, { SecretId: secretId, VersionStage: PREVIOUS }, "previous secret"),
       });
       return outcome === "already-active" ? "already-set" : "set";
     }
@@ -199,6 +202,20 @@ async function readSecret(
   const { SecretString } = await sm.send(new GetSecretValueCommand(input));
   if (SecretString === undefined) throw new RotationError("INVALID_FIELD", `${label} has no SecretString`);
   return parseConnectionJson(SecretString, label);
+}
+
+/** The value, or undefined when the stage is on no version (a secret rotated never yet has no AWSPREVIOUS). */
+async function readOptionalSecret(
+  sm: SecretsManagerClient,
+  input: GetSecretValueCommandInput,
+  label: string,
+): Promise<AirflowConnectionJson | undefined> {
+  try {
+    return await readSecret(sm, input, label);
+  } catch (error) {
+    if (errorCode(error) === "ResourceNotFoundException") return undefined;
+    throw error;
+  }
 }
 
 function strategyOf(current: AirflowConnectionJson, config: RotationHandlerConfig): RotationStrategy {
