@@ -72,7 +72,8 @@ export const kmsKeyRotationAndDeletionWindow: AirflowResourcePolicy = {
   remediationSteps:
     "AWS: enableKeyRotation: true and deletionWindowInDays: 30 (or leave it unset: AWS defaults to 30). GCP: rotationPeriod " +
     '"7776000s" (90 days) and leave destroyScheduledDuration at its 30-day default or longer. Azure Key Vault keys: a rotationPolicy ' +
-    'with a lifetime action of type "rotate" and trigger.timeAfterCreate "P90D" or shorter.',
+    'with a lifetime action of type "rotate" and trigger.timeAfterCreate "P90D" or shorter (or timeBeforeExpiry with an ' +
+    "attributes.expiryTime that leaves at most 90 days between rotations).",
   configSchema,
   validateResource: (args, reportViolation) => {
     const config = readConfig<KmsConfig>(args, configSchema);
@@ -155,12 +156,27 @@ export const kmsKeyRotationAndDeletionWindow: AirflowResourcePolicy = {
           );
           return;
         }
-        const after = rotate
-          .map((a) => isoDurationSeconds(a.trigger?.timeAfterCreate))
+        // A rotation fires timeAfterCreate after each version, or timeBeforeExpiry before the expiryTime each
+        // version gets from rotationPolicy.attributes; without either the interval is unbounded.
+        const attributes = isRecord(policy) ? known(() => policy.attributes) : undefined;
+        if (attributes === UNKNOWN) return;
+        const expiry = isRecord(attributes) ? isoDurationSeconds(attributes.expiryTime) : undefined;
+        const intervals = rotate
+          .map((a) => {
+            const after = isoDurationSeconds(a.trigger?.timeAfterCreate);
+            if (after !== undefined) return after;
+            const before = isoDurationSeconds(a.trigger?.timeBeforeExpiry);
+            return expiry !== undefined && before !== undefined ? expiry - before : undefined;
+          })
           .filter((s): s is number => s !== undefined);
-        if (after.length > 0 && Math.min(...after) > config.azureMaxRotationDays * DAY) {
+        if (intervals.length === 0) {
           reportViolation(
-            `Key Vault key "${args.name}" rotates ${days(Math.min(...after))} after creation; the limit is ${config.azureMaxRotationDays} days.`,
+            `Key Vault key "${args.name}" has no rotation interval: set trigger.timeAfterCreate (or timeBeforeExpiry with ` +
+              `rotationPolicy.attributes.expiryTime) to rotate within ${config.azureMaxRotationDays} days.`,
+          );
+        } else if (Math.min(...intervals) > config.azureMaxRotationDays * DAY) {
+          reportViolation(
+            `Key Vault key "${args.name}" rotates ${days(Math.min(...intervals))} after creation; the limit is ${config.azureMaxRotationDays} days.`,
           );
         }
         return;

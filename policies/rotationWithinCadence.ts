@@ -163,8 +163,17 @@ function checkGcp(
   maxSeconds: number,
   report: Report,
 ) {
-  const versions = ofType(resources, "gcp:secretmanager/secretVersion:SecretVersion");
-  for (const secret of ofType(resources, "gcp:secretmanager/secret:Secret")) {
+  // Global and regional secrets take the same rotation and topics inputs; each has its own version type.
+  const versions = ofType(
+    resources,
+    "gcp:secretmanager/secretVersion:SecretVersion",
+    "gcp:secretmanager/regionalSecretVersion:RegionalSecretVersion",
+  );
+  for (const secret of ofType(
+    resources,
+    "gcp:secretmanager/secret:Secret",
+    "gcp:secretmanager/regionalSecret:RegionalSecret",
+  )) {
     const type = storedValues(versions, "secret", "secretData", secret).map(rotatable).find(Boolean);
     if (!type) continue;
     const rotation = knownOrUndefined(() => secret.props.rotation);
@@ -292,7 +301,13 @@ function checkVault(
       );
     }
   }
-  for (const secret of ofType(resources, "vault:kv/secretV2:SecretV2")) {
+  // KV v2, KV v1 and the generic secret resource all store a connection as dataJson.
+  for (const secret of ofType(
+    resources,
+    "vault:kv/secretV2:SecretV2",
+    "vault:kv/secret:Secret",
+    "vault:generic/secret:Secret",
+  )) {
     const stored = knownOrUndefined(() => secret.props.dataJson);
     const type = rotatable(stored);
     if (!type) continue;

@@ -2,6 +2,27 @@ import { AirflowResourcePolicy, readConfig } from "./lib/policy";
 import { Secret, isSecret, unmarkedPaths, withSecretsVisible } from "./lib/secretness";
 import { isRecord } from "./lib/values";
 
+/** Plugin blocks of vault.database.SecretBackendConnection (@pulumi/vault), each with a root `password`. */
+const VAULT_DATABASE_PLUGINS = [
+  "cassandra",
+  "couchbase",
+  "elasticsearch",
+  "hana",
+  "influxdb",
+  "mongodb",
+  "mssql",
+  "mysql",
+  "mysqlAurora",
+  "mysqlLegacy",
+  "mysqlRds",
+  "oracle",
+  "postgresql",
+  "redis",
+  "redisElasticache",
+  "redshift",
+  "snowflake",
+];
+
 /** Inputs that hold secret material, per resource type (dotted paths). */
 export const SECRET_PROPERTIES: Record<string, string[]> = {
   "aws:secretsmanager/secretVersion:SecretVersion": ["secretString", "secretBinary", "secretStringWo"],
@@ -14,6 +35,13 @@ export const SECRET_PROPERTIES: Record<string, string[]> = {
   "vault:generic/secret:Secret": ["dataJson"],
   "vault:database/secretBackendStaticRole:SecretBackendStaticRole": ["passwordWo", "selfManagedPassword"],
   "kubernetes:core/v1:Secret": ["stringData", "data"],
+  // The database engine's root credential Vault connects with (one block per plugin).
+  "vault:database/secretBackendConnection:SecretBackendConnection": [
+    ...VAULT_DATABASE_PLUGINS.flatMap((plugin) => [`${plugin}.password`, `${plugin}.passwordWo`]),
+    "postgresql.privateKey",
+    "snowflake.privateKey",
+    "mongodbatlas.privateKey",
+  ],
 };
 
 const configSchema = {

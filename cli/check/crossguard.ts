@@ -250,6 +250,14 @@ export async function analyze(
       } catch (error) {
         if (error instanceof NotApplicableError)
           result.notApplicable.push({ policy: p.name, reason: error.reason, urn: resource.urn });
+        else if (error instanceof UnknownValueError)
+          // The analyzer answers with a diagnostic (a warning), keeps the inputs and goes on.
+          result.violations.push({
+            policy: p.name,
+            enforcementLevel: "advisory",
+            message: `can't run remediation '${p.name}' during preview: ${(error as Error).message}`,
+            urn: resource.urn,
+          });
         else throw policyError(p, error);
       }
     }

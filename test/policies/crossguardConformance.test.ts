@@ -4,7 +4,7 @@
  * wire form) go through the real `makeAnalyzeRpcFun`, `makeAnalyzeStackRpcFun` and
  * `makeRemediateRpcFun`, and must produce the diagnostics and remediations `check` reports.
  */
-import type { Policy } from "@pulumi/policy";
+import type { Policy, ResourceValidationPolicy } from "@pulumi/policy";
 import { analyze, describeChanges } from "../../cli/check/crossguard";
 import { PACK_NAME, policies } from "../../policies/policies";
 import { Fixture, UNKNOWN_STRING, resource, secret } from "./harness";
@@ -192,5 +192,44 @@ describe("the check adapter gives the verdict of @pulumi/policy's analyzer serve
     expect(offline.remediations).toEqual(real.remediations);
     // The fixtures are meant to exercise the pack, not to pass it.
     expect(real.diagnostics.length).toBeGreaterThan(stack === "prod" ? 8 : 2);
+  });
+});
+
+describe("a remediation that reads a value unknown during preview", () => {
+  const remediation: ResourceValidationPolicy = {
+    name: "needs-known-value",
+    description: "reads a property unknown at preview",
+    enforcementLevel: "remediate",
+    remediateResource: (args) => ({ ...args.props, copy: String(args.props.description) }),
+  };
+  const pending = resource("prod", "aws:kms/key:Key", "pending", { description: UNKNOWN_STRING });
+
+  it("is a warning, as the analyzer's diagnostic is, and does not stop the check", async () => {
+    const remediateRpc = server.makeRemediateRpcFun(PACK_NAME, VERSION, "mandatory", [remediation]);
+    const req = new analyzerProto.AnalyzeRequest();
+    req.setType(pending.type);
+    req.setUrn(pending.urn);
+    req.setName(pending.name);
+    req.setOptions(options(pending));
+    req.setProperties(Struct.fromJavaScript(pending.inputs));
+    const real = (await call(remediateRpc, req)).getRemediationsList();
+    expect(real.map((r: any) => [r.getPolicyname(), r.getDiagnostic(), r.hasProperties()])).toEqual([
+      ["needs-known-value", expect.stringContaining("can't run remediation 'needs-known-value'"), false],
+    ]);
+
+    const offline = await analyze([pending], {
+      policies: [remediation],
+      packEnforcementLevel: "mandatory",
+      outputsOf: (_r, inputs) => inputs,
+    });
+    expect(offline.remediations).toEqual([]);
+    expect(offline.violations).toEqual([
+      {
+        policy: "needs-known-value",
+        enforcementLevel: "advisory",
+        message: expect.stringContaining("can't run remediation 'needs-known-value' during preview"),
+        urn: pending.urn,
+      },
+    ]);
   });
 });

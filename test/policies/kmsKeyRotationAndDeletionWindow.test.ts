@@ -79,4 +79,25 @@ describe("kms-key-rotation-and-deletion-window", () => {
       'Key Vault key "fernet-wrap" rotates 366 days after creation; the limit is 90 days.',
     ]);
   });
+
+  it("reads Key Vault rotations triggered before expiry off the policy's expiryTime", async () => {
+    const azureKey = (expiryTime: string | undefined, timeBeforeExpiry: string) =>
+      resource("prod", "azure-native:keyvault:Key", "fernet-wrap", {
+        properties: {
+          kty: "RSA-HSM",
+          rotationPolicy: {
+            ...(expiryTime ? { attributes: { expiryTime } } : {}),
+            lifetimeActions: [{ action: { type: "Rotate" }, trigger: { timeBeforeExpiry } }],
+          },
+        },
+      });
+    expect(await violations(policy, [azureKey("P90D", "P30D")])).toEqual([]);
+    expect(await violations(policy, [azureKey("P2Y", "P30D")])).toEqual([
+      'Key Vault key "fernet-wrap" rotates 702 days after creation; the limit is 90 days.',
+    ]);
+    expect(await violations(policy, [azureKey(undefined, "P30D")])).toEqual([
+      'Key Vault key "fernet-wrap" has no rotation interval: set trigger.timeAfterCreate (or timeBeforeExpiry with ' +
+        "rotationPolicy.attributes.expiryTime) to rotate within 90 days.",
+    ]);
+  });
 });

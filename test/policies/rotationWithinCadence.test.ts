@@ -213,4 +213,51 @@ describe("rotation-within-cadence", () => {
       'vault:kubernetes/authBackendRole:AuthBackendRole "airflow" issues tokens without a maximum lifetime: set tokenMaxTtl (or tokenExplicitMaxTtl) <= 30 days.',
     ]);
   });
+
+  it("checks GCP regional secrets like global ones", async () => {
+    const regional = (rotation: unknown) => [
+      resource("prod", "gcp:secretmanager/regionalSecret:RegionalSecret", "warehouse", {
+        secretId: "airflow-prod-connections-warehouse",
+        location: "europe-west1",
+        rotation,
+        topics: [{ name: "projects/p/topics/rotation" }],
+      }),
+      resource("prod", "gcp:secretmanager/regionalSecretVersion:RegionalSecretVersion", "warehouse-value", {
+        secret: "warehouse-id",
+        secretData: secret(postgres),
+      }),
+    ];
+    expect(await violations(policy, regional({ rotationPeriod: "7776000s" }))).toEqual([]);
+    expect(await violations(policy, regional(undefined))).toEqual([
+      'gcp:secretmanager/regionalSecret:RegionalSecret "warehouse" holds a postgres connection and has no rotation.rotationPeriod.',
+    ]);
+  });
+
+  it("checks database connections stored in Vault KV v1 and generic secrets", async () => {
+    const staticRole = resource(
+      "prod",
+      "vault:database/secretBackendStaticRole:SecretBackendStaticRole",
+      "static",
+      {
+        name: "airflow-prod-warehouse",
+        username: "airflow_prod",
+        rotationPeriod: 30 * DAY,
+      },
+    );
+    const kvV1 = resource("prod", "vault:kv/secret:Secret", "warehouse", {
+      path: "airflow/prod/connections/warehouse",
+      dataJson: secret(postgres),
+    });
+    const generic = resource("prod", "vault:generic/secret:Secret", "reporting", {
+      path: "airflow/prod/connections/reporting",
+      dataJson: secret(JSON.stringify({ conn_uri: "mysql://reporting_prod:pw@db.prod.internal/reporting" })),
+    });
+    expect(await violations(policy, [kvV1, staticRole])).toEqual([]);
+    expect(await violations(policy, [kvV1, generic, staticRole])).toEqual([
+      'vault:generic/secret:Secret "reporting" holds a mysql connection for login "reporting_prod" and no database static role rotates that login.',
+    ]);
+    expect(await violations(policy, [kvV1])).toEqual([
+      'vault:kv/secret:Secret "warehouse" holds a postgres connection for login "airflow_prod" and no database static role rotates that login.',
+    ]);
+  });
 });

@@ -67,6 +67,23 @@ describe("secret-inputs-marked", () => {
     expect(seen).toEqual(["plain"]);
   });
 
+  it("marks a Vault database connection's root password, and leaves one that is already secret", async () => {
+    const connection = (password: unknown) =>
+      resource("prod", "vault:database/secretBackendConnection:SecretBackendConnection", "db-connection", {
+        backend: "database",
+        name: "airflow-prod-warehouse",
+        postgresql: {
+          connectionUrl: "postgresql://{{username}}:{{password}}@db.prod.internal:5432/warehouse",
+          username: "vault_root",
+          password,
+        },
+      });
+    expect((await runPolicy(policy, [connection("hunter2")])).remediations.map((r) => r.changes)).toEqual([
+      ["postgresql.password: marked secret"],
+    ]);
+    expect((await runPolicy(policy, [connection(secret("hunter2"))])).remediations).toEqual([]);
+  });
+
   it("only touches SecureString parameters and honours extra properties from config", async () => {
     const parameter = (type: string) =>
       resource("dev", "aws:ssm/parameter:Parameter", "p", {
