@@ -39,9 +39,9 @@ export function pendingConnectionJson(
   newPassword: string,
 ): AirflowConnectionJson {
   const connection = readDatabaseConnection(current, "current secret");
-  if (strategy === "single-user") return { ...current, password: newPassword };
-  const login = alternateLogin(connection.login);
+  const login = strategy === "alternating-users" ? alternateLogin(connection.login) : connection.login;
   checkLoginLength(connection.driver, login);
+  if (strategy === "single-user") return { ...current, password: newPassword };
   // Without a schema the database is the one named like the login (libpq's default): flipping the
   // login would send the other login (and Airflow) to another database, so pin the current one.
   return { ...current, login, password: newPassword, schema: effectiveDatabase(connection) };
