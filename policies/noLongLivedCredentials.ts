@@ -16,6 +16,10 @@ const LONG_LIVED: Record<string, string> = {
   "aws:iam/accessKey:AccessKey": "an IAM access key",
   "aws:iam/user:User": "an IAM user",
   "aws:iam/userLoginProfile:UserLoginProfile": "an IAM user console password",
+  "aws:iam/serviceSpecificCredential:ServiceSpecificCredential": "an IAM service-specific password",
+  "aws:iam/signingCertificate:SigningCertificate": "an IAM user signing certificate",
+  "aws:iam/sshKey:SshKey": "an IAM user SSH key",
+  "vault:index/token:Token": "a Vault token kept in Pulumi state",
   "gcp:serviceaccount/key:Key": "a service account key",
   "azuread:index/applicationPassword:ApplicationPassword": "an Entra ID application client secret",
   "azuread:index/servicePrincipalPassword:ServicePrincipalPassword":

@@ -10,12 +10,19 @@ describe("no-long-lived-cloud-credentials", () => {
       resource("prod", "azuread:index/applicationPassword:ApplicationPassword", "airflow-secret", {
         applicationId: "x",
       }),
+      resource("dev", "aws:iam/serviceSpecificCredential:ServiceSpecificCredential", "codecommit-pw", {
+        serviceName: "codecommit.amazonaws.com",
+        userName: "airflow",
+      }),
+      resource("prod", "vault:index/token:Token", "airflow-token", { policies: ["airflow-prod-reader"] }),
     ];
     expect(await violations(policy, resources)).toEqual([
       '"airflow-user" creates an IAM user, a long-lived credential.',
       '"airflow-key" creates an IAM access key, a long-lived credential.',
       '"airflow-sa-key" creates a service account key, a long-lived credential.',
       '"airflow-secret" creates an Entra ID application client secret, a long-lived credential.',
+      '"codecommit-pw" creates an IAM service-specific password, a long-lived credential.',
+      '"airflow-token" creates a Vault token kept in Pulumi state, a long-lived credential.',
     ]);
   });
 
