@@ -89,6 +89,7 @@ export const rotationWithinCadence: AirflowStackPolicy = {
         : undefined;
     };
     checkAws(resources, rotatable, maxSeconds, reportViolation);
+    checkSsm(resources, rotatable, reportViolation);
     checkGcp(resources, rotatable, maxSeconds, reportViolation);
     checkAzure(resources, rotatable, maxSeconds, reportViolation);
     checkVault(resources, rotatable, config, reportViolation);
@@ -135,6 +136,23 @@ function checkAws(
       report(
         `${describe(rotation)} rotates every ${days(period)}; the limit is ${days(maxSeconds)}.`,
         rotation.urn,
+      );
+    }
+  }
+}
+
+/** SSM parameters have no rotation: a production database login stored there never changes. */
+function checkSsm(
+  resources: PolicyResource[],
+  rotatable: (v: unknown) => string | undefined,
+  report: Report,
+) {
+  for (const parameter of ofType(resources, "aws:ssm/parameter:Parameter")) {
+    const type = rotatable(knownOrUndefined(() => parameter.props.value));
+    if (type) {
+      report(
+        `${describe(parameter)} holds a ${type} connection in SSM Parameter Store, which cannot rotate it; store it in Secrets Manager with a SecretRotation.`,
+        parameter.urn,
       );
     }
   }

@@ -68,6 +68,20 @@ describe("rotation-within-cadence", () => {
     ]);
   });
 
+  it("reports a production database connection kept in SSM Parameter Store, which cannot rotate", async () => {
+    const parameter = (id: string, value: string) =>
+      resource("prod", "aws:ssm/parameter:Parameter", id, {
+        name: `/airflow/prod/connections/${id}`,
+        type: "SecureString",
+        value: secret(value),
+      });
+    expect(
+      await violations(policy, [parameter("warehouse", postgres), parameter("slack_alerts", http)]),
+    ).toEqual([
+      'aws:ssm/parameter:Parameter "warehouse" holds a postgres connection in SSM Parameter Store, which cannot rotate it; store it in Secrets Manager with a SecretRotation.',
+    ]);
+  });
+
   it("recognises connections stored as URIs and honours the configured cadence", async () => {
     const uri = awsConnection("prod", "warehouse", "postgres://airflow:pw@db.prod.internal:5432/analytics", {
       automaticallyAfterDays: 60,
