@@ -6,7 +6,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
-import { Problems } from "../../components/airflow";
+import { validateOrThrow } from "../../components/airflow";
 import { CONFIG_NAMESPACE } from "../../stacks/config";
 import { checkStackFileSecrets } from "./stackFileSecrets";
 
@@ -77,9 +77,7 @@ export function readStackConfig(file: string, projectName: string): StackConfig 
     throw new Error(`${file} is not valid YAML: ${(error as Error).message}`);
   }
   const raw = document?.config ?? {};
-  const problems = new Problems();
-  checkStackFileSecrets(raw, CONFIG_NAMESPACE, problems);
-  problems.throwIfAny(`Stack file ${file}`);
+  validateOrThrow(`Stack file ${file}`, (problems) => checkStackFileSecrets(raw, CONFIG_NAMESPACE, problems));
   const config: Record<string, string> = {};
   const secretKeys: string[] = [];
   for (const [rawKey, rawValue] of Object.entries(raw)) {

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { Problems } from "../airflow";
+import { Problems, validateOrThrow } from "../airflow";
 import { awsAccountContext, standardTags } from "./common";
 import {
   AwsAccountContext,
@@ -190,9 +190,9 @@ export class SecretsAccessRoles extends pulumi.ComponentResource {
   readonly serviceAccountAnnotations: Record<string, pulumi.Output<string>>;
 
   constructor(name: string, args: SecretsAccessRolesArgs, opts?: pulumi.ComponentResourceOptions) {
-    const problems = new Problems();
-    validateSecretsAccessRolesArgs(args, problems);
-    problems.throwIfAny(`SecretsAccessRoles ${name}`);
+    validateOrThrow(`SecretsAccessRoles ${name}`, (problems) =>
+      validateSecretsAccessRolesArgs(args, problems),
+    );
     super("airflow-secrets:aws:SecretsAccessRoles", name, {}, opts);
 
     const account = args.account ?? awsAccountContext({ parent: this });

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { Problems, RotationDeclaration } from "../airflow";
+import { Problems, RotationDeclaration, validateOrThrow } from "../airflow";
 import { ALARM_ON_FIRST_OCCURRENCE, awsAccountContext, idSlug, standardTags } from "./common";
 import {
   AwsAccountContext,
@@ -393,9 +393,9 @@ export class SecretRotationLambda extends pulumi.ComponentResource {
   readonly errorsAlarm: aws.cloudwatch.MetricAlarm;
 
   constructor(name: string, args: SecretRotationLambdaArgs, opts?: pulumi.ComponentResourceOptions) {
-    const problems = new Problems();
-    validateSecretRotationLambdaArgs(args, problems);
-    problems.throwIfAny(`SecretRotationLambda ${name}`);
+    validateOrThrow(`SecretRotationLambda ${name}`, (problems) =>
+      validateSecretRotationLambdaArgs(args, problems),
+    );
     super("airflow-secrets:aws:SecretRotationLambda", name, {}, opts);
 
     const production = args.production === true;

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { Problems } from "../airflow";
+import { Problems, validateOrThrow } from "../airflow";
 import { awsAccountContext, standardTags } from "./common";
 import { AwsAccountContext, SecretStoreKind, secretsKeyPolicy } from "./policies";
 import {
@@ -105,9 +105,7 @@ export class SecretsKmsKey extends pulumi.ComponentResource {
   readonly replicas: aws.kms.ReplicaKey[] = [];
 
   constructor(name: string, args: SecretsKmsKeyArgs, opts?: pulumi.ComponentResourceOptions) {
-    const problems = new Problems();
-    validateSecretsKmsKeyArgs(args, problems);
-    problems.throwIfAny(`SecretsKmsKey ${name}`);
+    validateOrThrow(`SecretsKmsKey ${name}`, (problems) => validateSecretsKmsKeyArgs(args, problems));
     super("airflow-secrets:aws:SecretsKmsKey", name, {}, opts);
 
     const replicaRegions = args.replicaRegions ?? [];

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { PlannedSecret, Problems } from "../airflow";
+import { PlannedSecret, Problems, validateOrThrow } from "../airflow";
 import { AwsStoreArgs, idSlug, standardTags } from "./common";
 import { secretResourcePolicy } from "./policies";
 import {
@@ -84,9 +84,9 @@ export class SecretsManagerStore extends pulumi.ComponentResource {
   readonly secretArns: Record<string, pulumi.Output<string>> = {};
 
   constructor(name: string, args: SecretsManagerStoreArgs, opts?: pulumi.ComponentResourceOptions) {
-    const problems = new Problems();
-    validateSecretsManagerStoreArgs(args, problems);
-    problems.throwIfAny(`SecretsManagerStore ${name}`);
+    validateOrThrow(`SecretsManagerStore ${name}`, (problems) =>
+      validateSecretsManagerStoreArgs(args, problems),
+    );
     super("airflow-secrets:aws:SecretsManagerStore", name, {}, opts);
 
     const production = args.production === true;

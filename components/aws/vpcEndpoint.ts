@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { Problems } from "../airflow";
+import { Problems, validateOrThrow } from "../airflow";
 import { standardTags } from "./common";
 import {
   SECURITY_GROUP_ID_PATTERN,
@@ -54,9 +54,9 @@ export class SecretsManagerVpcEndpoint extends pulumi.ComponentResource {
   readonly securityGroup: aws.ec2.SecurityGroup;
 
   constructor(name: string, args: SecretsManagerVpcEndpointArgs, opts?: pulumi.ComponentResourceOptions) {
-    const problems = new Problems();
-    validateSecretsManagerVpcEndpointArgs(args, problems);
-    problems.throwIfAny(`SecretsManagerVpcEndpoint ${name}`);
+    validateOrThrow(`SecretsManagerVpcEndpoint ${name}`, (problems) =>
+      validateSecretsManagerVpcEndpointArgs(args, problems),
+    );
     super("airflow-secrets:aws:SecretsManagerVpcEndpoint", name, {}, opts);
 
     const tags = standardTags(args.environment, args.owner, args.tags);

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as authorization from "@pulumi/azure-native/authorization";
 import * as managedidentity from "@pulumi/azure-native/managedidentity";
-import { Problems } from "../airflow";
+import { Problems, validateOrThrow } from "../airflow";
 import { checkGuid, checkResourceGroupName } from "./naming";
 import {
   CI_WRITER_PERMISSIONS,
@@ -83,9 +83,7 @@ export class KeyVaultAccess extends pulumi.ComponentResource {
   readonly serviceAccountLabels: Record<string, string>;
 
   constructor(name: string, args: KeyVaultAccessArgs, opts?: pulumi.ComponentResourceOptions) {
-    const problems = new Problems();
-    validateKeyVaultAccessArgs(args, problems);
-    problems.throwIfAny("KeyVaultAccess");
+    validateOrThrow("KeyVaultAccess", (problems) => validateKeyVaultAccessArgs(args, problems));
     super("airflow-secrets:azure:KeyVaultAccess", name, {}, opts);
 
     this.identity = new managedidentity.UserAssignedIdentity(

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as monitor from "@pulumi/azure-native/monitor";
 import * as operationalinsights from "@pulumi/azure-native/operationalinsights";
-import { Problems } from "../airflow";
+import { Problems, validateOrThrow } from "../airflow";
 import { checkArmId, checkResourceGroupName } from "./naming";
 import { checkRetentionDays } from "./settings";
 
@@ -64,9 +64,7 @@ export class KeyVaultDiagnostics extends pulumi.ComponentResource {
   readonly failedReadAlert: monitor.ScheduledQueryRule;
 
   constructor(name: string, args: KeyVaultDiagnosticsArgs, opts?: pulumi.ComponentResourceOptions) {
-    const problems = new Problems();
-    validateKeyVaultDiagnosticsArgs(args, problems);
-    problems.throwIfAny("KeyVaultDiagnostics");
+    validateOrThrow("KeyVaultDiagnostics", (problems) => validateKeyVaultDiagnosticsArgs(args, problems));
     super("airflow-secrets:azure:KeyVaultDiagnostics", name, {}, opts);
 
     if (args.workspaceId !== undefined) {

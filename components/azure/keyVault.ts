@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as keyvault from "@pulumi/azure-native/keyvault";
-import { Problems } from "../airflow";
+import { Problems, validateOrThrow } from "../airflow";
 import { checkArmId, checkResourceGroupName, checkVaultName, parseArmId, vaultUrl } from "./naming";
 import { NetworkDefaultAction, PublicNetworkAccess, VaultSku, checkIpRange } from "./settings";
 
@@ -72,9 +72,7 @@ export class AirflowKeyVault extends pulumi.ComponentResource {
   readonly vault?: keyvault.Vault;
 
   constructor(name: string, args: AirflowKeyVaultArgs, opts?: pulumi.ComponentResourceOptions) {
-    const problems = new Problems();
-    validateKeyVaultArgs(args, problems);
-    problems.throwIfAny("AirflowKeyVault");
+    validateOrThrow("AirflowKeyVault", (problems) => validateKeyVaultArgs(args, problems));
     super("airflow-secrets:azure:AirflowKeyVault", name, {}, opts);
 
     const existing =

@@ -4,7 +4,7 @@ import * as eventgrid from "@pulumi/azure-native/eventgrid";
 import * as managedidentity from "@pulumi/azure-native/managedidentity";
 import * as storage from "@pulumi/azure-native/storage";
 import * as web from "@pulumi/azure-native/web";
-import { Problems } from "../airflow";
+import { Problems, validateOrThrow } from "../airflow";
 import { checkArmId, checkResourceGroupName } from "./naming";
 import {
   STORAGE_BLOB_DATA_CONTRIBUTOR_ROLE_ID,
@@ -116,9 +116,7 @@ export class KeyVaultRotation extends pulumi.ComponentResource {
   readonly eventSubscription: eventgrid.SystemTopicEventSubscription;
 
   constructor(name: string, args: KeyVaultRotationArgs, opts?: pulumi.ComponentResourceOptions) {
-    const problems = new Problems();
-    validateKeyVaultRotationArgs(args, problems);
-    problems.throwIfAny("KeyVaultRotation");
+    validateOrThrow("KeyVaultRotation", (problems) => validateKeyVaultRotationArgs(args, problems));
     super("airflow-secrets:azure:KeyVaultRotation", name, {}, opts);
     const parent = { parent: this };
     const group = { resourceGroupName: args.resourceGroupName };

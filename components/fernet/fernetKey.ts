@@ -2,10 +2,10 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import {
   FernetSettings,
-  Problems,
   fernetKeyValue,
   toUrlSafeBase64,
   validateFernetSettings,
+  validateOrThrow,
 } from "../airflow";
 
 export interface FernetKeyArgs extends FernetSettings {
@@ -28,9 +28,7 @@ export class FernetKey extends pulumi.ComponentResource {
   readonly generations: string[];
 
   constructor(name: string, args: FernetKeyArgs, opts?: pulumi.ComponentResourceOptions) {
-    const problems = new Problems();
-    validateFernetSettings(args, problems);
-    problems.throwIfAny("FernetKey");
+    validateOrThrow("FernetKey", (problems) => validateFernetSettings(args, problems));
     super("airflow-secrets:fernet:FernetKey", name, {}, opts);
     this.generations = [...args.generations];
     const keys = args.generations.map(

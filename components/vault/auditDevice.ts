@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as vault from "@pulumi/vault";
-import { Problems } from "../airflow";
+import { Problems, validateOrThrow } from "../airflow";
 import { checkMountPath } from "./paths";
 
 export type VaultAuditType = "file" | "socket" | "syslog";
@@ -142,9 +142,7 @@ export class VaultAuditDevice extends pulumi.ComponentResource {
   readonly path: pulumi.Output<string>;
 
   constructor(name: string, args: VaultAuditDeviceArgs, opts?: pulumi.ComponentResourceOptions) {
-    const problems = new Problems();
-    validateAuditDeviceArgs(args, problems);
-    problems.throwIfAny("VaultAuditDevice");
+    validateOrThrow("VaultAuditDevice", (problems) => validateAuditDeviceArgs(args, problems));
     super("airflow-secrets:vault:VaultAuditDevice", name, {}, opts);
     this.audit = new vault.Audit(
       `${name}-device`,

@@ -1,7 +1,7 @@
 import { isIP } from "net";
 import * as pulumi from "@pulumi/pulumi";
 import * as vault from "@pulumi/vault";
-import { Problems } from "../airflow";
+import { Problems, validateOrThrow } from "../airflow";
 import { checkMountPath, checkRoleName, checkTtlPair } from "./paths";
 
 const DAY = 86400;
@@ -103,9 +103,7 @@ export class VaultKubernetesAuthRole extends pulumi.ComponentResource {
   readonly mount: string;
 
   constructor(name: string, args: VaultKubernetesAuthRoleArgs, opts?: pulumi.ComponentResourceOptions) {
-    const problems = new Problems();
-    validateKubernetesAuthRoleArgs(args, problems);
-    problems.throwIfAny("VaultKubernetesAuthRole");
+    validateOrThrow("VaultKubernetesAuthRole", (problems) => validateKubernetesAuthRoleArgs(args, problems));
     super("airflow-secrets:vault:VaultKubernetesAuthRole", name, {}, opts);
     this.mount = args.mount ?? "kubernetes";
     this.role = new vault.kubernetes.AuthBackendRole(
@@ -221,9 +219,7 @@ export class VaultCiWriterRole extends pulumi.ComponentResource {
   readonly roleName: pulumi.Output<string>;
 
   constructor(name: string, args: VaultCiWriterRoleArgs, opts?: pulumi.ComponentResourceOptions) {
-    const problems = new Problems();
-    validateCiWriterRoleArgs(args, problems);
-    problems.throwIfAny("VaultCiWriterRole");
+    validateOrThrow("VaultCiWriterRole", (problems) => validateCiWriterRoleArgs(args, problems));
     super("airflow-secrets:vault:VaultCiWriterRole", name, {}, opts);
     const boundClaims: Record<string, string> = { repository: args.repository };
     if (args.environment !== undefined) boundClaims.environment = args.environment;

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as vault from "@pulumi/vault";
-import { Problems, isKnown } from "../airflow";
+import { Problems, isKnown, validateOrThrow } from "../airflow";
 import {
   DatabaseAccess,
   PostgresGrantScope,
@@ -236,9 +236,7 @@ export class VaultDatabaseSecrets extends pulumi.ComponentResource {
   readonly credentialPaths: string[];
 
   constructor(name: string, args: VaultDatabaseSecretsArgs, opts?: pulumi.ComponentResourceOptions) {
-    const problems = new Problems();
-    validateDatabaseSecretsArgs(args, problems);
-    problems.throwIfAny("VaultDatabaseSecrets");
+    validateOrThrow("VaultDatabaseSecrets", (problems) => validateDatabaseSecretsArgs(args, problems));
     super("airflow-secrets:vault:VaultDatabaseSecrets", name, {}, opts);
     const production = args.production === true;
     const resourceOpts = { parent: this, provider: args.provider };

@@ -8,6 +8,7 @@ import {
   SecretsPlan,
   planSecrets,
   validatePlan,
+  validateOrThrow,
 } from "../airflow";
 import { checkEnvironmentPrefix } from "./airflowPolicies";
 import { checkMountPath, nameFragment } from "./paths";
@@ -129,9 +130,7 @@ export class VaultKvStore extends pulumi.ComponentResource {
   readonly secretPaths: string[];
 
   constructor(name: string, args: VaultKvStoreArgs, opts?: pulumi.ComponentResourceOptions) {
-    const problems = new Problems();
-    validateKvStoreArgs(args, problems);
-    problems.throwIfAny("VaultKvStore");
+    validateOrThrow("VaultKvStore", (problems) => validateKvStoreArgs(args, problems));
     const plan = planSecrets(kvPlanArgs(args));
     super("airflow-secrets:vault:VaultKvStore", name, {}, opts);
     this.plan = plan;
