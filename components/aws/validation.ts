@@ -54,22 +54,8 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
   return value !== null && typeof value === "object" && !Array.isArray(value);
 }
 
-/** Flags keys a settings object does not know: a typo would otherwise silently fall back to a default. */
-export function checkKnownKeys(
-  value: unknown,
-  known: readonly string[],
-  path: string,
-  problems: Problems,
-): void {
-  if (!isPlainObject(value)) return;
-  for (const key of Object.keys(value)) {
-    problems.check(
-      known.includes(key),
-      `${path}.${key}`,
-      `is not a known setting (known: ${known.join(", ")})`,
-    );
-  }
-}
+/** The contract's unknown-key check, so every backend words a typo the same way. */
+export { checkKnownKeys } from "../airflow";
 
 export function checkRegion(region: unknown, path: string, problems: Problems): region is string {
   return problems.check(
