@@ -97,7 +97,18 @@ export class AirflowSecretsEnvironment extends pulumi.ComponentResource {
     );
     problems.throwIfAny(`Airflow secrets environment "${args.environment}" (${args.backend} backend)`);
 
-    super("airflow-secrets:index:AirflowSecretsEnvironment", name, {}, opts);
+    // The policy pack reads these inputs to judge what this environment creates (never names).
+    super(
+      "airflow-secrets:index:AirflowSecretsEnvironment",
+      name,
+      {
+        environment: args.environment,
+        production,
+        kubernetesNamespace: args.kubernetes.namespace,
+        kubernetesServiceAccount: args.kubernetes.serviceAccount,
+      },
+      opts,
+    );
     if (args.fernet !== undefined) {
       const fernet = new FernetKey(
         `${name}-fernet`,
