@@ -7,7 +7,7 @@
 import { Problems } from "../../components/airflow";
 
 /** `extra` keys that hold credentials (Airflow's own masking uses similar names). */
-const SECRET_EXTRA_KEY = /pass(word|wd)?|secret|token|api_?key|private_?key|credential|keyfile_dict|auth/i;
+export const SECRET_EXTRA_KEY = /pass(word|wd)?|secret|token|api_?key|private_?key|credential|keyfile_dict|auth/i;
 
 const isSecure = (value: unknown) =>
   typeof value === "object" && value !== null && !Array.isArray(value) && "secure" in value;
