@@ -66,7 +66,9 @@ describe("bad GCP settings", () => {
         ),
     );
     const layout = problems.find((p) => p.path === "gcp.layout.connectionsPrefix")!;
-    expect(layout.rule).toMatch(/only letters, digits, _ and -.*got "airflow\/prod\/connections"/);
+    expect(layout.rule).toMatch(/only letters, digits, _ and -/);
+    // Rules never quote the value: a secret pasted into the wrong field is not printed back.
+    expect(layout.rule).not.toContain("airflow/prod/connections");
   });
 
   it("refuses a Secret Manager rotation period under one hour", () => {
@@ -80,7 +82,7 @@ describe("bad GCP settings", () => {
     expect(problems).toEqual([
       {
         path: "gcp.rotation.connections.warehouse.rotationPeriod",
-        rule: expect.stringMatching(/at least 3600s.*"1800s"/),
+        rule: expect.stringMatching(/at least 3600s/),
       },
     ]);
   });
