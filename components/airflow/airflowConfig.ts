@@ -9,6 +9,7 @@ import { exactLookupPattern } from "./lookupPattern";
 import { Problems, checkKnownKeys } from "./problems";
 import { stableJson } from "./serialize";
 import { configEnvVar, configKey } from "./sensitiveConfig";
+import { AirflowVersionRules, parseAirflowLine } from "./versions";
 
 export interface AirflowSettings {
   /** Airflow version the deployment runs, `major.minor[.patch]`, e.g. "2.10" or "3.1". */
@@ -19,10 +20,8 @@ export interface AirflowSettings {
   connectionFormat?: ConnectionFormat;
 }
 
-export interface AirflowVersion {
-  major: number;
-  minor: number;
-}
+/** The supported line `airflow.version` names, with every rule that depends on it. */
+export type AirflowVersion = AirflowVersionRules;
 
 export interface ConfigOption {
   section: string;
@@ -49,29 +48,14 @@ export function byCodeUnits(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-const VERSION_PATTERN = /^(\d+)\.(\d+)(?:\.\d+)?$/;
-
+/** Reads `airflow.version` (see `parseAirflowLine`): undefined, with a problem, unless it is a supported line. */
 export function parseAirflowVersion(
-  version: string,
+  version: unknown,
   problems: Problems,
   path = "airflow.version",
 ): AirflowVersion | undefined {
-  const match = VERSION_PATTERN.exec(String(version ?? ""));
-  if (!match) {
-    problems.add(path, `must be an Airflow version like "2.10" or "3.1" (got "${version}")`);
-    return undefined;
-  }
-  const parsed = { major: Number(match[1]), minor: Number(match[2]) };
-  problems.check(
-    parsed.major === 3 || (parsed.major === 2 && parsed.minor >= 0),
-    path,
-    `must be Airflow 2.x or 3.x (got "${version}")`,
-  );
-  return parsed;
+  return parseAirflowLine(version, problems, path);
 }
-
-const atLeast = (v: AirflowVersion, major: number, minor: number) =>
-  v.major > major || (v.major === major && v.minor >= minor);
 
 export function validateSettings(settings: AirflowSettings, problems: Problems): AirflowVersion | undefined {
   checkKnownKeys(settings, ["version", "cache", "connectionFormat"], "airflow", problems);
@@ -86,20 +70,6 @@ export function validateSettings(settings: AirflowSettings, problems: Problems):
         `must be a whole number of seconds from 1 to 86400 (got ${JSON.stringify(ttl)})`,
       );
     }
-    if (version && settings.cache.enabled) {
-      problems.check(
-        atLeast(version, 2, 7),
-        "airflow.cache.enabled",
-        `the secrets cache needs Airflow 2.7 or later (version is ${settings.version})`,
-      );
-    }
-  }
-  if (version && settings.connectionFormat === "json") {
-    problems.check(
-      atLeast(version, 2, 3),
-      "airflow.connectionFormat",
-      `JSON connections need Airflow 2.3 or later; use "uri" for ${settings.version}`,
-    );
   }
   if (settings?.connectionFormat !== undefined) {
     problems.check(
@@ -111,11 +81,12 @@ export function validateSettings(settings: AirflowSettings, problems: Problems):
   return version;
 }
 
+/** JSON unless set: every supported line reads JSON connections (Airflow ≥ 2.3). */
 export function defaultConnectionFormat(
   settings: AirflowSettings,
-  version: AirflowVersion,
+  _version?: AirflowVersion,
 ): ConnectionFormat {
-  return settings.connectionFormat ?? (atLeast(version, 2, 3) ? "json" : "uri");
+  return settings.connectionFormat ?? "json";
 }
 
 const LOOKUP_PATTERN_KEYS: Record<SecretKind, string> = {
@@ -160,12 +131,12 @@ export function renderAirflowConfig(input: RenderInput): AirflowConfig {
     const kwargsJson = stableJson(backendKwargs);
     options.push({ section: "secrets", option: "backend", value: profile.backendClass });
     options.push({ section: "secrets", option: "backend_kwargs", value: kwargsJson });
-    if (version.major >= 3) {
+    if (version.workersSecretsBackend) {
       // Airflow 3 workers read `[workers] secrets_backend` first (falling back to `[secrets]`): set both so they cannot diverge.
       options.push({ section: "workers", option: "secrets_backend", value: profile.backendClass });
       options.push({ section: "workers", option: "secrets_backend_kwargs", value: kwargsJson });
     }
-    if (settings.cache !== undefined && atLeast(version, 2, 7)) {
+    if (settings.cache !== undefined) {
       options.push({
         section: "secrets",
         option: "use_cache",

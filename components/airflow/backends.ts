@@ -68,6 +68,12 @@ export interface BackendProfile {
   readonly fixedSep?: string;
   /** Whether the backend accepts `*_lookup_pattern` kwargs (only the AWS backends do). */
   readonly supportsLookupPatterns: boolean;
+  /**
+   * Where the store keeps a declared description that Airflow itself does not read back (URI form,
+   * AWS SM's key standardisation, variables). Undefined: the store has no such place, so a
+   * description Airflow would drop is refused.
+   */
+  readonly descriptionInStore?: string;
   /** The stored connection value. */
   encodeConnection(conn: ResolvedConnection, format: ConnectionFormat): string;
   /** The stored variable / config value. */
@@ -266,6 +272,7 @@ const awsSecretsManagerProfile: BackendProfile = {
   maxValueBytes: 65536,
   connectionKeys: AWS_CONNECTION_KEYS,
   supportsLookupPatterns: true,
+  descriptionInStore: "the secret's Description",
   encodeConnection: jsonOrUri(AWS_CONNECTION_KEYS),
   encodeScalar: identity,
   layoutKwargs: sepAndPrefixKwargs,
@@ -307,6 +314,7 @@ const awsSsmProfile: BackendProfile = {
   maxValueBytes: 8192,
   connectionKeys: AIRFLOW_CONNECTION_FIELDS,
   supportsLookupPatterns: true,
+  descriptionInStore: "the parameter's Description",
   encodeConnection: jsonOrUri(AIRFLOW_CONNECTION_FIELDS),
   encodeScalar: identity,
   layoutKwargs: (layout, declared) => prefixKwargs(layout, declared),

@@ -8,3 +8,6 @@ export * from "./lookupPattern";
 export * from "./airflowConfig";
 export * from "./plan";
 export * from "./fernet";
+export * from "./versions";
+export * from "./fidelity";
+export * from "./sensitiveOptions.generated";

@@ -1,7 +1,10 @@
 /**
- * Airflow applies `*_lookup_pattern` with `re.match(pattern, id, re.IGNORECASE)`: anchored at the
- * start only. The generated pattern anchors both ends and escapes every id, so the backend is asked
- * for exactly the declared ids, never a prefix or an extension of one.
+ * Airflow applies `*_lookup_pattern` with `re.match(pattern, id, re.IGNORECASE)` (amazon provider,
+ * `SecretsManagerBackend._get_secret` / `SystemsManagerParameterStoreBackend._get_secret`): anchored
+ * at the start only, and case-insensitive. The generated pattern anchors both ends, escapes every id
+ * and turns IGNORECASE off inside a scoped `(?-i:…)` group (Python ≥ 3.6), so the store is asked for
+ * exactly the declared ids: never a prefix, an extension or a case variant (`WAREHOUSE` for
+ * `warehouse`), each of which would otherwise cost one API call.
  */
 
 /** Escapes every ASCII character that is not a letter, digit or `_`; valid in Python's `re`. */
@@ -10,11 +13,11 @@ export function escapeForPythonRe(id: string): string {
 }
 
 /**
- * A pattern matching exactly `ids` (case-insensitively, as Airflow applies it); no ids matches nothing.
- * Anchored with `\Z`, not `$`: Python's `$` also matches before a trailing newline.
+ * A pattern matching exactly `ids`, case included, under Airflow's `re.IGNORECASE`; no ids matches
+ * nothing. Anchored with `\Z`, not `$`: Python's `$` also matches before a trailing newline.
  */
 export function exactLookupPattern(ids: readonly string[]): string {
   const unique = [...new Set(ids)].sort();
   if (unique.length === 0) return "(?!)";
-  return `^(?:${unique.map(escapeForPythonRe).join("|")})\\Z`;
+  return `^(?-i:${unique.map(escapeForPythonRe).join("|")})\\Z`;
 }

@@ -12,11 +12,20 @@ import {
   validateSettings,
 } from "./airflowConfig";
 import { BackendKind, BackendProfile, ConnectionFormat, SecretsLayout, backendProfile } from "./backends";
-import { ConfigDeclaration, ConnectionDeclaration, SecretKind, SecretsDeclarations } from "./declarations";
+import { ConnectionDeclaration, SecretKind, SecretsDeclarations } from "./declarations";
 import { Problems, ValidationError } from "./problems";
 import { ResolvedConnection, connectionsImportFile, utf8Bytes } from "./serialize";
-import { SENSITIVE_OPTION_MAJOR_VERSION, configKey } from "./sensitiveConfig";
-import { DeclaredId, isKnown, validateDeclarations, validateEnvironment, validateLayout } from "./validate";
+import { configKey } from "./sensitiveConfig";
+import {
+  DeclaredId,
+  ReadContext,
+  isKnown,
+  laterConnectionProblems,
+  scalarValueProblems,
+  validateDeclarations,
+  validateEnvironment,
+  validateLayout,
+} from "./validate";
 
 export interface PlannedSecret {
   kind: SecretKind;
@@ -28,6 +37,16 @@ export interface PlannedSecret {
   readonly value: pulumi.Output<string>;
   /** The declaration a connection came from (rotation settings live there). */
   connection?: ConnectionDeclaration;
+  /**
+   * The declared description, for stores that keep it as their own metadata
+   * (`profile.descriptionInStore`) because Airflow would not read it back from the value.
+   */
+  description?: string;
+}
+
+/** The description a store writes as its own metadata for a planned secret. */
+export function storeDescription(planned: PlannedSecret, environment: string): string {
+  return planned.description ?? `Airflow ${planned.kind} "${planned.id}" (${environment})`;
 }
 
 export interface SecretsPlan {
@@ -58,6 +77,7 @@ interface ValidatedPlan {
   layout: SecretsLayout;
   version: AirflowVersion;
   format: ConnectionFormat;
+  context: ReadContext;
   ids: DeclaredId[];
   /** Values known now, encoded once for the size check and reused by the plan, by message path. */
   encodedKnown: Map<string, string>;
@@ -100,6 +120,11 @@ const enforceSizeLater = (profile: BackendProfile, path: string) => (encoded: st
   return encoded;
 };
 
+/** Throws the contract's value rules for values that resolved after planning, before they are stored. */
+function throwIfAnyLater(problems: Problems): void {
+  if (!problems.empty) throw new ValidationError(problems.list);
+}
+
 function check(args: PlanArgs, problems: Problems): ValidatedPlan | undefined {
   const before = problems.list.length;
   validateEnvironment(args.environment, problems);
@@ -107,11 +132,11 @@ function check(args: PlanArgs, problems: Problems): ValidatedPlan | undefined {
   const layout: SecretsLayout = { ...profile.defaultLayout(args.environment), ...(args.layout ?? {}) };
   validateLayout(layout, problems, profile);
   const version = validateSettings(args.airflow, problems);
-  const ids = validateDeclarations(args.declarations ?? {}, profile, layout, problems);
-  if (version) checkConfigOptionsExistIn(version.major, args.declarations?.config ?? [], problems);
+  const format = defaultConnectionFormat(args.airflow ?? ({} as AirflowSettings), version);
+  const context: ReadContext | undefined = version ? { version, format } : undefined;
+  const ids = validateDeclarations(args.declarations ?? {}, profile, layout, problems, context);
   if (problems.list.length > before || !version) return undefined;
 
-  const format = defaultConnectionFormat(args.airflow, version);
   const encodedKnown = new Map<string, string>();
   const checkKnownSize = (path: string, encoded: string) => {
     encodedKnown.set(path, encoded);
@@ -130,24 +155,9 @@ function check(args: PlanArgs, problems: Problems): ValidatedPlan | undefined {
     if (isKnown(option.value))
       checkKnownSize(`config[${option.section}.${option.option}]`, profile.encodeScalar(option.value));
   }
-  return problems.list.length > before ? undefined : { profile, layout, version, format, ids, encodedKnown };
-}
-
-function checkConfigOptionsExistIn(
-  major: number,
-  options: readonly ConfigDeclaration[],
-  problems: Problems,
-): void {
-  for (const option of options) {
-    const name = `${option?.section}.${option?.option}`;
-    const only = SENSITIVE_OPTION_MAJOR_VERSION[name];
-    if (only !== undefined && only !== major) {
-      problems.add(
-        `config[${name}]`,
-        `[${option.section}] ${option.option} exists only in Airflow ${only}.x, and this environment runs Airflow ${major}`,
-      );
-    }
-  }
+  return problems.list.length > before
+    ? undefined
+    : { profile, layout, version, format, context: { version, format }, ids, encodedKnown };
 }
 
 /**
@@ -192,7 +202,7 @@ export function planSecrets(args: PlanArgs, problems = new Problems(), subject?:
 export function tryPlanSecrets(args: PlanArgs, problems: Problems): SecretsPlan | undefined {
   const checked = check(args, problems);
   if (!checked) return undefined;
-  const { profile, layout, version, format, ids, encodedKnown } = checked;
+  const { profile, layout, version, format, context, ids, encodedKnown } = checked;
 
   // Values known now are encoded now, into one secret Output each; Output chains are built only for
   // values that come from other resources. This keeps large environments close to raw provider code.
@@ -206,6 +216,7 @@ export function tryPlanSecrets(args: PlanArgs, problems: Problems): SecretsPlan 
     path: string,
     encoded: string | pulumi.Output<string>,
     connection?: ConnectionDeclaration,
+    description?: string,
   ) => {
     const name = profile.storageName(layout, kind, id);
     if (typeof encoded === "string") knownValues.set(name, encoded);
@@ -216,6 +227,9 @@ export function tryPlanSecrets(args: PlanArgs, problems: Problems): SecretsPlan 
       id,
       name,
       connection,
+      ...(description !== undefined && description !== "" && profile.descriptionInStore !== undefined
+        ? { description }
+        : {}),
       get value() {
         value ??=
           typeof encoded === "string"
@@ -237,16 +251,22 @@ export function tryPlanSecrets(args: PlanArgs, problems: Problems): SecretsPlan 
         path,
         encodedKnown.get(path) ?? profile.encodeConnection(known, format),
         conn,
+        conn.description,
       );
     } else {
       const resolved = resolvedConnection(conn);
       pendingConnections.push(resolved.apply((c) => [conn.conn_id, c] as [string, ResolvedConnection]));
+      const path = `connections[${conn.conn_id}]`;
       add(
         "connection",
         conn.conn_id,
-        `connections[${conn.conn_id}]`,
-        resolved.apply((c) => profile.encodeConnection(c, format)),
+        path,
+        resolved.apply((c) => {
+          throwIfAnyLater(laterConnectionProblems(c, path, profile, context));
+          return profile.encodeConnection(c, format);
+        }),
         conn,
+        conn.description,
       );
     }
   }
@@ -254,14 +274,24 @@ export function tryPlanSecrets(args: PlanArgs, problems: Problems): SecretsPlan 
     const path = `variables[${variable.key}]`;
     const encoded = isKnown(variable.value)
       ? (encodedKnown.get(path) ?? profile.encodeScalar(variable.value))
-      : pulumi.output(variable.value).apply(profile.encodeScalar);
-    add("variable", variable.key, path, encoded);
+      : pulumi.output(variable.value).apply((value) => {
+          const later = new Problems();
+          scalarValueProblems("variable", value, `${path}.value`, profile, later);
+          throwIfAnyLater(later);
+          return profile.encodeScalar(value);
+        });
+    add("variable", variable.key, path, encoded, undefined, variable.description);
   }
   for (const option of args.declarations.config ?? []) {
     const path = `config[${option.section}.${option.option}]`;
     const encoded = isKnown(option.value)
       ? (encodedKnown.get(path) ?? profile.encodeScalar(option.value))
-      : pulumi.output(option.value).apply(profile.encodeScalar);
+      : pulumi.output(option.value).apply((value) => {
+          const later = new Problems();
+          scalarValueProblems("config", value, `${path}.value`, profile, later);
+          throwIfAnyLater(later);
+          return profile.encodeScalar(value);
+        });
     add("config", configKey(option, profile.kind), path, encoded);
   }
 

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { BackendProfile, SecretsLayout } from "./backends";
+import { BackendProfile, ConnectionFormat, SecretsLayout } from "./backends";
 import {
   ConfigDeclaration,
   ConnectionDeclaration,
@@ -9,17 +9,29 @@ import {
 } from "./declarations";
 import { Problems, checkKnownKeys } from "./problems";
 import { AIRFLOW_CONNECTION_FIELDS } from "./serialize";
-import { SENSITIVE_CONFIG_OPTIONS, configKey } from "./sensitiveConfig";
+import { configKey } from "./sensitiveConfig";
+import {
+  canonicalConnType,
+  changedByEnvExpansion,
+  hasLoneSurrogate,
+  hostSurvivesUri,
+  jsonProblem,
+} from "./fidelity";
+import { AirflowVersionRules, SUPPORTED_AIRFLOW_VERSIONS, linesWhereSensitive } from "./versions";
 
 /**
- * Airflow's conn_id rule (`airflow.models.connection.RE_SANITIZE_CONN_ID`). Python's `\w` is
- * Unicode-aware, hence `\p{L}\p{N}_`.
+ * Airflow's conn_id rule (`airflow.models.connection.RE_SANITIZE_CONN_ID`, at most 250). Airflow 3
+ * uses Python's `re`, whose `\w` is Unicode-aware, hence `\p{L}\p{N}_`.
  */
 export const CONN_ID_PATTERN = /^[\p{L}\p{N}_#!()\-.:/\\]{1,250}$/u;
+/** Airflow 2.x compiles the same rule with re2, whose `\w` is ASCII-only. */
+export const ASCII_CONN_ID_PATTERN = /^[A-Za-z0-9_#!()\-.:/\\]{1,250}$/;
 /** Environment names end up in paths, ids and tags of every store. */
 export const ENVIRONMENT_PATTERN = /^[a-z][a-z0-9-]{0,19}$/;
 /** conn_type must be a URI scheme once `_` is written as `-`. */
 const CONN_TYPE_PATTERN = /^[a-z][a-z0-9_+.-]*$/i;
+/** Store description fields' limits, where a description Airflow drops is kept instead. */
+const MAX_DESCRIPTION_CHARS = 1024;
 const VARIABLE_KEY_PATTERN = /^[\p{L}\p{N}_.\-/:]{1,250}$/u;
 const CONFIG_NAME_PATTERN = /^[a-z][a-z0-9_]*$/;
 /** The keys a connection declaration may have: Airflow's fields plus this library's `rotation`. */
@@ -28,6 +40,15 @@ const CONNECTION_KEYS: ReadonlySet<string> = new Set(["conn_id", ...AIRFLOW_CONN
 /** A value known now (neither an Output nor a Promise) can be checked before any resource exists. */
 export function isKnown<T>(value: pulumi.Input<T> | undefined): value is T {
   return value !== undefined && !pulumi.Output.isInstance(value) && !(value instanceof Promise);
+}
+
+/**
+ * How the declarations will be read: the target line and the stored connection form. Without it
+ * (version unknown or invalid) only the version-independent rules run.
+ */
+export interface ReadContext {
+  version: AirflowVersionRules;
+  format: ConnectionFormat;
 }
 
 export interface DeclaredId {
@@ -45,15 +66,29 @@ export function validateEnvironment(environment: string, problems: Problems): vo
 }
 
 /** Returns whether the conn_id itself is valid (backend naming is checked only for valid ids). */
-function validateConnection(conn: ConnectionDeclaration, path: string, problems: Problems): boolean {
+function validateConnection(
+  conn: ConnectionDeclaration,
+  path: string,
+  problems: Problems,
+  profile: BackendProfile,
+  context: ReadContext | undefined,
+): boolean {
   const id = conn.conn_id;
   let idValid = false;
   if (problems.check(typeof id === "string" && id.length > 0, `${path}.conn_id`, "is required")) {
     idValid = problems.check(
-      CONN_ID_PATTERN.test(id),
+      CONN_ID_PATTERN.test(id) && !hasLoneSurrogate(id),
       `${path}.conn_id`,
       () => `must match Airflow's conn_id rule ^[\\w#!()\\-.:/\\\\]{1,250}$ (got "${id}")`,
     );
+    if (idValid && context?.version.asciiConnIds) {
+      idValid = problems.check(
+        ASCII_CONN_ID_PATTERN.test(id),
+        `${path}.conn_id`,
+        () =>
+          `Airflow ${context.version.line} checks conn_ids with re2, whose \\w is ASCII-only, and reads this one back with conn_id None: use ASCII letters, digits and _#!()-.:/\\ (non-ASCII ids work from Airflow 3.0) (got "${id}")`,
+      );
+    }
   }
   if (
     problems.check(
@@ -62,11 +97,21 @@ function validateConnection(conn: ConnectionDeclaration, path: string, problems:
       "is required (Airflow 3 workers refuse connections without one)",
     )
   ) {
-    problems.check(
-      CONN_TYPE_PATTERN.test(conn.conn_type),
-      `${path}.conn_type`,
-      () => `must be a URI scheme: a letter, then letters, digits, _, +, . or - (got "${conn.conn_type}")`,
-    );
+    if (
+      problems.check(
+        CONN_TYPE_PATTERN.test(conn.conn_type),
+        `${path}.conn_type`,
+        () => `must be a URI scheme: a letter, then letters, digits, _, +, . or - (got "${conn.conn_type}")`,
+      )
+    ) {
+      const canonical = canonicalConnType(conn.conn_type);
+      problems.check(
+        conn.conn_type === canonical,
+        `${path}.conn_type`,
+        () =>
+          `Airflow normalises conn_type on read (lower case, postgresql as postgres, - as _) and would read "${conn.conn_type}" back as "${canonical}": write "${canonical}"`,
+      );
+    }
   }
   if (isKnown(conn.port)) {
     problems.check(
@@ -78,22 +123,47 @@ function validateConnection(conn: ConnectionDeclaration, path: string, problems:
   for (const field of ["host", "schema", "login", "password", "description"] as const) {
     const value = conn[field];
     if (isKnown(value)) {
-      if (typeof value !== "string")
-        problems.add(`${path}.${field}`, `must be a string (got ${typeof value})`);
+      if (typeof value !== "string") problems.add(`${path}.${field}`, `must be a string (got ${typeof value})`);
     }
   }
+  checkConnectionValues(conn, path, problems, profile, context);
   if (isKnown(conn.host) && typeof conn.host === "string") {
     const host = conn.host;
     problems.check(!/\s/.test(host), `${path}.host`, () => `must not contain whitespace (got "${host}")`);
   }
+  if (typeof conn.description === "string" && conn.description !== "" && context) {
+    const lostBecause = descriptionLoss(profile, context.format);
+    if (lostBecause !== undefined) {
+      if (profile.descriptionInStore === undefined) {
+        problems.add(
+          `${path}.description`,
+          `${lostBecause}, and ${profile.title} has no other place for it: remove it${context.format === "uri" ? ' or use airflow.connectionFormat "json"' : ""}`,
+        );
+      } else {
+        problems.check(
+          conn.description.length <= MAX_DESCRIPTION_CHARS,
+          `${path}.description`,
+          `${lostBecause}, so it is kept as ${profile.descriptionInStore}, which holds at most ${MAX_DESCRIPTION_CHARS} characters`,
+        );
+      }
+    }
+  }
   if (isKnown(conn.extra)) {
-    problems.check(
-      conn.extra !== null && typeof conn.extra === "object" && !Array.isArray(conn.extra),
-      `${path}.extra`,
-      "must be a JSON object (Airflow's extra_dejson is a dict)",
-    );
-    if (conn.extra !== null && typeof conn.extra === "object" && "__extra__" in conn.extra) {
-      problems.add(`${path}.extra.__extra__`, "is reserved: Airflow's URI form reads it as the whole extra");
+    if (
+      problems.check(
+        conn.extra !== null && typeof conn.extra === "object" && !Array.isArray(conn.extra),
+        `${path}.extra`,
+        "must be a JSON object (Airflow's extra_dejson is a dict)",
+      )
+    ) {
+      const why = jsonProblem(conn.extra);
+      problems.check(why === undefined, `${path}.extra`, () => `${why}: Airflow reads extra as JSON, so it must be plain JSON`);
+      if ("__extra__" in conn.extra && context?.format === "uri") {
+        problems.add(
+          `${path}.extra.__extra__`,
+          'is reserved in the URI form (Airflow reads it as the whole extra): rename the key or use airflow.connectionFormat "json"',
+        );
+      }
     }
   }
   if (conn.rotation !== undefined) validateRotation(conn, `${path}.rotation`, problems);
@@ -106,6 +176,95 @@ function validateConnection(conn: ConnectionDeclaration, path: string, problems:
     }
   }
   return idValid;
+}
+
+/** Why Airflow would not read a connection's description back, or undefined when it does. */
+function descriptionLoss(profile: BackendProfile, format: ConnectionFormat): string | undefined {
+  if (format === "uri") return "the URI form has no description field, so Airflow would read none";
+  if (!profile.connectionKeys.includes("description"))
+    return `${profile.title}'s backend keeps only the connection fields of a JSON secret and drops description`;
+  return undefined;
+}
+
+/**
+ * The value rules of one connection that hold for values known now and, through `laterProblems`, for
+ * values that resolve later. Messages never include a login, password or extra value.
+ */
+function checkConnectionValues(
+  conn: Partial<Record<"host" | "schema" | "login" | "password" | "description", unknown>>,
+  path: string,
+  problems: Problems,
+  profile: BackendProfile,
+  context: ReadContext | undefined,
+): void {
+  for (const field of ["host", "schema", "login", "password", "description"] as const) {
+    const value = conn[field];
+    if (typeof value !== "string") continue;
+    problems.check(
+      !hasLoneSurrogate(value),
+      `${path}.${field}`,
+      "contains an unpaired UTF-16 surrogate, which has no UTF-8 form: no store can hold it",
+    );
+    if (profile.kind === "env")
+      problems.check(!value.includes("\0"), `${path}.${field}`, "contains a NUL character, which no environment variable can hold");
+  }
+  if (typeof conn.host === "string" && context?.format === "uri") {
+    const host = conn.host;
+    problems.check(
+      hostSurvivesUri(host),
+      `${path}.host`,
+      () =>
+        `Airflow's URI parser (urlsplit().hostname) lower-cases the host and would read "${host}" back as "${host.toLowerCase()}": write "${host.toLowerCase()}" or use airflow.connectionFormat "json"`,
+    );
+  }
+}
+
+/**
+ * Problems with a connection whose values resolved only after planning (they came from other
+ * resources); the plan throws them before the value is stored.
+ */
+export function laterConnectionProblems(
+  conn: Partial<Record<"host" | "schema" | "login" | "password" | "description", unknown>> & { extra?: unknown },
+  path: string,
+  profile: BackendProfile,
+  context: ReadContext,
+): Problems {
+  const problems = new Problems();
+  checkConnectionValues(conn, path, problems, profile, context);
+  if (conn.extra !== undefined && conn.extra !== null) {
+    const why = jsonProblem(conn.extra);
+    problems.check(why === undefined, `${path}.extra`, () => `${why}: Airflow reads extra as JSON, so it must be plain JSON`);
+    if (typeof conn.extra === "object" && "__extra__" in (conn.extra as object) && context.format === "uri")
+      problems.add(`${path}.extra.__extra__`, "is reserved in the URI form (Airflow reads it as the whole extra)");
+  }
+  return problems;
+}
+
+/** Rules for a variable or config value (never echoed: values are secret). */
+export function scalarValueProblems(
+  kind: "variable" | "config",
+  value: string,
+  path: string,
+  profile: BackendProfile,
+  problems: Problems,
+): void {
+  problems.check(
+    !hasLoneSurrogate(value),
+    path,
+    "contains an unpaired UTF-16 surrogate, which has no UTF-8 form: no store can hold it",
+  );
+  if (profile.kind === "env") {
+    problems.check(!value.includes("\0"), path, "contains a NUL character, which no environment variable can hold");
+    if (kind === "config") {
+      problems.check(
+        !changedByEnvExpansion(value),
+        path,
+        "Airflow expands $NAME, ${NAME} and a leading ~ in AIRFLOW__SECTION__OPTION values (expand_env_var), so this value would be read changed: use a secrets backend, whose {option}_secret is read verbatim",
+      );
+    }
+  } else if (kind === "config") {
+    problems.check(value !== "", path, "is empty: Airflow ignores an empty {option}_secret value and uses the default");
+  }
 }
 
 function validateRotation(conn: ConnectionDeclaration, path: string, problems: Problems): void {
@@ -131,8 +290,27 @@ function validateRotation(conn: ConnectionDeclaration, path: string, problems: P
   problems.check(conn.password !== undefined, `${path}`, "a rotated connection needs a password to rotate");
 }
 
-function validateVariable(variable: VariableDeclaration, path: string, problems: Problems): boolean {
+function validateVariable(
+  variable: VariableDeclaration,
+  path: string,
+  problems: Problems,
+  profile: BackendProfile,
+): boolean {
   checkKnownKeys(variable, ["key", "value", "description"], path, problems);
+  if (typeof variable.description === "string" && variable.description !== "") {
+    if (profile.descriptionInStore === undefined) {
+      problems.add(
+        `${path}.description`,
+        `Airflow reads a variable from a secrets backend as its value alone, and ${profile.title} has no other place for a description: remove it`,
+      );
+    } else {
+      problems.check(
+        variable.description.length <= MAX_DESCRIPTION_CHARS && !hasLoneSurrogate(variable.description),
+        `${path}.description`,
+        `is kept as ${profile.descriptionInStore}, which holds at most ${MAX_DESCRIPTION_CHARS} characters of valid Unicode`,
+      );
+    }
+  }
   let keyValid = false;
   if (
     problems.check(typeof variable.key === "string" && variable.key.length > 0, `${path}.key`, "is required")
@@ -149,12 +327,18 @@ function validateVariable(variable: VariableDeclaration, path: string, problems:
       typeof variable.value === "string",
       `${path}.value`,
       "must be a string (Airflow variables are strings; JSON-encode structured values)",
-    );
+    ) && scalarValueProblems("variable", variable.value, `${path}.value`, profile, problems);
   }
   return keyValid;
 }
 
-function validateConfig(option: ConfigDeclaration, path: string, problems: Problems): boolean {
+function validateConfig(
+  option: ConfigDeclaration,
+  path: string,
+  problems: Problems,
+  profile: BackendProfile,
+  context: ReadContext | undefined,
+): boolean {
   checkKnownKeys(option, ["section", "option", "key", "value"], path, problems);
   const namesOk =
     problems.check(
@@ -168,11 +352,19 @@ function validateConfig(option: ConfigDeclaration, path: string, problems: Probl
       `must be a lowercase Airflow option name (got "${option.option}")`,
     );
   if (namesOk) {
-    problems.check(
-      SENSITIVE_CONFIG_OPTIONS.has(`${option.section}.${option.option}`),
-      `${path}`,
-      `[${option.section}] ${option.option} is not a sensitive Airflow option, and Airflow reads {option}_secret only for those (${[...SENSITIVE_CONFIG_OPTIONS].sort().join(", ")})`,
-    );
+    const name = `${option.section}.${option.option}`;
+    const lines = linesWhereSensitive(name);
+    if (lines.length === 0) {
+      problems.add(
+        path,
+        `[${option.section}] ${option.option} is not a sensitive option in any supported Airflow version (${SUPPORTED_AIRFLOW_VERSIONS.join(", ")}), and Airflow reads {option}_secret only for those`,
+      );
+    } else if (context && !context.version.sensitiveOptions.has(name)) {
+      problems.add(
+        path,
+        `Airflow ${context.version.line} does not treat [${option.section}] ${option.option} as sensitive (or has no such option), so it would ignore ${option.option}_secret: it is sensitive in Airflow ${lines.join(", ")}`,
+      );
+    }
   }
   if (option.key !== undefined) {
     problems.check(
@@ -181,7 +373,10 @@ function validateConfig(option: ConfigDeclaration, path: string, problems: Probl
       `must be 1-128 letters, digits, _ or - (got "${option.key}")`,
     );
   }
-  problems.check(option.value !== undefined, `${path}.value`, "is required");
+  if (problems.check(option.value !== undefined, `${path}.value`, "is required") && isKnown(option.value)) {
+    if (problems.check(typeof option.value === "string", `${path}.value`, "must be a string"))
+      scalarValueProblems("config", option.value, `${path}.value`, profile, problems);
+  }
   return namesOk;
 }
 
@@ -199,6 +394,7 @@ export function validateDeclarations(
   profile: BackendProfile,
   layout: SecretsLayout,
   problems: Problems,
+  context?: ReadContext,
 ): DeclaredId[] {
   const ids: DeclaredId[] = [];
   const lists: Array<[string, unknown]> = [
@@ -213,17 +409,17 @@ export function validateDeclarations(
   const connections = listOf(declarations.connections);
   connections.forEach((conn, i) => {
     const path = label("connections", i, conn?.conn_id);
-    if (validateConnection(conn ?? ({} as ConnectionDeclaration), path, problems))
+    if (validateConnection(conn ?? ({} as ConnectionDeclaration), path, problems, profile, context))
       ids.push({ kind: "connection", id: conn.conn_id, path: `${path}.conn_id` });
   });
   listOf(declarations.variables).forEach((variable, i) => {
     const path = label("variables", i, variable?.key);
-    if (validateVariable(variable ?? ({} as VariableDeclaration), path, problems))
+    if (validateVariable(variable ?? ({} as VariableDeclaration), path, problems, profile))
       ids.push({ kind: "variable", id: variable.key, path: `${path}.key` });
   });
   listOf(declarations.config).forEach((option, i) => {
     const path = label("config", i, option ? `${option.section}.${option.option}` : undefined);
-    if (validateConfig(option ?? ({} as ConfigDeclaration), path, problems))
+    if (validateConfig(option ?? ({} as ConfigDeclaration), path, problems, profile, context))
       ids.push({ kind: "config", id: configKey(option, profile.kind), path });
   });
 

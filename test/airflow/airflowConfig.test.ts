@@ -81,7 +81,8 @@ describe("Airflow configuration rendering", () => {
         ids: ["warehouse", "WAREHOUSE", "warehouse_admin"],
       },
     ]);
-    expect(lookups.ok).toEqual([true, true, false]);
+    // Case-exact: a case variant is not looked up (it would cost an API call and find nothing).
+    expect(lookups.ok).toEqual([true, false, false]);
   });
 
   it("turns off lookups of a kind nothing is declared of (null prefix) and adds no pattern for it", () => {
@@ -157,8 +158,8 @@ describe("Airflow configuration rendering", () => {
     ]);
   });
 
-  it("uses the URI form for Airflow before 2.3 and JSON after", () => {
-    expect(render("env", { version: "2.2" }).connectionFormat).toBe("uri");
-    expect(render("env", { version: "2.3" }).connectionFormat).toBe("json");
+  it("stores JSON connections unless the URI form is chosen (every supported line reads JSON)", () => {
+    expect(render("env", { version: "2.10" }).connectionFormat).toBe("json");
+    expect(render("env", { version: "3.1", connectionFormat: "uri" }).connectionFormat).toBe("uri");
   });
 });

@@ -23,8 +23,14 @@ describe("exact lookup patterns", () => {
     expect(matches(pattern, declared)).toEqual(declared.map(() => true));
   });
 
-  it("matches case-insensitively, as Airflow applies it", () => {
-    expect(matches(pattern, ["WAREHOUSE", "Aws_Default"])).toEqual([true, true]);
+  it("matches no case variant, although Airflow applies it with re.IGNORECASE", () => {
+    const variants = ["WAREHOUSE", "Warehouse", "Aws_Default", "S3.LANDING", "SMTP", "A(B)#C!D:E/F\\G-H"];
+    expect(matches(pattern, variants)).toEqual(variants.map(() => false));
+  });
+
+  it("is case-exact for non-ASCII letters too", () => {
+    const p = exactLookupPattern(["données_é"]);
+    expect(matches(p, ["données_é", "DONNÉES_É", "Données_é"])).toEqual([true, false, false]);
   });
 
   it("matches no prefix, suffix or extension of a declared id", () => {

@@ -190,7 +190,7 @@ const CASES: Case[] = [
     name: "config option that is not sensitive",
     declarations: { config: [{ section: "core", option: "dags_folder", value: "/x" }] },
     path: "config[core.dags_folder]",
-    rule: /not a sensitive Airflow option/,
+    rule: /not a sensitive option in any supported Airflow version/,
   },
   {
     name: "config section in upper case",
@@ -220,25 +220,31 @@ const CASES: Case[] = [
     name: "Airflow 1",
     args: { airflow: { version: "1.10" } },
     path: "airflow.version",
-    rule: /Airflow 2.x or 3.x/,
+    rule: /Airflow 1\.10 is not a supported version \(supported: "2\.10", "2\.11", "3\.0", "3\.1"\)/,
+  },
+  {
+    name: "unsupported minor version",
+    args: { airflow: { version: "2.9.3" } },
+    path: "airflow.version",
+    rule: /Airflow 2\.9 is not a supported version \(supported: "2\.10"/,
+  },
+  {
+    name: "unquoted YAML version read as a number",
+    args: { airflow: { version: 2.1 as unknown as string } },
+    path: "airflow.version",
+    rule: /number 2\.1.*quote it \(version: "2\.10"\)/,
+  },
+  {
+    name: "missing Airflow version",
+    args: { airflow: {} as AirflowSettings },
+    path: "airflow.version",
+    rule: /is required.*supported: "2\.10"/,
   },
   {
     name: "cache TTL of 0",
     args: { airflow: { version: "2.10", cache: { enabled: true, ttlSeconds: 0 } } },
     path: "airflow.cache.ttlSeconds",
     rule: /1 to 86400/,
-  },
-  {
-    name: "cache on Airflow 2.6",
-    args: { airflow: { version: "2.6", cache: { enabled: true } } },
-    path: "airflow.cache.enabled",
-    rule: /needs Airflow 2.7/,
-  },
-  {
-    name: "JSON connections on Airflow 2.2",
-    args: { airflow: { version: "2.2", connectionFormat: "json" } },
-    path: "airflow.connectionFormat",
-    rule: /need Airflow 2.3/,
   },
   {
     name: "GCP id with a dot",
@@ -317,16 +323,17 @@ const CASES: Case[] = [
     args: { airflow: { version: "3.1" } },
     declarations: { config: [{ section: "webserver", option: "secret_key", value: "s" }] },
     path: "config[webserver.secret_key]",
-    rule: /exists only in Airflow 2\.x, and this environment runs Airflow 3/,
+    rule: /Airflow 3\.1 does not treat \[webserver\] secret_key as sensitive.*sensitive in Airflow 2\.10, 2\.11/,
   },
   {
     name: "Airflow 3's JWT secret on Airflow 2",
     declarations: { config: [{ section: "api_auth", option: "jwt_secret", value: "s" }] },
     path: "config[api_auth.jwt_secret]",
-    rule: /exists only in Airflow 3\.x/,
+    rule: /Airflow 2\.10 does not treat \[api_auth\] jwt_secret as sensitive.*sensitive in Airflow 3\.0, 3\.1/,
   },
   {
     name: "extra using the URI form's reserved key",
+    args: { airflow: { version: "2.10", connectionFormat: "uri" } },
     declarations: { connections: [pg({ extra: { __extra__: "x" } })] },
     path: "connections[warehouse].extra.__extra__",
     rule: /is reserved/,
@@ -434,6 +441,105 @@ const CASES: Case[] = [
     rule: /Azure Key Vault stores at most 25600/,
   },
   {
+    name: "conn_type postgresql (read back as postgres)",
+    declarations: { connections: [pg({ conn_type: "postgresql" })] },
+    path: "connections[warehouse].conn_type",
+    rule: /read "postgresql" back as "postgres": write "postgres"/,
+  },
+  {
+    name: "conn_type with dashes (read back with _)",
+    backend: "vault",
+    declarations: { connections: [pg({ conn_type: "google-cloud-platform" })] },
+    path: "connections[warehouse].conn_type",
+    rule: /write "google_cloud_platform"/,
+  },
+  {
+    name: "conn_type in capitals",
+    declarations: { connections: [pg({ conn_type: "HTTP" })] },
+    path: "connections[warehouse].conn_type",
+    rule: /write "http"/,
+  },
+  {
+    name: "mixed-case host in the URI form",
+    args: { airflow: { version: "3.1", connectionFormat: "uri" } },
+    declarations: { connections: [pg({ host: "DB.Example.COM" })] },
+    path: "connections[warehouse].host",
+    rule: /lower-cases the host.*write "db\.example\.com"/,
+  },
+  {
+    name: "description in the URI form",
+    backend: "vault",
+    args: { airflow: { version: "2.10", connectionFormat: "uri" } },
+    declarations: { connections: [pg({ description: "Warehouse" })] },
+    path: "connections[warehouse].description",
+    rule: /URI form has no description field.*remove it or use airflow.connectionFormat "json"/,
+  },
+  {
+    name: "variable description where the store keeps none",
+    backend: "gcp-secret-manager",
+    declarations: { variables: [{ key: "alert_email", value: "a@b.c", description: "Pager" }] },
+    path: "variables[alert_email].description",
+    rule: /value alone.*remove it/,
+  },
+  {
+    name: "$ in a config value on the env backend",
+    backend: "env",
+    declarations: {
+      config: [{ section: "database", option: "sql_alchemy_conn", value: "postgresql://u@h/$AIRFLOW_HOME" }],
+    },
+    path: "config[database.sql_alchemy_conn].value",
+    rule: /expand_env_var.*use a secrets backend/,
+  },
+  {
+    name: "leading ~ in a config value on the env backend",
+    backend: "env",
+    declarations: { config: [{ section: "core", option: "fernet_key", value: "~abc" }] },
+    path: "config[core.fernet_key].value",
+    rule: /leading ~/,
+  },
+  {
+    name: "empty config value read via {option}_secret",
+    backend: "vault",
+    declarations: { config: [{ section: "core", option: "fernet_key", value: "" }] },
+    path: "config[core.fernet_key].value",
+    rule: /ignores an empty/,
+  },
+  {
+    name: "sql_alchemy_conn_async on Airflow 3.0 (added in 3.1)",
+    backend: "vault",
+    args: { airflow: { version: "3.0" } },
+    declarations: { config: [{ section: "database", option: "sql_alchemy_conn_async", value: "x" }] },
+    path: "config[database.sql_alchemy_conn_async]",
+    rule: /Airflow 3\.0 does not treat.*sensitive in Airflow 3\.1/,
+  },
+  {
+    name: "smtp_password on Airflow 3 (no longer in core)",
+    backend: "vault",
+    args: { airflow: { version: "3.1" } },
+    declarations: { config: [{ section: "smtp", option: "smtp_password", value: "x" }] },
+    path: "config[smtp.smtp_password]",
+    rule: /Airflow 3\.1 does not treat \[smtp\] smtp_password.*sensitive in Airflow 2\.10, 2\.11/,
+  },
+  {
+    name: "non-ASCII conn_id on Airflow 2 (re2's ASCII \\w)",
+    backend: "vault",
+    declarations: { connections: [pg({ conn_id: "café_données" })] },
+    path: "connections[café_données].conn_id",
+    rule: /Airflow 2\.10 checks conn_ids with re2.*conn_id None/,
+  },
+  {
+    name: "non-finite number in extra",
+    declarations: { connections: [pg({ extra: { timeout: Number.NaN } })] },
+    path: "connections[warehouse].extra",
+    rule: /non-finite number/,
+  },
+  {
+    name: "password with an unpaired surrogate",
+    declarations: { connections: [pg({ password: "pw\uD800x" })] },
+    path: "connections[warehouse].password",
+    rule: /unpaired UTF-16 surrogate/,
+  },
+  {
     name: "connections that are not a list",
     declarations: { connections: { a: 1 } as unknown as ConnectionDeclaration[] },
     path: "connections",
@@ -538,5 +644,66 @@ describe("Fernet settings", () => {
       "fernet.generations[2]",
       "fernet.generations",
     ]);
+  });
+});
+
+describe("what the fidelity rules let through", () => {
+  const plan = (args: Partial<PlanArgs>) =>
+    planSecrets({ backend: "env", environment: "dev", airflow: AIRFLOW, declarations: {}, ...args });
+
+  it("keeps __extra__ as an ordinary key in the JSON form, which reads it back exactly", () => {
+    expect(() => plan({ declarations: { connections: [pg({ extra: { __extra__: "x" } })] } })).not.toThrow();
+  });
+
+  it("accepts a mixed-case host in the JSON form, which reads it verbatim", () => {
+    expect(() => plan({ declarations: { connections: [pg({ host: "DB.Example.COM" })] } })).not.toThrow();
+  });
+
+  it("accepts a non-ASCII conn_id on Airflow 3, whose sanitize_conn_id uses Python's re", () => {
+    expect(() =>
+      plan({
+        backend: "vault",
+        airflow: { version: "3.1" },
+        declarations: { connections: [pg({ conn_id: "café_données" })] },
+      }),
+    ).not.toThrow();
+  });
+
+  it("reads $ verbatim through {option}_secret, so only the env backend refuses it", () => {
+    expect(() =>
+      plan({
+        backend: "vault",
+        declarations: {
+          config: [{ section: "database", option: "sql_alchemy_conn", value: "postgresql://u@h/$AIRFLOW_HOME" }],
+        },
+      }),
+    ).not.toThrow();
+  });
+
+  it("keeps a description AWS Secrets Manager's backend drops as the secret's own description", () => {
+    const planned = plan({
+      backend: "aws-secrets-manager",
+      declarations: {
+        connections: [pg({ description: "Analytics warehouse" })],
+        variables: [{ key: "alert_email", value: "a@b.c", description: "Pager address" }],
+      },
+    });
+    expect(planned.secrets.map((s) => s.description)).toEqual(["Analytics warehouse", "Pager address"]);
+    expect(planned.profile.descriptionInStore).toBe("the secret's Description");
+  });
+
+  it("never repeats a secret value in a refusal", () => {
+    const secret = "Sup3r$ecret\uD800";
+    const error = problemsOf(() =>
+      plan({
+        declarations: {
+          connections: [pg({ password: secret, extra: { token: secret, n: Infinity } })],
+          variables: [{ key: "v", value: secret }],
+          config: [{ section: "core", option: "fernet_key", value: secret }],
+        },
+      }),
+    );
+    expect(error.problems.length).toBeGreaterThanOrEqual(4);
+    expect(error.message).not.toContain("Sup3r");
   });
 });
