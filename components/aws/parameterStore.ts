@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { Problems, utf8Bytes } from "../airflow";
+import { Problems, storeDescription, utf8Bytes } from "../airflow";
 import { AwsStoreArgs, idSlug, standardTags } from "./common";
 import { checkRegion, checkTags } from "./validation";
 
@@ -48,7 +48,7 @@ export class ParameterStore extends pulumi.ComponentResource {
           region: args.region,
           name: planned.name,
           type: "SecureString",
-          description: `Airflow ${planned.kind} "${planned.id}" (${args.environment})`,
+          description: storeDescription(planned, args.environment),
           value: pulumi.secret(planned.value),
           keyId: args.kmsKeyArn,
           // The tier reveals only whether the value exceeds 4 KiB.

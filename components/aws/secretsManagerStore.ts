@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { PlannedSecret, Problems, validateOrThrow } from "../airflow";
+import { PlannedSecret, Problems, storeDescription, validateOrThrow } from "../airflow";
 import { AwsStoreArgs, idSlug, standardTags } from "./common";
 import { secretResourcePolicy } from "./policies";
 import {
@@ -105,7 +105,7 @@ export class SecretsManagerStore extends pulumi.ComponentResource {
         {
           region: args.region,
           name: planned.name,
-          description: `Airflow ${planned.kind} "${planned.id}" (${args.environment})`,
+          description: storeDescription(planned, args.environment),
           kmsKeyId: args.kmsKeyArn,
           recoveryWindowInDays,
           replicas: (args.replicas ?? []).map((r) => ({ region: r.region, kmsKeyId: r.kmsKeyArn })),
