@@ -1,20 +1,46 @@
 /**
- * Synth cost of the library against the same Kubernetes resources written as raw provider calls,
- * measured in one process under the same mock runtime: 3 environments × N connections.
- * Prints ratios (library / raw, and 1000 / 500 growth), never asserts times.
+ * Synth cost per backend, measured the way `airflow-secrets synth` runs a stack: the shipped stack
+ * file of each backend with its connections replaced by N generated ones, run by the stack program
+ * under the offline mock runtime. Three variants, alternated within every repeat:
+ *   - library: the stack program;
+ *   - minimal raw: the provider calls a careful user would write for the same stored secrets with
+ *     the fewest resources (no validation, no per-environment identities);
+ *   - raw, same resources: every custom resource the library registered, replayed as plain provider
+ *     registrations (what the library's own code costs on top of Pulumi).
+ * CPU time is `process.cpuUsage()` (user + system, every thread of the process); peak heap is the
+ * largest `heapUsed` sampled while the library's program runs. Prints ratios, asserts nothing.
  */
-import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { installMocks } from "../cli/synth/mockRuntime";
-import { ConnectionDeclaration, connectionToJson } from "../components/airflow";
-import { AirflowSecretsEnvironment } from "../components/environment";
+import * as path from "path";
+import * as v8 from "v8";
+import { installMocks, isSecretValue, RecordedResource, withoutStackCapture } from "../cli/synth/mockRuntime";
+import { findProject, readStackConfig } from "../cli/synth/stackFile";
 
-const ENVIRONMENTS = ["dev", "staging", "prod"];
-const SIZES = [100, 500, 1000];
-const REPEATS = 5;
+/** The repository (the benchmarks run compiled from bench/out/, so not relative to this file). */
+const ROOT = findProject().root;
+const PROJECT = "airflow-secrets";
+const CONNECTIONS_KEY = `${PROJECT}:connections`;
 
-function connections(count: number, environment: string): ConnectionDeclaration[] {
-  return Array.from({ length: count }, (_, i) => ({
+export interface SynthBenchOptions {
+  sizes: number[];
+  repeats: number;
+}
+
+interface BackendCase {
+  backend: string;
+  /** The shipped stack file whose settings the library run uses. */
+  stackFile: string;
+  /** Fewest resources per connection that store it with the same least privilege. */
+  minimum: number;
+  /** The same for a rotated connection. */
+  rotatedMinimum: number;
+  /** What the minimal raw version registers for `count` connections. */
+  minimalRaw: (count: number, environment: string) => void;
+}
+
+/** Generated connections, the same in every variant: a database connection with a password. */
+function connection(i: number, environment: string, rotated: boolean): Record<string, unknown> {
+  return {
     conn_id: `conn_${i}`,
     conn_type: "postgres",
     host: `db${i}.${environment}.internal`,
@@ -23,94 +49,286 @@ function connections(count: number, environment: string): ConnectionDeclaration[
     login: `user_${i}`,
     password: `password-${environment}-${i}`,
     extra: { sslmode: "require" },
-  }));
+    ...(rotated ? { rotation: { strategy: "single-user", everyDays: 30 } } : {}),
+  };
 }
 
-function viaLibrary(count: number): void {
-  for (const environment of ENVIRONMENTS) {
-    new AirflowSecretsEnvironment(environment, {
-      environment,
-      backend: "env",
-      airflow: { version: "2.10" },
-      kubernetes: { namespace: `airflow-${environment}`, serviceAccount: "airflow" },
-      declarations: { connections: connections(count, environment) },
-    });
+/** The value a careful user would store: Airflow's JSON connection form, no validation. */
+function rawJson(i: number, environment: string): string {
+  const { conn_id: _id, ...fields } = connection(i, environment, false);
+  return JSON.stringify(fields);
+}
+
+/** The shipped stack file's flat config with `count` generated connections added to its own. */
+function stackConfig(file: string, count: number, rotated: boolean) {
+  const { config, secretKeys } = readStackConfig(path.join(ROOT, file), PROJECT);
+  const environment = config[`${PROJECT}:environment`];
+  // The stack's own connections stay (its rotation settings need the rotated ones); N are added.
+  const shipped = JSON.parse(config[CONNECTIONS_KEY] ?? "[]") as unknown[];
+  config[CONNECTIONS_KEY] = JSON.stringify([
+    ...shipped,
+    ...Array.from({ length: count }, (_, i) => connection(i, environment, rotated)),
+  ]);
+  return { environment, config, secretKeys: [...new Set([...secretKeys, CONNECTIONS_KEY])] };
+}
+
+/* eslint-disable @typescript-eslint/no-require-imports */
+const load = {
+  aws: () => require("@pulumi/aws") as typeof import("@pulumi/aws"),
+  gcp: () => require("@pulumi/gcp") as typeof import("@pulumi/gcp"),
+  azure: () => require("@pulumi/azure-native") as typeof import("@pulumi/azure-native"),
+  vault: () => require("@pulumi/vault") as typeof import("@pulumi/vault"),
+  k8s: () => require("@pulumi/kubernetes") as typeof import("@pulumi/kubernetes"),
+  program: () => require("../stacks/program") as typeof import("../stacks/program"),
+};
+/* eslint-enable @typescript-eslint/no-require-imports */
+
+export const BACKENDS: BackendCase[] = [
+  {
+    backend: "env",
+    stackFile: "stacks/Pulumi.dev.yaml",
+    minimum: 0,
+    rotatedMinimum: 0,
+    minimalRaw(count, environment) {
+      const k8s = load.k8s();
+      const data: Record<string, string> = {};
+      for (let i = 0; i < count; i++) data[`AIRFLOW_CONN_CONN_${i}`] = rawJson(i, environment);
+      new k8s.core.v1.Secret("raw", {
+        metadata: { name: `airflow-${environment}-secrets`, namespace: `airflow-${environment}` },
+        stringData: pulumi.secret(data),
+      });
+    },
+  },
+  {
+    backend: "vault",
+    stackFile: "stacks/Pulumi.staging.yaml",
+    minimum: 1,
+    rotatedMinimum: 1,
+    minimalRaw(count, environment) {
+      const vault = load.vault();
+      for (let i = 0; i < count; i++) {
+        new vault.kv.SecretV2(`raw-${i}`, {
+          mount: "airflow",
+          name: `${environment}/connections/conn_${i}`,
+          dataJson: pulumi.secret(rawJson(i, environment)),
+        });
+      }
+    },
+  },
+  {
+    backend: "aws",
+    stackFile: "stacks/Pulumi.prod.yaml",
+    minimum: 2,
+    rotatedMinimum: 3,
+    minimalRaw(count, environment) {
+      const aws = load.aws();
+      const policy = JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Effect: "Deny",
+            Principal: "*",
+            Action: "secretsmanager:GetSecretValue",
+            Resource: "*",
+            Condition: { ArnNotEquals: { "aws:PrincipalArn": ["arn:aws:iam::123456789012:role/reader"] } },
+          },
+        ],
+      });
+      for (let i = 0; i < count; i++) {
+        const secret = new aws.secretsmanager.Secret(`raw-${i}`, {
+          name: `airflow/${environment}/connections/conn_${i}`,
+          kmsKeyId: "arn:aws:kms:eu-west-1:123456789012:key/raw",
+          policy,
+        });
+        new aws.secretsmanager.SecretVersion(`raw-${i}-value`, {
+          secretId: secret.arn,
+          secretString: pulumi.secret(rawJson(i, environment)),
+        });
+      }
+    },
+  },
+  {
+    backend: "gcp",
+    stackFile: "stacks/examples/Pulumi.prod-gcp.yaml",
+    minimum: 2,
+    rotatedMinimum: 2,
+    minimalRaw(count, environment) {
+      const gcp = load.gcp();
+      for (let i = 0; i < count; i++) {
+        const secret = new gcp.secretmanager.Secret(`raw-${i}`, {
+          project: "raw",
+          secretId: `airflow-connections-${environment}-conn_${i}`,
+          replication: {
+            userManaged: {
+              replicas: [
+                {
+                  location: "europe-west1",
+                  customerManagedEncryption: {
+                    kmsKeyName: "projects/raw/locations/europe-west1/keyRings/r/cryptoKeys/k",
+                  },
+                },
+              ],
+            },
+          },
+        });
+        new gcp.secretmanager.SecretVersion(`raw-${i}-value`, {
+          secret: secret.id,
+          secretData: pulumi.secret(rawJson(i, environment)),
+        });
+      }
+    },
+  },
+  {
+    backend: "azure",
+    stackFile: "stacks/examples/Pulumi.prod-azure.yaml",
+    minimum: 1,
+    rotatedMinimum: 1,
+    minimalRaw(count, environment) {
+      const azure = load.azure();
+      for (let i = 0; i < count; i++) {
+        new azure.keyvault.Secret(`raw-${i}`, {
+          resourceGroupName: "raw",
+          vaultName: "raw",
+          secretName: `airflow-${environment}-connections-conn-${i}`,
+          properties: { value: pulumi.secret(rawJson(i, environment)) },
+        });
+      }
+    },
+  },
+];
+
+interface Run {
+  cpuMs: number;
+  peakHeapMb: number;
+  resources: RecordedResource[];
+}
+
+const gc = (): void => (global as { gc?: () => void }).gc?.();
+
+/**
+ * One synth in a fresh mock runtime: CPU time from program start to the last registration, and the
+ * highest heap sampled on the way (every 500 registrations and on a 5 ms timer).
+ */
+async function measure(
+  config: { config: Record<string, string>; secretKeys: string[] },
+  build: () => void,
+): Promise<Run> {
+  gc();
+  let peak = process.memoryUsage().heapUsed;
+  const sample = () => {
+    peak = Math.max(peak, v8.getHeapStatistics().used_heap_size);
+  };
+  let registered = 0;
+  const timer = setInterval(sample, 5);
+  const start = process.cpuUsage();
+  const session = installMocks({
+    project: PROJECT,
+    stack: "bench",
+    ...config,
+    onRecord: () => {
+      if (++registered % 500 === 0) sample();
+    },
+  });
+  await withoutStackCapture(async () => {
+    build();
+    sample();
+    await session.settle();
+  });
+  const used = process.cpuUsage(start);
+  clearInterval(timer);
+  sample();
+  return {
+    cpuMs: (used.user + used.system) / 1000,
+    peakHeapMb: peak / 1024 / 1024,
+    resources: session.resources,
+  };
+}
+
+/** Re-wraps recorded secrets so a replay registers exactly what the library did. */
+function rewrap(value: unknown): unknown {
+  if (isSecretValue(value)) return pulumi.secret(rewrap(value.value));
+  if (Array.isArray(value)) return value.map(rewrap);
+  if (value !== null && typeof value === "object")
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, rewrap(v)]));
+  return value;
+}
+
+/** A provider resource registered by type token alone, as the provider SDK's classes do. */
+class Replayed extends pulumi.CustomResource {}
+
+function replay(resources: readonly RecordedResource[]): () => void {
+  const custom = resources.filter((r) => r.custom);
+  const prepared = custom.map((r) => ({ type: r.type, name: r.name, inputs: rewrap(r.inputs) }));
+  return () => {
+    for (const r of prepared) new Replayed(r.type, r.name, r.inputs as pulumi.Inputs);
+  };
+}
+
+const customCount = (resources: readonly RecordedResource[]) => resources.filter((r) => r.custom).length;
+
+/** Custom resources each additional connection adds, from two small runs. */
+async function perConnection(c: BackendCase, rotated: boolean): Promise<number> {
+  const program = load.program();
+  const counts: number[] = [];
+  for (const n of [4, 8]) {
+    const run = await measure(stackConfig(c.stackFile, n, rotated), () => program.deployEnvironment());
+    counts.push(customCount(run.resources));
   }
-}
-
-/** What a careful user would write by hand: the same Secret, service account and ConfigMap. */
-function viaRawProvider(count: number): void {
-  for (const environment of ENVIRONMENTS) {
-    const stringData: Record<string, string> = {};
-    for (const conn of connections(count, environment)) {
-      stringData[`AIRFLOW_CONN_${conn.conn_id.toUpperCase()}`] = connectionToJson(conn as never);
-    }
-    new k8s.core.v1.Secret(`${environment}-secret`, {
-      metadata: { name: `airflow-${environment}-secrets`, namespace: `airflow-${environment}` },
-      stringData: pulumi.secret(stringData),
-    });
-    new k8s.core.v1.ServiceAccount(`${environment}-sa`, {
-      metadata: { name: "airflow", namespace: `airflow-${environment}` },
-    });
-    new k8s.core.v1.ConfigMap(`${environment}-config`, {
-      metadata: { name: `airflow-${environment}-config`, namespace: `airflow-${environment}` },
-      data: {},
-    });
-  }
-}
-
-interface Sample {
-  ms: number;
-  heapMb: number;
-}
-
-async function measure(build: (count: number) => void, count: number): Promise<Sample> {
-  const gc = (global as { gc?: () => void }).gc;
-  gc?.();
-  const heapBefore = process.memoryUsage().heapUsed;
-  const start = process.hrtime.bigint();
-  const session = installMocks({ project: "bench", stack: "bench" });
-  build(count);
-  await session.settle();
-  const ms = Number(process.hrtime.bigint() - start) / 1e6;
-  const heapMb = (process.memoryUsage().heapUsed - heapBefore) / 1024 / 1024;
-  return { ms, heapMb };
+  return (counts[1] - counts[0]) / 4;
 }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const fixed = (value: number) => value.toFixed(2);
 
-export async function benchSynth(): Promise<string[]> {
+export async function benchSynth(options: SynthBenchOptions): Promise<string[]> {
   const lines = [
-    `synth: 3 environments × N connections, library vs raw @pulumi/kubernetes, median of ${REPEATS} alternating runs`,
-    "  N      library ms  raw ms   overhead  library heap MB  raw heap MB",
+    `synth: one environment × N connections per backend (shipped stack files), CPU time, ` +
+      `median [min-max] of ${options.repeats} alternated runs of each variant`,
   ];
-  const libraryMs: Record<number, number> = {};
-  await measure(viaLibrary, 10); // warm module loading out of the measurements
-  await measure(viaRawProvider, 10);
-  let worstOverhead = 0;
-  for (const size of SIZES) {
-    const lib: Sample[] = [];
-    const raw: Sample[] = [];
-    for (let i = 0; i < REPEATS; i++) {
-      lib.push(await measure(viaLibrary, size));
-      raw.push(await measure(viaRawProvider, size));
-    }
-    const libMs = median(lib.map((s) => s.ms));
-    const rawMs = median(raw.map((s) => s.ms));
-    libraryMs[size] = libMs;
-    worstOverhead = Math.max(worstOverhead, libMs / rawMs);
+  const program = load.program();
+  for (const c of BACKENDS) {
+    const perConn = await perConnection(c, false);
+    const perRotated = await perConnection(c, true);
     lines.push(
-      `  ${String(size).padEnd(6)} ${libMs.toFixed(0).padStart(10)}  ${rawMs.toFixed(0).padStart(6)}   ${(libMs / rawMs).toFixed(2).padStart(6)}x  ${median(
-        lib.map((s) => s.heapMb),
-      )
-        .toFixed(1)
-        .padStart(15)}  ${median(raw.map((s) => s.heapMb))
-        .toFixed(1)
-        .padStart(11)}`,
+      `resources per rotated connection ${c.backend}: ${fixed(perRotated)} (minimum ${c.rotatedMinimum})`,
     );
+    // Warm module loading and JIT out of the measurements.
+    await measure(stackConfig(c.stackFile, 20, false), () => program.deployEnvironment());
+    for (const n of options.sizes) {
+      const config = stackConfig(c.stackFile, n, false);
+      const environment = config.config[`${PROJECT}:environment`];
+      const reference = await measure(config, () => program.deployEnvironment());
+      const replayed = replay(reference.resources);
+      reference.resources.length = 0;
+      const variants: Record<"library" | "minimal" | "same", () => Promise<Run>> = {
+        library: () => measure(config, () => program.deployEnvironment()),
+        minimal: () => measure({ config: {}, secretKeys: [] }, () => c.minimalRaw(n, environment)),
+        same: () => measure({ config: {}, secretKeys: [] }, replayed),
+      };
+      const order = Object.keys(variants) as Array<keyof typeof variants>;
+      const cpu: Record<string, number[]> = { library: [], minimal: [], same: [] };
+      let peakHeap = 0;
+      for (let i = 0; i < options.repeats; i++) {
+        // Alternate which variant runs first, so none always gets the warmer (or more fragmented) heap.
+        for (const key of [...order.slice(i % 3), ...order.slice(0, i % 3)]) {
+          const run = await variants[key]();
+          cpu[key].push(run.cpuMs);
+          if (key === "library") peakHeap = Math.max(peakHeap, run.peakHeapMb);
+          run.resources.length = 0;
+        }
+      }
+      const minimal = cpu.library.map((ms, i) => ms / cpu.minimal[i]);
+      const sameRatio = cpu.library.map((ms, i) => ms / cpu.same[i]);
+      lines.push(
+        `synth ${c.backend} n=${n}: library/minimal-raw ${fixed(median(minimal))}x cpu ` +
+          `[${fixed(Math.min(...minimal))}-${fixed(Math.max(...minimal))}], ` +
+          `resources/connection ${fixed(perConn)} (minimum ${c.minimum}), peak heap ${Math.round(peakHeap)} MB`,
+        `  ${c.backend} n=${n}: library/raw-same-resources ${fixed(median(sameRatio))}x cpu ` +
+          `[${fixed(Math.min(...sameRatio))}-${fixed(Math.max(...sameRatio))}]; library ${median(cpu.library).toFixed(0)} ms, ` +
+          `minimal raw ${median(cpu.minimal).toFixed(0)} ms, raw same resources ${median(cpu.same).toFixed(0)} ms`,
+      );
+      console.error(lines[lines.length - 2]);
+    }
   }
-  const growth = libraryMs[1000] / libraryMs[500];
-  lines.push(`  overhead ratio (worst size): ${worstOverhead.toFixed(2)} (goal ≤ 1.25)`);
-  lines.push(`  growth ratio 500→1000 connections: ${growth.toFixed(2)} (goal ≤ 2.1; 2.0 is linear)`);
   return lines;
 }

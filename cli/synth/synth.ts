@@ -5,7 +5,13 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { installMocks, isSecretValue, resolveOutput, RecordedResource } from "./mockRuntime";
+import {
+  installMocks,
+  isSecretValue,
+  resolveOutput,
+  RecordedResource,
+  withoutStackCapture,
+} from "./mockRuntime";
 import { ProjectInfo, readStackConfig } from "./stackFile";
 import { AirflowConfig, byCodeUnits } from "../../components/airflow";
 
@@ -77,16 +83,18 @@ export async function synthesize(options: SynthOptions): Promise<SynthResult> {
   process.on("unhandledRejection", onRejection);
   try {
     const programPath = options.programModule ?? stackProgram(options.project.root);
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const program = require(programPath) as { deployEnvironment(): Record<string, unknown> };
-    const rawOutputs = program.deployEnvironment();
-    await session.settle();
     const outputs: Record<string, unknown> = {};
-    for (const key of Object.keys(rawOutputs).sort()) {
-      const { value, secret } = await resolveOutput(rawOutputs[key]);
-      outputs[key] = secret ? SECRET_MARK : redact(value);
-    }
-    await session.settle();
+    await withoutStackCapture(async () => {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const program = require(programPath) as { deployEnvironment(): Record<string, unknown> };
+      const rawOutputs = program.deployEnvironment();
+      await session.settle();
+      for (const key of Object.keys(rawOutputs).sort()) {
+        const { value, secret } = await resolveOutput(rawOutputs[key]);
+        outputs[key] = secret ? SECRET_MARK : redact(value);
+      }
+      await session.settle();
+    });
     if (asyncErrors.length > 0) throw asyncErrors[0];
     const resources = [...session.resources]
       .sort((a, b) => byCodeUnits(a.urn, b.urn))

@@ -53,6 +53,17 @@ export interface RotatedSecret {
   schedule: RotationSchedule;
 }
 
+/**
+ * The invoke permission's source: one secret's exact ARN, or the longest common prefix of several
+ * followed by `*` (e.g. `arn:…:secret:airflow/prod/connections/*`).
+ */
+export function sourceArnPattern(arns: readonly string[]): string {
+  if (arns.length === 1) return arns[0];
+  let prefix = arns[0] ?? "";
+  for (const arn of arns) while (!arn.startsWith(prefix)) prefix = prefix.slice(0, -1);
+  return `${prefix}*`;
+}
+
 export interface SecretRotationLambdaArgs {
   environment: string;
   /** Production: rotation at least every 90 days, log retention 365 days. */
@@ -388,6 +399,9 @@ export class SecretRotationLambda extends pulumi.ComponentResource {
   readonly role: aws.iam.Role;
   readonly roleArn: pulumi.Output<string>;
   readonly logGroup: aws.cloudwatch.LogGroup;
+  /** Secrets Manager's permission to invoke the function, shared by every secret it rotates. */
+  readonly permission: aws.lambda.Permission;
+  /** By conn_id: the shared `permission` (kept for callers that look it up per secret). */
   readonly permissions: Record<string, aws.lambda.Permission> = {};
   readonly rotations: Record<string, aws.secretsmanager.SecretRotation> = {};
   readonly errorsAlarm: aws.cloudwatch.MetricAlarm;
@@ -499,20 +513,25 @@ export class SecretRotationLambda extends pulumi.ComponentResource {
       { parent: this, dependsOn: [rolePolicy, ...(endpoint?.vpcEndpoint ? [endpoint.vpcEndpoint] : [])] },
     );
 
+    // One invoke permission per function, not per secret: Secrets Manager may invoke it for the
+    // ARNs sharing its secrets' longest common prefix (Lambda matches SourceArn with ArnLike), which
+    // is never wider than the environment's connections prefix. The role still reaches only its own
+    // secrets, so an invocation for any other secret fails at its first GetSecretValue.
+    this.permission = new aws.lambda.Permission(
+      `${name}-invoke`,
+      {
+        region,
+        function: this.function.name,
+        action: "lambda:InvokeFunction",
+        principal: "secretsmanager.amazonaws.com",
+        sourceArn: pulumi.all(args.secrets.map((s) => s.secretArn)).apply(sourceArnPattern),
+        sourceAccount: account.accountId,
+      },
+      { parent: this },
+    );
+    const permission = this.permission;
     for (const secret of args.secrets) {
       const child = `${name}-${idSlug(secret.id)}`;
-      const permission = new aws.lambda.Permission(
-        `${child}-invoke`,
-        {
-          region,
-          function: this.function.name,
-          action: "lambda:InvokeFunction",
-          principal: "secretsmanager.amazonaws.com",
-          sourceArn: secret.secretArn,
-          sourceAccount: account.accountId,
-        },
-        { parent: this },
-      );
       this.permissions[secret.id] = permission;
       this.rotations[secret.id] = new aws.secretsmanager.SecretRotation(
         `${child}-rotation`,

@@ -36,7 +36,6 @@ export interface StoredSecret {
   planned: PlannedSecret;
   secret: aws.secretsmanager.Secret;
   version: aws.secretsmanager.SecretVersion;
-  policy: aws.secretsmanager.SecretPolicy;
   /** The secret's ARN, available once its value is stored (use it to wire rotation). */
   arnWithValue: pulumi.Output<string>;
 }
@@ -74,8 +73,9 @@ export function validateSecretsManagerStoreArgs(args: SecretsManagerStoreArgs, p
 
 /**
  * One Secrets Manager secret per planned Airflow secret, named exactly as Airflow looks it up:
- * encrypted with the environment's key, replicated where asked, tagged, with a resource policy that
- * blocks public access and lets only the named roles read the value.
+ * encrypted with the environment's key, replicated where asked, tagged, with a resource policy (in
+ * the secret itself) that lets only the named roles read the value. The policy only denies, so it can
+ * never make a secret public.
  */
 export class SecretsManagerStore extends pulumi.ComponentResource {
   /** By secret name. */
@@ -97,6 +97,18 @@ export class SecretsManagerStore extends pulumi.ComponentResource {
     const critical = new Set(args.criticalSecretNames ?? []);
     const rotated = new Set(args.rotatedSecretNames ?? []);
 
+    const replicas = (args.replicas ?? []).map((r) => ({ region: r.region, kmsKeyId: r.kmsKeyArn }));
+    // Most secrets share one reader list: render that policy document once, not once per secret.
+    const policies = new Map<pulumi.Input<string>[], pulumi.Output<string>>();
+    const policyFor = (readers: pulumi.Input<string>[]) => {
+      let policy = policies.get(readers);
+      if (policy === undefined) {
+        const principals = [...readers, ...args.deployerRoleArns];
+        policy = pulumi.all(principals).apply((arns) => JSON.stringify(secretResourcePolicy(arns)));
+        policies.set(readers, policy);
+      }
+      return policy;
+    };
     for (const planned of args.secrets) {
       const child = `${name}-${planned.kind}-${idSlug(planned.id)}`;
       const keep = production && critical.has(planned.name);
@@ -108,8 +120,11 @@ export class SecretsManagerStore extends pulumi.ComponentResource {
           description: storeDescription(planned, args.environment),
           kmsKeyId: args.kmsKeyArn,
           recoveryWindowInDays,
-          replicas: (args.replicas ?? []).map((r) => ({ region: r.region, kmsKeyId: r.kmsKeyArn })),
+          replicas,
           forceOverwriteReplicaSecret: false,
+          // The resource policy lives in the secret itself (PutResourcePolicy on create and update):
+          // one resource per secret fewer than a separate SecretPolicy. See README, "Upgrading".
+          policy: policyFor(args.readersBySecretName?.[planned.name] ?? args.readerRoleArns),
           tags: { ...tags, "airflow-kind": planned.kind },
         },
         { parent: this, protect: keep, retainOnDelete: keep },
@@ -125,21 +140,7 @@ export class SecretsManagerStore extends pulumi.ComponentResource {
           ignoreChanges: rotated.has(planned.name) ? ["secretString", "versionStages"] : undefined,
         },
       );
-      const readers = [
-        ...(args.readersBySecretName?.[planned.name] ?? args.readerRoleArns),
-        ...args.deployerRoleArns,
-      ];
-      const policy = new aws.secretsmanager.SecretPolicy(
-        `${child}-policy`,
-        {
-          region: args.region,
-          secretArn: secret.arn,
-          blockPublicPolicy: true,
-          policy: pulumi.all(readers).apply((arns) => JSON.stringify(secretResourcePolicy(arns))),
-        },
-        { parent: this },
-      );
-      this.secrets[planned.name] = { planned, secret, version, policy, arnWithValue: version.arn };
+      this.secrets[planned.name] = { planned, secret, version, arnWithValue: version.arn };
       this.secretArns[planned.name] = secret.arn;
     }
     this.registerOutputs({ secretArns: this.secretArns });

@@ -77,11 +77,13 @@ beforeAll(async () => {
     const value = async <T>(key: string) => (await resolveOutput(outputs[key] as never)).value as T;
     const secretArns = await value<Record<string, string>>("secretArns");
     const secrets: Deployed["secrets"] = {};
-    for (const policy of resourcesOf(resources, "aws:secretsmanager/secretPolicy:SecretPolicy")) {
-      const arn = policy.inputs.secretArn as string;
-      const name = Object.keys(secretArns).find((n) => secretArns[n] === arn);
-      if (name !== undefined) secrets[name] = { arn, policy: policyOf(policy) };
+    // The resource policy is the secret's own `policy` input (no separate SecretPolicy resource).
+    expect(resourcesOf(resources, "aws:secretsmanager/secretPolicy:SecretPolicy")).toEqual([]);
+    for (const secret of resourcesOf(resources, "aws:secretsmanager/secret:Secret")) {
+      const name = secret.inputs.name as string;
+      if (secretArns[name] !== undefined) secrets[name] = { arn: secretArns[name], policy: policyOf(secret) };
     }
+    expect(Object.keys(secrets).length).toBe(Object.keys(secretArns).length);
     const rotationRole = resources.find(
       (r) => r.type === "aws:iam/rolePolicy:RolePolicy" && r.name.startsWith(`${env}-rotation-`),
     );

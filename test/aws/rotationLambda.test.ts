@@ -1,5 +1,5 @@
 /**
- * The rotation component: one invoke permission per rotated secret scoped to that secret's ARN, a
+ * The rotation component: one invoke permission per function scoped to its secrets' ARN prefix, a
  * role that can rotate its secrets and nothing else (iam-simulate), the handler bundle on arm64
  * Node.js 22, schedule wiring, the errors alarm, VPC placement, and production's 90-day cadence.
  */
@@ -7,6 +7,7 @@ import { installMocks, RecordedResource } from "../../cli/synth/mockRuntime";
 import {
   ACCOUNT,
   REGION,
+  allowed,
   awsEnvironmentArgs,
   deployEnvironments,
   policyOf,
@@ -16,8 +17,9 @@ import {
 } from "./harness";
 import type { SecretRotationLambdaArgs } from "../../components/aws";
 
-const secretArn = (name: string) =>
-  `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:airflow/dev/connections/${name}-Ab12Cd`;
+const secretArnIn = (env: string, name: string, kind = "connections") =>
+  `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:airflow/${env}/${kind}/${name}-Ab12Cd`;
+const secretArn = (name: string) => secretArnIn("dev", name);
 const KEY_ARN = `arn:aws:kms:${REGION}:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
 const TOPIC_ARN = `arn:aws:sns:${REGION}:${ACCOUNT}:airflow-dev-secrets-alarms`;
 const VPC = {
@@ -77,12 +79,36 @@ describe("SecretRotationLambda", () => {
     rolePolicy = policyOf(resourceNamed(resources, "aws:iam/rolePolicy:RolePolicy", "rot-role-policy"));
   });
 
-  it("one invoke permission per secret, for Secrets Manager, scoped to exactly that secret and account", () => {
+  it("one invoke permission per function, for Secrets Manager, scoped to its secrets' common prefix and account", async () => {
     const permissions = resourcesOf(resources, "aws:lambda/permission:Permission");
-    expect(permissions.map((p) => [p.name, p.inputs.sourceArn]).sort()).toEqual([
-      ["rot-reporting-invoke", secretArn("reporting")],
-      ["rot-warehouse-invoke", secretArn("warehouse")],
-    ]);
+    const pattern = `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:airflow/dev/connections/*`;
+    expect(permissions.map((p) => [p.name, p.inputs.sourceArn])).toEqual([["rot-invoke", pattern]]);
+    // Lambda matches SourceArn with ArnLike: evaluated by the simulator on a resource policy of that shape.
+    const invokePolicy = {
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Effect: "Allow",
+          Principal: { Service: "secretsmanager.amazonaws.com" },
+          Action: "lambda:InvokeFunction",
+          Resource: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:airflow-dev-rotate-alternating-users`,
+          Condition: { ArnLike: { "AWS:SourceArn": pattern } },
+        },
+      ],
+    };
+    const invokedFor = (source: string) =>
+      simulate({
+        principal: "secretsmanager.amazonaws.com",
+        action: "lambda:InvokeFunction",
+        resource: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:airflow-dev-rotate-alternating-users`,
+        identityPolicies: [],
+        resourcePolicy: invokePolicy,
+        context: { "aws:SourceArn": source, "aws:SourceAccount": ACCOUNT },
+      });
+    for (const own of ["warehouse", "reporting"])
+      expect(allowed(await invokedFor(secretArn(own)))).toBe(true);
+    expect(allowed(await invokedFor(secretArnIn("prod", "warehouse")))).toBe(false);
+    expect(allowed(await invokedFor(secretArnIn("dev", "x", "variables")))).toBe(false);
     for (const permission of permissions) {
       expect(permission.inputs).toMatchObject({
         action: "lambda:InvokeFunction",
@@ -485,11 +511,11 @@ describe("rotation declared on a connection wires the component through the envi
     expect(ignoreChanges["prod-secrets-connection-slack_alerts-value"]).toBeUndefined();
     const resources = session.resources;
     const secretArnOf = (name: string) =>
-      resources.find(
-        (r) =>
-          r.type === "aws:secretsmanager/secretPolicy:SecretPolicy" &&
-          r.name === `prod-secrets-connection-${name}-policy`,
-      )!.inputs.secretArn;
+      resourceNamed(
+        resources,
+        "aws:secretsmanager/secretVersion:SecretVersion",
+        `prod-secrets-connection-${name}-value`,
+      ).inputs.secretId;
     const rotation = resourceNamed(
       resources,
       "aws:secretsmanager/secretRotation:SecretRotation",
@@ -509,12 +535,10 @@ describe("rotation declared on a connection wires the component through the envi
       MASTER_SECRET_ARN: secretArnOf("warehouse_admin"),
       NODE_EXTRA_CA_CERTS: "/var/runtime/ca-cert.pem",
     });
+    // The function rotates one secret: its permission names exactly that ARN.
     expect(
-      resourceNamed(
-        resources,
-        "aws:lambda/permission:Permission",
-        "prod-rotation-via-warehouse_admin-warehouse-invoke",
-      ).inputs.sourceArn,
+      resourceNamed(resources, "aws:lambda/permission:Permission", "prod-rotation-via-warehouse_admin-invoke")
+        .inputs.sourceArn,
     ).toBe(secretArnOf("warehouse"));
     const errors = resourceNamed(
       resources,

