@@ -1,7 +1,9 @@
+import * as fs from "fs";
 import * as path from "path";
 import { ValidationError } from "../components/airflow";
 import { ParsedArgs, parseArgs, UsageError } from "./args";
-import { synthesize, synthJson, synthText, SynthResult } from "./synth/synth";
+import { stackProgram, synthesize, synthJson, synthText, SynthResult } from "./synth/synth";
+import { SYNTH_USAGE, wantsHelp } from "./usage";
 import type { MockOptions } from "./synth/mockRuntime";
 import { findProject, readStackConfig, stackConfigFile } from "./synth/stackFile";
 
@@ -15,12 +17,7 @@ export const defaultIo: CommandIo = {
   stderr: (text) => process.stderr.write(text),
 };
 
-export const SYNTH_USAGE = `usage: airflow-secrets synth --stack NAME [--config-file FILE] [--json] [--check [--policy-config FILE]]
-
-Runs the stack program offline under Pulumi's mock runtime and prints the resource tree and the
-Airflow configuration (or, with --json, a byte-stable document for review diffs). secure: values
-cannot be decrypted offline and are shown as "[secret]". --check then runs the policy pack over the
-result, as \`airflow-secrets check\` does, and exits 1 on a mandatory violation.`;
+export { SYNTH_USAGE };
 
 export interface SynthInvocation {
   result: SynthResult;
@@ -52,7 +49,12 @@ export async function synthFromArgs(args: ParsedArgs): Promise<SynthInvocation> 
   const project = findProject(args.values.cwd ?? process.cwd());
   const configFile = explicitFile ? path.resolve(explicitFile) : stackConfigFile(project, stack!);
   const stackName = stack ?? path.basename(configFile).replace(/^Pulumi\.(.*)\.ya?ml$/, "$1");
-  const result = await synthesize({ project, stack: stackName, configFile });
+  const result = await synthesize({
+    project,
+    stack: stackName,
+    configFile,
+    programModule: loadableProgram(project.root),
+  });
   const stackConfig = readStackConfig(configFile, project.name);
   return {
     result,
@@ -67,13 +69,53 @@ export async function synthFromArgs(args: ParsedArgs): Promise<SynthInvocation> 
   };
 }
 
+/** A stack program that cannot be loaded for a reason the user can fix: reported without a trace. */
+export class ProgramLoadError extends Error {}
+
+/**
+ * The stack program synth runs, made loadable: a project's own `stacks/program.ts` (without a compiled
+ * `program.js` next to it) is compiled by the project's own ts-node and tsconfig, never this package's.
+ */
+export function loadableProgram(projectRoot: string): string {
+  const program = stackProgram(projectRoot);
+  const own = path.join(projectRoot, "stacks", "program");
+  // eslint-disable-next-line @typescript-eslint/no-deprecated
+  if (program !== own || fs.existsSync(`${own}.js`) || require.extensions[".ts"]) return program;
+  let tsNode: string;
+  try {
+    tsNode = require.resolve("ts-node", { paths: [projectRoot] });
+  } catch {
+    throw new ProgramLoadError(
+      `${path.join("stacks", "program.ts")} is TypeScript and ts-node is not installed in ${projectRoot}: ` +
+        "run `npm install --save-dev ts-node typescript` there, or compile the program to stacks/program.js",
+    );
+  }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  (require(tsNode) as typeof import("ts-node")).register({
+    transpileOnly: true,
+    projectSearchDir: projectRoot,
+    compilerOptions: { module: "commonjs" },
+  });
+  return program;
+}
+
+/** A ValidationError from any copy of the library (a user's program may load its own). */
+function isValidationError(error: unknown): error is Error {
+  return (
+    error instanceof ValidationError ||
+    (error instanceof Error &&
+      error.name === "ValidationError" &&
+      Array.isArray((error as { problems?: unknown }).problems))
+  );
+}
+
 /** Turns expected failures into a clear message and an exit code; anything else is a bug and keeps its trace. */
 export function reportFailure(error: unknown, io: CommandIo, usage: string): number {
   if (error instanceof UsageError) {
     io.stderr(`error: ${error.message}\n\n${usage}\n`);
     return 2;
   }
-  if (error instanceof ValidationError) {
+  if (isValidationError(error) || error instanceof ProgramLoadError) {
     io.stderr(`error: ${error.message}\n`);
     return 1;
   }
@@ -90,6 +132,10 @@ export function reportFailure(error: unknown, io: CommandIo, usage: string): num
 }
 
 export async function runSynth(argv: readonly string[], io: CommandIo = defaultIo): Promise<number> {
+  if (wantsHelp(argv)) {
+    io.stdout(`${SYNTH_USAGE}\n`);
+    return 0;
+  }
   try {
     const args = parseSynthArgs(argv, { values: ["policy-config"], switches: ["check"] });
     const check = args.switches.has("check");

@@ -5,7 +5,7 @@
  * fork's pull request gets the verdict the preview would give.
  */
 import type { EnforcementLevel } from "@pulumi/policy";
-import { PACK_NAME, policies } from "../../policies/policies";
+import { policies } from "../../policies/policies";
 import { computedState } from "../synth/computed";
 import { isSecretValue } from "../synth/mockRuntime";
 import type { SynthResult } from "../synth/synth";
@@ -20,18 +20,12 @@ import {
 import { AnalyzedResource, PolicyConfigMap, analyze } from "./crossguard";
 import { PolicyConfigError, readPolicyConfigFile } from "./policyConfig";
 import { CheckReport, buildReport, reportJson, reportText } from "./report";
+import { CHECK_USAGE, wantsHelp } from "../usage";
 
 /** The pack's default level, as `policies/index.ts` passes it to the PolicyPack. */
 export const PACK_ENFORCEMENT_LEVEL: EnforcementLevel = "mandatory";
 
-export const CHECK_USAGE = `usage: airflow-secrets check --stack NAME [--config-file FILE] [--policy-config FILE] [--json]
-
-Synthesizes the stack offline and runs the ${PACK_NAME} policy pack over it, exactly as
-\`pulumi preview --policy-pack policies\` would (no Pulumi CLI, no cloud credentials). Prints the
-violations grouped by policy with the resource and the fix. --policy-config takes the same JSON file
-as \`pulumi preview --policy-pack-config\` (enforcement levels and policy settings).
-Exit status: 0 no mandatory violation (advisory ones are printed), 1 mandatory violations or an
-invalid stack, 2 usage or policy config errors.`;
+export { CHECK_USAGE };
 
 /** The synthesized resources as the engine would hand them to analyzers, in registration order. */
 export function analyzedResources(result: SynthResult): AnalyzedResource[] {
@@ -104,6 +98,10 @@ export async function checkInvocation(
 }
 
 export async function runCheck(argv: readonly string[], io: CommandIo = defaultIo): Promise<number> {
+  if (wantsHelp(argv)) {
+    io.stdout(`${CHECK_USAGE}\n`);
+    return 0;
+  }
   try {
     const args = parseSynthArgs(argv, { values: ["policy-config"] });
     const config = loadPolicyConfig(args.values["policy-config"], io);

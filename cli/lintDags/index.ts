@@ -7,6 +7,7 @@ import { parseArgs, UsageError } from "../args";
 import { describeError, findDagFiles } from "./dagFiles";
 import { compareFindings, Finding, formatJson, formatText } from "./findings";
 import { lintDagSource } from "./lintSource";
+import { LINT_DAGS_USAGE, wantsHelp } from "../usage";
 
 export type { Finding, RuleId } from "./findings";
 export { lintDagSource };
@@ -21,17 +22,6 @@ const processIo: LintDagsIo = {
   stderr: (s) => process.stderr.write(s),
 };
 
-const LINT_DAGS_USAGE = `usage: airflow-secrets lint-dags [--format text|json] PATH...
-
-Reports secret lookups that run every time Airflow parses a DAG file, in files and in directories
-(searched recursively for *.py):
-  AS001  Variable.get / get_variable_from_secrets / setdefault at import time
-  AS002  connection lookup at import time (BaseHook.get_connection, get_hook, Connection.get...)
-  AS003  hook constructed at import time
-  AS004  AIRFLOW_CONN_* / AIRFLOW_VAR_* environment variable read at import time
-  AS900  syntax error            AS901  file not decodable (not UTF-8, no PEP 263 cookie)
-Exit status: 0 nothing found, 1 findings, 2 usage or I/O error.`;
-
 const EXIT_CLEAN = 0;
 const EXIT_FINDINGS = 1;
 const EXIT_USAGE_OR_IO = 2;
@@ -40,11 +30,11 @@ export async function runLintDags(argv: string[], io: LintDagsIo = processIo): P
   let format: "text" | "json";
   let paths: string[];
   try {
-    const args = parseArgs(argv, { values: ["format"], switches: ["help"] });
-    if (args.switches.has("help")) {
+    if (wantsHelp(argv)) {
       io.stdout(`${LINT_DAGS_USAGE}\n`);
       return EXIT_CLEAN;
     }
+    const args = parseArgs(argv, { values: ["format"], switches: [] });
     const requested = args.values.format ?? "text";
     if (requested !== "text" && requested !== "json")
       throw new UsageError(`--format must be text or json, not "${requested}"`);

@@ -1,0 +1,70 @@
+/**
+ * Every command's usage text, in a module that imports nothing: `--help` must answer without
+ * loading Pulumi, the policy pack or the DAG parser.
+ */
+
+export const MAIN_USAGE = `usage: airflow-secrets <command> [options]
+
+commands:
+  init [--backend env|vault|aws|gcp|azure] [--dir DIR]        scaffold a repository of stack files
+  synth --stack NAME [--config-file FILE] [--json] [--check]   offline synth of a stack (mock runtime)
+  check --stack NAME [--config-file FILE] [--policy-config FILE] [--json]
+                                                               the policy pack's verdict on a stack, offline
+  lint-dags [--format text|json] PATH...                      secret lookups that run at DAG parse time
+
+airflow-secrets <command> --help   a command's options
+airflow-secrets --version          the installed version`;
+
+export const SYNTH_USAGE = `usage: airflow-secrets synth --stack NAME [--config-file FILE] [--json] [--check [--policy-config FILE]]
+
+Runs the stack program offline under Pulumi's mock runtime and prints the resource tree and the
+Airflow configuration (or, with --json, a byte-stable document for review diffs). secure: values
+cannot be decrypted offline and are shown as "[secret]". --check then runs the policy pack over the
+result, as \`airflow-secrets check\` does, and exits 1 on a mandatory violation.
+Exit status: 0 done, 1 invalid stack or mandatory violation (--check), 2 usage error.`;
+
+export const CHECK_USAGE = `usage: airflow-secrets check --stack NAME [--config-file FILE] [--policy-config FILE] [--json]
+
+Synthesizes the stack offline and runs the airflow-secrets policy pack over it, exactly as
+\`pulumi preview --policy-pack\` would (no Pulumi CLI, no cloud credentials). Prints the
+violations grouped by policy with the resource and the fix. --policy-config takes the same JSON file
+as \`pulumi preview --policy-pack-config\` (enforcement levels and policy settings).
+Exit status: 0 no mandatory violation (advisory ones are printed), 1 mandatory violations or an
+invalid stack, 2 usage or policy config errors.`;
+
+export const LINT_DAGS_USAGE = `usage: airflow-secrets lint-dags [--format text|json] PATH...
+
+Reports secret lookups that run every time Airflow parses a DAG file, in files and in directories
+(searched recursively for *.py):
+  AS001  Variable.get / get_variable_from_secrets / setdefault at import time
+  AS002  connection lookup at import time (BaseHook.get_connection, get_hook, Connection.get...)
+  AS003  hook constructed at import time
+  AS004  AIRFLOW_CONN_* / AIRFLOW_VAR_* environment variable read at import time
+  AS900  syntax error            AS901  file not decodable (not UTF-8, no PEP 263 cookie)
+Exit status: 0 nothing found, 1 findings, 2 usage or I/O error.`;
+
+export const INIT_USAGE = `usage: airflow-secrets init [--backend env|vault|aws|gcp|azure] [--dir DIR] [--name PROJECT] [--repository OWNER/NAME]
+
+Scaffolds a repository that holds only stack files and runs the program shipped in this package:
+Pulumi.yaml, stacks/Pulumi.dev.yaml and stacks/Pulumi.prod.yaml for the backend (default env),
+.pre-commit-config.yaml, .github/workflows/{pull-request,deploy}.yml and README.md listing the
+provider configuration each stack needs. DIR defaults to the current directory, PROJECT to its
+folder name. Existing files are never overwritten: if any would be, nothing is written.
+Exit status: 0 written, 1 a file already exists, 2 usage error.`;
+
+/** Usage per command, for `airflow-secrets <command> --help`. */
+export const COMMAND_USAGE: Record<string, string> = {
+  init: INIT_USAGE,
+  synth: SYNTH_USAGE,
+  check: CHECK_USAGE,
+  "lint-dags": LINT_DAGS_USAGE,
+};
+
+/** `--help` or `-h` anywhere before a `--` separator asks for a command's usage. */
+export function wantsHelp(argv: readonly string[]): boolean {
+  for (const arg of argv) {
+    if (arg === "--") return false;
+    if (arg === "--help" || arg === "-h") return true;
+  }
+  return false;
+}
