@@ -17,176 +17,11 @@ import {
   databaseCredentialPaths,
   validateDatabaseSecretsArgs,
 } from "./databaseSecrets";
-import {
-  DEFAULT_KV_MOUNT,
-  VaultKvLayout,
-  VaultKvStoreArgs,
-  kvPlanArgs,
-  kvPrefixes,
-  validateKvStoreArgs,
-} from "./kvStore";
-import { VaultPolicyRule } from "./policyDocument";
+import { DEFAULT_KV_MOUNT, VaultKvStoreArgs, kvPlanArgs, kvPrefixes, validateKvStoreArgs } from "./kvStore";
+import { parseSettingsSalvaging } from "../core/schema";
+import { settingsSchema } from "./schema";
 
-export interface VaultBackendSettings {
-  /** Vault's address as Airflow's pods reach it (`url` kwarg), e.g. `https://vault.internal:8200`. Required; https in production. */
-  address: string;
-  /** Vault Enterprise namespace for every resource and for Airflow's client. */
-  namespace?: string;
-  /** CA bundle path inside Airflow's pods (`verify` kwarg) when Vault's certificate is privately issued. */
-  caCertPath?: string;
-  kv?: {
-    /** KV v2 mount; default `airflow`. */
-    mount?: string;
-    /** The mount exists already (owned elsewhere); default false. */
-    existingMount?: boolean;
-    /** `max_versions`; default 10 in production, 5 elsewhere. */
-    maxVersions?: number;
-    /** Seal-wrap the mount's values with the seal (HSM/KMS); Vault Enterprise only. Default false. */
-    sealWrap?: boolean;
-  };
-  /** Paths under the mount; default `{env}/connections`, `{env}/variables`, `{env}/config`. */
-  layout?: VaultKvLayout;
-  policies?: {
-    /** Default `airflow-{env}-reader`. */
-    readerName?: string;
-    /** Default `airflow-{env}-writer`. */
-    writerName?: string;
-    extraReaderRules?: VaultPolicyRule[];
-    extraWriterRules?: VaultPolicyRule[];
-  };
-  kubernetesAuth?: {
-    /** Existing Kubernetes auth mount; default `kubernetes`. */
-    mount?: string;
-    /** Default `airflow-{env}`. */
-    roleName?: string;
-    tokenTtlSeconds?: number;
-    tokenMaxTtlSeconds?: number;
-    /**
-     * `audience` the service account token must carry. Airflow sends the token at `jwtPath`; the
-     * default token's audience is the API server's, so any other audience needs a projected token.
-     */
-    audience?: string;
-    /**
-     * Where Airflow's pods find the service account token to log in with (`kubernetes_jwt_path`
-     * kwarg); default Airflow's own, `/var/run/secrets/kubernetes.io/serviceaccount/token`. Set it to
-     * a projected token's path when `audience` is not the API server's.
-     */
-    jwtPath?: string;
-    tokenBoundCidrs?: string[];
-  };
-  /** Optional JWT/OIDC role for the CI pipeline that writes secrets. */
-  ciWriter?: VaultCiWriterSettings;
-  /** Optional database secrets engine for one PostgreSQL database. */
-  database?: VaultDatabaseSettings;
-  /** Audit device; enabled by default in production. */
-  audit?: VaultAuditSettings;
-}
-
-// These sections are the components' own arguments, passed through; the environment fills in the rest.
-export type VaultCiWriterSettings = Omit<
-  VaultCiWriterRoleArgs,
-  "policies" | "production" | "vaultNamespace" | "provider" | "roleName"
-> & {
-  /** Default `airflow-{env}-ci`. */
-  roleName?: string;
-};
-export type VaultDatabaseSettings = Omit<
-  VaultDatabaseSecretsArgs,
-  "environment" | "production" | "namespace" | "provider" | "password"
-> & {
-  /** Vault's own database user's password (a `secure:` stack value). */
-  password: string;
-};
-export type VaultAuditSettings = Partial<
-  Omit<VaultAuditDeviceArgs, "description" | "protect" | "namespace" | "provider">
-> & {
-  /** Default: on in production, off elsewhere. */
-  enabled?: boolean;
-};
-
-const SETTING_KEYS: Record<string, readonly string[]> = {
-  "": [
-    "address",
-    "namespace",
-    "caCertPath",
-    "kv",
-    "layout",
-    "policies",
-    "kubernetesAuth",
-    "ciWriter",
-    "database",
-    "audit",
-  ],
-  kv: ["mount", "existingMount", "maxVersions", "sealWrap"],
-  layout: ["connectionsPath", "variablesPath", "configPath"],
-  policies: ["readerName", "writerName", "extraReaderRules", "extraWriterRules"],
-  kubernetesAuth: [
-    "mount",
-    "roleName",
-    "tokenTtlSeconds",
-    "tokenMaxTtlSeconds",
-    "audience",
-    "jwtPath",
-    "tokenBoundCidrs",
-  ],
-  ciWriter: [
-    "mount",
-    "roleName",
-    "boundAudiences",
-    "repository",
-    "environment",
-    "ref",
-    "tokenTtlSeconds",
-    "tokenMaxTtlSeconds",
-  ],
-  database: [
-    "mount",
-    "existingMount",
-    "connectionName",
-    "host",
-    "port",
-    "database",
-    "sslmode",
-    "username",
-    "password",
-    "verifyConnection",
-    "schemas",
-    "roles",
-    "staticRoles",
-    "passwordPolicy",
-  ],
-  audit: [
-    "enabled",
-    "type",
-    "path",
-    "filePath",
-    "mode",
-    "address",
-    "socketType",
-    "facility",
-    "tag",
-    "hmacAccessor",
-    "elideListResponses",
-    "prefix",
-    "local",
-  ],
-};
-
-/** Keys of list items (`section.list` → keys of each item). */
-const ITEM_KEYS: Record<string, readonly string[]> = {
-  "policies.extraReaderRules": ["path", "capabilities", "description"],
-  "policies.extraWriterRules": ["path", "capabilities", "description"],
-  "database.roles": [
-    "name",
-    "access",
-    "schemas",
-    "allowCreate",
-    "reassignOwnedTo",
-    "defaultTtlSeconds",
-    "maxTtlSeconds",
-  ],
-  "database.staticRoles": ["name", "username", "rotationPeriodSeconds"],
-};
+export type { VaultBackendSettings, VaultBackendSettingsInput } from "./schema";
 
 /** Everything `deploy` needs, already validated. */
 export interface VaultDeploymentArgs {
@@ -202,44 +37,7 @@ export interface VaultDeploymentArgs {
 
 const PREFIX = "vault";
 
-function checkObjectKeys(value: unknown, keys: readonly string[], field: string, problems: Problems): void {
-  if (
-    !problems.check(
-      typeof value === "object" && value !== null && !Array.isArray(value),
-      field,
-      "must be an object",
-    )
-  ) {
-    return;
-  }
-  for (const key of Object.keys(value as object)) {
-    problems.check(
-      keys.includes(key),
-      `${field}.${key}`,
-      `is not a Vault backend setting (known: ${keys.join(", ")})`,
-    );
-  }
-}
-
-/** A typo is an error, not a silently ignored setting (a misspelt TTL would fall back to the default). */
-function checkKeys(settings: Record<string, unknown>, problems: Problems): void {
-  for (const [section, keys] of Object.entries(SETTING_KEYS)) {
-    const value = section === "" ? settings : settings[section];
-    if (value === undefined || value === null) continue;
-    checkObjectKeys(value, keys, section === "" ? PREFIX : `${PREFIX}.${section}`, problems);
-  }
-  for (const [list, keys] of Object.entries(ITEM_KEYS)) {
-    const [section, name] = list.split(".");
-    const items = (settings[section] as Record<string, unknown> | undefined)?.[name];
-    if (items === undefined) continue;
-    if (!problems.check(Array.isArray(items), `${PREFIX}.${list}`, "must be a list")) continue;
-    (items as unknown[]).forEach((item, i) =>
-      checkObjectKeys(item, keys, `${PREFIX}.${list}[${i}]`, problems),
-    );
-  }
-}
-
-function checkAddress(address: unknown, production: boolean, problems: Problems): string | undefined {
+function checkAddress(address: string, production: boolean, problems: Problems): string | undefined {
   let url: URL | undefined;
   try {
     url = typeof address === "string" ? new URL(address) : undefined;
@@ -256,7 +54,7 @@ function checkAddress(address: unknown, production: boolean, problems: Problems)
     !problems.check(
       ok,
       `${PREFIX}.address`,
-      `is required: Vault's URL as Airflow's pods reach it, e.g. "https://vault.internal:8200" (got ${JSON.stringify(address)})`,
+      `must be Vault's URL as Airflow's pods reach it, http(s)://host[:port] with no path, query or credentials, e.g. "https://vault.internal:8200"`,
     )
   ) {
     return undefined;
@@ -265,10 +63,26 @@ function checkAddress(address: unknown, production: boolean, problems: Problems)
     problems.check(
       url!.protocol === "https:",
       `${PREFIX}.address`,
-      `production Vault must be reached over https (got "${address}")`,
+      "production Vault must be reached over https",
     );
   }
-  return (address as string).replace(/\/$/, "");
+  return address.replace(/\/$/, "");
+}
+
+/**
+ * Checks the store's arguments; the contract's own paths (connections[…]) are reported as they are,
+ * the store's get the `vault.` prefix. With `contractOnly`, the store's own problems are dropped
+ * (they were already reported by the schema).
+ */
+function checkKvStore(kv: VaultKvStoreArgs, problems: Problems, contractOnly = false): Problems {
+  const kvProblems = new Problems();
+  validateKvStoreArgs(kv, kvProblems);
+  for (const problem of kvProblems.list) {
+    const contractPath = /^(connections|variables|config|environment|airflow)\b/.test(problem.path);
+    if (contractPath) problems.add(problem.path, problem.rule);
+    else if (!contractOnly) problems.add(`${PREFIX}.${problem.path}`, problem.rule);
+  }
+  return kvProblems;
 }
 
 /**
@@ -277,29 +91,23 @@ function checkAddress(address: unknown, production: boolean, problems: Problems)
  */
 export function resolveVaultSettings(
   context: EnvironmentContext,
-  problems: Problems,
+  allProblems: Problems,
 ): VaultDeploymentArgs | undefined {
-  const before = problems.list.length;
-  const settings = (context.settings ?? {}) as Partial<VaultBackendSettings>;
+  // The shape first (types, enums, unknown keys at every depth); the rules below run on what parsed,
+  // so a typo does not hide a broken rule elsewhere, and never deploy unless everything did.
+  const parsed = parseSettingsSalvaging(settingsSchema, context.settings ?? {}, PREFIX, allProblems);
+  const problems = new Problems();
   const env = context.environment;
   const production = context.production;
-  checkKeys(settings as Record<string, unknown>, problems);
+  const settings = parsed.value;
+  if (settings === undefined) {
+    // The declarations are still checked (default layout), so one run reports every problem.
+    const kv = { environment: env, declarations: context.declarations, airflow: context.airflow, production };
+    checkKvStore({ ...kv, backendKwargs: {} }, problems, true);
+    parsed.report(problems);
+    return undefined;
+  }
   const address = checkAddress(settings.address, production, problems);
-  if (settings.namespace !== undefined) {
-    problems.check(
-      typeof settings.namespace === "string" &&
-        /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/.test(settings.namespace),
-      `${PREFIX}.namespace`,
-      `must be a Vault namespace path like "admin/data" (got "${settings.namespace}")`,
-    );
-  }
-  if (settings.caCertPath !== undefined) {
-    problems.check(
-      /^\/\S+$/.test(settings.caCertPath),
-      `${PREFIX}.caCertPath`,
-      `must be an absolute path inside Airflow's pods (got "${settings.caCertPath}")`,
-    );
-  }
 
   const kubernetesAuth: Omit<VaultKubernetesAuthRoleArgs, "policies"> = {
     mount: settings.kubernetesAuth?.mount,
@@ -331,14 +139,7 @@ export function resolveVaultSettings(
   if (settings.namespace !== undefined) backendKwargs.namespace = settings.namespace;
   if (settings.caCertPath !== undefined) backendKwargs.verify = settings.caCertPath;
   const jwtPath = settings.kubernetesAuth?.jwtPath;
-  if (jwtPath !== undefined) {
-    problems.check(
-      typeof jwtPath === "string" && /^\/\S*[^/\s]$/.test(jwtPath),
-      `${PREFIX}.kubernetesAuth.jwtPath`,
-      `must be the absolute path of a service account token file inside Airflow's pods (got ${JSON.stringify(jwtPath)})`,
-    );
-    backendKwargs.kubernetes_jwt_path = jwtPath;
-  }
+  if (jwtPath !== undefined) backendKwargs.kubernetes_jwt_path = jwtPath;
 
   const kv: VaultKvStoreArgs = {
     environment: env,
@@ -354,13 +155,7 @@ export function resolveVaultSettings(
     namespace: settings.namespace,
     owner: context.owner,
   };
-  const kvProblems = new Problems();
-  validateKvStoreArgs(kv, kvProblems);
-  // The contract's own paths (connections[…]) stay as they are; the store's get the `vault.` prefix.
-  for (const problem of kvProblems.list) {
-    const contractPath = /^(connections|variables|config|environment|airflow)\b/.test(problem.path);
-    problems.add(contractPath ? problem.path : `${PREFIX}.${problem.path}`, problem.rule);
-  }
+  const kvProblems = checkKvStore(kv, problems);
 
   let database: VaultDatabaseSecretsArgs | undefined;
   if (settings.database !== undefined) {
@@ -417,6 +212,7 @@ export function resolveVaultSettings(
     validateAuditDeviceArgs(audit, problems, `${PREFIX}.audit`);
   }
 
-  if (problems.list.length > before) return undefined;
+  parsed.report(problems);
+  if (!parsed.ok || !problems.empty) return undefined;
   return { kv, policies, kubernetesAuth, ciWriter, database, audit, plan: kvPlanArgs(kv) };
 }

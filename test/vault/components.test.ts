@@ -381,12 +381,13 @@ describe("bad input registers nothing", () => {
           layout: { connectionsPath: "../prod/connections" },
           adress: "typo",
         }),
-      /vault\.address: is required/,
+      /vault\.address: must be Vault's URL/,
       /vault\.kubernetesAuth\.tokenMaxTtlSeconds: must be at least the default TTL \(7200 s\)/,
       /vault\.database\.roles\[readonly\]\.maxTtlSeconds: must be at least the default TTL/,
       /vault\.layout\.connectionsPath: must be "qa\/<name>"/,
-      /vault\.adress: is not a Vault backend setting/,
-      /vault\.database\.roles\[1\]\.max_ttl: is not a Vault backend setting/,
+      /vault\.adress: is not a known setting \(known: address, /,
+      /vault\.database\.roles\[1\]\.max_ttl: is not a known setting/,
+      /vault\.policies\.extraReaderRules\[1\]\.capabilities\[0\]: must be one of "create"/,
     );
   });
 
@@ -404,7 +405,7 @@ describe("bad input registers nothing", () => {
           },
         }),
       /vault\.policies\.extraReaderRules\[0\]\.path: "airflow\/data\/prod\/connections\/\*" is outside environment "qa"/,
-      /vault\.policies\.extraReaderRules\[1\]\.capabilities: "raed" is not a Vault capability/,
+      /vault\.policies\.extraReaderRules\[1\]\.capabilities\[0\]: must be one of "create", "read"/,
       /vault\.policies\.extraReaderRules\[2\]\.path: must not contain empty, "\." or "\.\." segments/,
     );
   });

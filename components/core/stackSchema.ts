@@ -1,0 +1,146 @@
+/**
+ * The shape of a stack file's `airflow-secrets:` keys other than the backend's own settings: the
+ * top-level keys and the declarations (connections, variables, config). Shape only: Airflow's rules
+ * for ids, types and names stay in `components/airflow/validate.ts`, which runs on what this parses.
+ */
+import { z } from "zod";
+import { ENVIRONMENT_PATTERN } from "../airflow/validate";
+import { booleanSetting, freeFormMap, secretString } from "./schema";
+
+export const CONFIG_NAMESPACE = "airflow-secrets";
+
+/** The backends a stack may select, in the order the README lists them. */
+export const BACKEND_NAMES = ["env", "vault", "aws", "gcp", "azure"] as const;
+export type BackendName = (typeof BACKEND_NAMES)[number];
+
+const K8S_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+export const rotationDeclarationSchema = z
+  .strictObject({
+    strategy: z
+      .enum(["single-user", "alternating-users"])
+      .describe(
+        "`single-user` changes its own password; `alternating-users` flips between `login` and `login_clone` (needs `masterConnId`).",
+      ),
+    everyDays: z
+      .int()
+      .min(1)
+      .describe("Days between rotations; production allows at most 90 for database passwords."),
+    masterConnId: z
+      .string()
+      .optional()
+      .describe("conn_id of the connection holding the master credential; required for `alternating-users`."),
+  })
+  .describe("How the password is rotated, by the backends that rotate (AWS, GCP, Azure).");
+
+export const connectionDeclarationSchema = z.strictObject({
+  conn_id: z
+    .string()
+    .describe("Airflow's conn_id, further limited by the backend's naming rule. Never `secure:`."),
+  conn_type: z
+    .string()
+    .describe("Connection type (`postgres`, `http`, …); Airflow 3 workers refuse a connection without one."),
+  description: z.string().optional().describe("Free text; dropped by URI connections and the AWS backend."),
+  host: secretString("Host name; may be `secure:`.").optional(),
+  port: z.int().optional().describe("1–65535. Never `secure:` (it is checked before deployment)."),
+  schema: secretString("Airflow's `schema` (for databases, the database name); may be `secure:`.").optional(),
+  login: secretString("Login; may be `secure:`.").optional(),
+  password: secretString(
+    "The password: `secure:` in production files. Always stored as a secret.",
+  ).optional(),
+  extra: freeFormMap(
+    "Provider-specific extras (a map). Entries named like credentials (password, secret, token, auth, API/private key…) at any depth are `secure:` in production files. Always stored as a secret.",
+  ).optional(),
+  rotation: rotationDeclarationSchema.optional(),
+});
+
+export const variableDeclarationSchema = z.strictObject({
+  key: z.string().describe("Variable key. Never `secure:`."),
+  value: secretString("The value; always stored as a secret."),
+  description: z.string().optional().describe("Free text."),
+});
+
+export const configDeclarationSchema = z.strictObject({
+  section: z.string().describe("Airflow config section, e.g. `core`."),
+  option: z.string().describe("A sensitive option of that section, e.g. `fernet_key`."),
+  key: z.string().optional().describe("The id looked up in the backend; default the option name."),
+  value: secretString("The option's value: `secure:` in production files."),
+});
+
+export const airflowSettingsSchema = z
+  .strictObject({
+    version: z
+      .string()
+      .describe(
+        'Airflow version, `major.minor[.patch]`, quoted: `"2.10"` (YAML reads 2.10 unquoted as 2.1).',
+      ),
+    cache: z
+      .strictObject({
+        enabled: booleanSetting().describe("`[secrets] use_cache` (Airflow 2.7+)."),
+        ttlSeconds: z.int().min(1).max(86400).optional().describe("`cache_ttl_seconds`, 1–86400."),
+      })
+      .optional()
+      .describe("The secrets cache. Default in production: enabled, 600 s; elsewhere off."),
+    connectionFormat: z
+      .enum(["json", "uri"])
+      .optional()
+      .describe("Stored connection form; default `json` from Airflow 2.3, `uri` before."),
+  })
+  .describe("The Airflow deployment that reads the secrets.");
+
+export const kubernetesSettingsSchema = z
+  .strictObject({
+    namespace: z
+      .string()
+      .regex(K8S_NAME, "must be a Kubernetes namespace name: lowercase letters, digits and -, at most 63")
+      .describe("Namespace Airflow runs in."),
+    serviceAccount: z
+      .string()
+      .regex(K8S_NAME, "must be a Kubernetes name: lowercase letters, digits and -, at most 63")
+      .describe("Service account of Airflow's pods."),
+  })
+  .describe("Where Airflow runs. Default `{namespace: airflow, serviceAccount: airflow}`.");
+
+export const fernetSettingsSchema = z
+  .strictObject({
+    generations: z
+      .array(z.string())
+      .min(1)
+      .describe("Key generations, oldest first; appending one starts a rotation."),
+    rotationInProgress: booleanSetting()
+      .optional()
+      .describe("While true Airflow gets `newest,previous`, so values under the previous key still decrypt."),
+  })
+  .describe("Generate Airflow's Fernet key and store it as config `core.fernet_key`.");
+
+/**
+ * The keys under `airflow-secrets:` besides the backend's block. Strict: the backend blocks are
+ * added by `stackSettingsSchema` for the selected backend only.
+ */
+export const topLevelShape = {
+  environment: z
+    .string()
+    .regex(ENVIRONMENT_PATTERN, "must be 1-20 lowercase letters, digits or -, starting with a letter")
+    .describe("`dev`, `staging`, `prod`… (used in every path and name)."),
+  production: booleanSetting()
+    .optional()
+    .describe(
+      "Stricter defaults and checks. Default: `environment` is `prod`. `true`/`false`, quoted or not.",
+    ),
+  owner: z.string().optional().describe("Owning team, tagged on resources."),
+  backend: z.enum(BACKEND_NAMES).describe("Which store Airflow reads."),
+  airflow: airflowSettingsSchema.optional(),
+  kubernetes: kubernetesSettingsSchema.optional(),
+  fernet: fernetSettingsSchema.optional(),
+  connections: z.array(connectionDeclarationSchema).optional().describe("Airflow connections."),
+  variables: z.array(variableDeclarationSchema).optional().describe("Airflow Variables."),
+  config: z
+    .array(configDeclarationSchema)
+    .optional()
+    .describe("Sensitive Airflow options read through `{option}_secret`."),
+};
+
+export const topLevelSchema = z.strictObject(topLevelShape);
+
+export type ConnectionDeclarationInput = z.input<typeof connectionDeclarationSchema>;
+export type StackTopLevel = z.output<typeof topLevelSchema>;
