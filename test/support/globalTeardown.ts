@@ -1,0 +1,10 @@
+/** jest globalTeardown: stops the run's PostgreSQL (closing its stdin) and waits until it is gone. */
+import type { ChildProcess } from "child_process";
+
+export default async function globalTeardown(): Promise<void> {
+  const child = (globalThis as { __airflowSecretsPg?: ChildProcess }).__airflowSecretsPg;
+  if (!child || child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  child.stdin?.end();
+  await exited;
+}
