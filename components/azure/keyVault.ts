@@ -2,7 +2,13 @@ import * as pulumi from "@pulumi/pulumi";
 import * as keyvault from "@pulumi/azure-native/keyvault";
 import { Problems, validateOrThrow } from "../airflow";
 import { checkArmId, checkResourceGroupName, checkVaultName, parseArmId, vaultUrl } from "./naming";
-import { NetworkDefaultAction, PublicNetworkAccess, VaultSku, checkIpRange } from "./settings";
+import {
+  NetworkDefaultAction,
+  PublicNetworkAccess,
+  VaultSku,
+  checkIpRange,
+  defaultVaultNetwork,
+} from "./settings";
 
 /** Soft-deleted secrets and vaults stay recoverable this long (Key Vault's maximum). */
 export const SOFT_DELETE_RETENTION_DAYS = 90;
@@ -18,9 +24,13 @@ export interface AirflowKeyVaultArgs {
   existingId?: string;
   /** `standard`, or `premium` for HSM-backed keys. Default standard. */
   sku?: VaultSku;
-  /** Default Disabled: only private endpoints reach the data plane. */
+  /**
+   * Default `Disabled` (only private endpoints reach the data plane), `Enabled` when allowedIpRanges or
+   * subnetIds are listed: the same default as `airflow-secrets:azure` `vault.publicNetworkAccess`
+   * (one function, `defaultVaultNetwork`).
+   */
   publicNetworkAccess?: PublicNetworkAccess;
-  /** Firewall default for the public endpoint. Default Deny. */
+  /** Firewall default for the public endpoint. Default Deny (as in stack files). */
   networkDefaultAction?: NetworkDefaultAction;
   /** IPv4 addresses / CIDR ranges (/0-/30) allowed through the firewall. */
   allowedIpRanges?: string[];
@@ -46,7 +56,7 @@ export function validateKeyVaultArgs(args: AirflowKeyVaultArgs, problems: Proble
     checkArmId(id, "Microsoft.Network/virtualNetworks/subnets", `subnetIds[${i}]`, problems),
   );
   const rules = (args.allowedIpRanges ?? []).length + (args.subnetIds ?? []).length;
-  if ((args.publicNetworkAccess ?? "Disabled") === "Disabled") {
+  if ((args.publicNetworkAccess ?? defaultVaultNetwork(args).publicNetworkAccess) === "Disabled") {
     problems.check(
       rules === 0,
       "publicNetworkAccess",
@@ -99,12 +109,12 @@ export class AirflowKeyVault extends pulumi.ComponentResource {
             enabledForDeployment: false,
             enabledForDiskEncryption: false,
             enabledForTemplateDeployment: false,
-            publicNetworkAccess: args.publicNetworkAccess ?? "Disabled",
+            publicNetworkAccess: args.publicNetworkAccess ?? defaultVaultNetwork(args).publicNetworkAccess,
             networkAcls: {
               // No trusted-service bypass: nothing this backend runs needs it, and the ARM secret API
               // `pulumi up` writes through is not subject to the data-plane firewall anyway.
               bypass: "None",
-              defaultAction: args.networkDefaultAction ?? "Deny",
+              defaultAction: args.networkDefaultAction ?? defaultVaultNetwork(args).networkDefaultAction,
               ipRules: (args.allowedIpRanges ?? []).map((value) => ({ value })),
               virtualNetworkRules: (args.subnetIds ?? []).map((id) => ({
                 id,

@@ -4,6 +4,7 @@
  * typo in one block and a bad reference in another (a fix-one-rerun loop is what users hate most).
  */
 import { z } from "zod";
+import { Problems } from "../airflow/problems";
 
 const FAILED = Symbol("failed");
 
@@ -53,4 +54,16 @@ export function wellFormedParts<S extends z.ZodType>(
 ): Partial<z.output<S>> | undefined {
   const value = partial(schema, raw);
   return value === FAILED || !isPlainObject(value) ? undefined : (value as Partial<z.output<S>>);
+}
+
+/**
+ * Adds the cross-field problems in `rules` to `target`, except at fields the schema already refused
+ * (problems added to `target` since `before`): one field, one problem, not "must be an id" followed
+ * by "is required".
+ */
+export function addCrossFieldProblems(target: Problems, rules: Problems, before: number): void {
+  const refused = target.list.slice(before).map((p) => p.path);
+  const covered = (path: string) =>
+    refused.some((r) => path === r || path.startsWith(`${r}.`) || path.startsWith(`${r}[`));
+  for (const problem of rules.list) if (!covered(problem.path)) target.add(problem.path, problem.rule);
 }

@@ -6,7 +6,7 @@
  * Everything runs before any resource exists; every problem names `gcp.<field>`.
  */
 import { RotationDeclaration, SecretsDeclarations, SecretsLayout, Problems } from "../airflow";
-import { wellFormedParts } from "../core/partialSettings";
+import { addCrossFieldProblems, wellFormedParts } from "../core/partialSettings";
 import { parseSettings } from "../core/schema";
 import {
   ACCOUNT_ID,
@@ -401,25 +401,27 @@ function resolveLabels(problems: Problems, labels: Record<string, string>, owner
  */
 export function resolveGcpSettings(
   input: GcpSettingsInput,
-  problems: Problems,
+  outer: Problems,
 ): ResolvedGcpSettings | undefined {
-  const before = problems.list.length;
+  const before = outer.list.length;
   const now = input.now ?? new Date();
   if (input.settings === undefined || input.settings === null) {
-    problems.add(
+    outer.add(
       "gcp",
       "settings are required (stack config airflow-secrets:gcp with at least project and locations)",
     );
     return undefined;
   }
-  const parsed = parseSettings(settingsSchema, input.settings, "gcp", problems);
+  const parsed = parseSettings(settingsSchema, input.settings, "gcp", outer);
   // When the shape is wrong somewhere, the cross-field rules still run over the parts that are right,
   // so one synth reports everything; nothing is returned then.
   const s = parsed ?? wellFormedParts(settingsSchema, input.settings);
   if (!s) {
-    if (input.owner !== undefined) resolveLabels(problems, {}, input.owner);
+    if (input.owner !== undefined) resolveLabels(outer, {}, input.owner);
     return undefined;
   }
+  // Cross-field rules: a field the schema already refused is not judged again.
+  const problems = new Problems();
   const project = s.project ?? "";
   const locations = s.locations ?? [];
   locations.forEach((location, i) =>
@@ -462,7 +464,8 @@ export function resolveGcpSettings(
     now,
   });
 
-  if (problems.list.length > before) return undefined;
+  addCrossFieldProblems(outer, problems, before);
+  if (outer.list.length > before) return undefined;
   return {
     project,
     projectNumber: s.projectNumber,

@@ -58,7 +58,7 @@ describe("vault name", () => {
     expect(problems).toEqual([
       {
         path: "azure.vault.name",
-        rule: `Key Vault names are 3-24 letters, digits and -, start with a letter, end with a letter or digit and contain no -- (got "${name}")`,
+        rule: "Key Vault names are 3-24 letters, digits and -, start with a letter, end with a letter or digit and contain no --",
       },
     ]);
   });
@@ -151,12 +151,16 @@ describe("expiry", () => {
 });
 
 describe("diagnostics", () => {
-  test.each([29, 731, 90.5])("retention %p days is out of range", (retentionDays) => {
+  test.each([
+    [29, "must be at least 30"],
+    [731, "must be at most 730"],
+    [90.5, "must be a whole number (got a number)"],
+  ])("retention %p days is out of range", (retentionDays, rule) => {
     expect(problemsOf(prodSettings({ diagnostics: { actionGroupId: ACTION_GROUP, retentionDays } }))).toEqual(
       [
         {
           path: "azure.diagnostics.retentionDays",
-          rule: `must be a whole number of days from 30 to 730 (Log Analytics' range; got ${retentionDays})`,
+          rule,
         },
       ],
     );
@@ -335,7 +339,7 @@ describe("network and identity", () => {
           location: "westeurope",
           retentionDays: 1000,
         }),
-    ).toThrow(/retentionDays: must be a whole number of days from 30 to 730/);
+    ).toThrow(/retentionDays: must be at most 730/);
     expect(
       () =>
         new azure.KeyVaultAccess("access", {
@@ -352,7 +356,7 @@ describe("network and identity", () => {
   });
 });
 
-test("a development stack needs no firewall, alerting or rotation subnet", async () => {
+test("a development stack needs no alerting; its vault has the same closed default as the component", async () => {
   const env = new AirflowSecretsEnvironment("dev", {
     environment: "dev",
     backend: "azure",
@@ -365,17 +369,193 @@ test("a development stack needs no firewall, alerting or rotation subnet", async
     airflow: { version: "3.1" },
     kubernetes: { namespace: "airflow", serviceAccount: "airflow" },
   });
-  await session.settle();
-  const vault = session.resources.find((r) => r.type === "azure-native:keyvault:Vault")!;
-  expect(vault.inputs.properties).toMatchObject({
-    publicNetworkAccess: "Enabled",
-    networkAcls: { defaultAction: "Allow" },
-    enablePurgeProtection: true,
+  // The AirflowKeyVault component on its own, with no network arguments either.
+  new azure.AirflowKeyVault("direct", {
+    name: "kv-direct-1",
+    resourceGroupName: "rg-airflow-dev",
+    location: "westeurope",
+    tenantId: "t",
   });
-  expect(vault.protect).toBe(false);
+  await session.settle();
+  const vaults = session.resources.filter((r) => r.type === "azure-native:keyvault:Vault");
+  expect(vaults).toHaveLength(2);
+  for (const vault of vaults)
+    expect(vault.inputs.properties).toMatchObject({
+      publicNetworkAccess: "Disabled",
+      networkAcls: { defaultAction: "Deny" },
+      enablePurgeProtection: true,
+    });
+  expect(vaults.find((v) => v.name === "dev-azure-vault-vault")?.protect ?? false).toBe(false);
   expect(env.airflowConfig.env.AIRFLOW__WORKERS__SECRETS_BACKEND).toBe(
     "airflow.providers.microsoft.azure.secrets.key_vault.AzureKeyVaultBackend",
   );
   // This test registers on purpose; clear the record for the afterEach check.
   session.resources.length = 0;
+});
+
+test("firewall rules open the public endpoint with a Deny default, from a stack file and in the component alike", async () => {
+  const resolved = azure.resolveAzureSettings(
+    {
+      location: "westeurope",
+      resourceGroupName: "rg-airflow-dev",
+      aksOidcIssuerUrl: ISSUER,
+      vault: { allowedIpRanges: ["203.0.113.0/24"] },
+    },
+    { environment: "dev", production: false, uniqueness: ["p", "s"], now: new Date() },
+    new Problems(),
+  )!;
+  expect(resolved.vault).toMatchObject({ publicNetworkAccess: "Enabled", networkDefaultAction: "Deny" });
+  expect(azure.defaultVaultNetwork({ allowedIpRanges: ["203.0.113.0/24"] })).toEqual({
+    publicNetworkAccess: resolved.vault.publicNetworkAccess,
+    networkDefaultAction: resolved.vault.networkDefaultAction,
+  });
+  new azure.AirflowKeyVault("ruled", {
+    name: "kv-ruled-1",
+    resourceGroupName: "rg-airflow-dev",
+    location: "westeurope",
+    tenantId: "t",
+    allowedIpRanges: ["203.0.113.0/24"],
+  });
+  await session.settle();
+  const vault = session.resources.find((r) => r.type === "azure-native:keyvault:Vault")!;
+  expect(vault.inputs.properties).toMatchObject({
+    publicNetworkAccess: "Enabled",
+    networkAcls: { defaultAction: "Deny" },
+  });
+  session.resources.length = 0;
+});
+
+test("a development vault is open to everyone only when its stack file says so", () => {
+  const problems = new Problems();
+  const resolved = azure.resolveAzureSettings(
+    {
+      location: "westeurope",
+      resourceGroupName: "rg-airflow-dev",
+      aksOidcIssuerUrl: ISSUER,
+      vault: { publicNetworkAccess: "Enabled", networkDefaultAction: "Allow" },
+    },
+    { environment: "dev", production: false, uniqueness: ["p", "s"], now: new Date() },
+    problems,
+  );
+  expect(problems.list).toEqual([]);
+  expect(resolved!.vault).toMatchObject({ publicNetworkAccess: "Enabled", networkDefaultAction: "Allow" });
+});
+
+describe("a production vault is never world-open", () => {
+  test.each([["0.0.0.0/0"], ["0.0.0.0/1"], ["128.0.0.0/1"], ["64.0.0.0/7"]])("%s is refused", (range) => {
+    expect(
+      problemsOf(
+        prodSettings({ vault: { allowedIpRanges: ["203.0.113.0/24", range], subnetIds: [SUBNET] } }),
+      ),
+    ).toEqual([{ path: "azure.vault.allowedIpRanges[1]", rule: expect.stringContaining("wider than /8") }]);
+  });
+
+  test("a wildcard is no address at all, in any environment", () => {
+    for (const environment of ["prod", "dev"])
+      expect(
+        problemsOf(prodSettings({ vault: { allowedIpRanges: ["*"], subnetIds: [SUBNET] } }), environment),
+      ).toContainEqual({
+        path: "azure.vault.allowedIpRanges[0]",
+        rule: expect.stringContaining("IPv4 address"),
+      });
+  });
+
+  test("an Allow default with public access is refused", () => {
+    expect(
+      problemsOf(prodSettings({ vault: { publicNetworkAccess: "Enabled", networkDefaultAction: "Allow" } })),
+    ).toEqual([
+      { path: "azure.vault.networkDefaultAction", rule: expect.stringContaining("whole internet") },
+    ]);
+  });
+
+  test("a /8 egress range is still allowed", () => {
+    expect(
+      problemsOf(
+        prodSettings({
+          vault: { allowedIpRanges: ["203.0.113.0/24"], subnetIds: [SUBNET] },
+          tags: { x: "y" },
+          secretExpiryDays: 1,
+        }),
+      ).map((p) => p.path),
+    ).toEqual(["azure.secretExpiryDays"]);
+    const problems = new Problems();
+    azure.resolveAzureSettings(
+      prodSettings({ vault: { allowedIpRanges: ["11.0.0.0/8"], subnetIds: [SUBNET] } }),
+      { environment: "prod", production: true, uniqueness: ["p", "s"], now: new Date() },
+      problems,
+    );
+    expect(problems.list).toEqual([]);
+  });
+});
+
+describe("the schema closes what used to pass silently", () => {
+  test("misspelt nested keys are refused at their path, with the known keys", () => {
+    const problems = problemsOf(
+      prodSettings({
+        diagnostics: { actionGroupId: ACTION_GROUP, retentionDay: 90 },
+        rotation: { plann: "premium" },
+      }),
+    );
+    expect(problems).toEqual([
+      {
+        path: "azure.diagnostics.retentionDay",
+        rule: expect.stringContaining("known: workspaceId, retentionDays"),
+      },
+      { path: "azure.rotation.plann", rule: expect.stringContaining("is not a known setting") },
+    ]);
+  });
+
+  test("a block whose children are all commented out (YAML null) is an empty block", () => {
+    const problems = new Problems();
+    const resolved = azure.resolveAzureSettings(
+      {
+        location: "westeurope",
+        resourceGroupName: "rg",
+        aksOidcIssuerUrl: ISSUER,
+        vault: null,
+        diagnostics: null,
+        rotation: null,
+        layout: null,
+        tags: null,
+      },
+      { environment: "dev", production: false, uniqueness: ["p", "s"], now: new Date() },
+      problems,
+    );
+    expect(problems.list).toEqual([]);
+    expect(resolved!.vault.publicNetworkAccess).toBe("Disabled");
+  });
+
+  test("tags Azure would refuse are refused at synth", () => {
+    const problems = problemsOf(
+      prodSettings({
+        tags: {
+          "cost/center": "x",
+          "azure-team": "x",
+          "line\nbreak": "x",
+          ok: "two\nlines",
+          long: "v".repeat(257),
+        },
+      }),
+    );
+    expect(problems.map((p) => p.path).sort()).toEqual(
+      [
+        "azure.tags.azure-team",
+        "azure.tags.cost/center",
+        "azure.tags.line\nbreak",
+        "azure.tags.long",
+        "azure.tags.ok",
+      ].sort(),
+    );
+  });
+
+  test("wrong types name the field and never quote the value", () => {
+    const marker = "S3cr3t-marker-value";
+    const problems = problemsOf(
+      prodSettings({ tenantId: marker, ciWriterPrincipalId: 42, vault: [marker], secretExpiryDays: marker }),
+    );
+    expect(problems.map((p) => p.path).sort()).toEqual(
+      ["azure.ciWriterPrincipalId", "azure.secretExpiryDays", "azure.tenantId", "azure.vault"].sort(),
+    );
+    expect(JSON.stringify(problems)).not.toContain(marker);
+  });
 });
