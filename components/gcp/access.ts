@@ -19,12 +19,46 @@ export interface AccessTarget {
   readByAirflow?: boolean;
 }
 
+/** `projects/{number}/secrets/{id}`: how Secret Manager names a secret in IAM conditions. */
+const secretResourceName = (projectNumber: string, id: string) => `projects/${projectNumber}/secrets/${id}`;
+
+/**
+ * CEL for "a secret (or one of its versions) whose id starts with one of `prefixes`, other than the
+ * `excluded` ids". Secret Manager checks access on `projects/N/secrets/ID/versions/V` and metadata on
+ * `projects/N/secrets/ID`, so both forms are covered; ids only hold `[A-Za-z0-9_-]`, so a literal
+ * needs no escaping beyond JSON's.
+ */
+export function secretPrefixCondition(
+  projectNumber: string,
+  prefixes: readonly string[],
+  excluded: readonly string[] = [],
+): string {
+  const within = prefixes
+    .map((p) => `resource.name.startsWith(${JSON.stringify(secretResourceName(projectNumber, p))})`)
+    .join(" || ");
+  const outside = excluded.map((id) => `!(${exactSecretCondition(projectNumber, id)})`);
+  return [`(${within})`, ...outside].join(" && ");
+}
+
+/** CEL for exactly one secret and its versions. */
+function exactSecretCondition(projectNumber: string, id: string): string {
+  const secret = secretResourceName(projectNumber, id);
+  return `resource.name == ${JSON.stringify(secret)} || resource.name.startsWith(${JSON.stringify(`${secret}/`)})`;
+}
+
 export interface SecretManagerAccessArgs {
   project: string;
+  /** Project number: Secret Manager's resource names in IAM conditions use it, not the project id. */
+  projectNumber: pulumi.Input<string>;
   environment: string;
   /**
-   * Every stored secret: the reader gets `secretAccessor` on each it reads (nothing project-wide),
-   * the CI writer adds versions to all of them.
+   * Storage-name prefixes of this environment's secrets, each ending with the separator
+   * (`airflow-prod-connections-`): the grants cover exactly the names under them.
+   */
+  namePrefixes: string[];
+  /**
+   * Every stored secret: the reader may access those it reads (`readByAirflow`, minus the rotation
+   * masters), the CI writer adds versions to all of them.
    */
   secrets: AccessTarget[];
   /** Airflow's Kubernetes service account, bound through GKE Workload Identity. */
@@ -45,13 +79,16 @@ export interface SecretManagerAccessArgs {
 
 /**
  * Who may do what with the secrets: Airflow's Google service account, bound to its Kubernetes service
- * account through Workload Identity, may access each declared secret and nothing else; the CI writer may
- * add versions to the same secrets but never read one (separation of duties).
+ * account through Workload Identity, may access this environment's secrets and nothing else; the CI
+ * writer may add versions to the same secrets but never read one (separation of duties).
  *
- * Per-secret grants rather than one conditional project binding: they name exactly the declared ids
- * (a prefix condition would also cover any secret someone later creates under the prefix), need no
- * project number at plan time, and leave a project's IAM policy (which has a 1,500-member budget and is
- * shared with every team) untouched.
+ * One conditional project binding per identity and role, not one grant per secret: the condition
+ * names the environment's prefixes (`resource.name.startsWith("projects/N/secrets/airflow-prod-connections-")`),
+ * so the resources do not grow with the number of connections. Like the AWS backend's ARN prefixes,
+ * it also covers a secret someone later creates under the environment's prefix; rotation masters,
+ * which Airflow must not read, are excluded by exact name. The project's IAM policy gains two or
+ * three bindings per environment (its budget is 1,500 members), and the deployer needs
+ * `resourcemanager.projects.setIamPolicy` on the project.
  */
 export class SecretManagerAccess extends pulumi.ComponentResource {
   readonly airflowServiceAccount: gcp.serviceaccount.Account;
@@ -79,6 +116,11 @@ export class SecretManagerAccess extends pulumi.ComponentResource {
       );
     }
     problems.check(
+      args.namePrefixes.length > 0 && args.namePrefixes.every((p) => /^[A-Za-z0-9_-]+$/.test(p)),
+      "namePrefixes",
+      "must list the environment's secret-id prefixes (letters, digits, _ or -): the grants are scoped to them",
+    );
+    problems.check(
       /\.svc\.id\.goog$/.test(args.workloadIdentityPool),
       "workloadIdentityPool",
       `must be a GKE pool like "project.svc.id.goog" (got "${args.workloadIdentityPool}")`,
@@ -105,18 +147,23 @@ export class SecretManagerAccess extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    for (const target of args.secrets.filter((t) => t.readByAirflow !== false)) {
-      new gcp.secretmanager.SecretIamMember(
-        `${name}-airflow-${target.name}`,
-        {
-          project: args.project,
-          secretId: target.secretId,
-          role: SECRET_ACCESSOR,
-          member: this.airflowServiceAccount.member,
+    const notRead = args.secrets.filter((t) => t.readByAirflow === false).map((t) => t.name);
+    new gcp.projects.IAMMember(
+      `${name}-airflow-reads-environment`,
+      {
+        project: args.project,
+        role: SECRET_ACCESSOR,
+        member: this.airflowServiceAccount.member,
+        condition: {
+          title: `airflow-${args.environment}-secrets`,
+          description: `Airflow reads the ${args.environment} connections, variables and config`,
+          expression: pulumi
+            .output(args.projectNumber)
+            .apply((n) => secretPrefixCondition(n, args.namePrefixes, notRead)),
         },
-        { parent: this },
-      );
-    }
+      },
+      { parent: this },
+    );
 
     if (args.ciWriter) {
       const writer = new gcp.serviceaccount.Account(
@@ -133,14 +180,23 @@ export class SecretManagerAccess extends pulumi.ComponentResource {
       const roles = args.ciWriter.manageVersions
         ? [SECRET_VERSION_ADDER, SECRET_VERSION_MANAGER]
         : [SECRET_VERSION_ADDER];
-      for (const target of args.secrets) {
-        for (const role of roles) {
-          new gcp.secretmanager.SecretIamMember(
-            `${name}-ci-writer-${role.split(".").pop()}-${target.name}`,
-            { project: args.project, secretId: target.secretId, role, member: writer.member },
-            { parent: this },
-          );
-        }
+      for (const role of roles) {
+        new gcp.projects.IAMMember(
+          `${name}-ci-writer-${role.split(".").pop()}-environment`,
+          {
+            project: args.project,
+            role,
+            member: writer.member,
+            condition: {
+              title: `airflow-${args.environment}-secrets`,
+              description: `CI writes the ${args.environment} connections, variables and config`,
+              expression: pulumi
+                .output(args.projectNumber)
+                .apply((n) => secretPrefixCondition(n, args.namePrefixes)),
+            },
+          },
+          { parent: this },
+        );
       }
       (args.ciWriter.workloadIdentityPrincipals ?? []).forEach((principal, i) => {
         new gcp.serviceaccount.IAMMember(

@@ -201,7 +201,11 @@ export class GcpAirflowSecrets extends pulumi.ComponentResource {
       `${name}-access`,
       {
         project,
+        projectNumber,
         environment: args.environment,
+        namePrefixes: [plan.layout.connectionsPrefix, plan.layout.variablesPrefix, plan.layout.configPrefix]
+          .filter((prefix): prefix is string => typeof prefix === "string")
+          .map((prefix) => `${prefix}${plan.layout.sep}`),
         secrets: stored.map((s) => ({
           name: s.planned.name,
           secretId: s.secret.id,

@@ -144,22 +144,32 @@ export class SecretRotator extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    const member = this.serviceAccount.member;
-    for (const secret of args.rotated) {
-      for (const role of [SECRET_ACCESSOR, SECRET_VERSION_ADDER, SECRET_VIEWER]) {
-        new gcp.secretmanager.SecretIamMember(
-          `${name}-${role.split(".").pop()}-${secret.name}`,
-          { project: args.project, secretId: secret.secretId, role, member },
-          { parent: this },
-        );
-      }
+    // One authoritative IAM policy per rotated secret (and per master it reads) holding every role
+    // the function needs there, instead of one member per role: the function reaches exactly these
+    // secrets. Airflow's reader and the CI writer are granted on the project (conditioned on the
+    // environment's prefix), which a secret's own policy does not override.
+    const rotatedNames = new Set(args.rotated.map((r) => r.name));
+    const policies = new Map<string, { secretId: pulumi.Input<string>; roles: string[] }>();
+    for (const r of args.rotated)
+      policies.set(r.name, {
+        secretId: r.secretId,
+        roles: [SECRET_ACCESSOR, SECRET_VERSION_ADDER, SECRET_VIEWER],
+      });
+    for (const r of args.rotated) {
+      if (r.master && !rotatedNames.has(r.master.name))
+        policies.set(r.master.name, { secretId: r.master.secretId, roles: [SECRET_ACCESSOR] });
     }
-    const masters = new Map(args.rotated.filter((r) => r.master).map((r) => [r.master!.name, r.master!]));
-    for (const master of masters.values()) {
-      if (args.rotated.some((r) => r.name === master.name)) continue; // already readable
-      new gcp.secretmanager.SecretIamMember(
-        `${name}-master-${master.name}`,
-        { project: args.project, secretId: master.secretId, role: SECRET_ACCESSOR, member },
+    const member = this.serviceAccount.member;
+    for (const [secretName, { secretId, roles }] of policies) {
+      new gcp.secretmanager.SecretIamPolicy(
+        `${name}-policy-${secretName}`,
+        {
+          project: args.project,
+          secretId,
+          policyData: member.apply((m) =>
+            JSON.stringify({ bindings: roles.map((role) => ({ role, members: [m] })) }),
+          ),
+        },
         { parent: this },
       );
     }

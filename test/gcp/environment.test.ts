@@ -7,6 +7,7 @@ import { MOCK_PROJECT_NUMBER } from "../../cli/synth/computed/gcp";
 import { AirflowSecretsEnvironment } from "../../components/environment";
 import { askPython } from "../support/airflowSemantics";
 import { countWrapped, findUnwrappedSecrets } from "../support/secrets";
+import { effectiveGrants, neighbouringIds } from "./effectiveAccess";
 import {
   SECRET_IAM_TYPE,
   SECRET_TYPE,
@@ -15,7 +16,6 @@ import {
   ofType,
   one,
   secretById,
-  secretGrants,
   unconditionalSecretReaders,
   unwrap,
 } from "./helpers";
@@ -111,6 +111,9 @@ beforeAll(async () => {
 
 const resources = () => session.resources;
 const secrets = () => ofType(resources(), SECRET_TYPE);
+const ownIds = () => secrets().map((s) => String(s.inputs.secretId));
+/** This environment's ids and their neighbours in other environments, kinds and projects' prefixes. */
+const candidates = () => [...ownIds(), ...neighbouringIds(ownIds(), "prod")];
 const byId = (id: string) => secrets().find((s) => s.inputs.secretId === id)!;
 
 describe("naming", () => {
@@ -293,10 +296,28 @@ describe("encryption and secrecy", () => {
 describe("access", () => {
   it("grants no project-, folder- or organization-wide role that reads secrets without a condition", () => {
     expect(unconditionalSecretReaders(resources()).map((r) => r.name)).toEqual([]);
-    // Every secretAccessor grant anywhere is a per-secret binding.
-    const accessorGrants = resources().filter((r) => r.inputs.role === "roles/secretmanager.secretAccessor");
-    expect(accessorGrants.length).toBeGreaterThan(0);
-    for (const grant of accessorGrants) expect(grant.type).toBe(SECRET_IAM_TYPE);
+    // Every project-level Secret Manager grant carries a condition; there are no per-secret members left.
+    const projectGrants = ofType(resources(), "gcp:projects/iAMMember:IAMMember").filter((r) =>
+      String(r.inputs.role).startsWith("roles/secretmanager."),
+    );
+    expect(projectGrants.length).toBeGreaterThan(0);
+    for (const grant of projectGrants)
+      expect((grant.inputs.condition as { expression: string }).expression).toMatch(/^\(resource\.name/);
+    expect(ofType(resources(), SECRET_IAM_TYPE)).toEqual([]);
+  });
+
+  it("grants per environment, not per secret: the access resources do not grow with the connections", () => {
+    const iam = resources().filter((r) =>
+      /^gcp:(projects|secretmanager)\/.*[iI]am(Member|Policy):/i.test(r.type),
+    );
+    // Reader, CI writer (adder), and the rotator's one policy per rotated secret or master (3).
+    expect(iam.map((r) => r.type).sort()).toEqual([
+      "gcp:projects/iAMMember:IAMMember",
+      "gcp:projects/iAMMember:IAMMember",
+      "gcp:secretmanager/secretIamPolicy:SecretIamPolicy",
+      "gcp:secretmanager/secretIamPolicy:SecretIamPolicy",
+      "gcp:secretmanager/secretIamPolicy:SecretIamPolicy",
+    ]);
   });
 
   it("the project-wide check recognises the bindings it must refuse", () => {
@@ -344,22 +365,42 @@ describe("access", () => {
     ]);
   });
 
-  it("lets Airflow read exactly the declared secrets, except the rotation master only the rotator reads", () => {
-    const grants = secretGrants(resources(), `serviceAccount:${AIRFLOW_SA}`);
+  it("lets Airflow read exactly this environment's secrets, except the rotation master only the rotator reads", () => {
     const master = "airflow-prod-connections-warehouse_admin";
-    expect(secrets().map((s) => String(s.inputs.secretId))).toContain(master);
-    expect(Object.keys(grants).sort()).toEqual(
-      secrets()
-        .map((s) => String(s.inputs.secretId))
+    expect(ownIds()).toContain(master);
+    expect(neighbouringIds(ownIds(), "prod").length).toBeGreaterThan(ownIds().length * 4);
+    // The condition is evaluated (CEL) on every candidate name, this environment's and its neighbours'.
+    const grants = effectiveGrants(
+      resources(),
+      `serviceAccount:${AIRFLOW_SA}`,
+      candidates(),
+      MOCK_PROJECT_NUMBER,
+    );
+    expect(Object.keys(grants)).toEqual(
+      ownIds()
         .filter((id) => id !== master)
         .sort(),
     );
     for (const roles of Object.values(grants)) expect(roles).toEqual(["roles/secretmanager.secretAccessor"]);
+    // Same ids in another project: nothing.
+    expect(effectiveGrants(resources(), `serviceAccount:${AIRFLOW_SA}`, ownIds(), "987654321")).toEqual({});
+    // The documented breadth of a prefix grant: an undeclared id under this environment's prefix is readable,
+    // exactly as with the AWS backend's ARN prefixes.
+    expect(
+      Object.keys(
+        effectiveGrants(
+          resources(),
+          `serviceAccount:${AIRFLOW_SA}`,
+          ["airflow-prod-connections-undeclared", "airflow-prod-connections-warehouse_admin2"],
+          MOCK_PROJECT_NUMBER,
+        ),
+      ),
+    ).toEqual(["airflow-prod-connections-undeclared", "airflow-prod-connections-warehouse_admin2"]);
   });
 
-  it("lets the CI writer add versions to every secret but read none", () => {
-    const grants = secretGrants(resources(), WRITER);
-    expect(Object.keys(grants)).toHaveLength(secrets().length);
+  it("lets the CI writer add versions to every secret of this environment but read none", () => {
+    const grants = effectiveGrants(resources(), WRITER, candidates(), MOCK_PROJECT_NUMBER);
+    expect(Object.keys(grants)).toEqual([...ownIds()].sort());
     for (const roles of Object.values(grants))
       expect(roles).toEqual(["roles/secretmanager.secretVersionAdder"]);
     const federation = one(resources(), "gcp:serviceaccount/iAMMember:IAMMember", /ci-writer-federation-0$/);
@@ -438,7 +479,7 @@ describe("rotation", () => {
       },
       password: { length: 32 },
     });
-    expect(secretGrants(resources(), ROTATOR)).toEqual({
+    expect(effectiveGrants(resources(), ROTATOR, candidates(), MOCK_PROJECT_NUMBER)).toEqual({
       "airflow-prod-connections-reporting": [
         "roles/secretmanager.secretAccessor",
         "roles/secretmanager.secretVersionAdder",

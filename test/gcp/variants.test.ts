@@ -5,7 +5,8 @@
 import { installMocks, resolveOutput } from "../../cli/synth/mockRuntime";
 import { AirflowSecretsEnvironment } from "../../components/environment";
 import { GcpAirflowSecrets } from "../../components/gcp/gcpAirflowSecrets";
-import { SECRET_TYPE, VERSION_TYPE, ofType, one, secretGrants, subtree } from "./helpers";
+import { effectiveGrants, neighbouringIds } from "./effectiveAccess";
+import { SECRET_TYPE, VERSION_TYPE, ofType, one, subtree } from "./helpers";
 
 const session = installMocks({ project: "airflow-secrets", stack: "dev" });
 
@@ -141,14 +142,27 @@ describe("identities", () => {
   });
 
   it("gives a version-managing CI writer adder and manager roles, still without access", () => {
-    const grants = secretGrants(
+    const own = ofType(devResources(), SECRET_TYPE).map((s) => String(s.inputs.secretId));
+    expect(own).toHaveLength(2);
+    // The given project number is the one the conditions name (evaluated on this and other environments' ids).
+    const grants = effectiveGrants(
       devResources(),
       "serviceAccount:airflow-dev-writer@acme-data-dev.iam.gserviceaccount.com",
+      [...own, ...neighbouringIds(own, "dev")],
+      "555000111",
     );
+    expect(Object.keys(grants)).toEqual([...own].sort());
     expect(Object.values(grants)).toEqual([
       ["roles/secretmanager.secretVersionAdder", "roles/secretmanager.secretVersionManager"],
       ["roles/secretmanager.secretVersionAdder", "roles/secretmanager.secretVersionManager"],
     ]);
+    const reader = effectiveGrants(
+      devResources(),
+      "serviceAccount:airflow-dev@acme-data-dev.iam.gserviceaccount.com",
+      [...own, ...neighbouringIds(own, "dev")],
+      "555000111",
+    );
+    expect(Object.keys(reader)).toEqual([...own].sort());
   });
 });
 
