@@ -96,7 +96,7 @@ export async function runImport(argv: readonly string[], io: ImportIo = processI
         appendToList(
           target.document,
           kind === "connection" ? "connections" : "variables",
-          plan.imported.filter((item) => item.kind === kind).map((item) => item.declaration),
+          plan.imported.filter((item) => item.kind === kind),
         );
       }
       fs.writeFileSync(configFile, target.document.toString({ lineWidth: 0, flowCollectionPadding: false }));

@@ -42,6 +42,8 @@ export interface ImportedItem {
   file: string;
   /** The declaration as written to the stack file (secrets as `secure:` placeholders). */
   declaration: Record<string, unknown>;
+  /** A comment written above it (a variable's description, which secrets backends do not store). */
+  comment?: string;
   secrets: SecretSetting[];
 }
 
@@ -77,6 +79,8 @@ interface Candidate {
   /** Plain declaration with real values, for validation only (never printed). */
   plain: Record<string, unknown>;
   renamedFrom?: string;
+  /** Kept as a YAML comment above the declaration (what the store cannot hold). */
+  comment?: string;
 }
 
 const CONNECTION_ORDER = [
@@ -341,11 +345,9 @@ export function planImport(
         kind: "variable",
         id: variable.key,
         file: variable.file,
-        plain: {
-          key: variable.key,
-          value: variable.value,
-          ...(variable.description !== undefined ? { description: variable.description } : {}),
-        },
+        plain: { key: variable.key, value: variable.value },
+        // Secrets backends store a variable's value alone: the description stays as a comment.
+        ...(variable.description !== undefined ? { comment: `description: ${variable.description}` } : {}),
       }));
     }
   }
@@ -437,6 +439,7 @@ export function planImport(
         : {}),
       file: candidate.file,
       declaration,
+      ...(candidate.comment !== undefined ? { comment: candidate.comment } : {}),
       secrets,
     });
   }

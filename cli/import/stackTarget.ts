@@ -118,7 +118,11 @@ export function readStackTarget(file: string): StackTarget {
 }
 
 /** Appends declarations to `airflow-secrets:<list>`, creating the list at the end of `config` if needed. */
-export function appendToList(document: Document, list: string, items: readonly unknown[]): void {
+export function appendToList(
+  document: Document,
+  list: string,
+  items: ReadonlyArray<{ declaration: unknown; comment?: string }>,
+): void {
   if (items.length === 0) return;
   const config = document.get("config");
   if (!isMap(config)) throw new Error("the stack file has no config: mapping");
@@ -127,5 +131,9 @@ export function appendToList(document: Document, list: string, items: readonly u
     throw new Error(`${configKey(list)} is not a list`);
   const seq = isSeq(existing) ? existing : new YAMLSeq();
   if (!isSeq(existing)) config.set(configKey(list), seq);
-  for (const item of items) seq.add(document.createNode(item));
+  for (const item of items) {
+    const node = document.createNode(item.declaration);
+    if (item.comment !== undefined) node.commentBefore = ` ${item.comment.replace(/\n/g, " ")}`;
+    seq.add(node);
+  }
 }
