@@ -4,6 +4,7 @@
  */
 import { installMocks } from "../../cli/synth/mockRuntime";
 import { ACTION_GROUP, ISSUER, SUBNET, prodSettings } from "./helpers";
+import { MARKER, WRONG_VALUES, fieldPaths, withValue } from "../stackFiles/generated";
 
 /* eslint-disable @typescript-eslint/no-require-imports -- components load only after the mocks are installed */
 const session = installMocks({ project: "airflow-secrets", stack: "dev" });
@@ -557,5 +558,49 @@ describe("the schema closes what used to pass silently", () => {
       ["azure.ciWriterPrincipalId", "azure.secretExpiryDays", "azure.tenantId", "azure.vault"].sort(),
     );
     expect(JSON.stringify(problems)).not.toContain(marker);
+  });
+});
+
+describe("every Azure setting × every wrong type (generated)", () => {
+  const settings = prodSettings({
+    tags: { team: "data" },
+    ciWriterPrincipalId: "22222222-2222-4222-8222-222222222222",
+  });
+  const resolve = (raw: unknown) => {
+    const problems = new Problems();
+    const resolved = azure.resolveAzureSettings(
+      raw,
+      { environment: "prod", production: true, owner: "data", uniqueness: ["p", "s"], now: new Date() },
+      problems,
+    );
+    return { resolved, problems: [...problems.list] };
+  };
+  const fields = fieldPaths(azure.settingsSchema);
+
+  test("starts from settings that are valid", () => {
+    expect(resolve(settings).problems).toEqual([]);
+    expect(fields.length).toBeGreaterThan(25);
+  });
+
+  test("never throws, refuses at the field's own path, and never prints the value", () => {
+    let refused = 0;
+    for (const path of fields) {
+      for (const [, value] of WRONG_VALUES) {
+        const { resolved, problems } = resolve(withValue(settings, path, value));
+        const field = `azure.${path.join(".")}`;
+        expect(JSON.stringify(problems)).not.toContain(MARKER);
+        if (problems.length === 0) {
+          expect(resolved).toBeDefined();
+          continue;
+        }
+        refused++;
+        expect(resolved).toBeUndefined();
+        const below = new RegExp(`^${field.replace(/[.[\]]/g, "\\$&")}($|[.[])`);
+        // A wrong value may also break a rule of a sibling it governs (e.g. a vault that is Disabled with
+        // firewall rules): at least one problem names the field itself.
+        expect(problems.some((p) => below.test(p.path))).toBe(true);
+      }
+    }
+    expect(refused).toBeGreaterThan(fields.length * 4);
   });
 });

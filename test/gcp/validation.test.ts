@@ -5,7 +5,8 @@ import { AirflowSecretsEnvironment, AirflowSecretsEnvironmentArgs } from "../../
 import { GcpAirflowSecrets } from "../../components/gcp/gcpAirflowSecrets";
 import { SecretManagerKeys } from "../../components/gcp/kms";
 import { SecretManagerStore } from "../../components/gcp/secretStore";
-import { GcpBackendSettings, resolveGcpSettings } from "../../components/gcp/settings";
+import { GcpBackendSettings, resolveGcpSettings, settingsSchema } from "../../components/gcp/settings";
+import { MARKER, WRONG_VALUES, fieldPaths, withValue } from "../stackFiles/generated";
 
 const session = installMocks({ project: "airflow-secrets", stack: "prod" });
 
@@ -272,5 +273,157 @@ describe("bad GCP settings", () => {
     });
     await session.settle();
     expect(session.resources.length).toBeGreaterThan(20);
+  });
+});
+
+describe("every GCP setting × every wrong type (generated)", () => {
+  const base = environmentArgs({
+    ciWriter: {
+      workloadIdentityPrincipals: [
+        "principal://iam.googleapis.com/projects/412345678901/locations/global/workloadIdentityPools/github/subject/repo:acme/infra:ref:refs/heads/main",
+      ],
+    },
+  });
+  const settings = base.backendSettings as Record<string, unknown>;
+  const resolve = (raw: unknown) => {
+    const problems = new Problems();
+    const resolved = resolveGcpSettings(
+      {
+        environment: "prod",
+        production: true,
+        owner: "data-platform",
+        declarations: base.declarations,
+        settings: raw as GcpBackendSettings,
+      },
+      problems,
+    );
+    return { resolved, problems: [...problems.list] };
+  };
+  const fields = fieldPaths(settingsSchema);
+
+  it("starts from settings that are valid", () => {
+    expect(resolve(settings).problems).toEqual([]);
+    expect(fields.length).toBeGreaterThan(40);
+  });
+
+  it("never throws, refuses at the field's own path, and never prints the value", () => {
+    let refused = 0;
+    for (const path of fields) {
+      for (const [, value] of WRONG_VALUES) {
+        const { resolved, problems } = resolve(withValue(settings, path, value));
+        const field = `gcp.${path.join(".")}`;
+        expect(JSON.stringify(problems)).not.toContain(MARKER);
+        if (problems.length === 0) {
+          expect(resolved).toBeDefined();
+          continue;
+        }
+        refused++;
+        expect(resolved).toBeUndefined();
+        // Every problem sits at the field or below it (a misspelt key inside a map it was given).
+        for (const problem of problems)
+          expect([field, problem.path]).toEqual([
+            field,
+            expect.stringMatching(new RegExp(`^${field.replace(/[.[\]]/g, "\\$&")}($|[.[])`)),
+          ]);
+      }
+    }
+    expect(refused).toBeGreaterThan(fields.length * 4);
+  });
+
+  it("reads string booleans as written and refuses yes", () => {
+    const off = resolve(
+      withValue(withValue(settings, ["audit", "enabled"], "false"), ["ciWriter", "manageVersions"], "true"),
+    );
+    expect(off.problems).toEqual([
+      { path: "gcp.audit.enabled", rule: expect.stringContaining("production keeps audit logging on") },
+    ]);
+    const dev = resolveGcpSettings(
+      {
+        environment: "dev",
+        production: false,
+        declarations: {},
+        settings: withValue(
+          withValue(settings, ["audit", "enabled"], "false"),
+          ["ciWriter", "manageVersions"],
+          "true",
+        ) as GcpBackendSettings,
+      },
+      new Problems(),
+    )!;
+    expect(dev.audit.enabled).toBe(false);
+    expect(dev.ciWriter.manageVersions).toBe(true);
+    expect(resolve(withValue(settings, ["ciWriter", "manageVersions"], "yes")).problems).toEqual([
+      { path: "gcp.ciWriter.manageVersions", rule: "must be a boolean (true or false)" },
+    ]);
+  });
+
+  it("refuses misspelt nested keys instead of ignoring them", () => {
+    const raw = withValue(
+      withValue(withValue(settings, ["kms", "rotationPeriodd"], "7776000s"), ["audit", "enabeld"], false),
+      ["ciWriter", "acountId"],
+      "ci-writer",
+    );
+    expect(resolve(raw).problems.map((p) => p.path)).toEqual([
+      "gcp.kms.rotationPeriodd",
+      "gcp.ciWriter.acountId",
+      "gcp.audit.enabeld",
+    ]);
+  });
+
+  it("reads a block whose children are all commented out (YAML null) as an empty block", () => {
+    const raw = { ...settings, kms: null, ciWriter: null, rotation: null, layout: null, labels: null };
+    const { problems, resolved } = resolve(raw);
+    expect(problems).toEqual([]);
+    expect(resolved!.ciWriter.enabled).toBe(true);
+  });
+
+  it.each([
+    [
+      "a whole pool",
+      "principalSet://iam.googleapis.com/projects/412345678901/locations/global/workloadIdentityPools/github/*",
+    ],
+    [
+      "a whole pool, as a principal",
+      "principal://iam.googleapis.com/projects/412345678901/locations/global/workloadIdentityPools/github/*",
+    ],
+    [
+      "a group of the pool",
+      "principalSet://iam.googleapis.com/projects/412345678901/locations/global/workloadIdentityPools/github/group/admins",
+    ],
+    [
+      "an attribute wildcard",
+      "principalSet://iam.googleapis.com/projects/412345678901/locations/global/workloadIdentityPools/github/attribute.repository/*",
+    ],
+    ["a workforce (human) pool", "principalSet://iam.googleapis.com/locations/global/workforcePools/staff/*"],
+    ["a service account", "serviceAccount:ci@acme.iam.gserviceaccount.com"],
+  ])("refuses %s as the CI writer's principal", (_, principal) => {
+    expect(
+      resolve(withValue(settings, ["ciWriter", "workloadIdentityPrincipals"], [principal])).problems,
+    ).toEqual([
+      {
+        path: "gcp.ciWriter.workloadIdentityPrincipals[0]",
+        rule: expect.stringContaining("a whole pool (/*)"),
+      },
+    ]);
+  });
+
+  it("accepts one subject or one attribute value", () => {
+    const principals = [
+      "principal://iam.googleapis.com/projects/412345678901/locations/global/workloadIdentityPools/github/subject/repo:acme/infra:environment:prod",
+      "principalSet://iam.googleapis.com/projects/412345678901/locations/global/workloadIdentityPools/github/attribute.repository/acme/infra",
+    ];
+    expect(
+      resolve(withValue(settings, ["ciWriter", "workloadIdentityPrincipals"], principals)).problems,
+    ).toEqual([]);
+  });
+
+  it("refuses more labels than GCP takes, and reserved ones", () => {
+    const labels = Object.fromEntries(Array.from({ length: 61 }, (_, i) => [`l${i}`, "x"]));
+    expect(resolve({ ...settings, labels }).problems).toEqual([
+      { path: "gcp.labels", rule: expect.stringContaining("at most 60") },
+    ]);
+    expect(
+      resolve({ ...settings, labels: { env: "x", "Bad Key": "x" } }).problems.map((p) => p.path),
+    ).toEqual(["gcp.labels.env", "gcp.labels.Bad Key"]);
   });
 });
