@@ -2,9 +2,11 @@
  * The AWS backend's stack settings (`airflow-secrets:aws` in Pulumi.<env>.yaml) and their
  * validation. Every rule reports `aws.<field>` paths; nothing here registers a resource.
  */
-import { Problems, SecretsLayout } from "../airflow";
-import { CiWriterSettings, validateCiWriter } from "./accessRoles";
-import { AUDIT_TRAIL_KEYS, AuditTrailSettings, auditFilters, validateAuditTrailArgs } from "./auditTrail";
+import { Problems } from "../airflow";
+import { parseSettingsSalvaging } from "../core/schema";
+import { AwsBackendSettings, settingsSchema } from "./schema";
+import { validateCiWriter } from "./accessRoles";
+import { auditFilters, validateAuditTrailArgs } from "./auditTrail";
 import {
   SECURITY_GROUP_ID_PATTERN,
   SUBNET_ID_PATTERN,
@@ -13,7 +15,6 @@ import {
   checkIdList,
   checkKmsKeyArn,
   checkKmsKeyDeletionWindow,
-  checkKnownKeys,
   checkLogRetention,
   checkOidc,
   checkRecoveryWindow,
@@ -21,136 +22,43 @@ import {
   checkReplicaRegions,
   checkRoleArnList,
   checkTags,
-  isPlainObject,
   isString,
   partitionOf,
 } from "./validation";
 
 export const SETTINGS_PATH = "aws";
 
-export interface AwsKmsSettings {
-  /** Use this customer-managed key (ARN, in `region`) instead of creating one. */
-  existingKeyArn?: string;
-  /** With `existingKeyArn` and replicas: the replica key ARN in each replica region. */
-  existingReplicaKeyArns?: Record<string, string>;
-  /** Deletion window of a created key, 7–30 days. Default 30. */
-  deletionWindowInDays?: number;
-  /** Create a multi-Region key even without replicas (so replicas can be added without replacing it). */
-  multiRegion?: boolean;
-}
+export type { AwsBackendSettings, AwsBackendSettingsInput } from "./schema";
 
-export interface AwsAuditSettings extends AuditTrailSettings {
-  /**
-   * Default: on in production, off elsewhere. `false` in production only with `existingTrail` (the
-   * account is audited by that trail; this stack then adds no filters or alarms).
-   */
-  enabled?: boolean;
-}
-
-export interface AwsRotationSettings {
-  /**
-   * Subnets of the rotation function, in the database's VPC: a non-empty list of `subnet-…` ids (only
-   * the format is checked; use subnets in two or more Availability Zones, which are not known before
-   * deployment).
-   */
-  subnetIds?: string[];
-  /** Security groups of the rotation function (allowed to reach the database on its port). */
-  securityGroupIds?: string[];
-  /**
-   * Create a Secrets Manager interface endpoint (private DNS) in this VPC for the functions. Refused
-   * when no connection declares rotation (no function would use it).
-   */
-  createSecretsManagerEndpointInVpc?: string;
-  /** Or use an existing endpoint's URL (`SECRETS_MANAGER_ENDPOINT`). */
-  secretsManagerEndpointUrl?: string;
-  /** Generated password length, 16–4096. Default 32. */
-  passwordLength?: number;
-  /** Characters never generated. Default: quotes, backslash, `/`, `@`, backtick. */
-  excludeCharacters?: string;
-  /**
-   * PEM CA certificates the functions trust for database TLS instead of Lambda's Amazon CA bundle
-   * (include the RDS bundle too if they also verify RDS certificates). Default: the Amazon bundle.
-   */
-  caCertificates?: string;
-  /** Rotate once as soon as rotation is configured. Default false. */
-  rotateImmediately?: boolean;
-  /** Rotation window (`1h`–`24h`); turns `everyDays` into `rate(N days)` with this window. */
-  duration?: string;
-  /** Function log retention. Default 365 in production, 30 elsewhere. */
-  logRetentionInDays?: number;
-}
-
-export interface AwsBackendSettings {
-  /** Region of the store, key, roles' scope and audit trail. */
-  region: string;
-  /** `secretsmanager` (default) or `ssm` (Parameter Store SecureStrings). */
-  store?: "secretsmanager" | "ssm";
-  /** IAM OIDC provider of the EKS cluster running Airflow. */
-  oidcProviderArn: string;
-  /** The cluster's OIDC issuer without scheme: `oidc.eks.<region>.amazonaws.com/id/<ID>`. */
-  oidcIssuer: string;
-  /**
-   * Roles that run `pulumi up`/`refresh` for this stack (Secrets Manager only, required): the AWS
-   * provider reads every secret version back, so they are exempt from the read-deny resource policy.
-   */
-  deployerRoleArns?: string[];
-  /** Overrides of the contract's default layout (`airflow/{env}/connections`, …, sep `/`). */
-  layout?: Partial<Pick<SecretsLayout, "connectionsPrefix" | "variablesPrefix" | "configPrefix" | "sep">>;
-  kms?: AwsKmsSettings;
-  /** 7–30 (0 outside production). Default 30 in production, 7 elsewhere. */
-  recoveryWindowDays?: number;
-  /** Regions every secret is replicated to (Secrets Manager only). */
-  replicaRegions?: string[];
-  /** Extra tags on every resource. */
-  tags?: Record<string, string>;
-  audit?: AwsAuditSettings;
-  ciWriter?: CiWriterSettings;
-  rotation?: AwsRotationSettings;
-}
-
-const SETTINGS_KEYS = [
-  "region",
-  "store",
-  "oidcProviderArn",
-  "oidcIssuer",
-  "deployerRoleArns",
-  "layout",
-  "kms",
-  "recoveryWindowDays",
-  "replicaRegions",
-  "tags",
-  "audit",
-  "ciWriter",
-  "rotation",
-] as const;
-const KMS_KEYS = ["existingKeyArn", "existingReplicaKeyArns", "deletionWindowInDays", "multiRegion"] as const;
-const LAYOUT_KEYS = ["connectionsPrefix", "variablesPrefix", "configPrefix", "sep"] as const;
-const ROTATION_KEYS = [
-  "subnetIds",
-  "securityGroupIds",
-  "createSecretsManagerEndpointInVpc",
-  "secretsManagerEndpointUrl",
-  "passwordLength",
-  "excludeCharacters",
-  "caCertificates",
-  "rotateImmediately",
-  "duration",
-  "logRetentionInDays",
-] as const;
+const LAYOUT_PREFIXES = ["connectionsPrefix", "variablesPrefix", "configPrefix"] as const;
 
 const at = (field: string) => `${SETTINGS_PATH}.${field}`;
 
 /** Adds every problem with the settings; returns them typed when they have the right shape. */
 export function validateAwsSettings(
-  raw: Record<string, unknown>,
+  raw: unknown,
   production: boolean,
-  problems: Problems,
+  allProblems: Problems,
+  environment?: string,
 ): AwsBackendSettings | undefined {
-  const before = problems.list.length;
-  if (!problems.check(isPlainObject(raw), SETTINGS_PATH, "must be a map of AWS backend settings"))
-    return undefined;
-  const settings = raw as unknown as AwsBackendSettings;
-  checkKnownKeys(settings, SETTINGS_KEYS, SETTINGS_PATH, problems);
+  // The shape first (types, enums, unknown keys at every depth); the rules below run on what parsed,
+  // so a typo does not hide a broken rule elsewhere.
+  const parsed = parseSettingsSalvaging(settingsSchema, raw ?? {}, SETTINGS_PATH, allProblems);
+  if (parsed.value === undefined) return undefined;
+  const problems = new Problems();
+  checkRules(parsed.value, production, environment, problems);
+  parsed.report(problems);
+  return parsed.ok && problems.empty
+    ? { ...parsed.value, store: parsed.value.store ?? "secretsmanager" }
+    : undefined;
+}
+
+function checkRules(
+  settings: AwsBackendSettings,
+  production: boolean,
+  environment: string | undefined,
+  problems: Problems,
+): void {
   const regionOk =
     problems.check(settings.region !== undefined, at("region"), 'is required (e.g. "eu-west-1")') &&
     checkRegion(settings.region, at("region"), problems);
@@ -181,23 +89,9 @@ export function validateAwsSettings(
       "applies only to the Secrets Manager store (parameters have no resource policy)",
     );
   }
-  if (
-    settings.layout !== undefined &&
-    problems.check(isPlainObject(settings.layout), at("layout"), "must be a map")
-  ) {
-    checkKnownKeys(settings.layout, LAYOUT_KEYS, at("layout"), problems);
-    for (const key of LAYOUT_KEYS) {
-      const value = settings.layout[key];
-      if (value === undefined) continue;
-      problems.check(
-        isString(value) && (key === "sep" || value.replace(/^\//, "").length > 0),
-        at(`layout.${key}`),
-        `must be a non-empty string: IAM policies are scoped by the prefix (got ${JSON.stringify(value)})`,
-      );
-    }
-  }
-  if (settings.kms !== undefined && problems.check(isPlainObject(settings.kms), at("kms"), "must be a map")) {
-    checkKnownKeys(settings.kms, KMS_KEYS, at("kms"), problems);
+  if (settings.layout !== undefined && environment !== undefined)
+    checkLayoutConfined(settings.layout, environment, problems);
+  if (settings.kms !== undefined) {
     if (settings.kms.existingKeyArn !== undefined)
       checkKmsKeyArn(settings.kms.existingKeyArn, region, at("kms.existingKeyArn"), problems);
     checkKmsKeyDeletionWindow(settings.kms.deletionWindowInDays, at("kms.deletionWindowInDays"), problems);
@@ -208,13 +102,7 @@ export function validateAwsSettings(
         at("kms.existingReplicaKeyArns"),
         "needs existingKeyArn",
       );
-      if (
-        problems.check(
-          isPlainObject(replicaKeys),
-          at("kms.existingReplicaKeyArns"),
-          "must map replica regions to key ARNs",
-        )
-      ) {
+      {
         for (const [replicaRegion, arn] of Object.entries(replicaKeys)) {
           checkKmsKeyArn(arn, replicaRegion, at(`kms.existingReplicaKeyArns.${replicaRegion}`), problems);
           problems.check(
@@ -228,7 +116,7 @@ export function validateAwsSettings(
     if (settings.kms.existingKeyArn !== undefined) {
       for (const replicaRegion of settings.replicaRegions ?? []) {
         problems.check(
-          isPlainObject(replicaKeys) && replicaKeys[replicaRegion] !== undefined,
+          replicaKeys?.[replicaRegion] !== undefined,
           at(`kms.existingReplicaKeyArns.${replicaRegion}`),
           `is required: secrets replicated to ${replicaRegion} need a key in ${replicaRegion}`,
         );
@@ -244,17 +132,7 @@ export function validateAwsSettings(
       "Parameter Store has no replication; use the Secrets Manager store",
     );
   checkTags(settings.tags, at("tags"), problems);
-  if (
-    settings.audit !== undefined &&
-    problems.check(isPlainObject(settings.audit), at("audit"), "must be a map")
-  ) {
-    checkKnownKeys(settings.audit, AUDIT_TRAIL_KEYS, at("audit"), problems);
-    if (settings.audit.enabled !== undefined)
-      problems.check(
-        typeof settings.audit.enabled === "boolean",
-        at("audit.enabled"),
-        "must be true or false",
-      );
+  if (settings.audit !== undefined) {
     if (production)
       problems.check(
         settings.audit.enabled !== false || settings.audit.existingTrail !== undefined,
@@ -263,26 +141,45 @@ export function validateAwsSettings(
       );
     validateAuditTrailArgs({ ...settings.audit, production }, problems, at("audit"));
   }
-  const auditEnabled = isPlainObject(settings.audit) ? settings.audit.enabled : undefined;
-  const auditOn = auditEnabled === undefined ? production : auditEnabled === true;
+  const auditEnabled = settings.audit?.enabled;
+  const auditOn = auditEnabled ?? production;
   if (auditOn && region !== undefined) checkAuditedKeys(region, settings.replicaRegions, problems);
-  if (
-    settings.ciWriter !== undefined &&
-    problems.check(isPlainObject(settings.ciWriter), at("ciWriter"), "must be a map")
-  ) {
-    validateCiWriter(settings.ciWriter, at("ciWriter"), problems);
-  }
-  if (
-    settings.rotation !== undefined &&
-    problems.check(isPlainObject(settings.rotation), at("rotation"), "must be a map")
-  ) {
-    validateRotationSettings(settings.rotation, problems);
-  }
-  return problems.list.length > before ? undefined : { ...settings, store };
+  if (settings.ciWriter !== undefined) validateCiWriter(settings.ciWriter, at("ciWriter"), problems);
+  if (settings.rotation !== undefined) validateRotationSettings(settings.rotation, problems);
 }
 
-function validateRotationSettings(rotation: AwsRotationSettings, problems: Problems): void {
-  checkKnownKeys(rotation, ROTATION_KEYS, at("rotation"), problems);
+/**
+ * The reader's and the CI writer's grants are `prefix + sep*`, so each prefix must name this
+ * environment as a whole path segment and end on a segment boundary: `"*"`, an empty prefix or
+ * `airflow` with `sep: ""` would reach every other environment's secrets (`airflow/prod*` also
+ * covers `airflow/production/…`).
+ */
+function checkLayoutConfined(
+  layout: NonNullable<AwsBackendSettings["layout"]>,
+  environment: string,
+  problems: Problems,
+): void {
+  const sep = layout.sep ?? "/";
+  for (const key of LAYOUT_PREFIXES) {
+    const prefix = layout[key];
+    if (prefix === undefined) continue;
+    const scope = `${prefix}${sep}`.replace(/^\//, "");
+    const segments = scope.split("/");
+    problems.check(
+      !/[*?]/.test(scope) &&
+        scope.endsWith("/") &&
+        segments.slice(0, -1).includes(environment) &&
+        segments.slice(0, -1).every((segment) => segment.length > 0),
+      at(`layout.${key}`),
+      `must keep the environment's secrets apart: prefix + sep must contain "${environment}" as a whole path segment, end with "/", and hold no empty segment or IAM wildcard (* ?), e.g. "airflow/${environment}/${key.replace("Prefix", "")}"`,
+    );
+  }
+}
+
+function validateRotationSettings(
+  rotation: NonNullable<AwsBackendSettings["rotation"]>,
+  problems: Problems,
+): void {
   const inVpc = rotation.subnetIds !== undefined || rotation.securityGroupIds !== undefined;
   if (inVpc) {
     checkIdList(
@@ -334,19 +231,7 @@ function validateRotationSettings(rotation: AwsRotationSettings, problems: Probl
       `must be a whole number from 16 to 4096 (got ${JSON.stringify(rotation.passwordLength)})`,
     );
   }
-  if (rotation.excludeCharacters !== undefined)
-    problems.check(
-      isString(rotation.excludeCharacters),
-      at("rotation.excludeCharacters"),
-      "must be a string of characters",
-    );
   checkCaCertificates(rotation.caCertificates, at("rotation.caCertificates"), problems);
-  if (rotation.rotateImmediately !== undefined)
-    problems.check(
-      typeof rotation.rotateImmediately === "boolean",
-      at("rotation.rotateImmediately"),
-      "must be true or false",
-    );
   if (rotation.duration !== undefined)
     problems.check(
       isString(rotation.duration) && /^([1-9]|1\d|2[0-4])h$/.test(rotation.duration),

@@ -39,10 +39,15 @@ const EXPECTED: Record<string, string> = {
 function ruleOf(
   issue: z.core.$ZodIssue,
   knownKeys: (path: readonly PropertyKey[]) => string[] | undefined,
+  describedAt: (path: readonly PropertyKey[]) => string | undefined = () => undefined,
 ): string {
   switch (issue.code) {
     case "invalid_type":
-      if (issue.input === undefined) return `is required (${EXPECTED[issue.expected] ?? issue.expected})`;
+      if (issue.input === undefined) {
+        const about = describedAt(issue.path);
+        return `is required (${EXPECTED[issue.expected] ?? issue.expected})${about ? `: ${about}` : ""}`;
+      }
+      if (issue.expected === "int" && typeof issue.input === "number") return "must be a whole number";
       return `must be ${EXPECTED[issue.expected] ?? issue.expected} (got ${describeReceived(issue.input)})`;
     case "unrecognized_keys": {
       const known = knownKeys(issue.path);
@@ -66,6 +71,19 @@ function ruleOf(
       // Custom refinements and formats carry a message written for the user (no value in it).
       return issue.message;
   }
+}
+
+/** The description of the field at `path` (a missing required field is explained by it). */
+function descriptionAt(schema: z.ZodType, path: readonly PropertyKey[]): string | undefined {
+  let current: z.ZodType | undefined = schema;
+  for (const segment of path) {
+    const inner = unwrap(current);
+    if (inner instanceof z.ZodObject) current = inner.shape[String(segment)] as z.ZodType | undefined;
+    else if (inner instanceof z.ZodArray) current = inner.element as z.ZodType;
+    else return undefined;
+    if (current === undefined) return undefined;
+  }
+  return current?.description ?? unwrap(current)?.description;
 }
 
 /** Known keys of the object schema at `path`, for the "known: …" hint on a misspelt key. */
@@ -120,7 +138,11 @@ export function parseSettings<S extends z.ZodType>(
     } else {
       problems.add(
         fieldPath(base, issue.path),
-        ruleOf(issue, (p) => knownKeysAt(schema, p)),
+        ruleOf(
+          issue,
+          (p) => knownKeysAt(schema, p),
+          (p) => descriptionAt(schema, p),
+        ),
       );
     }
   }

@@ -53,6 +53,32 @@ describe("stack settings (airflow-secrets:aws) are refused before any resource",
   });
 
   it.each([
+    [{ variablesPrefix: "*" }, "variablesPrefix"],
+    [{ connectionsPrefix: "airflow", sep: "" }, "connectionsPrefix"],
+    [{ connectionsPrefix: "airflow/dev", sep: "" }, "connectionsPrefix"],
+    [{ configPrefix: "airflow/dev-old/config" }, "configPrefix"],
+    [{ configPrefix: "airflow//dev/config" }, "configPrefix"],
+    [{ variablesPrefix: "" }, "variablesPrefix"],
+  ])("a layout prefix not confined to the environment (%p) is refused", async (layout, field) => {
+    const problems = await refused(environment("dev", { layout }));
+    expect(problems).toEqual([
+      expect.stringMatching(
+        new RegExp(`^aws\\.layout\\.${field}: must keep the environment's secrets apart`),
+      ),
+    ]);
+  });
+
+  it("a layout prefix naming the environment as a whole segment is accepted", async () => {
+    const problems = new (require("../../components/airflow").Problems)();
+    const { validateAwsSettings } = require("../../components/aws/settings");
+    const settings = awsEnvironmentArgs("dev", {
+      layout: { connectionsPrefix: "teams/data/dev/conn", variablesPrefix: "/dev/vars", sep: "/" },
+    }).backendSettings;
+    expect(validateAwsSettings(settings, false, problems, "dev")).toBeDefined();
+    expect(problems.list).toEqual([]);
+  });
+
+  it.each([
     [5, "prod"],
     [31, "prod"],
     [0, "prod"],
@@ -66,7 +92,9 @@ describe("stack settings (airflow-secrets:aws) are refused before any resource",
 
   it("a missing OIDC issuer, an issuer with a scheme, a provider for another issuer", async () => {
     expect(await refused(environment("prod", { oidcIssuer: undefined }))).toEqual([
-      expect.stringMatching(/^aws\.oidcIssuer: is required: the cluster's OIDC issuer without scheme/),
+      expect.stringMatching(
+        /^aws\.oidcIssuer: is required \(a string\): The cluster's OIDC issuer without scheme/,
+      ),
     ]);
     expect(
       await refused(environment("prod", { oidcIssuer: "https://oidc.eks.eu-west-1.amazonaws.com/id/5C1A" })),
