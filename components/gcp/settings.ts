@@ -367,6 +367,25 @@ function resolveRotation(
   };
 }
 
+/**
+ * Airflow's and the CI writer's IAM bindings are conditions on the secret name's prefix, so a prefix
+ * must hold the environment as a whole `-`/`_`-delimited word: `airflow` or `airflow-pro` in a dev stack
+ * would let dev's identities read or write prod's secrets in a shared project.
+ */
+function checkLayoutConfined(problems: Problems, layout: Partial<SecretsLayout>, environment: string): void {
+  const escaped = environment.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const word = new RegExp(`(^|[-_])${escaped}([-_]|$)`);
+  for (const key of ["connectionsPrefix", "variablesPrefix", "configPrefix"] as const) {
+    const prefix = layout[key];
+    if (prefix === undefined) continue;
+    problems.check(
+      word.test(prefix),
+      `gcp.layout.${key}`,
+      `must contain the environment "${environment}" as a whole word between - or _ (e.g. "airflow-${environment}-${key.replace("Prefix", "")}"): IAM grants are conditions on this prefix, and a prefix without it reaches other environments' secrets`,
+    );
+  }
+}
+
 function resolveLabels(problems: Problems, labels: Record<string, string>, owner: string | undefined): void {
   for (const key of Object.keys(labels)) {
     const path = `gcp.labels.${key}`;
@@ -428,6 +447,7 @@ export function resolveGcpSettings(
     problems.check(locations.indexOf(location) === i, `gcp.locations[${i}]`, "repeats an earlier location"),
   );
   const layout = (s.layout ?? {}) as Partial<SecretsLayout>;
+  checkLayoutConfined(problems, layout, input.environment);
   const labels = s.labels ?? {};
   resolveLabels(problems, labels, input.owner);
   const versionDestroyTtl =

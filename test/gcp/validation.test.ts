@@ -427,3 +427,29 @@ describe("every GCP setting × every wrong type (generated)", () => {
     ).toEqual(["gcp.labels.env", "gcp.labels.Bad Key"]);
   });
 });
+
+describe("layout prefixes confined to the environment (IAM conditions match by prefix)", () => {
+  const resolveLayout = (layout: Record<string, string>) => {
+    const problems = new Problems();
+    const args = environmentArgs({ layout });
+    resolveGcpSettings(
+      {
+        environment: "dev",
+        production: false,
+        declarations: {},
+        settings: args.backendSettings as GcpBackendSettings,
+      },
+      problems,
+    );
+    return problems.list.map((p) => p.path);
+  };
+  it.each([["airflow"], ["airflow-de"], ["airflow-development"], ["prod-connections"]])(
+    "refuses %s in a dev stack",
+    (prefix) => {
+      expect(resolveLayout({ connectionsPrefix: prefix })).toEqual(["gcp.layout.connectionsPrefix"]);
+    },
+  );
+  it.each([["airflow-dev-connections"], ["dev_conn"], ["team-a-dev"]])("accepts %s", (prefix) => {
+    expect(resolveLayout({ connectionsPrefix: prefix, variablesPrefix: "airflow-dev-vars" })).toEqual([]);
+  });
+});
