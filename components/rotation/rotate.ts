@@ -52,10 +52,12 @@ function effectiveDatabase(connection: DatabaseConnection): string {
   return connection.database ?? connection.login;
 }
 
+/** Opens a session, runs `work`, closes it, unless `keep` takes it over after `work` succeeded. */
 async function withSession<T>(
   connection: DatabaseConnection,
   label: string,
   work: (session: DatabaseSession) => Promise<T>,
+  keep?: (session: DatabaseSession) => void,
 ): Promise<T> {
   let session: DatabaseSession;
   try {
@@ -63,12 +65,18 @@ async function withSession<T>(
   } catch (error) {
     throw error instanceof RotationError ? error.withContext(label) : error;
   }
+  let kept = false;
   try {
-    return await work(session);
+    const result = await work(session);
+    if (keep) {
+      keep(session);
+      kept = true;
+    }
+    return result;
   } catch (error) {
     throw error instanceof RotationError ? error.withContext(label) : error;
   } finally {
-    await session.close();
+    if (!kept) await session.close();
   }
 }
 
@@ -123,24 +131,38 @@ export interface ApplyPendingOptions {
    * Only its password is used, and only when its login is the current one.
    */
   loadPrevious?: () => Promise<AirflowConnectionJson | undefined>;
+  /**
+   * Takes over the session that proved the pending credential after the change, still open (the
+   * caller closes it): a test step right after can run its check on it instead of logging in again.
+   */
+  keepVerifiedSession?: (session: DatabaseSession) => void;
 }
 
-/** Single user: works as the current credential or, if the database refuses it, the previous one. */
+/**
+ * Single user: works as the current credential or, if the database refuses it, the previous one.
+ * Returns false without working when the refusal is because `alreadyDone` (a pending password an
+ * earlier attempt set): the normal path spends no login on checking that first.
+ */
 async function asOwner(
   current: DatabaseConnection,
   loadPrevious: ApplyPendingOptions["loadPrevious"],
   work: (session: DatabaseSession) => Promise<void>,
-): Promise<void> {
+  alreadyDone: () => Promise<boolean>,
+): Promise<boolean> {
   try {
-    return await withSession(current, "current secret", work);
+    await withSession(current, "current secret", work);
+    return true;
   } catch (error) {
-    if (!(error instanceof RotationError && error.code === "AUTH_FAILED") || !loadPrevious) throw error;
+    if (!(error instanceof RotationError && error.code === "AUTH_FAILED")) throw error;
+    if (await alreadyDone()) return false;
+    if (!loadPrevious) throw error;
     const previousJson = await loadPrevious();
     const previous = previousJson && readDatabaseConnection(previousJson, "previous secret");
     if (!previous || previous.login !== current.login || previous.password === current.password) throw error;
     try {
       // The current secret's server, database and TLS settings; only the password comes from the previous.
-      return await withSession({ ...current, password: previous.password }, "previous secret", work);
+      await withSession({ ...current, password: previous.password }, "previous secret", work);
+      return true;
     } catch (previousError) {
       if (!(previousError instanceof RotationError && previousError.code === "AUTH_FAILED"))
         throw previousError;
@@ -163,13 +185,21 @@ export async function applyPendingCredential(options: ApplyPendingOptions): Prom
   const pending = readDatabaseConnection(options.pending, "pending secret");
   checkPendingMatches(current, pending, options.strategy);
   checkLoginLength(pending.driver, pending.login);
-  if (await logsIn(pending, "pending secret")) return "already-active";
 
   if (options.strategy === "single-user") {
-    await asOwner(current, options.loadPrevious, (session) =>
-      session.setPassword(pending.login, pending.password),
+    // The current credential first: on a first attempt it logs in, and only a refusal (an earlier
+    // attempt changed the password already, or the database never got the current one) costs a
+    // login with the pending credential.
+    const changed = await asOwner(
+      current,
+      options.loadPrevious,
+      (session) => session.setPassword(pending.login, pending.password),
+      () => logsIn(pending, "pending secret"),
     );
+    if (!changed) return "already-active";
   } else {
+    // The current login keeps working while the other one changes: only the pending one tells.
+    if (await logsIn(pending, "pending secret")) return "already-active";
     if (!options.loadMaster) {
       throw new RotationError(
         "INVALID_CONFIG",
@@ -183,6 +213,11 @@ export async function applyPendingCredential(options: ApplyPendingOptions): Prom
       await session.setPassword(pending.login, pending.password);
     });
   }
-  await withSession(pending, "pending secret after the change", (session) => session.ping());
+  await withSession(
+    pending,
+    "pending secret after the change",
+    (session) => session.ping(),
+    options.keepVerifiedSession,
+  );
   return "applied";
 }

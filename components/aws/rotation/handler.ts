@@ -21,6 +21,7 @@ import {
   RotationError,
   verifyLogin,
   type AirflowConnectionJson,
+  type DatabaseSession,
   type RotationStrategy,
 } from "../../rotation";
 import {
@@ -58,6 +59,28 @@ function clientFor(endpoint: string | undefined): SecretsManagerClient {
   }
   return client;
 }
+
+/*
+ * What one warm container learned in earlier steps of a rotation, so the next step need not ask
+ * again. Secrets Manager versions are immutable, so a value cached by version id never goes stale;
+ * every step still starts with DescribeSecret, which decides whether the token is (still) pending.
+ */
+const MAX_CACHED = 64;
+const values = new Map<string, AirflowConnectionJson>();
+/** Sessions that proved a pending credential in setSecret, for testSecret: `${secretId}\n${token}`. */
+const verifiedSessions = new Map<string, DatabaseSession>();
+
+function remember<V>(cache: Map<string, V>, key: string, value: V, evict?: (value: V) => void): void {
+  cache.delete(key);
+  cache.set(key, value);
+  for (const [oldest, old] of cache) {
+    if (cache.size <= MAX_CACHED) break;
+    cache.delete(oldest);
+    evict?.(old);
+  }
+}
+
+const versionKey = (secretId: string, versionId: string) => `${secretId}\n${versionId}`;
 
 function errorCode(error: unknown): string {
   if (error instanceof RotationError) return error.code;
@@ -122,29 +145,48 @@ async function runStep(
     );
   }
 
-  const pendingVersion = { SecretId: secretId, VersionId: token, VersionStage: PENDING };
+  const currentVersion = Object.keys(versions).find((id) => versions[id].includes(CURRENT));
+  const previousVersion = Object.keys(versions).find((id) => versions[id].includes(PREVIOUS));
+  const readVersion = (versionId: string | undefined, label: string) =>
+    readCachedVersion(sm, secretId, versionId, label);
   switch (event.Step) {
     case "createSecret":
-      return createSecret(sm, secretId, token, config);
+      return createSecret(sm, secretId, token, await readVersion(currentVersion, "current secret"), config);
     case "setSecret": {
-      const current = await readSecret(sm, { SecretId: secretId, VersionStage: CURRENT }, "current secret");
-      const pending = await readSecret(sm, pendingVersion, "pending secret");
+      const current = await readVersion(currentVersion, "current secret");
+      const pending = await readVersion(token, "pending secret");
       const outcome = await applyPendingCredential({
         current,
         pending,
         strategy: strategyOf(current, config),
         loadMaster: () =>
           readSecret(sm, { SecretId: masterArnOf(current, config), VersionStage: CURRENT }, "master secret"),
-        loadPrevious: () =>
-          readOptionalSecret(sm, { SecretId: secretId, VersionStage: PREVIOUS }, "previous secret"),
+        // DescribeSecret already said whether AWSPREVIOUS is on a version.
+        loadPrevious: async () =>
+          previousVersion === undefined ? undefined : readVersion(previousVersion, "previous secret"),
+        keepVerifiedSession: (session) =>
+          remember(verifiedSessions, versionKey(secretId, token), session, (old) => void old.close()),
       });
       return outcome === "already-active" ? "already-set" : "set";
     }
-    case "testSecret":
-      await verifyLogin(await readSecret(sm, pendingVersion, "pending secret"), "pending secret");
+    case "testSecret": {
+      const key = versionKey(secretId, token);
+      const held = verifiedSessions.get(key);
+      verifiedSessions.delete(key);
+      if (held !== undefined) {
+        // setSecret of this very token logged in with the pending credential on this session;
+        // a statement on it proves the login still works. A dropped session logs in afresh.
+        const alive = await held.ping().then(
+          () => true,
+          () => false,
+        );
+        await held.close().catch(() => undefined);
+        if (alive) return "tested";
+      }
+      await verifyLogin(await readVersion(token, "pending secret"), "pending secret");
       return "tested";
+    }
     case "finishSecret": {
-      const currentVersion = Object.keys(versions).find((id) => versions[id].includes(CURRENT));
       await sm.send(
         new UpdateSecretVersionStageCommand({
           SecretId: secretId,
@@ -158,20 +200,19 @@ async function runStep(
   }
 }
 
-/** Generates only when the token has no pending value yet, so a retry never makes a second password. */
+/**
+ * Generates and stores a password only when the token has no value yet, so a retry never makes a
+ * second one. Without a cached value it just tries: PutSecretValue refuses a token that already
+ * holds a different value (ResourceExistsException), and that stored value wins.
+ */
 async function createSecret(
   sm: SecretsManagerClient,
   secretId: string,
   token: string,
+  current: AirflowConnectionJson,
   config: RotationHandlerConfig,
 ): Promise<StepOutcome> {
-  const current = await readSecret(sm, { SecretId: secretId, VersionStage: CURRENT }, "current secret");
-  try {
-    await sm.send(new GetSecretValueCommand({ SecretId: secretId, VersionId: token, VersionStage: PENDING }));
-    return "pending-exists";
-  } catch (error) {
-    if (errorCode(error) !== "ResourceNotFoundException") throw error;
-  }
+  if (values.has(versionKey(secretId, token))) return "pending-exists";
   const pending = pendingConnectionJson(
     current,
     strategyOf(current, config),
@@ -187,11 +228,29 @@ async function createSecret(
       }),
     );
   } catch (error) {
-    // A concurrent invocation stored its value for this token first; that value wins.
+    // An earlier or concurrent invocation stored its value for this token first; that value wins.
     if (errorCode(error) === "ResourceExistsException") return "pending-exists";
     throw error;
   }
+  remember(values, versionKey(secretId, token), pending);
   return "created";
+}
+
+/** A version's value by id, from this container's cache or Secrets Manager (versions never change). */
+async function readCachedVersion(
+  sm: SecretsManagerClient,
+  secretId: string,
+  versionId: string | undefined,
+  label: string,
+): Promise<AirflowConnectionJson> {
+  if (versionId === undefined) throw new RotationError("INVALID_FIELD", `${label} has no version`);
+  const key = versionKey(secretId, versionId);
+  let value = values.get(key);
+  if (value === undefined) {
+    value = await readSecret(sm, { SecretId: secretId, VersionId: versionId }, label);
+    remember(values, key, value);
+  }
+  return value;
 }
 
 async function readSecret(
@@ -202,20 +261,6 @@ async function readSecret(
   const { SecretString } = await sm.send(new GetSecretValueCommand(input));
   if (SecretString === undefined) throw new RotationError("INVALID_FIELD", `${label} has no SecretString`);
   return parseConnectionJson(SecretString, label);
-}
-
-/** The value, or undefined when the stage is on no version (a secret rotated never yet has no AWSPREVIOUS). */
-async function readOptionalSecret(
-  sm: SecretsManagerClient,
-  input: GetSecretValueCommandInput,
-  label: string,
-): Promise<AirflowConnectionJson | undefined> {
-  try {
-    return await readSecret(sm, input, label);
-  } catch (error) {
-    if (errorCode(error) === "ResourceNotFoundException") return undefined;
-    throw error;
-  }
 }
 
 function strategyOf(current: AirflowConnectionJson, config: RotationHandlerConfig): RotationStrategy {

@@ -21,8 +21,8 @@ export const postgresDriver: DatabaseDriver = {
   connType: "postgres",
   maxLoginBytes: POSTGRES_MAX_IDENTIFIER_BYTES,
   async open(connection) {
-    const client = await connect(connection, pgSslAttempts(connection.sslMode));
-    return new PostgresSession(client, connection.password);
+    const { client, serverVersion } = await connect(connection, pgSslAttempts(connection.sslMode));
+    return new PostgresSession(client, connection.password, serverVersion);
   },
 };
 
@@ -30,10 +30,16 @@ function describeTarget(connection: DatabaseConnection): string {
   return `login as "${connection.login}" at ${connection.host}:${connection.port ?? DEFAULT_PORT}`;
 }
 
+/** The server announces `server_version` during login (ParameterStatus): no query needed for it. */
+interface Connected {
+  client: Client;
+  serverVersion?: string;
+}
+
 async function connect(
   connection: DatabaseConnection,
   [ssl, ...fallbacks]: Array<false | ConnectionOptions>,
-): Promise<Client> {
+): Promise<Connected> {
   const client = new Client({
     host: connection.host,
     port: connection.port ?? DEFAULT_PORT,
@@ -47,9 +53,16 @@ async function connect(
   });
   // A dropped connection is reported by the next query; without a listener it would crash the process.
   client.on("error", () => undefined);
+  let serverVersion: string | undefined;
+  (client as unknown as { connection: NodeJS.EventEmitter }).connection.on(
+    "parameterStatus",
+    (message: { parameterName: string; parameterValue: string }) => {
+      if (message.parameterName === "server_version") serverVersion = message.parameterValue;
+    },
+  );
   try {
     await client.connect();
-    return client;
+    return { client, serverVersion };
   } catch (error) {
     await client.end().catch(() => undefined);
     if (fallbacks.length > 0 && error instanceof Error && /does not support SSL/.test(error.message)) {
@@ -130,6 +143,8 @@ class PostgresSession implements DatabaseSession {
   constructor(
     private readonly client: Client,
     private readonly password: string,
+    /** As announced at login (`16.4`, `9.6.24`, `17beta1`); undefined if the server did not say. */
+    private readonly serverVersion?: string,
   ) {}
 
   private async run<Row extends Record<string, unknown>>(
@@ -147,14 +162,18 @@ class PostgresSession implements DatabaseSession {
 
   private async requireScramSupport(): Promise<void> {
     if (this.serverChecked) return;
-    const [{ version }] = await this.run<{ version: string }>(
-      "reading the server version",
-      "SELECT current_setting('server_version_num') AS version",
-    );
+    // server_version_num's major part is what the login announced; ask only when it announced nothing.
+    const announcedMajor = Number.parseInt(this.serverVersion ?? "", 10);
+    const [{ version }] = Number.isFinite(announcedMajor)
+      ? [{ version: String(announcedMajor * 10000) }]
+      : await this.run<{ version: string }>(
+          "reading the server version",
+          "SELECT current_setting('server_version_num') AS version",
+        );
     if (Number(version) < MIN_SERVER_VERSION_NUM) {
       throw new RotationError(
         "UNSUPPORTED_SERVER",
-        `PostgreSQL ${version} predates SCRAM-SHA-256 verifiers (10+ required)`,
+        `PostgreSQL ${this.serverVersion ?? version} predates SCRAM-SHA-256 verifiers (10+ required)`,
       );
     }
     this.serverChecked = true;
