@@ -1,10 +1,6 @@
 import type { PolicyResource } from "@pulumi/policy";
-import {
-  AirflowStackPolicy,
-  PRODUCTION_ENVIRONMENTS,
-  readConfig,
-  requireProductionStack,
-} from "./lib/policy";
+import { ENVIRONMENT_CONFIG_SCHEMA } from "./lib/environment";
+import { AirflowStackPolicy, productionResources, readConfig } from "./lib/policy";
 import { describe, identities, ofType, references } from "./lib/references";
 import { UNKNOWN, asArray, isRecord, known, knownOrUndefined } from "./lib/values";
 
@@ -12,7 +8,7 @@ type Store = "aws" | "gcp" | "azure" | "vault" | "kubernetes";
 
 const configSchema = {
   properties: {
-    productionEnvironments: PRODUCTION_ENVIRONMENTS,
+    ...ENVIRONMENT_CONFIG_SCHEMA,
     externallyAudited: {
       type: "array" as const,
       items: { type: "string" as const, enum: ["aws", "gcp", "azure", "vault", "kubernetes"] },
@@ -25,7 +21,6 @@ const configSchema = {
 };
 
 interface AuditConfig {
-  productionEnvironments: string[];
   externallyAudited: Store[];
 }
 
@@ -47,11 +42,19 @@ export const auditSinkInProd: AirflowStackPolicy = {
     "destination. Vault: a vault.Audit device. The backends create these in production unless their `audit` setting points at an " +
     "existing sink; when the sink lives in another stack, list the store in this policy's externallyAudited.",
   configSchema,
+  resourceTypes: [
+    "aws:cloudtrail/trail:Trail",
+    "gcp:projects/iAMAuditConfig:IAMAuditConfig",
+    "azure-native:monitor:DiagnosticSetting",
+    "vault:index/audit:Audit",
+    "stores: Secrets Manager, SSM SecureString, Secret Manager, Key Vault, Vault KV, Kubernetes Secret",
+  ],
+  configExample: { externallyAudited: ["aws"], productionStacks: ["live"] },
   validateStack: (args, reportViolation) => {
     const config = readConfig<AuditConfig>(args, configSchema);
     const resources = args.resources;
-    requireProductionStack(args, config.productionEnvironments);
-    const stores = storesIn(resources);
+    const production = productionResources(args);
+    const stores = storesIn(production);
     const skip = new Set(config.externallyAudited);
     if (stores.has("aws") && !skip.has("aws")) checkCloudTrail(resources, reportViolation);
     if (stores.has("gcp") && !skip.has("gcp")) checkGcpAudit(resources, reportViolation);
@@ -64,7 +67,7 @@ export const auditSinkInProd: AirflowStackPolicy = {
       reportViolation("Airflow secrets are stored in Vault but the stack enables no vault.Audit device.");
     }
     if (stores.has("kubernetes") && !skip.has("kubernetes")) {
-      for (const secret of airflowKubernetesSecrets(resources)) {
+      for (const secret of airflowKubernetesSecrets(production)) {
         reportViolation(
           `${describe(secret)} holds Airflow secrets in a Kubernetes Secret: reads are audited only by the cluster's API audit ` +
             'policy, which this stack does not manage. Use a secrets backend (vault, aws, gcp, azure) in production, or list "kubernetes" ' +

@@ -1,10 +1,10 @@
-import { AirflowResourcePolicy, PRODUCTION_ENVIRONMENTS, readConfig } from "./lib/policy";
-import { isProduction } from "./lib/stack";
+import { ENVIRONMENT_CONFIG_SCHEMA } from "./lib/environment";
+import { AirflowStackPolicy, perResource, readConfig } from "./lib/policy";
 import { UNKNOWN, isRecord, known } from "./lib/values";
 
 const configSchema = {
   properties: {
-    productionEnvironments: PRODUCTION_ENVIRONMENTS,
+    ...ENVIRONMENT_CONFIG_SCHEMA,
     productionMinRetentionDays: {
       type: "integer" as const,
       minimum: 7,
@@ -16,7 +16,6 @@ const configSchema = {
 };
 
 interface PurgeConfig {
-  productionEnvironments: string[];
   productionMinRetentionDays: number;
 }
 
@@ -25,7 +24,7 @@ interface PurgeConfig {
  * recoverable, purge protection stops anyone (including this stack) from purging them before the
  * retention period ends. Without it a deleted vault takes the Fernet key and every connection with it.
  */
-export const keyVaultPurgeProtection: AirflowResourcePolicy = {
+export const keyVaultPurgeProtection: AirflowStackPolicy = {
   name: "key-vault-purge-protection",
   description:
     "Key Vaults keep soft delete on; production vaults (and managed HSMs) also enable purge protection with at least 30 days of retention.",
@@ -35,10 +34,12 @@ export const keyVaultPurgeProtection: AirflowResourcePolicy = {
     "properties.softDeleteRetentionInDays at 30 or more (90 is Azure's default). Purge protection cannot be turned off again, " +
     "which is the point. The azure backend sets these in production.",
   configSchema,
-  validateResource: (args, reportViolation) => {
+  resourceTypes: ["azure-native:keyvault:Vault", "azure-native:keyvault:ManagedHsm"],
+  configExample: { productionMinRetentionDays: 60, productionStacks: ["live"] },
+  validateStack: perResource((args, reportViolation, stack) => {
     if (args.type !== "azure-native:keyvault:Vault" && args.type !== "azure-native:keyvault:ManagedHsm")
       return;
-    const config = readConfig<PurgeConfig>(args, configSchema);
+    const config = readConfig<PurgeConfig>(stack, configSchema);
     const properties = known(() => args.props.properties);
     if (properties === UNKNOWN || !isRecord(properties)) return;
     const kind = args.type.endsWith("ManagedHsm") ? "Managed HSM" : "Key Vault";
@@ -47,7 +48,7 @@ export const keyVaultPurgeProtection: AirflowResourcePolicy = {
         `${kind} "${args.name}" disables soft delete: deleted secrets and keys could not be recovered.`,
       );
     }
-    if (!isProduction(args.urn, config.productionEnvironments)) return;
+    if (!args.context.production) return;
     if (
       known(() => properties.enablePurgeProtection) !== true &&
       known(() => properties.enablePurgeProtection) !== UNKNOWN
@@ -62,5 +63,5 @@ export const keyVaultPurgeProtection: AirflowResourcePolicy = {
         `${kind} "${args.name}" keeps deleted objects ${retention} days; production needs ${config.productionMinRetentionDays}.`,
       );
     }
-  },
+  }),
 };

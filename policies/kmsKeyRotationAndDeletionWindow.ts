@@ -1,5 +1,5 @@
-import { AirflowResourcePolicy, PRODUCTION_ENVIRONMENTS, readConfig } from "./lib/policy";
-import { isProduction } from "./lib/stack";
+import { ENVIRONMENT_CONFIG_SCHEMA } from "./lib/environment";
+import { AirflowStackPolicy, perResource, readConfig } from "./lib/policy";
 import {
   DAY,
   UNKNOWN,
@@ -13,7 +13,7 @@ import {
 
 const configSchema = {
   properties: {
-    productionEnvironments: PRODUCTION_ENVIRONMENTS,
+    ...ENVIRONMENT_CONFIG_SCHEMA,
     minDeletionWindowDays: {
       type: "integer" as const,
       minimum: 1,
@@ -49,7 +49,6 @@ const configSchema = {
 };
 
 interface KmsConfig {
-  productionEnvironments: string[];
   minDeletionWindowDays: number;
   productionMinDeletionWindowDays: number;
   awsMaxRotationDays: number;
@@ -64,7 +63,7 @@ const DEFAULT_WINDOW_DAYS = 30;
  * The keys that encrypt Airflow's secrets and Fernet key rotate, and a deleted key waits long
  * enough to be cancelled: a destroyed key makes every secret it encrypted unreadable.
  */
-export const kmsKeyRotationAndDeletionWindow: AirflowResourcePolicy = {
+export const kmsKeyRotationAndDeletionWindow: AirflowStackPolicy = {
   name: "kms-key-rotation-and-deletion-window",
   description:
     "KMS keys rotate automatically and keep a deletion window (at least 7 days, 30 in production) so a mistaken delete can be cancelled.",
@@ -75,9 +74,16 @@ export const kmsKeyRotationAndDeletionWindow: AirflowResourcePolicy = {
     'with a lifetime action of type "rotate" and trigger.timeAfterCreate "P90D" or shorter (or timeBeforeExpiry with an ' +
     "attributes.expiryTime that leaves at most 90 days between rotations).",
   configSchema,
-  validateResource: (args, reportViolation) => {
-    const config = readConfig<KmsConfig>(args, configSchema);
-    const production = isProduction(args.urn, config.productionEnvironments);
+  resourceTypes: [
+    "aws:kms/key:Key",
+    "aws:kms/replicaKey:ReplicaKey",
+    "gcp:kms/cryptoKey:CryptoKey",
+    "azure-native:keyvault:Key",
+  ],
+  configExample: { productionMinDeletionWindowDays: 30, gcpMaxRotationDays: 90, productionStacks: ["live"] },
+  validateStack: perResource((args, reportViolation, stack) => {
+    const config = readConfig<KmsConfig>(stack, configSchema);
+    const production = args.context.production;
     const minWindowDays = production ? config.productionMinDeletionWindowDays : config.minDeletionWindowDays;
     const props = args.props;
     switch (args.type) {
@@ -182,5 +188,5 @@ export const kmsKeyRotationAndDeletionWindow: AirflowResourcePolicy = {
         return;
       }
     }
-  },
+  }),
 };

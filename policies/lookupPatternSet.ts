@@ -1,8 +1,8 @@
-import { AirflowResourcePolicy, PRODUCTION_ENVIRONMENTS, ProductionConfig, readConfig } from "./lib/policy";
-import { isProduction } from "./lib/stack";
+import { ENVIRONMENT_CONFIG_SCHEMA } from "./lib/environment";
+import { AirflowStackPolicy, perResource } from "./lib/policy";
 import { isRecord, jsonDocument, knownOrUndefined } from "./lib/values";
 
-const configSchema = { properties: { productionEnvironments: PRODUCTION_ENVIRONMENTS } };
+const configSchema = { properties: { ...ENVIRONMENT_CONFIG_SCHEMA } };
 
 /** Backends that accept `*_lookup_pattern` kwargs, with their default prefixes (used when a prefix is not set). */
 const PATTERN_BACKENDS: Record<string, Record<string, string>> = {
@@ -35,7 +35,7 @@ function endAnchored(pattern: string): boolean {
  * the metastore or env vars) unless `*_lookup_pattern` narrows it. Checked where Airflow reads it:
  * the ConfigMap with `AIRFLOW__SECRETS__BACKEND_KWARGS`.
  */
-export const lookupPatternSet: AirflowResourcePolicy = {
+export const lookupPatternSet: AirflowStackPolicy = {
   name: "lookup-pattern-set",
   description:
     "In production, an AWS secrets backend (Secrets Manager / SSM) limits lookups with end-anchored connections/variables/config lookup patterns for every prefix it queries.",
@@ -45,10 +45,11 @@ export const lookupPatternSet: AirflowResourcePolicy = {
     'e.g. "^(?:warehouse|slack_alerts)\\\\Z"; or set the prefix to null when nothing of that kind is stored. The environment ' +
     "component renders these from the declared ids.",
   configSchema,
-  validateResource: (args, reportViolation) => {
+  resourceTypes: ["kubernetes:core/v1:ConfigMap"],
+  configExample: { productionStacks: ["live"] },
+  validateStack: perResource((args, reportViolation) => {
     if (args.type !== "kubernetes:core/v1:ConfigMap") return;
-    const config = readConfig<ProductionConfig>(args, configSchema);
-    if (!isProduction(args.urn, config.productionEnvironments)) return;
+    if (!args.context.production) return;
     const data = knownOrUndefined(() => args.props.data);
     if (!isRecord(data)) return;
     for (const setting of SETTINGS) {
@@ -75,5 +76,5 @@ export const lookupPatternSet: AirflowResourcePolicy = {
         }
       }
     }
-  },
+  }),
 };

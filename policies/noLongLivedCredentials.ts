@@ -41,6 +41,8 @@ export const noLongLivedCloudCredentials: AirflowResourcePolicy = {
     "(eks.amazonaws.com/role-arn), a GCP service account with roles/iam.workloadIdentityUser (iam.gke.io/gcp-service-account), or a " +
     "user-assigned managed identity with a federated credential (azure.workload.identity/client-id). The cloud backends create these.",
   configSchema,
+  resourceTypes: Object.keys(LONG_LIVED),
+  configExample: { allowedResourceNames: ["break-glass-user"] },
   validateResource: (args, reportViolation) => {
     const what = LONG_LIVED[args.type];
     if (!what) return;

@@ -10,8 +10,10 @@ import { lookupPatternSet } from "./lookupPatternSet";
 import { noLongLivedCloudCredentials } from "./noLongLivedCredentials";
 import { noProdReferencesOutsideProd } from "./noProdReferencesOutsideProd";
 import { prodKeysProtected } from "./prodKeysProtected";
-import { readerPolicyScoped } from "./readerPolicyScoped";
+import { identityGrantsScoped } from "./identityGrantsScoped";
+import { noPlaintextSecretsInEnvOrTags } from "./noPlaintextSecretsInEnvOrTags";
 import { rotationWithinCadence } from "./rotationWithinCadence";
+import { workloadIdentityBoundExactly } from "./workloadIdentityBoundExactly";
 import { secretInputsMarked } from "./secretInputsMarked";
 import { secretsEncryptedWithCmk } from "./secretsEncryptedWithCmk";
 
@@ -23,7 +25,9 @@ export const policies: AirflowPolicy[] = [
   kmsKeyRotationAndDeletionWindow,
   keyVaultPurgeProtection,
   noLongLivedCloudCredentials,
-  readerPolicyScoped,
+  identityGrantsScoped,
+  workloadIdentityBoundExactly,
+  noPlaintextSecretsInEnvOrTags,
   noProdReferencesOutsideProd,
   auditSinkInProd,
   prodKeysProtected,
@@ -39,8 +43,10 @@ export {
   noLongLivedCloudCredentials,
   noProdReferencesOutsideProd,
   prodKeysProtected,
-  readerPolicyScoped,
+  identityGrantsScoped,
+  noPlaintextSecretsInEnvOrTags,
   rotationWithinCadence,
+  workloadIdentityBoundExactly,
   secretInputsMarked,
   secretsEncryptedWithCmk,
 };

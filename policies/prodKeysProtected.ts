@@ -1,8 +1,9 @@
-import { AirflowResourcePolicy, PRODUCTION_ENVIRONMENTS, ProductionConfig, readConfig } from "./lib/policy";
-import { isProduction, typeChainOf } from "./lib/stack";
+import { ENVIRONMENT_CONFIG_SCHEMA } from "./lib/environment";
+import { AirflowStackPolicy, perResource } from "./lib/policy";
+import { typeChainOf } from "./lib/stack";
 import { isRecord, knownOrUndefined } from "./lib/values";
 
-const configSchema = { properties: { productionEnvironments: PRODUCTION_ENVIRONMENTS } };
+const configSchema = { properties: { ...ENVIRONMENT_CONFIG_SCHEMA } };
 
 /** Key material whose loss makes secrets unreadable. */
 const KEY_TYPES: Record<string, string> = {
@@ -56,7 +57,7 @@ function protectedKind(type: string, urn: string, props: Record<string, unknown>
  * Fernet key are `protect`ed, so a refactor or a mistaken `pulumi destroy` cannot delete them.
  * CrossGuard exposes `protect` (not `retainOnDelete`) to policies, so protect is what is required.
  */
-export const prodKeysProtected: AirflowResourcePolicy = {
+export const prodKeysProtected: AirflowStackPolicy = {
   name: "prod-keys-protected",
   description:
     "In production, KMS keys, key rings, Key Vaults and the Fernet key (its generations and its stored copy) are protected resources.",
@@ -65,13 +66,19 @@ export const prodKeysProtected: AirflowResourcePolicy = {
     "Add `protect: true` (and `retainOnDelete: true`) to the resource options. The backends do this when `production` is on; for " +
     "your own keys pass the options yourself. Removing protection later is a deliberate two-step change: unprotect, then delete.",
   configSchema,
-  validateResource: (args, reportViolation) => {
+  resourceTypes: [
+    ...Object.keys(KEY_TYPES),
+    "random:index/randomBytes:RandomBytes",
+    ...Object.keys(STORE_NAME),
+    "kubernetes:core/v1:Secret",
+  ],
+  configExample: { productionStacks: ["live"] },
+  validateStack: perResource((args, reportViolation) => {
     const kind = protectedKind(args.type, args.urn, args.props);
     if (!kind) return;
-    const config = readConfig<ProductionConfig>(args, configSchema);
-    if (!isProduction(args.urn, config.productionEnvironments)) return;
-    if (args.opts.protect !== true) {
+    if (!args.context.production) return;
+    if (args.protect !== true) {
       reportViolation(`${kind} "${args.name}" is not protected: a delete would destroy it.`);
     }
-  },
+  }),
 };

@@ -1,11 +1,7 @@
 import type { PolicyResource } from "@pulumi/policy";
 import { connectionLogin, connectionType } from "./lib/connections";
-import {
-  AirflowStackPolicy,
-  PRODUCTION_ENVIRONMENTS,
-  readConfig,
-  requireProductionStack,
-} from "./lib/policy";
+import { ENVIRONMENT_CONFIG_SCHEMA } from "./lib/environment";
+import { AirflowStackPolicy, productionResources, readConfig } from "./lib/policy";
 import { describe, ofType, references } from "./lib/references";
 import {
   DAY,
@@ -20,7 +16,7 @@ import {
 
 const configSchema = {
   properties: {
-    productionEnvironments: PRODUCTION_ENVIRONMENTS,
+    ...ENVIRONMENT_CONFIG_SCHEMA,
     rotatableConnTypes: {
       type: "array" as const,
       items: { type: "string" as const },
@@ -49,7 +45,6 @@ const configSchema = {
 };
 
 interface RotationConfig {
-  productionEnvironments: string[];
   rotatableConnTypes: string[];
   databasePasswordMaxDays: number;
   serviceTokenMaxDays: number;
@@ -77,10 +72,20 @@ export const rotationWithinCadence: AirflowStackPolicy = {
     "function to Microsoft.KeyVault.SecretNearExpiry. Vault: rotate the login with a database static role (rotationPeriod <= 90 days) " +
     "or use dynamic roles with defaultTtl/maxTtl <= 1 h; keep tokenMaxTtl of Airflow's auth role <= 30 days.",
   configSchema,
+  resourceTypes: [
+    "aws:secretsmanager/secret:Secret",
+    "aws:secretsmanager/secretRotation:SecretRotation",
+    "aws:ssm/parameter:Parameter",
+    "gcp:secretmanager/secret:Secret",
+    "azure-native:keyvault:Secret",
+    "vault:database/secretBackendStaticRole:SecretBackendStaticRole",
+    "vault:database/secretBackendRole:SecretBackendRole",
+    "vault:kubernetes/authBackendRole:AuthBackendRole",
+  ],
+  configExample: { databasePasswordMaxDays: 60, productionStacks: ["live"] },
   validateStack: (args, reportViolation) => {
     const config = readConfig<RotationConfig>(args, configSchema);
-    const resources = args.resources;
-    requireProductionStack(args, config.productionEnvironments);
+    const resources = productionResources(args);
     const maxSeconds = config.databasePasswordMaxDays * DAY;
     const rotatable = (stored: unknown) => {
       const type = connectionType(stored);

@@ -108,6 +108,8 @@ export const secretInputsMarked: AirflowResourcePolicy = {
     "Wrap the value with pulumi.secret(...) where it is built (or take it from `pulumi config set --secret`, a RandomPassword, or " +
     "another resource's secret output). This library's components already do; the remediation exists for resources added by hand.",
   configSchema,
+  resourceTypes: Object.keys(SECRET_PROPERTIES),
+  configExample: { additionalSecretProperties: { "myprovider:index:Credential": ["token"] } },
   remediateResource: (args) => {
     const { additionalSecretProperties } = readConfig<{
       additionalSecretProperties: Record<string, string[]>;

@@ -1,8 +1,8 @@
-import { AirflowResourcePolicy, PRODUCTION_ENVIRONMENTS, ProductionConfig, readConfig } from "./lib/policy";
-import { isProduction } from "./lib/stack";
+import { ENVIRONMENT_CONFIG_SCHEMA } from "./lib/environment";
+import { AirflowStackPolicy, perResource } from "./lib/policy";
 import { UNKNOWN, asArray, isRecord, known } from "./lib/values";
 
-const configSchema = { properties: { productionEnvironments: PRODUCTION_ENVIRONMENTS } };
+const configSchema = { properties: { ...ENVIRONMENT_CONFIG_SCHEMA } };
 
 /** AWS-managed default keys (`alias/aws/secretsmanager`, `alias/aws/ssm`), by alias or alias ARN. */
 const AWS_MANAGED_KEY = /^(arn:aws[a-z-]*:kms:[^:]*:[^:]*:)?alias\/aws\//;
@@ -26,7 +26,7 @@ function customerManaged(read: () => unknown): boolean {
  *   what this pack checks instead is purge protection, diagnostics and protection of the vault.
  * - Vault encrypts everything under its barrier key (seal config lives outside Pulumi).
  */
-export const secretsEncryptedWithCmk: AirflowResourcePolicy = {
+export const secretsEncryptedWithCmk: AirflowStackPolicy = {
   name: "secrets-encrypted-with-cmk",
   description:
     "Production secrets are encrypted with a customer-managed KMS key (AWS Secrets Manager / SSM SecureString, GCP Secret Manager replicas).",
@@ -37,9 +37,15 @@ export const secretsEncryptedWithCmk: AirflowResourcePolicy = {
     "(or replication.auto.customerManagedEncryption) and grant the Secret Manager service agent roles/cloudkms.cryptoKeyEncrypterDecrypter. " +
     "The aws backend does this when its `kms` setting is left at the production default.",
   configSchema,
-  validateResource: (args, reportViolation) => {
-    const config = readConfig<ProductionConfig>(args, configSchema);
-    if (!isProduction(args.urn, config.productionEnvironments)) return;
+  resourceTypes: [
+    "aws:secretsmanager/secret:Secret",
+    "aws:ssm/parameter:Parameter",
+    "gcp:secretmanager/secret:Secret",
+    "gcp:secretmanager/regionalSecret:RegionalSecret",
+  ],
+  configExample: { productionStacks: ["live"] },
+  validateStack: perResource((args, reportViolation) => {
+    if (!args.context.production) return;
     const props = args.props;
     switch (args.type) {
       case "aws:secretsmanager/secret:Secret":
@@ -74,7 +80,7 @@ export const secretsEncryptedWithCmk: AirflowResourcePolicy = {
         }
         return;
     }
-  },
+  }),
 };
 
 /** Each replica region encrypts with its own key: a replica without kmsKeyId falls back to aws/secretsmanager there. */

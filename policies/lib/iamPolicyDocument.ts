@@ -8,6 +8,8 @@ export interface IamStatement {
   notActions: boolean;
   resources: string[];
   notResources: boolean;
+  /** The statement has a Condition block (which may narrow it). */
+  conditional: boolean;
 }
 
 export function iamStatements(policy: unknown): IamStatement[] | undefined {
@@ -22,5 +24,6 @@ export function iamStatements(policy: unknown): IamStatement[] | undefined {
       notActions: s.NotAction !== undefined,
       resources: asArray((s.Resource ?? s.NotResource) as string | string[]).map(String),
       notResources: s.NotResource !== undefined,
+      conditional: isRecord(s.Condition) && Object.keys(s.Condition).length > 0,
     }));
 }

@@ -10,8 +10,8 @@ import type {
   StackValidationArgs,
   StackValidationPolicy,
 } from "@pulumi/policy";
-import type { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
-import { isProduction } from "./stack";
+import type { PolicyResource } from "@pulumi/policy";
+import { EnvironmentConfig, EnvironmentContext, StackEnvironments } from "./environment";
 
 interface Documented {
   /** Level used when policy config does not override it (`mandatory` for every rule of this pack). */
@@ -19,30 +19,15 @@ interface Documented {
   /** What to change in the stack to comply; `check` prints it under each violation. */
   remediationSteps: string;
   configSchema: PolicyConfigSchema;
+  /** Resource types the policy looks at (for the generated policy reference). */
+  resourceTypes: string[];
+  /** A policy config entry for this policy as `--policy-pack-config` takes it (for the generated reference). */
+  configExample: Record<string, unknown>;
 }
 
 export type AirflowResourcePolicy = ResourceValidationPolicy & Documented;
 export type AirflowStackPolicy = StackValidationPolicy & Documented;
 export type AirflowPolicy = AirflowResourcePolicy | AirflowStackPolicy;
-
-/**
- * Environments that are production. A stack belongs to an environment when its name (read from
- * each resource's URN, `urn:pulumi:<stack>::…`) is the environment or starts with it and a `-`,
- * `_` or `.` (`prod`, `prod-gcp`, `prod_eu`); this library names stacks after environments, and the
- * same names are the environment segment in paths (`airflow/prod/…`).
- */
-export const PRODUCTION_ENVIRONMENTS: PolicyConfigJSONSchema = {
-  type: "array",
-  items: { type: "string", minLength: 1 },
-  default: ["prod"],
-  description:
-    'Environments treated as production: stacks named after them ("prod", or "prod-<suffix>") get the production-only ' +
-    'rules. Add e.g. "staging" to rehearse production rules there.',
-};
-
-export interface ProductionConfig {
-  productionEnvironments: string[];
-}
 
 interface ConfigSource {
   getConfig<T extends object>(): T;
@@ -62,10 +47,67 @@ export function readConfig<T extends object>(args: ConfigSource, schema: PolicyC
   return out as T;
 }
 
-/** For stack policies that apply to production only: elsewhere marks the policy not applicable, which ends it. */
-export function requireProductionStack(args: StackValidationArgs, productionEnvironments: string[]): void {
-  const resources = args.resources;
-  if (resources.length === 0 || !isProduction(resources[0].urn, productionEnvironments)) {
-    args.notApplicable(`applies to production stacks (${productionEnvironments.join(", ")})`);
-  }
+/** One resource as a per-resource check sees it, with the environment the program put it in. */
+export interface ResourceUnderCheck {
+  type: string;
+  name: string;
+  urn: string;
+  // As CrossGuard types a resource's props: any provider's shape.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  props: Record<string, any>;
+  protect: boolean;
+  context: EnvironmentContext;
 }
+
+function stackEnvironments(args: StackValidationArgs): StackEnvironments {
+  const config = args.getConfig<Partial<EnvironmentConfig>>();
+  return new StackEnvironments(args.resources, {
+    productionStacks: config.productionStacks ?? [],
+    stackEnvironments: config.stackEnvironments ?? {},
+  });
+}
+
+/**
+ * A check of one resource at a time that needs the resource's environment. CrossGuard's resource
+ * validations see one resource and cannot find the component that decides production, so these
+ * run in the stack validation, once per resource, reporting against that resource's URN.
+ */
+export function perResource(
+  check: (
+    resource: ResourceUnderCheck,
+    report: (message: string) => void,
+    args: StackValidationArgs,
+  ) => unknown,
+): StackValidationPolicy["validateStack"] {
+  return async (args, reportViolation) => {
+    const environments = stackEnvironments(args);
+    for (const resource of args.resources) {
+      const view: ResourceUnderCheck = {
+        type: resource.type,
+        name: resource.name,
+        urn: resource.urn,
+        props: resource.props,
+        protect: resource.opts.protect === true,
+        context: environments.of(resource),
+      };
+      await check(view, (message) => reportViolation(message, resource.urn), args);
+    }
+  };
+}
+
+/**
+ * For stack policies that apply to production only: the resources the program put in a production
+ * environment; when there are none the policy is marked not applicable, which ends it.
+ */
+export function productionResources(args: StackValidationArgs): PolicyResource[] {
+  const environments = stackEnvironments(args);
+  const production = args.resources.filter((r) => environments.of(r).production);
+  if (production.length === 0) {
+    args.notApplicable(
+      "applies to production: no AirflowSecretsEnvironment has production on and the stack is not in productionStacks",
+    );
+  }
+  return production;
+}
+
+export { StackEnvironments, stackEnvironments };

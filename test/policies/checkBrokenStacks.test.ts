@@ -3,11 +3,12 @@
  * test/fixtures/stacks, with and without policy config, and the CLI dispatcher.
  */
 import * as fs from "fs";
+// Each run synthesizes a stack in a child process on a shared machine.
+jest.setTimeout(300_000);
 import * as os from "os";
 import * as path from "path";
-import { Run, cli, failingPolicies } from "./cli";
+import { Run, cli } from "./cli";
 
-const BROKEN_PROD = "test/fixtures/stacks/Pulumi.prod.yaml";
 const BROKEN_DEV = "test/fixtures/stacks/Pulumi.dev.yaml";
 
 function configFile(content: unknown): string {
@@ -21,7 +22,6 @@ function configFile(content: unknown): string {
 let runs: Record<string, Promise<Run>>;
 beforeAll(() => {
   runs = {
-    prodJson: cli("check", "--config-file", BROKEN_PROD, "--json"),
     devText: cli("check", "--config-file", BROKEN_DEV),
     devAdvisory: cli(
       "check",
@@ -42,40 +42,21 @@ beforeAll(() => {
 });
 
 describe("airflow-secrets check on broken stacks", () => {
-  it("fails the broken production stack with exactly the policies its comments name", async () => {
-    const run = await runs.prodJson;
-    expect(run.status).toBe(1);
-    expect(failingPolicies(run)).toEqual([
-      "audit-sink-in-prod",
-      "kms-key-rotation-and-deletion-window",
-      "prod-keys-protected",
-      "reader-policy-read-only-in-environment",
-      "rotation-within-cadence",
-    ]);
-    const report = JSON.parse(run.stdout);
-    expect(report).toMatchObject({ stack: "prod", configFile: BROKEN_PROD, passed: false });
-    const protectedPolicy = report.policies.find((p: { name: string }) => p.name === "prod-keys-protected");
-    expect(protectedPolicy.violations.map((v: { resource: string }) => v.resource).sort()).toEqual([
-      'aws:kms/key:Key "prod-secrets-key-key"',
-      'aws:secretsmanager/secret:Secret "prod-secrets-config-fernet_key"',
-      'random:index/randomBytes:RandomBytes "prod-fernet-2026-q4"',
-    ]);
-    expect(protectedPolicy.remediationSteps).toContain("protect: true");
-  });
-
   it("prints violations grouped by policy with the resource and the fix", async () => {
     const run = await runs.devText;
     expect(run.status).toBe(1);
     expect(run.stdout).toContain("FAIL no-prod-references-outside-prod [mandatory]: 2 violations");
     expect(run.stdout).toContain('   - kubernetes:core/v1:Secret "dev-env-secret"');
     expect(run.stdout).toContain(
-      '"dev-env-secret" property stringData.AIRFLOW_CONN_WAREHOUSE references the "prod" environment from stack "dev".',
+      '"dev-env-secret" property stringData.AIRFLOW_CONN_WAREHOUSE references the "prod" environment from environment "dev".',
     );
     expect(run.stdout).toContain(
       '"dev-env-secret" property stringData.AIRFLOW_VAR_S3_LANDING_BUCKET references the "prod" environment',
     );
     expect(run.stdout).toMatch(/\n     fix:\n       Use the stack's own environment/);
-    expect(run.stdout).toContain("not applicable: audit-sink-in-prod (applies to production stacks (prod))");
+    expect(run.stdout).toContain(
+      "not applicable: audit-sink-in-prod (applies to production: no AirflowSecretsEnvironment has production on and the stack is not in productionStacks)",
+    );
     expect(run.stdout).toMatch(
       /Result: FAIL, 2 mandatory violations \(no-prod-references-outside-prod\), 0 advisory\n$/,
     );

@@ -7,7 +7,7 @@
 import type { Policy, ResourceValidationPolicy } from "@pulumi/policy";
 import { analyze, describeChanges } from "../../cli/check/crossguard";
 import { PACK_NAME, policies } from "../../policies/policies";
-import { Fixture, UNKNOWN_STRING, resource, secret } from "./harness";
+import { Fixture, UNKNOWN_STRING, environment, resource, secret } from "./harness";
 
 /* eslint-disable @typescript-eslint/no-require-imports, @typescript-eslint/no-explicit-any */
 const analyzerProto = require("@pulumi/pulumi/proto/analyzer_pb");
@@ -108,6 +108,33 @@ const prodArn = "arn:aws:secretsmanager:eu-west-1:1:secret:airflow/prod/connecti
 /** A mix of compliant and violating resources touching every policy, as one production and one dev stack. */
 const STACKS: Record<string, Fixture[]> = {
   prod: [
+    environment("prod", { environment: "prod", production: true }),
+    resource("prod", "aws:iam/role:Role", "irsa", {
+      name: "airflow-prod-reader",
+      assumeRolePolicy: JSON.stringify({
+        Statement: [
+          {
+            Effect: "Allow",
+            Principal: { Federated: "arn:aws:iam::1:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/X" },
+            Action: "sts:AssumeRoleWithWebIdentity",
+            Condition: {
+              StringLike: { "oidc.eks.eu-west-1.amazonaws.com/id/X:sub": "system:serviceaccount:*:airflow" },
+            },
+          },
+        ],
+      }),
+      inlinePolicies: [
+        {
+          name: "read",
+          policy: JSON.stringify({
+            Statement: [{ Effect: "Allow", Action: "secretsmanager:*", Resource: "*" }],
+          }),
+        },
+      ],
+    }),
+    resource("prod", "aws:lambda/function:Function", "fn", {
+      environment: { variables: { DB_PASSWORD: "hunter2", MODE: "x" } },
+    }),
     resource("prod", "aws:secretsmanager/secret:Secret", "warehouse", {
       name: "airflow/prod/connections/warehouse",
       replicas: [{ region: "eu-central-1" }],
@@ -153,6 +180,12 @@ const STACKS: Record<string, Fixture[]> = {
     }),
   ],
   dev: [
+    environment("dev", { environment: "dev" }),
+    resource("dev", "vault:kubernetes/authBackendRole:AuthBackendRole", "dev-airflow", {
+      boundServiceAccountNames: ["airflow"],
+      boundServiceAccountNamespaces: ["airflow-dev"],
+      tokenPolicies: ["airflow-dev-reader"],
+    }),
     resource("dev", "vault:index/policy:Policy", "dev-reader", {
       name: "airflow-dev-reader",
       policy: 'path "airflow/data/prod/connections/*" { capabilities = ["read", "list"] }',

@@ -40,11 +40,63 @@ export function resource(
   };
 }
 
+/**
+ * The component a program's environment creates, carrying its settings as inputs the way
+ * components/environment.ts registers it: what decides production and the environment.
+ */
+export function environment(
+  stack: string,
+  settings: { environment: string; production?: boolean; namespace?: string; serviceAccount?: string },
+): Fixture {
+  return {
+    urn: `urn:pulumi:${stack}::airflow-secrets::airflow-secrets:index:AirflowSecretsEnvironment::${settings.environment}`,
+    type: "airflow-secrets:index:AirflowSecretsEnvironment",
+    name: settings.environment,
+    custom: false,
+    inputs: {
+      environment: settings.environment,
+      ...(settings.production === undefined ? {} : { production: settings.production }),
+      kubernetesNamespace: settings.namespace ?? `airflow-${settings.environment}`,
+      kubernetesServiceAccount: settings.serviceAccount ?? "airflow",
+    },
+    protect: false,
+  };
+}
+
+/** Fixtures of one program's environment: the component first, then the resources. */
+export function inEnvironment(
+  stack: string,
+  settings: { environment: string; production?: boolean; namespace?: string; serviceAccount?: string },
+  resources: Fixture[],
+): Fixture[] {
+  return [environment(stack, settings), ...resources];
+}
+
+/**
+ * Hand-written fixtures stand for the shipped program run with `environment` = the stack's name and
+ * `production` left to its default (on for "prod" only): each stack without its own component gets
+ * one. Fixtures that bring a component (or pass `raw`) are analysed exactly as given.
+ */
+export function asProgram(resources: Fixture[]): Fixture[] {
+  const stacks = [...new Set(resources.map((r) => /^urn:pulumi:([^:]+)::/.exec(r.urn)![1]))];
+  const covered = new Set(
+    resources
+      .filter((r) => r.type === "airflow-secrets:index:AirflowSecretsEnvironment")
+      .map((r) => /^urn:pulumi:([^:]+)::/.exec(r.urn)![1]),
+  );
+  const added = stacks
+    .filter((stack) => !covered.has(stack))
+    .map((stack) => environment(stack, { environment: stack }));
+  return [...added, ...resources];
+}
+
 export async function runPolicy(
   policy: Policy,
-  resources: Fixture[],
+  fixtures: Fixture[],
   config: PolicyConfigMap = {},
+  options: { raw?: boolean } = {},
 ): Promise<Analysis> {
+  const resources = options.raw ? fixtures : asProgram(fixtures);
   return analyze(resources, {
     policies: [policy],
     config,
@@ -63,6 +115,7 @@ export async function violations(
   policy: Policy,
   resources: Fixture[],
   config: PolicyConfigMap = {},
+  options: { raw?: boolean } = {},
 ): Promise<string[]> {
-  return (await runPolicy(policy, resources, config)).violations.map((v) => v.message);
+  return (await runPolicy(policy, resources, config, options)).violations.map((v) => v.message);
 }

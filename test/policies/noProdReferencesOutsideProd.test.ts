@@ -1,5 +1,5 @@
 import { noProdReferencesOutsideProd as policy } from "../../policies/policies";
-import { resource, secret, violations } from "./harness";
+import { resource, secret, violations, environment } from "./harness";
 
 describe("no-prod-references-outside-prod", () => {
   it("passes a dev stack that only names dev paths and hosts", async () => {
@@ -32,16 +32,20 @@ describe("no-prod-references-outside-prod", () => {
     });
     const found = await violations(policy, [kv, role]);
     expect(found).toEqual([
-      '"warehouse" property dataJson references the "prod" environment from stack "dev".',
-      '"reader" property policy references the "prod" environment from stack "staging".',
+      '"warehouse" property dataJson references the "prod" environment from environment "dev".',
+      '"reader" property policy references the "prod" environment from environment "staging".',
     ]);
     expect(found.join("\n")).not.toContain("S3cret!");
   });
 
-  it("does not apply to production stacks (prod, prod-gcp)", async () => {
+  it("does not apply to production environments, whatever the stack is called", async () => {
     const prodSecret = (stack: string) =>
       resource(stack, "aws:secretsmanager/secret:Secret", "w", { name: "airflow/prod/connections/w" });
-    expect(await violations(policy, [prodSecret("prod"), prodSecret("prod-gcp")])).toEqual([]);
+    expect(await violations(policy, [prodSecret("prod")])).toEqual([]);
+    for (const stack of ["eu-prod", "production", "live"]) {
+      const component = environment(stack, { environment: "prod", production: true });
+      expect(await violations(policy, [component, prodSecret(stack)])).toEqual([]);
+    }
   });
 
   it("uses the configured production environments and ignored properties", async () => {
@@ -50,7 +54,7 @@ describe("no-prod-references-outside-prod", () => {
       tags: { costCenter: "shared-prod-platform" },
     });
     expect(await violations(policy, [tagged])).toEqual([
-      '"w" property tags.costCenter references the "prod" environment from stack "dev".',
+      '"w" property tags.costCenter references the "prod" environment from environment "dev".',
     ]);
     expect(
       await violations(policy, [tagged], {
@@ -64,6 +68,6 @@ describe("no-prod-references-outside-prod", () => {
       await violations(policy, [live], {
         "no-prod-references-outside-prod": { productionEnvironments: ["live"] },
       }),
-    ).toEqual(['"w" property name references the "live" environment from stack "dev".']);
+    ).toEqual(['"w" property name references the "live" environment from environment "dev".']);
   });
 });

@@ -98,7 +98,11 @@ describe("rotation-within-cadence", () => {
     const analysis = await runPolicy(policy, awsConnection("dev", "warehouse", postgres));
     expect(analysis.violations).toEqual([]);
     expect(analysis.notApplicable).toEqual([
-      { policy: "rotation-within-cadence", reason: "applies to production stacks (prod)" },
+      {
+        policy: "rotation-within-cadence",
+        reason:
+          "applies to production: no AirflowSecretsEnvironment has production on and the stack is not in productionStacks",
+      },
     ]);
   });
 
@@ -126,8 +130,18 @@ describe("rotation-within-cadence", () => {
       propertyDependencies: { secretId: [secretResource] },
     };
     const reported: string[] = [];
+    // The stack as the engine hands it: the program's environment component says production.
+    const component = {
+      type: "airflow-secrets:index:AirflowSecretsEnvironment",
+      name: "prod",
+      urn: "urn:pulumi:prod::p::airflow-secrets:index:AirflowSecretsEnvironment::prod",
+      props: { environment: "prod", production: true },
+    };
     const args = {
-      resources: [secretResource, version] as unknown as PolicyResource[],
+      resources: [component, secretResource, version].map((r) => ({
+        ...r,
+        opts: {},
+      })) as unknown as PolicyResource[],
       getConfig: () => ({}),
       notApplicable: (reason?: string) => {
         throw new Error(reason);

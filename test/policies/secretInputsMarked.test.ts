@@ -109,9 +109,12 @@ describe("secret-inputs-marked", () => {
   });
 
   it("is a remediation only: at a validating level CrossGuard reports it not applicable", async () => {
-    const analysis = await runPolicy(policy, [version("plain")], {
-      "secret-inputs-marked": { enforcementLevel: "mandatory" },
-    });
+    const analysis = await runPolicy(
+      policy,
+      [version("plain")],
+      { "secret-inputs-marked": { enforcementLevel: "mandatory" } },
+      { raw: true },
+    );
     expect(analysis.remediations).toEqual([]);
     expect(analysis.notApplicable).toEqual([
       {

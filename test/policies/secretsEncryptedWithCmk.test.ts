@@ -1,5 +1,5 @@
 import { secretsEncryptedWithCmk as policy } from "../../policies/policies";
-import { UNKNOWN_STRING, resource, violations } from "./harness";
+import { UNKNOWN_STRING, resource, violations, environment } from "./harness";
 
 const CMK = "arn:aws:kms:eu-west-1:123456789012:key/mrk-28661efb32d26f634f1b8a5200021dff";
 const awsSecret = (stack: string, inputs: Record<string, unknown>) =>
@@ -43,8 +43,21 @@ describe("secrets-encrypted-with-cmk", () => {
     expect(await violations(policy, [awsSecret("dev", {})])).toEqual([]);
   });
 
-  it("treats stacks named prod-<suffix> as production", async () => {
-    expect(await violations(policy, [awsSecret("prod-eu", {})])).toHaveLength(1);
+  it("takes production from the environment's setting, never from the stack name", async () => {
+    const live = environment("live", { environment: "eu", production: true });
+    expect(await violations(policy, [live, awsSecret("live", {})])).toHaveLength(1);
+    const notProd = environment("prod", { environment: "prod", production: false });
+    expect(await violations(policy, [notProd, awsSecret("prod", {})])).toEqual([]);
+    // A program of raw resources is production when the pack config names its stack.
+    expect(await violations(policy, [awsSecret("live", {})], {}, { raw: true })).toEqual([]);
+    expect(
+      await violations(
+        policy,
+        [awsSecret("live", {})],
+        { [policy.name]: { productionStacks: ["live"] } },
+        { raw: true },
+      ),
+    ).toHaveLength(1);
   });
 
   it("checks SSM SecureString keyId but not plain String parameters", async () => {
