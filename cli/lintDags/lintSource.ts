@@ -59,3 +59,31 @@ function toFinding({ at, rule, message }: Detection, file: string, lines: readon
   const charactersBefore = Array.from((lines[row] ?? "").slice(0, column)).length;
   return { file, line: row + 1, column: charactersBefore + 1, rule, message };
 }
+
+/** A secret lookup that runs at import time, with its id when it is a literal (for the cost estimate). */
+export interface ImportTimeLookup {
+  kind: "connection" | "variable";
+  id?: string;
+  file: string;
+  line: number;
+}
+
+/** The import-time lookups the rules find that ask the secrets backend (environment reads do not). */
+export async function importTimeLookups(source: Buffer | string, file: string): Promise<ImportTimeLookup[]> {
+  const decoded =
+    typeof source === "string" ? { ok: true as const, text: source } : decodePythonSource(source);
+  if (!decoded.ok) return [];
+  const tree = await parsePython(decoded.text);
+  try {
+    const lookups: ImportTimeLookup[] = [];
+    visitImportTimeCode(
+      tree.rootNode,
+      secretLookupRules(({ at, lookup }) => {
+        if (lookup) lookups.push({ ...lookup, file, line: at.startPosition.row + 1 });
+      }),
+    );
+    return lookups;
+  } finally {
+    tree.delete();
+  }
+}

@@ -10,6 +10,8 @@ export interface Detection {
   at: Node;
   rule: RuleId;
   message: string;
+  /** The secret this asks the backend for (the id when it is a literal): what the cost estimate counts. */
+  lookup?: { kind: "connection" | "variable"; id?: string };
 }
 
 const ENV_PREFIXES = { connection: "AIRFLOW_CONN_", variable: "AIRFLOW_VAR_" } as const;
@@ -44,18 +46,21 @@ function detectCall(call: Node, airflowCall: AirflowCall): Detection | undefined
   switch (airflowCall.kind) {
     case "variable lookup":
       return {
+        lookup: { kind: "variable", id: key },
         at: call,
         rule: "AS001",
         message: importTimeLookup(written, `{{ var.value.${key ?? "<key>"} }}`),
       };
     case "connection lookup":
       return {
+        lookup: { kind: "connection", id: key },
         at: call,
         rule: "AS002",
         message: importTimeLookup(written, `{{ conn.${key ?? "<conn_id>"}.host }}`),
       };
     case "hook construction":
       return {
+        lookup: { kind: "connection", id: hookConnId(call) },
         at: call,
         rule: "AS003",
         message:
@@ -88,12 +93,23 @@ function detectEnvironmentRead(read: Node, name: LiteralPrefix | undefined): Det
       ? `BaseHook.get_connection("${id}") inside the task, ${orTemplate(`{{ conn.${id}.host }}`)}`
       : `Variable.get("${id}") inside the task, ${orTemplate(`{{ var.value.${id} }}`)}`;
   return {
+    // Read from the environment, not the configured backend: no backend call.
     at: read,
     rule: "AS004",
     message:
       `${callText(read)} reads the secret environment variable ${variable} at import time, ` +
       `bypassing the configured secrets backend; look it up with ${instead}`,
   };
+}
+
+/** The literal `conn_id=` / `*_conn_id=` a hook is built with, if any. */
+function hookConnId(call: Node): string | undefined {
+  const keyword = namedChildren(call.childForFieldName("arguments")).find((arg) => {
+    const name = arg.type === "keyword_argument" ? (arg.childForFieldName("name")?.text ?? "") : "";
+    return name === "conn_id" || name.endsWith("_conn_id");
+  });
+  const literal = literalPrefix(keyword?.childForFieldName("value") ?? null);
+  return literal?.complete ? literal.text : undefined;
 }
 
 function orTemplate(template: string): string {
