@@ -45,8 +45,10 @@ export function hasLoneSurrogate(value: string): boolean {
 export function jsonProblem(value: unknown, depth = 0): string | undefined {
   if (depth > 64) return "is nested more than 64 levels deep";
   if (value === null || typeof value === "boolean") return undefined;
-  if (typeof value === "string") return hasLoneSurrogate(value) ? "contains an unpaired UTF-16 surrogate" : undefined;
-  if (typeof value === "number") return Number.isFinite(value) ? undefined : "contains a non-finite number (JSON writes it as null)";
+  if (typeof value === "string")
+    return hasLoneSurrogate(value) ? "contains an unpaired UTF-16 surrogate" : undefined;
+  if (typeof value === "number")
+    return Number.isFinite(value) ? undefined : "contains a non-finite number (JSON writes it as null)";
   if (Array.isArray(value)) {
     for (const item of value) {
       const p = jsonProblem(item, depth + 1);
@@ -56,7 +58,8 @@ export function jsonProblem(value: unknown, depth = 0): string | undefined {
   }
   if (typeof value === "object") {
     const proto = Object.getPrototypeOf(value);
-    if (proto !== Object.prototype && proto !== null) return "contains an object that is not plain JSON (a class instance)";
+    if (proto !== Object.prototype && proto !== null)
+      return "contains an object that is not plain JSON (a class instance)";
     for (const [key, item] of Object.entries(value as Record<string, unknown>)) {
       if (hasLoneSurrogate(key)) return "has a key with an unpaired UTF-16 surrogate";
       const p = jsonProblem(item, depth + 1);

@@ -123,7 +123,8 @@ function validateConnection(
   for (const field of ["host", "schema", "login", "password", "description"] as const) {
     const value = conn[field];
     if (isKnown(value)) {
-      if (typeof value !== "string") problems.add(`${path}.${field}`, `must be a string (got ${typeof value})`);
+      if (typeof value !== "string")
+        problems.add(`${path}.${field}`, `must be a string (got ${typeof value})`);
     }
   }
   checkConnectionValues(conn, path, problems, profile, context);
@@ -157,7 +158,11 @@ function validateConnection(
       )
     ) {
       const why = jsonProblem(conn.extra);
-      problems.check(why === undefined, `${path}.extra`, () => `${why}: Airflow reads extra as JSON, so it must be plain JSON`);
+      problems.check(
+        why === undefined,
+        `${path}.extra`,
+        () => `${why}: Airflow reads extra as JSON, so it must be plain JSON`,
+      );
       if ("__extra__" in conn.extra && context?.format === "uri") {
         problems.add(
           `${path}.extra.__extra__`,
@@ -206,7 +211,11 @@ function checkConnectionValues(
       "contains an unpaired UTF-16 surrogate, which has no UTF-8 form: no store can hold it",
     );
     if (profile.kind === "env")
-      problems.check(!value.includes("\0"), `${path}.${field}`, "contains a NUL character, which no environment variable can hold");
+      problems.check(
+        !value.includes("\0"),
+        `${path}.${field}`,
+        "contains a NUL character, which no environment variable can hold",
+      );
   }
   if (typeof conn.host === "string" && context?.format === "uri") {
     const host = conn.host;
@@ -224,7 +233,9 @@ function checkConnectionValues(
  * resources); the plan throws them before the value is stored.
  */
 export function laterConnectionProblems(
-  conn: Partial<Record<"host" | "schema" | "login" | "password" | "description", unknown>> & { extra?: unknown },
+  conn: Partial<Record<"host" | "schema" | "login" | "password" | "description", unknown>> & {
+    extra?: unknown;
+  },
   path: string,
   profile: BackendProfile,
   context: ReadContext,
@@ -233,9 +244,16 @@ export function laterConnectionProblems(
   checkConnectionValues(conn, path, problems, profile, context);
   if (conn.extra !== undefined && conn.extra !== null) {
     const why = jsonProblem(conn.extra);
-    problems.check(why === undefined, `${path}.extra`, () => `${why}: Airflow reads extra as JSON, so it must be plain JSON`);
+    problems.check(
+      why === undefined,
+      `${path}.extra`,
+      () => `${why}: Airflow reads extra as JSON, so it must be plain JSON`,
+    );
     if (typeof conn.extra === "object" && "__extra__" in (conn.extra as object) && context.format === "uri")
-      problems.add(`${path}.extra.__extra__`, "is reserved in the URI form (Airflow reads it as the whole extra)");
+      problems.add(
+        `${path}.extra.__extra__`,
+        "is reserved in the URI form (Airflow reads it as the whole extra)",
+      );
   }
   return problems;
 }
@@ -254,7 +272,11 @@ export function scalarValueProblems(
     "contains an unpaired UTF-16 surrogate, which has no UTF-8 form: no store can hold it",
   );
   if (profile.kind === "env") {
-    problems.check(!value.includes("\0"), path, "contains a NUL character, which no environment variable can hold");
+    problems.check(
+      !value.includes("\0"),
+      path,
+      "contains a NUL character, which no environment variable can hold",
+    );
     if (kind === "config") {
       problems.check(
         !changedByEnvExpansion(value),
@@ -263,7 +285,11 @@ export function scalarValueProblems(
       );
     }
   } else if (kind === "config") {
-    problems.check(value !== "", path, "is empty: Airflow ignores an empty {option}_secret value and uses the default");
+    problems.check(
+      value !== "",
+      path,
+      "is empty: Airflow ignores an empty {option}_secret value and uses the default",
+    );
   }
 }
 
@@ -323,11 +349,12 @@ function validateVariable(
   }
   problems.check(variable.value !== undefined, `${path}.value`, "is required");
   if (isKnown(variable.value)) {
-    problems.check(
+    const isString = problems.check(
       typeof variable.value === "string",
       `${path}.value`,
       "must be a string (Airflow variables are strings; JSON-encode structured values)",
-    ) && scalarValueProblems("variable", variable.value, `${path}.value`, profile, problems);
+    );
+    if (isString) scalarValueProblems("variable", variable.value, `${path}.value`, profile, problems);
   }
   return keyValid;
 }

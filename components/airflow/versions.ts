@@ -70,7 +70,9 @@ export function sensitiveOptionsFor(line: AirflowLine): ReadonlySet<string> {
 
 /** The lines an option is sensitive in, for messages that say where it would work. */
 export function linesWhereSensitive(option: string): AirflowLine[] {
-  return SUPPORTED_AIRFLOW_VERSIONS.filter((line) => AIRFLOW_VERSION_RULES[line].sensitiveOptions.has(option));
+  return SUPPORTED_AIRFLOW_VERSIONS.filter((line) =>
+    AIRFLOW_VERSION_RULES[line].sensitiveOptions.has(option),
+  );
 }
 
 const VERSION_PATTERN = /^(\d+)\.(\d+)(?:\.\d+)?$/;
@@ -98,7 +100,10 @@ export function parseAirflowLine(
   }
   const match = typeof version === "string" ? VERSION_PATTERN.exec(version) : null;
   if (!match) {
-    problems.add(path, `must be an Airflow version like "2.10" or "3.1" (supported: ${KNOWN}; got ${JSON.stringify(version)})`);
+    problems.add(
+      path,
+      `must be an Airflow version like "2.10" or "3.1" (supported: ${KNOWN}; got ${JSON.stringify(version)})`,
+    );
     return undefined;
   }
   const line = `${Number(match[1])}.${Number(match[2])}`;

@@ -674,7 +674,9 @@ describe("what the fidelity rules let through", () => {
       plan({
         backend: "vault",
         declarations: {
-          config: [{ section: "database", option: "sql_alchemy_conn", value: "postgresql://u@h/$AIRFLOW_HOME" }],
+          config: [
+            { section: "database", option: "sql_alchemy_conn", value: "postgresql://u@h/$AIRFLOW_HOME" },
+          ],
         },
       }),
     ).not.toThrow();

@@ -102,7 +102,11 @@ const isError = (r: Read<unknown>): r is { error: string } =>
  * and empty are the same to Airflow's hooks; a description Airflow never reads must be in the store's
  * own metadata instead.
  */
-export function differences(plan: SecretsPlan, declarations: SecretsDeclarations, read: LookupAnswer): string[] {
+export function differences(
+  plan: SecretsPlan,
+  declarations: SecretsDeclarations,
+  read: LookupAnswer,
+): string[] {
   const out: string[] = [];
   const descriptions = new Map(plan.secrets.map((s) => [`${s.kind}:${s.id}`, s.description]));
   for (const conn of declarations.connections ?? []) {
@@ -132,7 +136,8 @@ export function differences(plan: SecretsPlan, declarations: SecretsDeclarations
       extra: extraOf(got.extra),
     };
     for (const key of Object.keys(want)) {
-      if (want[key] !== have[key]) out.push(`connections[${conn.conn_id}].${key}: declared ${fmt(want[key])}, read ${fmt(have[key])}`);
+      if (want[key] !== have[key])
+        out.push(`connections[${conn.conn_id}].${key}: declared ${fmt(want[key])}, read ${fmt(have[key])}`);
     }
     const declared = unset(conn.description);
     const kept = unset(got.description) ?? unset(descriptions.get(`connection:${conn.conn_id}`));
@@ -142,7 +147,9 @@ export function differences(plan: SecretsPlan, declarations: SecretsDeclarations
   for (const variable of declarations.variables ?? []) {
     const got = read.variables[variable.key];
     if (got !== variable.value)
-      out.push(`variables[${variable.key}].value: read ${isError(got) ? got.error : got === null ? "nothing" : "a different value"}`);
+      out.push(
+        `variables[${variable.key}].value: read ${isError(got) ? got.error : got === null ? "nothing" : "a different value"}`,
+      );
     const declared = unset(variable.description);
     if (declared !== unset(descriptions.get(`variable:${variable.key}`)))
       out.push(`variables[${variable.key}].description: not kept`);
@@ -151,7 +158,9 @@ export function differences(plan: SecretsPlan, declarations: SecretsDeclarations
     const name = `${option.section}.${option.option}`;
     const got = read.config[name];
     if (got !== option.value)
-      out.push(`config[${name}].value: read ${isError(got) ? got.error : got === null ? "nothing (default used)" : "a different value"}`);
+      out.push(
+        `config[${name}].value: read ${isError(got) ? got.error : got === null ? "nothing (default used)" : "a different value"}`,
+      );
   }
   return out;
 }

@@ -5,14 +5,37 @@
  * back field for field. Seeded: set FIDELITY_SEED to replay a failure, FIDELITY_RUNS for more cases.
  */
 import fc from "fast-check";
+import * as fs from "fs";
 import { ConnectionDeclaration, SecretsDeclarations } from "../../components/airflow";
-import { CELLS, Cell, askLookups, cellName, differences, lookupRequests, planCell, secretValues, storedValues } from "./matrix";
+import {
+  CELLS,
+  Cell,
+  askLookups,
+  cellName,
+  differences,
+  lookupRequests,
+  planCell,
+  secretValues,
+  storedValues,
+} from "./matrix";
 
 const SEED = Number(process.env.FIDELITY_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const RUNS = Number(process.env.FIDELITY_RUNS ?? 2000);
 
 /** Characters that break naive encoders, plus ordinary ones so many cases are accepted. */
-const tricky = fc.constantFrom(..."@:/%#?&=+ '\"\\$~{}[]<>|;,!*()", "\n", "\t", "\r", "\0", "é", "ß", "名", "🔑", "\u0301", "\u2028");
+const tricky = fc.constantFrom(
+  ..."@:/%#?&=+ '\"\\$~{}[]<>|;,!*()",
+  "\n",
+  "\t",
+  "\r",
+  "\0",
+  "é",
+  "ß",
+  "名",
+  "🔑",
+  "\u0301",
+  "\u2028",
+);
 const loneSurrogate = fc.integer({ min: 0xd800, max: 0xdfff }).map((c) => String.fromCharCode(c));
 const plainChar = fc.constantFrom(..."abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.");
 const char = fc.oneof(
@@ -24,10 +47,19 @@ const text = (max: number) => fc.array(char, { minLength: 0, maxLength: max }).m
 /** Mostly values every backend accepts, sometimes anything: each case should often pass every cell. */
 const mostly = <T>(safe: fc.Arbitrary<T>, any: fc.Arbitrary<T>) =>
   fc.oneof({ weight: 9, arbitrary: safe }, { weight: 1, arbitrary: any });
-const safeText = (max: number) => fc.array(plainChar, { minLength: 1, maxLength: max }).map((cs) => cs.join(""));
+const safeText = (max: number) =>
+  fc.array(plainChar, { minLength: 1, maxLength: max }).map((cs) => cs.join(""));
 /** Secret values: any printable character is fine in every form (the encoders quote them). */
 const secretText = (max: number) =>
-  fc.array(fc.oneof({ weight: 6, arbitrary: plainChar }, { weight: 2, arbitrary: fc.constantFrom(..."@:/%#?&=+ '\"\\$~{}é名🔑") }), { minLength: 1, maxLength: max }).map((cs) => cs.join(""));
+  fc
+    .array(
+      fc.oneof(
+        { weight: 6, arbitrary: plainChar },
+        { weight: 2, arbitrary: fc.constantFrom(..."@:/%#?&=+ '\"\\$~{}é名🔑") },
+      ),
+      { minLength: 1, maxLength: max },
+    )
+    .map((cs) => cs.join(""));
 const maybe = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined, freq: 3 });
 
 const idChar = fc.oneof(
@@ -36,16 +68,40 @@ const idChar = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom("é", "ü", "名", " ", "$", "@", "\n", "ǅ") },
 );
 const safeId = fc
-  .tuple(fc.constantFrom(..."abcdefghijklmnopqrstuvwxyz"), fc.array(fc.constantFrom(..."abcdefghijklmnopqrstuvwxyz0123456789_"), { maxLength: 12 }))
+  .tuple(
+    fc.constantFrom(..."abcdefghijklmnopqrstuvwxyz"),
+    fc.array(fc.constantFrom(..."abcdefghijklmnopqrstuvwxyz0123456789_"), { maxLength: 12 }),
+  )
   .map(([first, rest]) => first + rest.join(""));
-const connId = mostly(safeId, fc.array(idChar, { minLength: 1, maxLength: 14 }).map((cs) => cs.join("")));
+const connId = mostly(
+  safeId,
+  fc.array(idChar, { minLength: 1, maxLength: 14 }).map((cs) => cs.join("")),
+);
 
 const connType = mostly(
-  fc.constantFrom("postgres", "mysql", "http", "aws", "google_cloud_platform", "snowflake", "s3", "a+b", "x.y"),
+  fc.constantFrom(
+    "postgres",
+    "mysql",
+    "http",
+    "aws",
+    "google_cloud_platform",
+    "snowflake",
+    "s3",
+    "a+b",
+    "x.y",
+  ),
   fc.constantFrom("postgresql", "google-cloud-platform", "HTTP", "Snowflake", "1abc", "pg sql"),
 );
 const host = mostly(
-  fc.constantFrom("db.internal", "10.0.0.1", "host/with/slash", "Mixed/Slash", "münchen.example", "a%20b", "h:1"),
+  fc.constantFrom(
+    "db.internal",
+    "10.0.0.1",
+    "host/with/slash",
+    "Mixed/Slash",
+    "münchen.example",
+    "a%20b",
+    "h:1",
+  ),
   fc.oneof(fc.constantFrom("DB.Example.COM", "[::1]"), text(16)),
 );
 const jsonLeaf = fc.oneof(
@@ -63,10 +119,25 @@ const jsonValue = fc.oneof(
 );
 const extra = mostly(
   fc.oneof(
-    fc.dictionary(fc.oneof(safeText(8), fc.constantFrom("__extra__", "a b", "é", "")), secretText(10), { maxKeys: 4 }),
-    fc.dictionary(safeText(8), fc.oneof(secretText(6), fc.integer(), fc.boolean(), fc.constant(null), fc.array(fc.integer(), { maxLength: 2 })), { maxKeys: 4 }),
+    fc.dictionary(fc.oneof(safeText(8), fc.constantFrom("__extra__", "a b", "é", "")), secretText(10), {
+      maxKeys: 4,
+    }),
+    fc.dictionary(
+      safeText(8),
+      fc.oneof(
+        secretText(6),
+        fc.integer(),
+        fc.boolean(),
+        fc.constant(null),
+        fc.array(fc.integer(), { maxLength: 2 }),
+      ),
+      { maxKeys: 4 },
+    ),
   ),
-  fc.oneof(fc.dictionary(extraKey, text(10), { maxKeys: 4 }), fc.dictionary(extraKey, jsonValue, { maxKeys: 4 })),
+  fc.oneof(
+    fc.dictionary(extraKey, text(10), { maxKeys: 4 }),
+    fc.dictionary(extraKey, jsonValue, { maxKeys: 4 }),
+  ),
 );
 const port = mostly(fc.integer({ min: 1, max: 65535 }), fc.constantFrom(0, 70000, 1.5));
 
@@ -82,7 +153,12 @@ const connection: fc.Arbitrary<ConnectionDeclaration> = fc
     extra: maybe(extra),
     description: fc.option(mostly(safeText(20), text(20)), { nil: undefined, freq: 1 }),
   })
-  .map((c) => Object.fromEntries(Object.entries(c).filter(([, v]) => v !== undefined)) as unknown as ConnectionDeclaration);
+  .map(
+    (c) =>
+      Object.fromEntries(
+        Object.entries(c).filter(([, v]) => v !== undefined),
+      ) as unknown as ConnectionDeclaration,
+  );
 
 const variable = fc
   .record({
@@ -106,14 +182,17 @@ const CONFIG_OPTIONS: Array<[string, string]> = [
 ];
 const configValue = mostly(
   secretText(20),
-  fc.oneof(text(20), fc.constantFrom("postgresql://u@h/$AIRFLOW_HOME", "~/key", "${X}", "a$", "$1x", "cost 5$", "")),
+  fc.oneof(
+    text(20),
+    fc.constantFrom("postgresql://u@h/$AIRFLOW_HOME", "~/key", "${X}", "a$", "$1x", "cost 5$", ""),
+  ),
 );
 const config = fc
   .uniqueArray(fc.constantFrom(...CONFIG_OPTIONS), { maxLength: 1, selector: ([s, o]) => `${s}.${o}` })
   .chain((options) =>
-    fc.tuple(...options.map(() => configValue)).map((values) =>
-      options.map(([section, option], i) => ({ section, option, value: values[i] })),
-    ),
+    fc
+      .tuple(...options.map(() => configValue))
+      .map((values) => options.map(([section, option], i) => ({ section, option, value: values[i] }))),
   );
 
 const declarations: fc.Arbitrary<SecretsDeclarations> = fc.record({
@@ -135,7 +214,12 @@ describe(`every generated declaration is refused or read back exactly (seed ${SE
   const tally = new Map<string, { accepted: number; refused: number }>();
 
   beforeAll(async () => {
-    const pending: Array<{ index: number; cell: Cell; requests: number; plan: import("../../components/airflow").SecretsPlan }> = [];
+    const pending: Array<{
+      index: number;
+      cell: Cell;
+      requests: number;
+      plan: import("../../components/airflow").SecretsPlan;
+    }> = [];
     const requests: ReturnType<typeof lookupRequests> = [];
     for (const [index, decl] of cases.entries()) {
       const secrets = secretValues(decl).filter((s) => s.length >= 6);
@@ -149,7 +233,8 @@ describe(`every generated declaration is refused or read back exactly (seed ${SE
           for (const p of planned.refused) {
             if (!p.path || !p.rule) why.push(`a problem without a field or a rule: ${JSON.stringify(p)}`);
             const text = `${p.path}: ${p.rule}`;
-            for (const s of secrets) if (text.includes(s)) why.push(`a refusal repeats a secret value: ${text}`);
+            for (const s of secrets)
+              if (text.includes(s)) why.push(`a refusal repeats a secret value: ${text}`);
           }
           if (planned.refused.length === 0) why.push("refused without any problem");
           if (why.length) failures.push({ index, cell: cellName(cell), why, declarations: decl });
@@ -162,13 +247,17 @@ describe(`every generated declaration is refused or read back exactly (seed ${SE
         requests.push(...batch);
       }
     }
+    // FIDELITY_DUMP=file writes the oracle's requests, to run Airflow's own functions on the same inputs.
+    if (process.env.FIDELITY_DUMP)
+      fs.writeFileSync(process.env.FIDELITY_DUMP, requests.map((r) => JSON.stringify(r)).join("\n"));
     const answers = askLookups(requests);
     let at = 0;
     for (const p of pending) {
       for (let r = 0; r < p.requests; r++, at++) {
         const why = differences(p.plan, cases[p.index], answers[at]);
         const role = p.requests > 1 ? (r === 0 ? " (server)" : " (worker)") : "";
-        if (why.length) failures.push({ index: p.index, cell: cellName(p.cell) + role, why, declarations: cases[p.index] });
+        if (why.length)
+          failures.push({ index: p.index, cell: cellName(p.cell) + role, why, declarations: cases[p.index] });
       }
     }
   });
@@ -180,10 +269,13 @@ describe(`every generated declaration is refused or read back exactly (seed ${SE
     expect(tally.size).toBe(CELLS.length);
   });
 
-  it("exercises both outcomes in every cell (the generator is not all-refused or all-accepted)", () => {
+  it("exercises both outcomes in every cell (at least a tenth of the cases each way)", () => {
     for (const [cell, counts] of tally) {
-      if (counts.accepted === 0 || counts.refused === 0) throw new Error(`${cell}: ${JSON.stringify(counts)} (seed ${SEED})`);
+      const tenth = cases.length / 10;
+      if (counts.accepted < tenth || counts.refused < tenth)
+        throw new Error(`${cell}: ${JSON.stringify(counts)} (seed ${SEED})`);
     }
+    if (process.env.FIDELITY_TALLY) console.log(JSON.stringify(Object.fromEntries(tally), null, 1));
   });
 
   it("finds nothing read back differently and no refusal without field, rule, or with a secret", () => {

@@ -13,14 +13,23 @@ import * as path from "path";
 import { parseDocument } from "yaml";
 
 export const AIRFLOW_CONFIG_DIR = path.resolve(__dirname, "../../../shared/airflow-config");
-export const GENERATED_TABLE = path.resolve(__dirname, "../../components/airflow/sensitiveOptions.generated.ts");
+export const GENERATED_TABLE = path.resolve(
+  __dirname,
+  "../../components/airflow/sensitiveOptions.generated.ts",
+);
 
 /** Which file describes which supported line (see the files' README for their tags and commits). */
 const SOURCES: Record<string, { core: string; providers: string[] }> = {
   "2.10": { core: "config-2.10.yml", providers: ["provider-celery-3.x-main.yaml"] },
   "2.11": { core: "config-2.10.yml", providers: ["provider-celery-3.x-main.yaml"] },
-  "3.0": { core: "config-3.x-main.yml", providers: ["provider-celery-3.x-main.yaml", "provider-smtp-3.x-main.yaml"] },
-  "3.1": { core: "config-3.x-main.yml", providers: ["provider-celery-3.x-main.yaml", "provider-smtp-3.x-main.yaml"] },
+  "3.0": {
+    core: "config-3.x-main.yml",
+    providers: ["provider-celery-3.x-main.yaml", "provider-smtp-3.x-main.yaml"],
+  },
+  "3.1": {
+    core: "config-3.x-main.yml",
+    providers: ["provider-celery-3.x-main.yaml", "provider-smtp-3.x-main.yaml"],
+  },
 };
 
 /**
@@ -40,13 +49,17 @@ function addedBy(versionAdded: unknown, line: string): boolean {
   return a < l || (a === l && b <= m);
 }
 
-type Sections = Record<string, { options?: Record<string, { sensitive?: unknown; version_added?: unknown }> }>;
+type Sections = Record<
+  string,
+  { options?: Record<string, { sensitive?: unknown; version_added?: unknown }> }
+>;
 
 function sensitiveIn(sections: Sections | undefined, line: string): string[] {
   const out: string[] = [];
   for (const [section, body] of Object.entries(sections ?? {})) {
     for (const [option, spec] of Object.entries(body?.options ?? {})) {
-      if (spec && spec.sensitive === true && addedBy(spec.version_added, line)) out.push(`${section}.${option}`);
+      if (spec && spec.sensitive === true && addedBy(spec.version_added, line))
+        out.push(`${section}.${option}`);
     }
   }
   return out;
