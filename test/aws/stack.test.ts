@@ -71,7 +71,7 @@ describe("stacks/Pulumi.prod.yaml on the AWS backend", () => {
       config_prefix: "airflow/prod/config",
     });
     // The rotation master is stored but denied to Airflow's reader, so Airflow is never sent to look it up.
-    expect(kwargs.connections_lookup_pattern).toBe("^(?:slack_alerts|warehouse)\\Z");
+    expect(kwargs.connections_lookup_pattern).toBe("^(?-i:slack_alerts|warehouse)\\Z");
     expect(result.outputs.readerRoleArn).toBe(`arn:aws:iam::${ACCOUNT}:role/airflow-prod-secrets-reader`);
     const sa = result.resources.find((r) => r.type === "kubernetes:core/v1:ServiceAccount")!;
     expect((sa.inputs as { metadata: { annotations: Record<string, string> } }).metadata.annotations).toEqual(
