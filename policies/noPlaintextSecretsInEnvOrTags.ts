@@ -10,6 +10,9 @@ const SECRET_NAME =
 const REFERENCE =
   /^(arn:|@Microsoft\.KeyVault\(|projects\/[^/]+\/secrets\/|secretsmanager:|ssm:|vault:|\$\{|\{\{|https:\/\/[^/]+\.vault\.azure\.net\/secrets\/)/i;
 
+/** Values that configure how a credential is obtained rather than being one (`AzureWebJobsStorage__credential=managedidentity`). */
+const SETTING_WORD = /^(managedidentity|workloadidentity|true|false|none|disabled|enabled|\d+)$/i;
+
 /** Why a value is secret material whatever its name, or undefined. */
 function secretShape(value: string): string | undefined {
   if (/^[a-z][a-z0-9+.-]*:\/\/[^/\s:@]*:[^@\s/]+@/i.test(value)) return "a URI with a password";
@@ -32,7 +35,8 @@ export function plaintextSecret(name: string, value: unknown): string | undefine
   if (typeof value !== "string" || value.trim() === "") return undefined;
   const shape = secretShape(value);
   if (shape) return shape;
-  if (SECRET_NAME.test(name) && !REFERENCE.test(value.trim())) return "a literal value under a secret's name";
+  if (SECRET_NAME.test(name) && !REFERENCE.test(value.trim()) && !SETTING_WORD.test(value.trim()))
+    return "a literal value under a secret's name";
   return undefined;
 }
 
