@@ -178,7 +178,8 @@ describe("KV store", () => {
   test("URI connections are stored as {conn_uri}", async () => {
     const store = new vaultComponents.VaultKvStore("uri-store", {
       environment: "qa",
-      declarations: { connections: [declarations.connections[0]] },
+      // The URI form has no description field, so the contract refuses one there.
+      declarations: { connections: [{ ...declarations.connections[0], description: undefined }] },
       airflow: { version: "2.10", connectionFormat: "uri" },
       existingMount: true,
     });
