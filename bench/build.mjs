@@ -3,7 +3,8 @@
 import { buildSync } from "esbuild";
 import { copyFileSync, rmSync, symlinkSync } from "fs";
 
-const out = "bench/out";
+// An output folder of its own (`node bench/build.mjs bench/out-2`) lets two runs proceed side by side.
+const out = process.argv[2] ?? "bench/out";
 rmSync(out, { recursive: true, force: true });
 buildSync({
   entryPoints: [
