@@ -41,7 +41,7 @@ export async function synthInProcess(file: string, extra: string[] = []): Promis
     stderr: (text: string) => void (stderr += text),
   };
   try {
-    const status = await runSynth(["--config-file", path.join(CORPUS, file), ...extra], io);
+    const status = await runSynth(["--config-file", path.resolve(CORPUS, file), ...extra], io);
     return { status, stdout, stderr };
   } catch (error) {
     return {
