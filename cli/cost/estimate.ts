@@ -189,12 +189,15 @@ export function costText(estimate: CostEstimate): string[] {
     line("use_cache saves", estimate.cacheSaves),
     line("lookup patterns save", estimate.patternsSave),
   ];
-  for (const lookup of estimate.undeclared) {
+  const kept = estimate.undeclared.filter((l) => l.callsPerDay === 0);
+  if (kept.length > 0)
     out.push(
-      `  undeclared ${lookup.kind} ${lookup.id} (${lookup.file}:${lookup.line}): ${usd(lookup.costPerMonth)}/month` +
-        (lookup.callsPerDay === 0
-          ? " (kept from the backend)"
-          : " (one call per parse: no lookup patterns on this backend)"),
+      `  ${kept.length} lookup(s) of undeclared ids never reach the backend (lookup patterns, or nothing of that kind declared)`,
+    );
+  for (const lookup of estimate.undeclared.filter((l) => l.callsPerDay > 0)) {
+    out.push(
+      `  undeclared ${lookup.kind} ${lookup.id} (${lookup.file}:${lookup.line}): ${lookup.callsPerDay.toLocaleString("en-US")} calls/day, ` +
+        `${usd(lookup.costPerMonth)}/month (asked at every parse: this backend takes no lookup patterns)`,
     );
   }
   return out;

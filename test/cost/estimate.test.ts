@@ -128,7 +128,7 @@ describe("lookup cost estimate: worked examples", () => {
       ),
     ).join("\n");
     expect(text).toContain("as configured: 2,880 calls/day, $0.2592/month");
-    expect(text).toContain("undeclared connection legacy_ftp (c.py:1): $0.2592/month");
+    expect(text).toContain("undeclared connection legacy_ftp (c.py:1): 2,880 calls/day, $0.2592/month");
   });
 });
 
