@@ -6,26 +6,38 @@ import {
   ENVIRONMENT_PATTERN,
   FernetSettings,
   Problems,
-  checkKnownKeys,
   SecretsDeclarations,
   validateFernetSettings,
 } from "./airflow";
 import { FernetKey } from "./fernet";
 import { AirflowConfigMap, AirflowServiceAccount } from "./kubernetes";
+import { isProduction } from "./core/production";
+import { parseSettings } from "./core/schema";
+import { fernetSettingsSchema, kubernetesSettingsSchema } from "./core/stackSchema";
+import type { AwsBackendSettingsInput } from "./aws/schema";
+import type { AzureSettingsSchemaInput } from "./azure/schema";
+import type { GcpSettingsSchemaInput } from "./gcp/schema";
+import type { EnvBackendSettingsInput } from "./kubernetes/schema";
+import type { VaultBackendSettingsInput } from "./vault/schema";
 import { loadStackBackend } from "./registry";
 import { KubernetesSettings } from "./stackBackend";
 
-export interface AirflowSecretsEnvironmentArgs {
+/** Each backend's settings, by the name `backend` selects (the type of its schema's input). */
+export interface BackendSettingsByName {
+  env: EnvBackendSettingsInput;
+  vault: VaultBackendSettingsInput;
+  aws: AwsBackendSettingsInput;
+  gcp: GcpSettingsSchemaInput;
+  azure: AzureSettingsSchemaInput;
+}
+
+interface EnvironmentArgsBase {
   /** Environment name: dev, staging, prod… (lowercase, used in every path and name). */
   environment: string;
   /** Stricter defaults (protection, audit, recovery windows). Defaults to `environment === "prod"`. */
   production?: boolean;
   /** Team that owns these secrets (tagged on every resource that takes tags). */
   owner?: string;
-  /** Backend name: env, vault, aws, gcp or azure. */
-  backend: string;
-  /** The backend's own settings (see its README section). */
-  backendSettings?: Record<string, unknown>;
   declarations: SecretsDeclarations;
   airflow: AirflowSettings;
   kubernetes: KubernetesSettings;
@@ -37,6 +49,31 @@ export interface AirflowSecretsEnvironmentArgs {
   /** Kubernetes provider for the service account and ConfigMap. */
   kubernetesProvider?: k8s.Provider;
 }
+
+/**
+ * One environment's arguments. `backendSettings` is checked at run time by the backend's schema;
+ * `TypedEnvironmentArgs` gives a TypeScript caller the per-backend type at compile time.
+ */
+export interface AirflowSecretsEnvironmentArgs extends EnvironmentArgsBase {
+  /** Backend name: env, vault, aws, gcp or azure. */
+  backend: string;
+  /** The backend's own settings (see its README section). */
+  backendSettings?: Record<string, unknown>;
+}
+
+/**
+ * The same arguments with `backend` discriminating the type of `backendSettings`, so a missing or
+ * misspelt setting (e.g. `aws.deployerRoleArns`) is a compile error:
+ * `const args: TypedEnvironmentArgs = {…}; new AirflowSecretsEnvironment("prod", args)`.
+ */
+export type TypedEnvironmentArgs = {
+  [B in keyof BackendSettingsByName]: EnvironmentArgsBase & {
+    /** Backend name: env, vault, aws, gcp or azure. */
+    backend: B;
+    /** The backend's own settings (see its README section). */
+    backendSettings: BackendSettingsByName[B];
+  };
+}[keyof BackendSettingsByName];
 
 const K8S_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
@@ -52,7 +89,11 @@ export class AirflowSecretsEnvironment extends pulumi.ComponentResource {
   /** Backend-specific outputs (ARNs, URLs, role names). */
   readonly backendOutputs: Record<string, pulumi.Input<unknown>>;
 
-  constructor(name: string, args: AirflowSecretsEnvironmentArgs, opts?: pulumi.ComponentResourceOptions) {
+  constructor(
+    name: string,
+    args: AirflowSecretsEnvironmentArgs | TypedEnvironmentArgs,
+    opts?: pulumi.ComponentResourceOptions,
+  ) {
     const problems = new Problems();
     problems.check(
       ENVIRONMENT_PATTERN.test(args.environment ?? ""),
@@ -69,14 +110,14 @@ export class AirflowSecretsEnvironment extends pulumi.ComponentResource {
       "kubernetes.serviceAccount",
       `must be a Kubernetes name: lowercase letters, digits and -, at most 63 (got "${args.kubernetes?.serviceAccount}")`,
     );
-    checkKnownKeys(args.kubernetes, ["namespace", "serviceAccount"], "kubernetes", problems);
-    const production = args.production ?? args.environment === "prod";
+    parseSettings(kubernetesSettingsSchema, args.kubernetes, "kubernetes", problems);
+    const production = isProduction({ production: args.production, environment: args.environment });
     // The Fernet key is declared now (so the backend validates its name) and resolved once generated.
     const [fernetValue, resolveFernetValue] = pulumi.deferredOutput<string>();
     const declarations: SecretsDeclarations = { ...(args.declarations ?? {}) };
     if (args.fernet !== undefined) {
-      checkKnownKeys(args.fernet, ["generations", "rotationInProgress"], "fernet", problems);
-      validateFernetSettings(args.fernet, problems);
+      if (parseSettings(fernetSettingsSchema, args.fernet, "fernet", problems) !== undefined)
+        validateFernetSettings(args.fernet, problems);
       declarations.config = [
         ...(declarations.config ?? []),
         { section: "core", option: "fernet_key", value: fernetValue },

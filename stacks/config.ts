@@ -1,23 +1,17 @@
 /**
  * Reads one environment's stack config (`airflow-secrets:*` keys in Pulumi.<env>.yaml) into the
- * environment component's args. Structure (ids, types, paths) is plain config; secret values are
- * `secure:` entries set with `pulumi config set --secret --path`, and the contract wraps every
- * password, extra and value as a Pulumi secret whatever the stack file says.
+ * environment component's args, parsed once here by the stack schemas (components/core): every
+ * problem of the file in one error, before any resource is registered. Secret values are `secure:`
+ * entries set with `pulumi config set --secret --path`, and the contract wraps every password, extra
+ * and value as a Pulumi secret whatever the stack file says.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { AirflowSecretsEnvironmentArgs } from "../components/environment";
-import {
-  AirflowSettings,
-  ConfigDeclaration,
-  ConnectionDeclaration,
-  FernetSettings,
-  VariableDeclaration,
-} from "../components/airflow";
 import { Problems } from "../components/airflow";
-import { STACK_BACKEND_NAMES } from "../components/registry";
-import { KubernetesSettings } from "../components/stackBackend";
+import { checkNamespaces, parseStackSettings, TOP_LEVEL_KEYS } from "../components/core/stackSettings";
+import { CONFIG_NAMESPACE } from "../components/core/stackSchema";
 
-export const CONFIG_NAMESPACE = "airflow-secrets";
+export { CONFIG_NAMESPACE };
 
 /** Production defaults that differ from other environments (documented in the README). */
 export const PRODUCTION_DEFAULTS = {
@@ -25,67 +19,67 @@ export const PRODUCTION_DEFAULTS = {
   cache: { enabled: true, ttlSeconds: 600 },
 };
 
-/** Every `airflow-secrets:*` key the program reads, besides the selected backend's settings. */
-const CONFIG_KEYS = [
-  "environment",
-  "production",
-  "owner",
-  "backend",
-  "airflow",
-  "kubernetes",
-  "fernet",
-  "connections",
-  "variables",
-  "config",
-];
+/** Keys Pulumi hands over as text even when the file holds a map or list (JSON-encoded). */
+const SCALAR_KEYS = ["environment", "production", "owner", "backend"];
 
 /**
- * A misspelt key (`conections:`) would otherwise be ignored, and an empty connection list would
- * delete every secret already deployed; another backend's settings block is a leftover that reads
- * as if it applied. Both are refused before the program registers anything.
+ * The namespace's keys as the file holds them: Pulumi passes every config value as a string, maps
+ * and lists JSON-encoded. A value that should be a map but does not decode stays a string, and the
+ * schema names the field.
  */
-export function checkStackConfigKeys(keys: readonly string[], backend: string): void {
-  const problems = new Problems();
-  for (const key of keys) {
+export function namespaceValues(all: Record<string, string>): Record<string, unknown> {
+  const raw: Record<string, unknown> = {};
+  for (const [key, text] of Object.entries(all)) {
     if (!key.startsWith(`${CONFIG_NAMESPACE}:`)) continue;
     const name = key.slice(CONFIG_NAMESPACE.length + 1);
-    if (CONFIG_KEYS.includes(name) || name === backend) continue;
-    problems.add(
-      key,
-      STACK_BACKEND_NAMES.includes(name)
-        ? `settings for the ${name} backend, but this stack selects backend: ${backend}; remove them`
-        : `is not a key this program reads (known: ${[...CONFIG_KEYS, backend].join(", ")})`,
-    );
+    if (SCALAR_KEYS.includes(name)) {
+      raw[name] = text;
+      continue;
+    }
+    try {
+      raw[name] = JSON.parse(text);
+    } catch {
+      raw[name] = text;
+    }
   }
-  problems.throwIfAny("Stack configuration");
+  return raw;
 }
 
-export function environmentArgsFromConfig(
-  config = new pulumi.Config(CONFIG_NAMESPACE),
+/** Turns the namespace's keys into the component's args, or throws one error listing every problem. */
+export function environmentArgsFromValues(
+  raw: Record<string, unknown>,
+  allKeys: readonly string[] = [],
 ): AirflowSecretsEnvironmentArgs {
-  const environment = config.require("environment");
-  const backend = config.require("backend");
-  checkStackConfigKeys(Object.keys(pulumi.runtime.allConfig()), backend);
-  const production = config.getBoolean("production") ?? environment === "prod";
-  const airflow = config.getObject<AirflowSettings>("airflow") ?? { version: "2.10" };
-  if (production && airflow.cache === undefined) airflow.cache = { ...PRODUCTION_DEFAULTS.cache };
-  const kubernetes = config.getObject<KubernetesSettings>("kubernetes") ?? {
-    namespace: "airflow",
-    serviceAccount: "airflow",
-  };
+  const problems = new Problems();
+  checkNamespaces(allKeys, problems);
+  const parsed = parseStackSettings(raw, problems);
+  problems.throwIfAny("Stack configuration");
+  const { topLevel, backend, backendSettings, production } = parsed!;
+  const airflow = topLevel.airflow ?? { version: "2.10" };
   return {
-    environment,
+    environment: topLevel.environment,
     production,
-    owner: config.get("owner"),
+    owner: topLevel.owner,
     backend,
-    backendSettings: config.getObject<Record<string, unknown>>(backend) ?? {},
-    airflow,
-    kubernetes,
-    fernet: config.getObject<FernetSettings>("fernet"),
+    backendSettings,
+    airflow:
+      production && airflow.cache === undefined
+        ? { ...airflow, cache: { ...PRODUCTION_DEFAULTS.cache } }
+        : airflow,
+    kubernetes: topLevel.kubernetes ?? { namespace: "airflow", serviceAccount: "airflow" },
+    fernet: topLevel.fernet,
     declarations: {
-      connections: config.getObject<ConnectionDeclaration[]>("connections") ?? [],
-      variables: config.getObject<VariableDeclaration[]>("variables") ?? [],
-      config: config.getObject<ConfigDeclaration[]>("config") ?? [],
+      connections: topLevel.connections ?? [],
+      variables: topLevel.variables ?? [],
+      config: topLevel.config ?? [],
     },
-  };
+  } as AirflowSecretsEnvironmentArgs;
 }
+
+export function environmentArgsFromConfig(): AirflowSecretsEnvironmentArgs {
+  const all = pulumi.runtime.allConfig();
+  return environmentArgsFromValues(namespaceValues(all), Object.keys(all));
+}
+
+/** The keys the program reads besides the selected backend's block (for messages and docs). */
+export const CONFIG_KEYS = TOP_LEVEL_KEYS;

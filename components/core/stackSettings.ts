@@ -1,0 +1,131 @@
+/**
+ * A stack file's `airflow-secrets:` keys parsed in one pass: the top-level keys and declarations by
+ * their schema, the selected backend's block by that backend's schema, unknown keys, another
+ * backend's leftover block and look-alike namespaces (`airflow_secrets:`) reported together.
+ */
+import { z } from "zod";
+import { Problems } from "../airflow/problems";
+import { isProduction } from "./production";
+import { parseSettings, parseSettingsSalvaging } from "./schema";
+import {
+  BACKEND_NAMES,
+  BackendName,
+  CONFIG_NAMESPACE,
+  StackTopLevel,
+  topLevelSchema,
+  topLevelShape,
+} from "./stackSchema";
+import { settingsSchema as envSchema } from "../kubernetes/schema";
+import { settingsSchema as vaultSchema } from "../vault/schema";
+import { settingsSchema as awsSchema } from "../aws/schema";
+
+/** A backend folder's schema when it has one (GCP and Azure may be added by their own change). */
+function optionalSchema(module: string): z.ZodObject | undefined {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return (require(module) as { settingsSchema?: z.ZodObject }).settingsSchema;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "MODULE_NOT_FOUND") return undefined;
+    throw error;
+  }
+}
+
+/** Each backend's settings schema, by the name a stack selects. */
+export function backendSettingsSchemas(): Partial<Record<BackendName, z.ZodObject>> {
+  const schemas: Partial<Record<BackendName, z.ZodObject>> = {
+    env: envSchema,
+    vault: vaultSchema,
+    aws: awsSchema,
+  };
+  const gcp = optionalSchema("../gcp/schema");
+  const azure = optionalSchema("../azure/schema");
+  if (gcp) schemas.gcp = gcp;
+  if (azure) schemas.azure = azure;
+  return schemas;
+}
+
+/** Keys the top-level schema declares (everything but the backend blocks). */
+export const TOP_LEVEL_KEYS = Object.keys(topLevelShape);
+
+/**
+ * A namespace that reads like ours but is not (`airflow_secrets`, `AirflowSecrets`, `airflow-secret`):
+ * Pulumi would hand its keys to nobody, so the stack would plan an empty environment and delete
+ * every deployed secret.
+ */
+export function looksLikeNamespace(namespace: string): boolean {
+  return namespace !== CONFIG_NAMESPACE && /^airflow[^a-z0-9]*secrets?$/i.test(namespace);
+}
+
+/** Problems for config keys (`namespace:key`) outside our namespace that look like it. */
+export function checkNamespaces(keys: readonly string[], problems: Problems): void {
+  for (const key of keys) {
+    const namespace = key.includes(":") ? key.slice(0, key.indexOf(":")) : "";
+    if (looksLikeNamespace(namespace))
+      problems.add(
+        key,
+        `is outside the ${CONFIG_NAMESPACE}: namespace, so the program would never read it (write ${CONFIG_NAMESPACE}:${key.slice(namespace.length + 1)})`,
+      );
+  }
+}
+
+export interface ParsedStackSettings {
+  topLevel: StackTopLevel;
+  backend: BackendName;
+  /** The backend's block as written (its backend parses it once, with its own schema). */
+  backendSettings: unknown;
+  production: boolean;
+}
+
+/**
+ * Parses the keys under `airflow-secrets:` (without the prefix), adding every shape problem to
+ * `problems`. Returns the parsed top level when it parsed; the backend's block is checked for shape
+ * here too (so one run reports all), and resolved by the backend.
+ */
+export function parseStackSettings(
+  raw: Record<string, unknown>,
+  problems: Problems,
+): ParsedStackSettings | undefined {
+  const before = problems.list.length;
+  const schemas = backendSettingsSchemas();
+  const backend =
+    typeof raw.backend === "string" && (BACKEND_NAMES as readonly string[]).includes(raw.backend)
+      ? (raw.backend as BackendName)
+      : undefined;
+  const topLevel: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(raw)) {
+    if (TOP_LEVEL_KEYS.includes(key)) topLevel[key] = value;
+    else if ((BACKEND_NAMES as readonly string[]).includes(key)) {
+      if (backend !== undefined && key !== backend)
+        problems.add(
+          key,
+          `settings for the ${key} backend, but this stack selects backend: ${backend}; remove them`,
+        );
+    } else
+      problems.add(
+        key,
+        `is not a key this program reads (known: ${[...TOP_LEVEL_KEYS, backend ?? "<backend>"].join(", ")})`,
+      );
+  }
+  const parsed = parseSettingsSalvaging(topLevelSchema, topLevel, "", problems);
+  const schema = backend !== undefined ? schemas[backend] : undefined;
+  const backendSettings = backend !== undefined ? (raw[backend] ?? {}) : undefined;
+  if (schema !== undefined && backend !== undefined) {
+    // Shape only, into a scratch collector: the backend reports these itself when it resolves, so
+    // they are added here only when the top level stops the program before the backend runs.
+    const backendProblems = new Problems();
+    parseSettings(schema, backendSettings, backend, backendProblems);
+    if (!parsed.ok || problems.list.length > before) problems.merge(backendProblems);
+  }
+  if (!parsed.ok || parsed.value === undefined || backend === undefined || problems.list.length > before)
+    return undefined;
+  const topLevelValue = parsed.value;
+  return {
+    topLevel: topLevelValue,
+    backend,
+    backendSettings,
+    production: isProduction({
+      production: topLevelValue.production,
+      environment: topLevelValue.environment,
+    }),
+  };
+}
