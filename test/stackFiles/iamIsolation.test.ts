@@ -121,7 +121,7 @@ describe("environments isolated under an IAM simulator, for every accepted AWS c
                 unexpected.push(`${from.file} ${role} ${action} on ${to.file} ${secret.name}`);
             }
           }
-          for (const context of [
+          for (const context of <Array<Record<string, string>>>[
             { "kms:ViaService": `secretsmanager.${REGION}.amazonaws.com`, "kms:CallerAccount": ACCOUNT },
             { "kms:CallerAccount": ACCOUNT },
           ]) {
