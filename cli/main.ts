@@ -23,6 +23,8 @@ const COMMANDS: Record<string, (argv: string[], io: MainIo) => Promise<number>> 
   synth: (argv, io) => (require("./synthCommand") as typeof import("./synthCommand")).runSynth(argv, io),
   check: (argv, io) => (require("./check") as typeof import("./check")).runCheck(argv, io),
   "lint-dags": (argv, io) => (require("./lintDags") as typeof import("./lintDags")).runLintDags(argv, io),
+  import: (argv, io) => (require("./import") as typeof import("./import")).runImport(argv, io),
+  inventory: (argv, io) => (require("./inventory") as typeof import("./inventory")).runInventory(argv, io),
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
 

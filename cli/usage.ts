@@ -11,6 +11,8 @@ commands:
   check --stack NAME [--config-file FILE] [--policy-config FILE] [--json]
                                                                the policy pack's verdict on a stack, offline
   lint-dags [--format text|json] PATH...                      secret lookups that run at DAG parse time
+  import --stack NAME [--dry-run] [--dags PATH] EXPORT_FILE... connections/variables exported from Airflow into the stack
+  inventory --stack NAME [--format md|json] [--dags PATH]      what lives where, rotation, readers, lookup cost
 
 airflow-secrets <command> --help   a command's options
 airflow-secrets --version          the installed version`;
@@ -52,12 +54,42 @@ provider configuration each stack needs. DIR defaults to the current directory, 
 folder name. Existing files are never overwritten: if any would be, nothing is written.
 Exit status: 0 written, 1 a file already exists, 2 usage error.`;
 
+export const IMPORT_USAGE = `usage: airflow-secrets import (--stack NAME | --config-file FILE) [options] EXPORT_FILE...
+
+Adds the connections and variables of \`airflow connections export\` (json, yaml or env; URI or JSON
+values; Airflow 2 or 3) and \`airflow variables export\` files to the stack file, and writes
+DIR/set-secrets.sh, which sets every secret with \`pulumi config set --secret --path\` reading the
+value on stdin from the export file. Passwords, secret-looking extras and marked variables become
+secure: placeholders until the script runs.
+
+options:
+  --dry-run                   print what would be added, refused and why; write nothing
+  --out DIR                   where the script goes (default airflow-secrets-import-NAME)
+  --dags PATH[,PATH]          DAG files or folders searched for the ids that are refused or renamed
+  --secret-variables K[,K]    variable keys whose values are secrets (secret-looking keys always are)
+  --all-variables-secret      every variable value is a secret
+  --secret-extras NAME[,NAME] extra names that hold secrets besides the secret-looking ones
+  --accept-renames            import refused ids under their suggested renames
+  --json                      the result as JSON`;
+
+export const INVENTORY_USAGE = `usage: airflow-secrets inventory (--stack NAME | --config-file FILE) [--format md|json]
+                                 [--dags PATH[,PATH]] [--prices FILE] [--parse-interval SECONDS] [--dag-processors N]
+
+Lists every declared connection, variable and config secret of the stack: the backend, the exact
+name or path Airflow looks up, the stored format, rotation (strategy, cadence) and who reads it.
+Markdown (default) reads well as a pull-request comment; JSON is for tools. With --dags, adds the
+lookup-cost estimate of the top-level lookups lint-dags finds there (prices per 10,000 calls from the
+documented table, overridable with --prices; parse interval default 30 s; one DAG processor).
+Exit status: 0 listed, 1 invalid stack, 2 usage error.`;
+
 /** Usage per command, for `airflow-secrets <command> --help`. */
 export const COMMAND_USAGE: Record<string, string> = {
   init: INIT_USAGE,
   synth: SYNTH_USAGE,
   check: CHECK_USAGE,
   "lint-dags": LINT_DAGS_USAGE,
+  import: IMPORT_USAGE,
+  inventory: INVENTORY_USAGE,
 };
 
 /** `--help` or `-h` anywhere before a `--` separator asks for a command's usage. */

@@ -7,6 +7,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parseArgs, UsageError } from "../args";
+import { IMPORT_USAGE } from "../usage";
 import { findProject, stackConfigFile } from "../synth/stackFile";
 import { findDagReferences } from "./dagReferences";
 import { readExportFile } from "./exportFile";
@@ -23,24 +24,6 @@ const processIo: ImportIo = {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
 };
-
-export const IMPORT_USAGE = `usage: airflow-secrets import (--stack NAME | --config-file FILE) [options] EXPORT_FILE...
-
-Adds the connections and variables of \`airflow connections export\` (json, yaml or env; URI or JSON
-values; Airflow 2 or 3) and \`airflow variables export\` files to the stack file, and writes
-DIR/set-secrets.sh, which sets every secret with \`pulumi config set --secret --path\` reading the
-value on stdin from the export file. Passwords, secret-looking extras and marked variables become
-secure: placeholders until the script runs.
-
-options:
-  --dry-run                   print what would be added, refused and why; write nothing
-  --out DIR                   where the script goes (default airflow-secrets-import-NAME)
-  --dags PATH[,PATH]          DAG files or folders searched for the ids that are refused or renamed
-  --secret-variables K[,K]    variable keys whose values are secrets (secret-looking keys always are)
-  --all-variables-secret      every variable value is a secret
-  --secret-extras NAME[,NAME] extra names that hold secrets besides the secret-looking ones
-  --accept-renames            import refused ids under their suggested renames
-  --json                      the result as JSON`;
 
 const list = (value: string | undefined) =>
   new Set(

@@ -14,6 +14,7 @@ import {
   tryPlanSecrets,
 } from "../../components/airflow";
 import { parseArgs, UsageError } from "../args";
+import { INVENTORY_USAGE } from "../usage";
 import { CostEstimate, costText } from "../cost/estimate";
 import { costOptions, estimateStackCost } from "../cost/stackCost";
 import { readStackTarget, StackTarget } from "../import/stackTarget";
@@ -173,16 +174,6 @@ export function inventoryMarkdown(inventory: Inventory): string {
   if (inventory.lookupCost) lines.push("", "```", ...costText(inventory.lookupCost), "```");
   return `${lines.join("\n")}\n`;
 }
-
-export const INVENTORY_USAGE = `usage: airflow-secrets inventory (--stack NAME | --config-file FILE) [--format md|json]
-                                 [--dags PATH[,PATH]] [--prices FILE] [--parse-interval SECONDS] [--dag-processors N]
-
-Lists every declared connection, variable and config secret of the stack: the backend, the exact
-name or path Airflow looks up, the stored format, rotation (strategy, cadence) and who reads it.
-Markdown (default) reads well as a pull-request comment; JSON is for tools. With --dags, adds the
-lookup-cost estimate of the top-level lookups lint-dags finds there (prices per 10,000 calls from the
-documented table, overridable with --prices; parse interval default 30 s; one DAG processor).
-Exit status: 0 listed, 1 invalid stack, 2 usage error.`;
 
 export async function runInventory(argv: readonly string[], io: InventoryIo = processIo): Promise<number> {
   let args;

@@ -25,7 +25,7 @@ async function cli(...argv: string[]) {
 
 describe("help and version", () => {
   it("lists every command in the main usage", () => {
-    expect(COMMANDS).toEqual(["init", "synth", "check", "lint-dags"]);
+    expect(COMMANDS).toEqual(["init", "synth", "check", "lint-dags", "import", "inventory"]);
     for (const command of COMMANDS) expect(MAIN_USAGE).toContain(`  ${command} `);
   });
 
@@ -75,6 +75,8 @@ describe("misuse: stderr, exit 2, nothing on stdout", () => {
     synth: [["--bogus"], ["--stack"], ["--stack", "dev", "--json=yes"], [], ["--stack", "dev", "extra"]],
     check: [["--bogus"], ["--stack"], ["--stack", "dev", "--json=yes"], [], ["--stack", "dev", "extra"]],
     "lint-dags": [["--bogus", "dags"], ["--format"], ["--format", "xml", "dags"], []],
+    import: [["--bogus", "x.json"], ["--stack"], [], ["--stack", "dev"]],
+    inventory: [["--bogus"], ["--stack"], [], ["--stack", "dev", "--format", "xml"]],
   };
   it("covers every command", () => expect(Object.keys(misuse).sort()).toEqual([...COMMANDS].sort()));
   const cases = Object.entries(misuse).flatMap(([command, list]) =>
