@@ -581,9 +581,9 @@ describe("the checks catch broken workflows", () => {
     expect(pinningProblems(mutate(PR_FILE, "pulumi/actions@v6", "pulumi/actions@main"))).toContain(
       "uses pulumi/actions@main: pin to a major version tag or a commit SHA",
     );
-    expect(inputProblems(mutate(PR_FILE, "policyPacks: policies", "policy-packs: policies"))).toContain(
-      'preview-dev: pulumi/actions@v6 has no input "policy-packs"',
-    );
+    expect(
+      inputProblems(mutate(PR_FILE, "policyPacks: dist/policies", "policy-packs: dist/policies")),
+    ).toContain('preview-dev: pulumi/actions@v6 has no input "policy-packs"');
   });
 
   it("stored keys, a missing id-token permission, id-token granted workflow-wide", () => {
@@ -630,7 +630,7 @@ describe("the checks catch broken workflows", () => {
         "up-prod: stack-name acme/airflow-secrets/production is not <org>/airflow-secrets/<a stack in stacks/>",
       ],
     );
-    expect(pulumiProblems(mutate(PR_FILE, /policyPacks: policies/g, "policyPacks: policy"))).toContain(
+    expect(pulumiProblems(mutate(PR_FILE, /policyPacks: dist\/policies/g, "policyPacks: policy"))).toContain(
       "preview-prod: policy pack policy has no PulumiPolicy.yaml",
     );
   });
