@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { escapeForPythonRe, exactLookupPattern } from "../../components/airflow";
 import { askPython } from "../support/airflowSemantics";
 
@@ -64,5 +65,67 @@ describe("exact lookup patterns", () => {
 
   it("escapes only what needs escaping and keeps non-ASCII letters", () => {
     expect(escapeForPythonRe("données.v1")).toBe("données\\.v1");
+  });
+});
+
+describe("generated: the pattern admits exactly the declared ids under Python's re.IGNORECASE", () => {
+  const seed = Number(process.env.FIDELITY_SEED ?? Math.floor(Math.random() * 2 ** 31));
+  const idChar = fc.constantFrom(
+    ..."abcxyzABCXYZ019_#!()-.:/\\",
+    "é",
+    "É",
+    "ß",
+    "ǅ",
+    "σ",
+    "Σ",
+    "ı",
+    "İ",
+    "k",
+    "K",
+    "K",
+  );
+  const id = fc.array(idChar, { minLength: 1, maxLength: 8 }).map((cs) => cs.join(""));
+  const cases = fc.sample(fc.uniqueArray(id, { minLength: 1, maxLength: 4 }), { seed, numRuns: 2000 });
+
+  /** Near misses: case variants, prefixes, extensions, `id\n` — none of them declared. */
+  const nearMisses = (ids: string[]) => {
+    const declared = new Set(ids);
+    const out = new Set<string>();
+    for (const i of ids) {
+      for (const v of [
+        i.toUpperCase(),
+        i.toLowerCase(),
+        [...i].map((c, n) => (n % 2 ? c.toUpperCase() : c.toLowerCase())).join(""),
+        i.slice(0, -1),
+        `${i}x`,
+        `x${i}`,
+        `${i}\n`,
+        `${i}_`,
+      ])
+        if (!declared.has(v)) out.add(v);
+    }
+    return [...out];
+  };
+
+  it(`matches every declared id and no near miss (seed ${seed}, ${cases.length} cases)`, () => {
+    expect(cases.length).toBe(2000);
+    const requests = cases.map((ids) => ({
+      op: "match" as const,
+      pattern: exactLookupPattern(ids),
+      ids: [...ids, ...nearMisses(ids)],
+    }));
+    const answers = askPython(requests);
+    const wrong: string[] = [];
+    answers.forEach((answer, n) => {
+      if (answer.error) wrong.push(`case ${n}: ${answer.error}`);
+      const declared = cases[n].length;
+      (answer.ok as boolean[]).forEach((matched, k) => {
+        if (matched !== k < declared)
+          wrong.push(
+            `case ${n}: ${JSON.stringify(requests[n].ids[k])} ${matched ? "matched" : "did not match"} ${requests[n].pattern}`,
+          );
+      });
+    });
+    if (wrong.length) throw new Error(`replay with FIDELITY_SEED=${seed}\n${wrong.slice(0, 10).join("\n")}`);
   });
 });
