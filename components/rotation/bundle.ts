@@ -3,9 +3,13 @@
  * one CommonJS file. Build-time only: deliberately not exported from `./index`, which the bundled
  * handlers import, so esbuild never bundles itself.
  */
+import { createHash } from "crypto";
 import { buildSync } from "esbuild";
 import * as fs from "fs";
 import * as path from "path";
+
+/** Set to "1" by the prebuild step: every bundle built is also written next to its entry. */
+export const PREBUILD_ENV = "AIRFLOW_SECRETS_PREBUILD_BUNDLES";
 
 export interface FunctionBundleOptions {
   /** Absolute path of the entry module (`require.resolve` it: `.ts` from source, `.js` compiled). */
@@ -31,12 +35,31 @@ function packageRoot(from: string): string {
 const bundles = new Map<string, string>();
 
 /**
+ * Where the bundle of a compiled entry is kept when it was prebuilt at pack time (`npm run build`
+ * runs `dist/components/rotation/prebuild.js`): next to the entry, named by the options' digest, so
+ * a bundle built with other options is never picked up.
+ */
+export function prebuiltBundlePath(options: FunctionBundleOptions): string {
+  const digest = createHash("sha256").update(
+    JSON.stringify({ ...options, entry: path.basename(options.entry) }),
+  );
+  return options.entry.replace(/\.[cm]?[jt]s$/, "") + `.${digest.digest("hex").slice(0, 12)}.bundle.js`;
+}
+
+/**
  * The bundled source, built once per process. The same sources give the same bytes whatever the
- * cwd, so content digests taken from it only change (and redeploy) when the code does.
+ * cwd, so content digests taken from it only change (and redeploy) when the code does. A compiled
+ * entry (an installed package) uses the bundle prebuilt at pack time; sources (development) are
+ * always built, so a change is never hidden behind a stale file.
  */
 export function bundleFunction(options: FunctionBundleOptions): string {
   const key = JSON.stringify(options);
   let code = bundles.get(key);
+  const prebuilt = prebuiltBundlePath(options);
+  if (code === undefined && options.entry.endsWith(".js") && fs.existsSync(prebuilt)) {
+    code = fs.readFileSync(prebuilt, "utf8");
+    bundles.set(key, code);
+  }
   if (code === undefined) {
     const result = buildSync({
       entryPoints: [options.entry],
@@ -53,6 +76,7 @@ export function bundleFunction(options: FunctionBundleOptions): string {
     });
     code = result.outputFiles[0].text;
     bundles.set(key, code);
+    if (process.env[PREBUILD_ENV] === "1") fs.writeFileSync(prebuilt, code);
   }
   return code;
 }

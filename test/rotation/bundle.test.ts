@@ -60,3 +60,47 @@ describe("rotation handler bundle", () => {
     expect(await assets["index.js"].text).toBe(bundle);
   });
 });
+
+describe("bundles prebuilt at pack time", () => {
+  it("a compiled entry uses the bundle written next to it; a source entry is always built", () => {
+    const work = fs.mkdtempSync(path.join(require("os").tmpdir(), "prebuilt-"));
+    try {
+      fs.writeFileSync(path.join(work, "package.json"), "{}");
+      fs.writeFileSync(path.join(work, "entry.js"), "exports.answer = () => 42;\n");
+      fs.writeFileSync(path.join(work, "entry.ts"), "export const answer = () => 42;\n");
+      const options = (entry: string) => ({
+        entry: path.join(work, entry),
+        nodeVersion: 20,
+        external: [],
+        minify: false,
+      });
+      /* eslint-disable @typescript-eslint/no-require-imports */
+      const fresh = () => {
+        let mod!: typeof import("../../components/rotation/bundle");
+        jest.isolateModules(() => (mod = require("../../components/rotation/bundle")));
+        return mod;
+      };
+      const first = fresh();
+      process.env[first.PREBUILD_ENV] = "1";
+      let built: string;
+      try {
+        built = first.bundleFunction(options("entry.js"));
+      } finally {
+        delete process.env[first.PREBUILD_ENV];
+      }
+      const prebuilt = first.prebuiltBundlePath(options("entry.js"));
+      expect(fs.readFileSync(prebuilt, "utf8")).toBe(built);
+      expect(built).toContain("42");
+      // A marker in the prebuilt file proves a fresh process reads it instead of running esbuild.
+      fs.writeFileSync(prebuilt, `${built}// prebuilt\n`);
+      expect(fresh().bundleFunction(options("entry.js"))).toBe(`${built}// prebuilt\n`);
+      // Other options (e.g. minify) name another file: never a bundle built differently.
+      expect(first.prebuiltBundlePath({ ...options("entry.js"), minify: true })).not.toBe(prebuilt);
+      // Development: the .ts entry is built even when a file of its name exists.
+      fs.writeFileSync(first.prebuiltBundlePath(options("entry.ts")), "stale");
+      expect(fresh().bundleFunction(options("entry.ts"))).not.toBe("stale");
+    } finally {
+      fs.rmSync(work, { recursive: true, force: true });
+    }
+  });
+});
