@@ -12,7 +12,10 @@ import { configEnvVar, configKey } from "./sensitiveConfig";
 import { AirflowVersionRules, parseAirflowLine } from "./versions";
 
 export interface AirflowSettings {
-  /** Airflow version the deployment runs, `major.minor[.patch]`, e.g. "2.10" or "3.1". */
+  /**
+   * Airflow version the deployment runs: a supported line (`SUPPORTED_AIRFLOW_VERSIONS`: "2.10",
+   * "2.11", "3.0", "3.1"), optionally with a patch ("2.10.5"). A string: YAML reads 2.10 as 2.1.
+   */
   version: string;
   /** `[secrets] use_cache` / `cache_ttl_seconds` (Airflow ≥ 2.7). The checklist asks for it in prod. */
   cache?: { enabled: boolean; ttlSeconds?: number };
