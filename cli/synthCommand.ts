@@ -79,7 +79,6 @@ export class ProgramLoadError extends Error {}
 export function loadableProgram(projectRoot: string): string {
   const program = stackProgram(projectRoot);
   const own = path.join(projectRoot, "stacks", "program");
-  // eslint-disable-next-line @typescript-eslint/no-deprecated
   if (program !== own || fs.existsSync(`${own}.js`) || require.extensions[".ts"]) return program;
   let tsNode: string;
   try {
@@ -90,8 +89,9 @@ export function loadableProgram(projectRoot: string): string {
         "run `npm install --save-dev ts-node typescript` there, or compile the program to stacks/program.js",
     );
   }
+  // The project's ts-node, typed here: it is not a dependency of this package.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  (require(tsNode) as typeof import("ts-node")).register({
+  (require(tsNode) as { register(options: Record<string, unknown>): void }).register({
     transpileOnly: true,
     projectSearchDir: projectRoot,
     compilerOptions: { module: "commonjs" },
@@ -137,7 +137,10 @@ export async function runSynth(argv: readonly string[], io: CommandIo = defaultI
     return 0;
   }
   try {
-    const args = parseSynthArgs(argv, { values: ["policy-config"], switches: ["check"] });
+    const args = parseSynthArgs(argv, {
+      values: ["policy-config", "dags", "prices", "parse-interval", "dag-processors"],
+      switches: ["check"],
+    });
     const check = args.switches.has("check");
     if (args.values["policy-config"] !== undefined && !check)
       throw new UsageError("--policy-config is only used with --check");
@@ -152,7 +155,20 @@ export async function runSynth(argv: readonly string[], io: CommandIo = defaultI
     const config = checks ? checks.loadPolicyConfig(args.values["policy-config"], io) : {};
     if (!config) return 2;
     const invocation = await synthFromArgs(args);
-    io.stdout(args.switches.has("json") ? synthJson(invocation.result) : synthText(invocation.result));
+    const printed = args.switches.has("json") ? synthJson(invocation.result) : synthText(invocation.result);
+    // The lookup-cost estimate loads the DAG parser: only when --dags asks for it.
+    io.stdout(
+      args.values.dags === undefined
+        ? printed
+        : // eslint-disable-next-line @typescript-eslint/no-require-imports
+          await (require("./cost/synthCost") as typeof import("./cost/synthCost")).withLookupCost(
+            printed,
+            invocation,
+            args.values,
+            args.switches.has("json"),
+            io.stderr,
+          ),
+    );
     if (!checks) return 0;
     io.stdout("\n");
     return await checks.checkInvocation(invocation, { config, json: false }, io);

@@ -18,11 +18,13 @@ airflow-secrets <command> --help   a command's options
 airflow-secrets --version          the installed version`;
 
 export const SYNTH_USAGE = `usage: airflow-secrets synth --stack NAME [--config-file FILE] [--json] [--check [--policy-config FILE]]
+                             [--dags PATH[,PATH] [--prices FILE] [--parse-interval SECONDS] [--dag-processors N]]
 
 Runs the stack program offline under Pulumi's mock runtime and prints the resource tree and the
 Airflow configuration (or, with --json, a byte-stable document for review diffs). secure: values
 cannot be decrypted offline and are shown as "[secret]". --check then runs the policy pack over the
-result, as \`airflow-secrets check\` does, and exits 1 on a mandatory violation.
+result, as \`airflow-secrets check\` does, and exits 1 on a mandatory violation. --dags adds the
+lookup-cost estimate of the top-level secret lookups lint-dags finds there (see \`inventory --help\`).
 Exit status: 0 done, 1 invalid stack or mandatory violation (--check), 2 usage error.`;
 
 export const CHECK_USAGE = `usage: airflow-secrets check --stack NAME [--config-file FILE] [--policy-config FILE] [--json]
