@@ -306,7 +306,9 @@ export function locateSecret(exported: ExportFile, locator: SecretLocator): stri
     );
   const fields = found[0].fields;
   let value: unknown = locator.field === "password" ? fields.password : fields.extra;
-  for (const key of locator.path ?? []) value = isPlainObject(value) ? value[key] : undefined;
+  for (const key of locator.path ?? [])
+    value =
+      isPlainObject(value) || Array.isArray(value) ? (value as Record<string, unknown>)[key] : undefined;
   if (typeof value !== "string")
     throw new Error(
       `connection ${JSON.stringify(locator.id)} has no string at ${[locator.field, ...(locator.path ?? [])].join(".")}`,

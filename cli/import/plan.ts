@@ -247,7 +247,9 @@ function declare(
     ...(path ? { path: path.map(String) } : {}),
   });
   if (candidate.kind === "variable") {
+    // Production stack files hold every variable value as secure: (values are stored as secrets anyway).
     const secret =
+      target.production ||
       options.allVariablesSecret ||
       options.secretVariables.has(originalId) ||
       SECRET_EXTRA_KEY.test(originalId);
@@ -270,27 +272,43 @@ function declare(
     });
   }
   const extra = declaration.extra;
-  if (isPlainObject(extra)) {
-    for (const [name, value] of Object.entries(extra)) {
-      if (!SECRET_EXTRA_KEY.test(name) && !options.secretExtras.has(name)) continue;
-      const found = leaves(value, [name]);
-      if (found.scalars.length > 0 && target.production) {
-        return {
-          declaration,
-          secrets,
-          problem:
-            `extra.${found.scalars[0]} is not a string under a secret-looking name: a production stack file must hold it ` +
-            `as secure:, and secure: values are strings, so Airflow would read a different type`,
-        };
-      }
-      for (const path of found.strings) {
-        setIn(extra, path, placeholder());
-        secrets.push({
-          configPath: pulumiPath(root, ["extra", ...path]),
-          file: candidate.file,
-          locator: locator("extra", path),
-        });
-      }
+  // Entries named like a credential at any depth (`extra.headers.Authorization`), and marked names.
+  const secretEntries: Array<Array<string | number>> = [];
+  const walk = (value: unknown, at: Array<string | number>) => {
+    const children: Array<[string | number, unknown]> = Array.isArray(value)
+      ? value.map((v, i) => [i, v])
+      : isPlainObject(value)
+        ? Object.entries(value)
+        : [];
+    for (const [key, child] of children) {
+      const named =
+        typeof key === "string" &&
+        (SECRET_EXTRA_KEY.test(key) || (at.length === 0 && options.secretExtras.has(key)));
+      if (named) secretEntries.push([...at, key]);
+      else walk(child, [...at, key]);
+    }
+  };
+  walk(extra, []);
+  for (const entry of secretEntries) {
+    let value: unknown = extra;
+    for (const key of entry) value = (value as Record<string | number, unknown>)[key];
+    const found = leaves(value, entry);
+    if (found.scalars.length > 0 && target.production) {
+      return {
+        declaration,
+        secrets,
+        problem:
+          `extra.${found.scalars[0]} is not a string under a secret-looking name: a production stack file must hold it ` +
+          `as secure:, and secure: values are strings, so Airflow would read a different type`,
+      };
+    }
+    for (const path of found.strings) {
+      setIn(extra as Record<string, unknown>, path, placeholder());
+      secrets.push({
+        configPath: pulumiPath(root, ["extra", ...path]),
+        file: candidate.file,
+        locator: locator("extra", path),
+      });
     }
   }
   return { declaration, secrets };
