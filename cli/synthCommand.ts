@@ -79,7 +79,6 @@ export class ProgramLoadError extends Error {}
 export function loadableProgram(projectRoot: string): string {
   const program = stackProgram(projectRoot);
   const own = path.join(projectRoot, "stacks", "program");
-  // eslint-disable-next-line @typescript-eslint/no-deprecated
   if (program !== own || fs.existsSync(`${own}.js`) || require.extensions[".ts"]) return program;
   let tsNode: string;
   try {
@@ -90,8 +89,9 @@ export function loadableProgram(projectRoot: string): string {
         "run `npm install --save-dev ts-node typescript` there, or compile the program to stacks/program.js",
     );
   }
+  // The project's ts-node, typed here: it is not a dependency of this package.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  (require(tsNode) as typeof import("ts-node")).register({
+  (require(tsNode) as { register(options: Record<string, unknown>): void }).register({
     transpileOnly: true,
     projectSearchDir: projectRoot,
     compilerOptions: { module: "commonjs" },
