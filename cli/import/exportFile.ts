@@ -159,6 +159,8 @@ function parseEnvExport(file: string, text: string): ExportedConnection[] {
 function connectionFromUri(file: string, id: string, uri: string): ExportedConnection {
   try {
     const parsed = parseAirflowUri(uri);
+    // Airflow's CLI refuses these too (`_valid_uri`): without a scheme there is no conn_type.
+    if (!parsed.conn_type) throw new Error("the URI has no scheme (conn_type)");
     return { conn_id: id, file, form: "uri", fields: normalizeFields({ ...parsed }) };
   } catch (error) {
     return {
