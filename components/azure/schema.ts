@@ -48,6 +48,11 @@ export function ipPrefix(value: string): number {
 export const ipRange = () =>
   z
     .string()
+    .regex(IPV4_OR_CIDR, {
+      message:
+        "must be an IPv4 address or CIDR range like 203.0.113.0/24; Key Vault firewalls take no IPv6 and no wildcards",
+      abort: true,
+    })
     .refine(
       (value) => {
         const match = IPV4_OR_CIDR.exec(value);
@@ -70,14 +75,21 @@ export const ipRange = () =>
 
 /** The OIDC issuer must be https: Entra fetches its discovery document to trust the cluster's tokens. */
 export const issuerUrl = () =>
-  z.string().refine((value) => {
-    try {
-      const url = new URL(value);
-      return url.protocol === "https:" && url.hostname !== "" && !url.search && !url.hash && !url.username;
-    } catch {
-      return false;
-    }
-  }, "must be the cluster's https OIDC issuer URL, e.g. https://westeurope.oic.prod-aks.azure.com/{tenant}/{guid}/");
+  z
+    .string()
+    .regex(/^https:\/\/[^/?#@\s]+(\/[^?#\s]*)?$/, {
+      message:
+        "must be the cluster's https OIDC issuer URL, e.g. https://westeurope.oic.prod-aks.azure.com/{tenant}/{guid}/",
+      abort: true,
+    })
+    .refine((value) => {
+      try {
+        const url = new URL(value);
+        return url.protocol === "https:" && url.hostname !== "" && !url.search && !url.hash && !url.username;
+      } catch {
+        return false;
+      }
+    }, "must be the cluster's https OIDC issuer URL, e.g. https://westeurope.oic.prod-aks.azure.com/{tenant}/{guid}/");
 
 export const retentionDays = () => z.number().int().min(MIN_RETENTION_DAYS).max(MAX_RETENTION_DAYS);
 
@@ -187,8 +199,9 @@ export const layoutSchema = z
 /** Azure's tag value rule; names are checked in `settings.ts` (Zod reports record keys without their path). */
 const tagValue = z
   .string()
-  .max(256)
-  .refine((value) => !CONTROL.test(value), "tag values may not contain control characters such as newlines");
+  // eslint-disable-next-line no-control-regex
+  .regex(/^[^\u0000-\u001f\u007f]*$/, "tag values may not contain control characters such as newlines")
+  .max(256);
 
 /** `airflow-secrets:azure`. */
 export const settingsSchema = z
@@ -197,7 +210,7 @@ export const settingsSchema = z
       "Azure region. Required.",
     ),
     resourceGroupName: pattern(
-      /^[-\w.()]{1,90}$/,
+      /^[-\w.()]{0,89}[-\w()]$/,
       'must be a resource group name: 1-90 letters, digits, _ . - ( ), not ending with "."',
     )
       .refine(
