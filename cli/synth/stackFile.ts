@@ -5,9 +5,10 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { parse } from "yaml";
-import { validateOrThrow } from "../../components/airflow";
-import { CONFIG_NAMESPACE } from "../../stacks/config";
+import { parse, parseDocument } from "yaml";
+import { Problems, validateOrThrow } from "../../components/airflow";
+import { CONFIG_NAMESPACE } from "../../components/core/stackSchema";
+import { checkNamespaces, parseStackSettings } from "../../components/core/stackSettings";
 import { checkStackFileSecrets } from "./stackFileSecrets";
 
 export const SECURE_PLACEHOLDER = "[secret]";
@@ -68,16 +69,69 @@ function replaceSecure(value: unknown): { value: unknown; secret: boolean } {
   return { value, secret: false };
 }
 
+/**
+ * Reads a YAML file the way Pulumi does: merge keys (`<<: *base`) are applied, a duplicated key is an
+ * error and invalid UTF-8 is refused. Errors name the line and column, never the text there: a
+ * duplicated `password:` line would otherwise be printed back.
+ */
+export function readYamlFile(file: string): unknown {
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(fs.readFileSync(file));
+  } catch {
+    validateOrThrow(`Stack file ${file}`, (problems) =>
+      problems.add("(file)", "is not valid UTF-8 (Pulumi reads stack files as UTF-8)"),
+    );
+    throw new Error("unreachable");
+  }
+  const document = parseDocument(text, { merge: true, uniqueKeys: true, prettyErrors: false });
+  const error = document.errors[0];
+  if (error !== undefined) {
+    const before = text.slice(0, error.pos[0]);
+    const where = { line: before.split("\n").length, col: before.length - before.lastIndexOf("\n") };
+    const rule =
+      error.code === "DUPLICATE_KEY"
+        ? "a key is given twice in the same map (Pulumi refuses the file)"
+        : `YAML syntax error (${error.code})`;
+    validateOrThrow(`Stack file ${file}`, (problems) =>
+      problems.add(where ? `line ${where.line}, column ${where.col}` : "(file)", rule),
+    );
+  }
+  return document.toJS({ maxAliasCount: 1000 });
+}
+
 export function readStackConfig(file: string, projectName: string): StackConfig {
   if (!fs.existsSync(file)) throw new Error(`stack config file ${file} does not exist`);
-  let document: { config?: Record<string, unknown> } | null;
-  try {
-    document = parse(fs.readFileSync(file, "utf8"));
-  } catch (error) {
-    throw new Error(`${file} is not valid YAML: ${(error as Error).message}`);
-  }
-  const raw = document?.config ?? {};
-  validateOrThrow(`Stack file ${file}`, (problems) => checkStackFileSecrets(raw, CONFIG_NAMESPACE, problems));
+  const document = readYamlFile(file);
+  const problems = new Problems();
+  if (
+    document !== null &&
+    document !== undefined &&
+    (typeof document !== "object" || Array.isArray(document))
+  )
+    throw new Error(`${file} must be a map with a config: key`);
+  const top = (document ?? {}) as Record<string, unknown>;
+  for (const esc of ["imports", "environment"])
+    if (top[esc] !== undefined)
+      problems.add(
+        esc,
+        "Pulumi ESC environments cannot be opened offline, so synth and check would judge a different configuration than pulumi up; put the values in this file's config: (secrets as secure: values)",
+      );
+  const rawConfig = top.config ?? {};
+  if (typeof rawConfig !== "object" || rawConfig === null || Array.isArray(rawConfig))
+    throw new Error(`${file}: config must be a map of namespace:key settings`);
+  const raw = rawConfig as Record<string, unknown>;
+  checkNamespaces(Object.keys(raw), problems);
+  // The file's own types (null, numbers, maps) are checked here, before Pulumi turns them into text.
+  const namespaced: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(raw))
+    if (key.startsWith(`${CONFIG_NAMESPACE}:`))
+      namespaced[key.slice(CONFIG_NAMESPACE.length + 1)] = replaceSecure(value).value;
+  const shape = new Problems();
+  parseStackSettings(namespaced, shape, { backendShape: true });
+  problems.merge(shape);
+  checkStackFileSecrets(raw, CONFIG_NAMESPACE, problems);
+  problems.throwIfAny(`Stack file ${file}`);
   const config: Record<string, string> = {};
   const secretKeys: string[] = [];
   for (const [rawKey, rawValue] of Object.entries(raw)) {

@@ -1,61 +1,103 @@
 /**
  * What the stack file itself must get right about secrets, which no policy can see (the engine
- * hands analyzers decrypted values): in a production stack file passwords, secret-looking extras
- * and sensitive config values are `secure:` ciphertext, never plaintext in git; and in every stack
- * file the identifiers are plain, because they become resource names and URNs.
+ * hands analyzers decrypted values): in a production stack file every secret-bearing field is
+ * `secure:` ciphertext, never plaintext in git — the fields the schemas mark secret (a connection's
+ * password, `vault.database.password`, …) and, inside free-form maps such as `extra`, every entry
+ * named like a credential at any depth (`extra.headers.Authorization`); and in every stack file the
+ * identifiers are plain, because they become resource names and URNs.
  */
+import { z } from "zod";
 import { Problems } from "../../components/airflow";
+import { isProduction } from "../../components/core/production";
+import { booleanSetting, innerSchema, isFreeFormField, isSecretField } from "../../components/core/schema";
+import { topLevelShape } from "../../components/core/stackSchema";
+import { backendSettingsSchemas } from "../../components/core/stackSettings";
 
-/** `extra` keys that hold credentials (Airflow's own masking uses similar names). */
-export const SECRET_EXTRA_KEY = /pass(word|wd)?|secret|token|api_?key|private_?key|credential|keyfile_dict|auth/i;
+/** Entry names that hold credentials (Airflow's own masking uses similar names). */
+export const SECRET_ENTRY_NAME =
+  /pass(word|wd)?|secret|token|api_?key|private_?key|credential|keyfile_dict|auth/i;
+/** The same rule under its earlier name (the importer uses it for `extra` keys). */
+export const SECRET_EXTRA_KEY = SECRET_ENTRY_NAME;
+
+/** Fields that become resource names and URNs, so a `secure:` value there would break them. */
+const IDENTIFIERS: Record<string, readonly string[]> = {
+  connections: ["conn_id", "conn_type", "port"],
+  variables: ["key"],
+  config: ["section", "option", "key"],
+};
 
 const isSecure = (value: unknown) =>
   typeof value === "object" && value !== null && !Array.isArray(value) && "secure" in value;
+const isMap = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
 
-type Entry = Record<string, unknown>;
-const entries = (value: unknown): Entry[] =>
-  Array.isArray(value) ? value.filter((v): v is Entry => typeof v === "object" && v !== null) : [];
+/** Whether a stack file's raw keys describe production (a production value the schema refuses counts as production). */
+export function fileIsProduction(config: Record<string, unknown>, namespace: string): boolean {
+  const environment = config[`${namespace}:environment`];
+  const raw = config[`${namespace}:production`];
+  const parsed = raw === undefined ? undefined : booleanSetting().safeParse(raw);
+  const production = parsed === undefined ? undefined : parsed.success ? parsed.data : true;
+  return isProduction({ production, environment: typeof environment === "string" ? environment : "" });
+}
 
 export function checkStackFileSecrets(
   config: Record<string, unknown>,
   namespace: string,
   problems: Problems,
 ): void {
-  const key = (name: string) => `${namespace}:${name}`;
-  const environment = config[key("environment")];
-  const production = config[key("production")] ?? environment === "prod";
-  const mustBeSecure = (value: unknown, path: string) => {
-    if (production === true && value !== undefined && !isSecure(value)) {
-      problems.add(
-        path,
-        `is plaintext in a production stack file; set it with pulumi config set --secret --path '${path}' …`,
-      );
-    }
-  };
-  const mustBePlain = (value: unknown, path: string) => {
-    if (isSecure(value)) {
-      problems.add(path, "must not be a secure: value: it becomes part of resource names and URNs");
+  const production = fileIsProduction(config, namespace);
+  const plaintext = (path: string) =>
+    problems.add(
+      path,
+      `is plaintext in a production stack file; set it with pulumi config set --secret --path '${path}' …`,
+    );
+
+  /** Entries of a free-form map named like credentials, at any depth. */
+  const freeForm = (value: unknown, path: string) => {
+    if (!isMap(value) || isSecure(value)) return;
+    for (const [name, entry] of Object.entries(value)) {
+      const at = `${path}.${name}`;
+      if (isSecure(entry)) continue;
+      if (SECRET_ENTRY_NAME.test(name) && !isMap(entry) && !Array.isArray(entry)) plaintext(at);
+      else if (isMap(entry)) freeForm(entry, at);
+      else if (Array.isArray(entry)) entry.forEach((item, i) => freeForm(item, `${at}[${i}]`));
     }
   };
 
-  entries(config[key("connections")]).forEach((conn, i) => {
-    const at = `${key("connections")}[${i}]`;
-    for (const field of ["conn_id", "conn_type", "port"]) mustBePlain(conn[field], `${at}.${field}`);
-    mustBeSecure(conn.password, `${at}.password`);
-    const extra = conn.extra;
-    if (typeof extra === "object" && extra !== null && !Array.isArray(extra) && !isSecure(extra)) {
-      for (const [name, value] of Object.entries(extra)) {
-        if (SECRET_EXTRA_KEY.test(name)) mustBeSecure(value, `${at}.extra.${name}`);
-      }
+  /** Follows the schema over the value: secret fields must be secure, free-form maps by name. */
+  const walk = (schema: z.ZodType, value: unknown, path: string) => {
+    if (value === undefined || isSecure(value)) return;
+    if (isSecretField(schema)) return plaintext(path);
+    if (isFreeFormField(schema)) return freeForm(value, path);
+    const inner = innerSchema(schema);
+    if (inner instanceof z.ZodObject && isMap(value)) {
+      for (const [key, field] of Object.entries(inner.shape as Record<string, z.ZodType>))
+        walk(field, value[key], `${path}.${key}`);
+    } else if (inner instanceof z.ZodArray && Array.isArray(value)) {
+      value.forEach((item, i) => walk(inner.element as z.ZodType, item, `${path}[${i}]`));
+    } else if (inner instanceof z.ZodRecord && isMap(value)) {
+      for (const [key, item] of Object.entries(value))
+        walk(inner.valueType as z.ZodType, item, `${path}.${key}`);
     }
-  });
-  entries(config[key("variables")]).forEach((variable, i) =>
-    mustBePlain(variable.key, `${key("variables")}[${i}].key`),
-  );
-  entries(config[key("config")]).forEach((option, i) => {
-    const at = `${key("config")}[${i}]`;
-    for (const field of ["section", "option", "key"]) mustBePlain(option[field], `${at}.${field}`);
-    // Only sensitive options are accepted as config declarations, so every value is a secret.
-    mustBeSecure(option.value, `${at}.value`);
-  });
+  };
+
+  const key = (name: string) => `${namespace}:${name}`;
+  if (production) {
+    const schemas: Record<string, z.ZodType | undefined> = { ...topLevelShape, ...backendSettingsSchemas() };
+    for (const [name, schema] of Object.entries(schemas))
+      if (schema !== undefined) walk(schema, config[key(name)], key(name));
+  }
+  for (const [list, fields] of Object.entries(IDENTIFIERS)) {
+    const items = config[key(list)];
+    if (!Array.isArray(items)) continue;
+    items.forEach((item, i) => {
+      if (!isMap(item)) return;
+      for (const field of fields)
+        if (isSecure(item[field]))
+          problems.add(
+            `${key(list)}[${i}].${field}`,
+            "must not be a secure: value: it becomes part of resource names and URNs",
+          );
+    });
+  }
 }

@@ -41,10 +41,10 @@ export const connectionDeclarationSchema = z.strictObject({
     .string()
     .describe("Connection type (`postgres`, `http`, …); Airflow 3 workers refuse a connection without one."),
   description: z.string().optional().describe("Free text; dropped by URI connections and the AWS backend."),
-  host: secretString("Host name; may be `secure:`.").optional(),
+  host: z.string().optional().describe("Host name."),
   port: z.int().optional().describe("1–65535. Never `secure:` (it is checked before deployment)."),
-  schema: secretString("Airflow's `schema` (for databases, the database name); may be `secure:`.").optional(),
-  login: secretString("Login; may be `secure:`.").optional(),
+  schema: z.string().optional().describe("Airflow's `schema` (for databases, the database name)."),
+  login: z.string().optional().describe("Login."),
   password: secretString(
     "The password: `secure:` in production files. Always stored as a secret.",
   ).optional(),
@@ -56,7 +56,7 @@ export const connectionDeclarationSchema = z.strictObject({
 
 export const variableDeclarationSchema = z.strictObject({
   key: z.string().describe("Variable key. Never `secure:`."),
-  value: secretString("The value; always stored as a secret."),
+  value: z.string().describe("The value (may be `secure:`); always stored as a secret."),
   description: z.string().optional().describe("Free text."),
 });
 

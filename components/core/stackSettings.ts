@@ -84,6 +84,7 @@ export interface ParsedStackSettings {
 export function parseStackSettings(
   raw: Record<string, unknown>,
   problems: Problems,
+  options: { backendShape?: boolean } = {},
 ): ParsedStackSettings | undefined {
   const before = problems.list.length;
   const schemas = backendSettingsSchemas();
@@ -114,7 +115,7 @@ export function parseStackSettings(
     // they are added here only when the top level stops the program before the backend runs.
     const backendProblems = new Problems();
     parseSettings(schema, backendSettings, backend, backendProblems);
-    if (!parsed.ok || problems.list.length > before) problems.merge(backendProblems);
+    if (options.backendShape || !parsed.ok || problems.list.length > before) problems.merge(backendProblems);
   }
   if (!parsed.ok || parsed.value === undefined || backend === undefined || problems.list.length > before)
     return undefined;
