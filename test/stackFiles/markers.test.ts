@@ -61,8 +61,8 @@ const STILL_QUOTED: Record<string, string[]> = {
   gcp: ["airflow.version", "connections.0.conn_type", "fernet.generations.0"],
   azure: ["airflow.version", "connections.0.conn_type", "fernet.generations.0"],
 };
-/** The stack-file reader's duplicate-key error (framework part, not landed yet) still quotes the lines. */
-const DUPLICATE_KEY_ERROR_QUOTES_LINES = true;
+/** The stack-file reader's duplicate-key error quoted both lines; it no longer does (kept as a switch for the record). */
+const DUPLICATE_KEY_ERROR_QUOTES_LINES = false;
 
 describe.each(BASES)("markers through the error paths of %s", (base) => {
   const source = fs.readFileSync(path.join(CORPUS, base), "utf8");
