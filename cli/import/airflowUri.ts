@@ -64,7 +64,6 @@ interface SplitUrl {
 
 /** `urlsplit(url)` (no default scheme, fragments allowed). */
 export function pyUrlSplit(input: string): SplitUrl {
-  // eslint-disable-next-line no-control-regex
   let url = input.replace(/^[\u0000-\u0020]+/, "").replace(/[\t\r\n]/g, "");
   let scheme = "";
   let netloc = "";
