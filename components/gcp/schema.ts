@@ -85,7 +85,9 @@ export const layoutSchema = z
       .describe("Separator between prefix and id. Default `-`."),
   })
   .nullish()
-  .describe("Overrides of the contract's GCP layout (prefixes are never empty: audit filters rely on them).");
+  .describe(
+    "Overrides of the contract's GCP layout. Each prefix holds the environment as a whole word between - or _ (IAM grants are conditions on the prefix) and is never empty.",
+  );
 
 export const kmsSchema = z
   .strictObject({
