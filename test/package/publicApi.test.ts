@@ -156,9 +156,10 @@ describe("typos in a stack file", () => {
     const run = cli(["synth", "--config-file", tempFile("Pulumi.dev.yaml", misspelt + leftover)]);
     expect(run.status).toBe(1);
     expect(run.stdout).toBe("");
-    expect(run.stderr).toContain("airflow-secrets:conections: is not a key this program reads");
-    expect(run.stderr).toContain(
-      "airflow-secrets:vault: settings for the vault backend, but this stack selects backend: env",
+    // The field path is dotted from the key under `airflow-secrets:` (with or without the namespace).
+    expect(run.stderr).toMatch(/(^|\s|airflow-secrets:)conections: is not a key this program reads/m);
+    expect(run.stderr).toMatch(
+      /(^|\s|airflow-secrets:)vault: settings for the vault backend, but this stack selects backend: env/m,
     );
 
     const nested = original.replace("namespace:", "namspace:").replace("generations:", "generation:");
