@@ -75,8 +75,6 @@ export type TypedEnvironmentArgs = {
   };
 }[keyof BackendSettingsByName];
 
-const K8S_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
-
 /**
  * One environment's Airflow secrets: the backend's store, reader and writer identities, audit and
  * rotation, plus Airflow's service account and the ConfigMap that points Airflow at the backend.
@@ -100,16 +98,7 @@ export class AirflowSecretsEnvironment extends pulumi.ComponentResource {
       "environment",
       `must be 1-20 lowercase letters, digits or -, starting with a letter (got "${args.environment}")`,
     );
-    problems.check(
-      K8S_NAME.test(args.kubernetes?.namespace ?? ""),
-      "kubernetes.namespace",
-      `must be a Kubernetes namespace name: lowercase letters, digits and -, at most 63 (got "${args.kubernetes?.namespace}")`,
-    );
-    problems.check(
-      K8S_NAME.test(args.kubernetes?.serviceAccount ?? ""),
-      "kubernetes.serviceAccount",
-      `must be a Kubernetes name: lowercase letters, digits and -, at most 63 (got "${args.kubernetes?.serviceAccount}")`,
-    );
+    // Names, types and unknown keys of `kubernetes`, by the same schema the stack file is parsed with.
     parseSettings(kubernetesSettingsSchema, args.kubernetes, "kubernetes", problems);
     const production = isProduction({ production: args.production, environment: args.environment });
     // The Fernet key is declared now (so the backend validates its name) and resolved once generated.
