@@ -2,7 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { ValidationError } from "../components/airflow";
 import { ParsedArgs, parseArgs, UsageError } from "./args";
-import { stackProgram, synthesize, synthJson, synthText, SynthResult } from "./synth/synth";
+import { isLibraryProgram, stackProgram, synthesize, synthJson, synthText, SynthResult } from "./synth/synth";
 import { SYNTH_USAGE, wantsHelp } from "./usage";
 import type { MockOptions } from "./synth/mockRuntime";
 import { findProject, readStackConfig, stackConfigFile } from "./synth/stackFile";
@@ -49,13 +49,11 @@ export async function synthFromArgs(args: ParsedArgs): Promise<SynthInvocation> 
   const project = findProject(args.values.cwd ?? process.cwd());
   const configFile = explicitFile ? path.resolve(explicitFile) : stackConfigFile(project, stack!);
   const stackName = stack ?? path.basename(configFile).replace(/^Pulumi\.(.*)\.ya?ml$/, "$1");
-  const result = await synthesize({
-    project,
-    stack: stackName,
-    configFile,
-    programModule: loadableProgram(project.root),
+  const programModule = loadableProgram(project.root);
+  const result = await synthesize({ project, stack: stackName, configFile, programModule });
+  const stackConfig = readStackConfig(configFile, project.name, {
+    libraryProgram: isLibraryProgram(programModule),
   });
-  const stackConfig = readStackConfig(configFile, project.name);
   return {
     result,
     switches: args.switches,

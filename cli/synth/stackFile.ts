@@ -100,7 +100,20 @@ export function readYamlFile(file: string): unknown {
   return document.toJS({ maxAliasCount: 1000 });
 }
 
-export function readStackConfig(file: string, projectName: string): StackConfig {
+export interface ReadStackConfigOptions {
+  /**
+   * The stack runs this package's program, which reads `airflow-secrets:*` and needs its settings.
+   * A user's own program composes the components with whatever config it likes: its file is held to
+   * the schema only for the `airflow-secrets:*` keys it actually has. Defaults to true.
+   */
+  libraryProgram?: boolean;
+}
+
+export function readStackConfig(
+  file: string,
+  projectName: string,
+  options: ReadStackConfigOptions = {},
+): StackConfig {
   if (!fs.existsSync(file)) throw new Error(`stack config file ${file} does not exist`);
   const document = readYamlFile(file);
   const problems = new Problems();
@@ -127,9 +140,11 @@ export function readStackConfig(file: string, projectName: string): StackConfig 
   for (const [key, value] of Object.entries(raw))
     if (key.startsWith(`${CONFIG_NAMESPACE}:`))
       namespaced[key.slice(CONFIG_NAMESPACE.length + 1)] = replaceSecure(value).value;
-  const shape = new Problems();
-  parseStackSettings(namespaced, shape, { backendShape: true });
-  problems.merge(shape);
+  if ((options.libraryProgram ?? true) || Object.keys(namespaced).length > 0) {
+    const shape = new Problems();
+    parseStackSettings(namespaced, shape, { backendShape: true });
+    problems.merge(shape);
+  }
   checkStackFileSecrets(raw, CONFIG_NAMESPACE, problems);
   problems.throwIfAny(`Stack file ${file}`);
   const config: Record<string, string> = {};

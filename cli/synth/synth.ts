@@ -67,11 +67,21 @@ export interface SynthOptions {
 export function stackProgram(projectRoot: string): string {
   const own = path.join(projectRoot, "stacks", "program");
   for (const extension of [".ts", ".js"]) if (fs.existsSync(own + extension)) return own;
-  return path.join(__dirname, "..", "..", "stacks", "program");
+  return LIBRARY_PROGRAM;
+}
+
+const LIBRARY_PROGRAM = path.join(__dirname, "..", "..", "stacks", "program");
+
+/** Whether `programPath` is this package's own stack program (the one that reads `airflow-secrets:*`). */
+export function isLibraryProgram(programPath: string): boolean {
+  return path.resolve(programPath) === path.resolve(LIBRARY_PROGRAM);
 }
 
 export async function synthesize(options: SynthOptions): Promise<SynthResult> {
-  const stackConfig = readStackConfig(options.configFile, options.project.name);
+  const programPath = options.programModule ?? stackProgram(options.project.root);
+  const stackConfig = readStackConfig(options.configFile, options.project.name, {
+    libraryProgram: isLibraryProgram(programPath),
+  });
   const session = installMocks({
     project: options.project.name,
     stack: options.stack,
@@ -82,7 +92,6 @@ export async function synthesize(options: SynthOptions): Promise<SynthResult> {
   const onRejection = (error: unknown) => asyncErrors.push(error);
   process.on("unhandledRejection", onRejection);
   try {
-    const programPath = options.programModule ?? stackProgram(options.project.root);
     const outputs: Record<string, unknown> = {};
     await withoutStackCapture(async () => {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
