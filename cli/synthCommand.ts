@@ -5,7 +5,7 @@ import { ParsedArgs, parseArgs, UsageError } from "./args";
 import { isLibraryProgram, stackProgram, synthesize, synthJson, synthText, SynthResult } from "./synth/synth";
 import { SYNTH_USAGE, wantsHelp } from "./usage";
 import type { MockOptions } from "./synth/mockRuntime";
-import { findProject, readStackConfig, stackConfigFile } from "./synth/stackFile";
+import { locateStack, readStackConfig } from "./synth/stackFile";
 
 export interface CommandIo {
   stdout: (text: string) => void;
@@ -44,11 +44,15 @@ export function parseSynthArgs(
 
 /** Synthesizes the stack the parsed options name; shared by `synth` and `check`. */
 export async function synthFromArgs(args: ParsedArgs): Promise<SynthInvocation> {
-  const stack = args.values.stack;
-  const explicitFile = args.values["config-file"];
-  const project = findProject(args.values.cwd ?? process.cwd());
-  const configFile = explicitFile ? path.resolve(explicitFile) : stackConfigFile(project, stack!);
-  const stackName = stack ?? path.basename(configFile).replace(/^Pulumi\.(.*)\.ya?ml$/, "$1");
+  const {
+    project,
+    configFile,
+    stack: stackName,
+  } = locateStack({
+    stack: args.values.stack,
+    configFile: args.values["config-file"],
+    cwd: args.values.cwd,
+  });
   const programModule = loadableProgram(project.root);
   const result = await synthesize({ project, stack: stackName, configFile, programModule });
   const stackConfig = readStackConfig(configFile, project.name, {

@@ -8,7 +8,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { parseArgs, UsageError } from "../args";
 import { IMPORT_USAGE } from "../usage";
-import { findProject, stackConfigFile } from "../synth/stackFile";
+import { locateStack, stackConfigFile } from "../synth/stackFile";
 import { findDagReferences } from "./dagReferences";
 import { readExportFile } from "./exportFile";
 import { ImportPlan, planImport } from "./plan";
@@ -54,10 +54,11 @@ export async function runImport(argv: readonly string[], io: ImportIo = processI
   }
   try {
     const cwd = args.values.cwd ?? process.cwd();
-    const project = findProject(cwd);
-    const explicit = args.values["config-file"];
-    const configFile = explicit ? path.resolve(cwd, explicit) : stackConfigFile(project, args.values.stack!);
-    const stack = args.values.stack ?? path.basename(configFile).replace(/^Pulumi\.(.*)\.ya?ml$/, "$1");
+    const { project, configFile, stack } = locateStack({
+      stack: args.values.stack,
+      configFile: args.values["config-file"],
+      cwd,
+    });
     const target = readStackTarget(configFile);
     const exports = args.positionals.map((file) => readExportFile(path.resolve(cwd, file)));
     const dags = args.values.dags ? [...list(args.values.dags)].map((p) => path.resolve(cwd, p)) : [];

@@ -5,7 +5,7 @@
  * validation synth runs), with the DAG lines that use the old id. Secret fields become `secure:`
  * placeholders, each with the path the generated script sets and where its value is in the export.
  */
-import { Problem, Problems, validatePlan } from "../../components/airflow";
+import { AIRFLOW_CONNECTION_FIELDS, Problem, Problems, validatePlan } from "../../components/airflow";
 import { SECRET_EXTRA_KEY } from "../synth/stackFileSecrets";
 import { DagReference, referencesTo } from "./dagReferences";
 import { ExportFile, ExportedFields, SecretLocator, isPlainObject } from "./exportFile";
@@ -82,17 +82,6 @@ interface Candidate {
   /** Kept as a YAML comment above the declaration (what the store cannot hold). */
   comment?: string;
 }
-
-const CONNECTION_ORDER = [
-  "conn_type",
-  "description",
-  "host",
-  "port",
-  "schema",
-  "login",
-  "password",
-  "extra",
-] as const;
 
 /** Replaces `secure:` entries of declarations already in the stack file, as synth does offline. */
 function withoutSecure(value: unknown): unknown {
@@ -195,7 +184,7 @@ export function pulumiPath(root: string, segments: ReadonlyArray<string | number
 
 function connectionCandidate(id: string, file: string, fields: ExportedFields): Candidate {
   const plain: Record<string, unknown> = { conn_id: id };
-  for (const key of CONNECTION_ORDER) if (fields[key] !== undefined) plain[key] = fields[key];
+  for (const key of AIRFLOW_CONNECTION_FIELDS) if (fields[key] !== undefined) plain[key] = fields[key];
   return { kind: "connection", id, file, plain };
 }
 

@@ -18,7 +18,7 @@ import { INVENTORY_USAGE } from "../usage";
 import { CostEstimate, costText } from "../cost/estimate";
 import { costOptions, estimateStackCost } from "../cost/stackCost";
 import { readStackTarget, StackTarget } from "../import/stackTarget";
-import { findProject, stackConfigFile } from "../synth/stackFile";
+import { locateStack } from "../synth/stackFile";
 import { synthesize, SynthResult } from "../synth/synth";
 
 export interface InventoryIo {
@@ -201,10 +201,11 @@ export async function runInventory(argv: readonly string[], io: InventoryIo = pr
   }
   try {
     const cwd = args.values.cwd ?? process.cwd();
-    const project = findProject(cwd);
-    const explicit = args.values["config-file"];
-    const configFile = explicit ? path.resolve(cwd, explicit) : stackConfigFile(project, args.values.stack!);
-    const stack = args.values.stack ?? path.basename(configFile).replace(/^Pulumi\.(.*)\.ya?ml$/, "$1");
+    const { project, configFile, stack } = locateStack({
+      stack: args.values.stack,
+      configFile: args.values["config-file"],
+      cwd,
+    });
     const target = readStackTarget(configFile);
     const synth = await synthesize({ project, stack, configFile });
     const inventory = buildInventory(stack, target, synth);

@@ -161,3 +161,18 @@ export function readStackConfig(
 export function stackConfigFile(project: ProjectInfo, stack: string): string {
   return path.join(project.stackConfigDir, `Pulumi.${stack}.yaml`);
 }
+
+/** The project, stack file and stack name that `--stack NAME` or `--config-file FILE` (from `cwd`) mean. */
+export function locateStack(options: { stack?: string; configFile?: string; cwd?: string }): {
+  project: ProjectInfo;
+  configFile: string;
+  stack: string;
+} {
+  const cwd = options.cwd ?? process.cwd();
+  const project = findProject(cwd);
+  const configFile = options.configFile
+    ? path.resolve(cwd, options.configFile)
+    : stackConfigFile(project, options.stack!);
+  const stack = options.stack ?? path.basename(configFile).replace(/^Pulumi\.(.*)\.ya?ml$/, "$1");
+  return { project, configFile, stack };
+}
