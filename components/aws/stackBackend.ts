@@ -423,12 +423,7 @@ export const awsStackBackend: StackBackend = {
     "AWS Secrets Manager or SSM Parameter Store with KMS, IRSA, CloudTrail audit and Lambda rotation",
   prepare(context, problems) {
     const before = problems.list.length;
-    const settings = validateAwsSettings(
-      context.settings,
-      context.production,
-      problems,
-      context.environment,
-    );
+    const settings = validateAwsSettings(context.settings, context.production, problems, context.environment);
     // Declarations are checked even when the settings are not, so one run reports everything.
     validatePlan(
       planArgsFor(
