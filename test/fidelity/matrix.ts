@@ -11,6 +11,7 @@ import {
   ConnectionFormat,
   Problem,
   Problems,
+  SENSITIVE_OPTIONS_BY_LINE,
   SUPPORTED_AIRFLOW_VERSIONS,
   SecretsDeclarations,
   SecretsPlan,
@@ -75,7 +76,9 @@ export function lookupRequests(
     connections: (declarations.connections ?? []).map((c) => c.conn_id),
     variables: (declarations.variables ?? []).map((v) => v.key),
     config: (declarations.config ?? []).map((o) => [o.section, o.option] as [string, string]),
-    sensitiveDir: HAVE_AIRFLOW_CONFIG ? AIRFLOW_CONFIG_DIR : undefined,
+    ...(HAVE_AIRFLOW_CONFIG
+      ? { sensitiveDir: AIRFLOW_CONFIG_DIR }
+      : { sensitiveOptions: SENSITIVE_OPTIONS_BY_LINE[cell.line as keyof typeof SENSITIVE_OPTIONS_BY_LINE] }),
   }));
 }
 

@@ -24,6 +24,8 @@ export interface LookupRequest {
   config: Array<[string, string]>;
   /** Airflow's config files, for the sensitive-option rule. */
   sensitiveDir?: string;
+  /** The sensitive options of this line, when Airflow's config files are not beside the checkout. */
+  sensitiveOptions?: readonly string[];
 }
 
 /** A connection as Airflow holds it after reading (null where a field is unset). */

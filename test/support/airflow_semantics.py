@@ -347,7 +347,14 @@ def lookup(request):
         result["connections"][conn_id] = read(lambda: backend.connection(conn_id, line))
     for key in request.get("variables", []):
         result["variables"][key] = read(lambda: backend.scalar("variable", key))
-    sensitive = sensitive_options(request["sensitiveDir"], line) if request.get("config") else set()
+    # Airflow's own config files when they sit beside the checkout; otherwise the committed table,
+    # which test/fidelity/sensitiveOptions.test.ts holds to those files wherever they are present.
+    if not request.get("config"):
+        sensitive = set()
+    elif request.get("sensitiveDir"):
+        sensitive = sensitive_options(request["sensitiveDir"], line)
+    else:
+        sensitive = frozenset(request["sensitiveOptions"])
     for section, option in request.get("config", []):
         # AirflowConfigParser._get_env_var_option: {OPTION}_SECRET only for sensitive options, read by
         # get_config; _get_option_from_secrets ignores an empty answer.
