@@ -8,20 +8,12 @@ import * as fs from "fs";
 import * as path from "path";
 import { parse as parseYaml } from "yaml";
 import { normalizeConnType, parseAirflowUri, pythonJsonDumps } from "./airflowUri";
+import type { ResolvedConnection } from "../../components/airflow";
 
 export type ExportFormat = "json" | "yaml" | "env";
 
 /** A connection's fields as Airflow holds them; empty and null fields are left out. */
-export interface ExportedFields {
-  conn_type?: string;
-  description?: string;
-  host?: string;
-  port?: number;
-  schema?: string;
-  login?: string;
-  password?: string;
-  extra?: Record<string, unknown>;
-}
+export type ExportedFields = Partial<ResolvedConnection>;
 
 export interface ExportedConnection {
   conn_id: string;

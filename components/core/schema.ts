@@ -101,19 +101,9 @@ function knownKeysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] 
   return current instanceof z.ZodObject ? Object.keys(current.shape) : undefined;
 }
 
+/** The schema under its optional/nullable/default/pipe wrappers. */
 function unwrap(schema: z.ZodType | undefined): z.ZodType | undefined {
-  let current = schema;
-  for (let i = 0; i < 10 && current; i++) {
-    if (
-      current instanceof z.ZodOptional ||
-      current instanceof z.ZodNullable ||
-      current instanceof z.ZodDefault
-    )
-      current = current.unwrap() as z.ZodType;
-    else if (current instanceof z.ZodPipe) current = current.in as z.ZodType;
-    else break;
-  }
-  return current;
+  return wrapperChain(schema).at(-1);
 }
 
 /**
