@@ -25,6 +25,8 @@ export interface RecordedResource {
   retainOnDelete: boolean;
   /** URNs of the resources this one explicitly depends on (`dependsOn`). */
   dependencies: string[];
+  /** Aliases this resource declares, as URNs (specs resolved against its own type, name and parent). */
+  aliases: string[];
 }
 
 export interface MockSession {
@@ -52,6 +54,20 @@ interface RegisterRequest {
   getProtect(): boolean | undefined;
   getRetainondelete(): boolean | undefined;
   getDependenciesList(): string[];
+  getAliasesList?(): AliasMessage[];
+}
+interface AliasMessage {
+  getUrn(): string;
+  getSpec():
+    | {
+        getName(): string;
+        getType(): string;
+        getStack(): string;
+        getProject(): string;
+        getParenturn(): string;
+        getNoparent(): boolean;
+      }
+    | undefined;
 }
 interface RegisterResponse {
   getUrn(): string;
@@ -67,6 +83,39 @@ export function isSecretValue(value: unknown): value is { value: unknown } {
     value !== null &&
     (value as Record<string, unknown>)[SECRET_SIG_KEY] === SECRET_SIG
   );
+}
+
+/**
+ * A resource's URN as the engine forms it: the parent's qualified type, `$`, the resource's type.
+ * (Under the mock runtime there is no root Stack resource, so a top-level resource's type stands alone.)
+ */
+export function resourceUrn(r: {
+  type: string;
+  name: string;
+  parent?: string;
+  project: string;
+  stack: string;
+}): string {
+  const parentType = r.parent?.split("::")[2];
+  const qualified =
+    parentType !== undefined && parentType !== "pulumi:pulumi:Stack" ? `${parentType}$${r.type}` : r.type;
+  return `urn:pulumi:${r.stack}::${r.project}::${qualified}::${r.name}`;
+}
+
+/** An alias as a URN: a spec's empty fields default to the resource's own (its parent unless `noParent`). */
+function aliasUrn(
+  alias: AliasMessage,
+  self: { type: string; name: string; parent?: string; project: string; stack: string },
+): string {
+  const spec = alias.getSpec();
+  if (spec === undefined) return alias.getUrn();
+  return resourceUrn({
+    type: spec.getType() || self.type,
+    name: spec.getName() || self.name,
+    project: spec.getProject() || self.project,
+    stack: spec.getStack() || self.stack,
+    parent: spec.getNoparent() ? undefined : spec.getParenturn() || self.parent,
+  });
 }
 
 /** Installs the mock runtime (process-global) and returns the recorder. Call before importing programs. */
@@ -120,6 +169,15 @@ export function installMocks(options: MockOptions): MockSession {
           protect: req.getProtect() === true,
           retainOnDelete: req.getRetainondelete() === true,
           dependencies: req.getDependenciesList(),
+          aliases: (req.getAliasesList?.() ?? []).map((alias) =>
+            aliasUrn(alias, {
+              type: req.getType(),
+              name: req.getName(),
+              parent: req.getParent() || undefined,
+              project: options.project,
+              stack: options.stack,
+            }),
+          ),
         });
         options.onRecord?.();
       }

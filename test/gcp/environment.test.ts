@@ -330,6 +330,7 @@ describe("access", () => {
       protect: false,
       retainOnDelete: false,
       dependencies: [],
+      aliases: [],
     });
     const flagged = unconditionalSecretReaders([
       fixture("gcp:projects/iAMMember:IAMMember", {
