@@ -1,4 +1,3 @@
-import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import {
   AirflowConfig,
@@ -19,8 +18,16 @@ import type { AzureSettingsSchemaInput } from "./azure/schema";
 import type { GcpSettingsSchemaInput } from "./gcp/schema";
 import type { EnvBackendSettingsInput } from "./kubernetes/schema";
 import type { VaultBackendSettingsInput } from "./vault/schema";
-import { loadStackBackend } from "./registry";
-import { KubernetesSettings } from "./stackBackend";
+import { loadBackend } from "./registry";
+import {
+  AirflowSecretsBackend,
+  BackendComponent,
+  BackendContext,
+  KubernetesSettings,
+  ResolvedBackend,
+  prepareBackend,
+} from "./backend";
+import type { LegacyBackend, PreparedBackend } from "./stackBackend";
 
 /** Each backend's settings, by the name `backend` selects (the type of its schema's input). */
 export interface BackendSettingsByName {
@@ -46,27 +53,16 @@ interface EnvironmentArgsBase {
    * (Airflow reads it through `AIRFLOW__CORE__FERNET_KEY_SECRET`). Protected in production.
    */
   fernet?: FernetSettings;
-  /** Kubernetes provider for the service account and ConfigMap. */
-  kubernetesProvider?: k8s.Provider;
+  /** The clock for expiries and rotation slots (tests pin it). Default: now. */
+  now?: Date;
 }
 
 /**
- * One environment's arguments. `backendSettings` is checked at run time by the backend's schema;
- * `TypedEnvironmentArgs` gives a TypeScript caller the per-backend type at compile time.
+ * One environment's arguments: `backend` selects the type of `backendSettings`, so a missing or
+ * misspelt setting (e.g. `aws.deployerRoleArns`) is a compile error. Providers come through the
+ * resource options (`{ providers: { aws, kubernetes } }`), never through args.
  */
-export interface AirflowSecretsEnvironmentArgs extends EnvironmentArgsBase {
-  /** Backend name: env, vault, aws, gcp or azure. */
-  backend: string;
-  /** The backend's own settings (see its README section). */
-  backendSettings?: Record<string, unknown>;
-}
-
-/**
- * The same arguments with `backend` discriminating the type of `backendSettings`, so a missing or
- * misspelt setting (e.g. `aws.deployerRoleArns`) is a compile error:
- * `const args: TypedEnvironmentArgs = {…}; new AirflowSecretsEnvironment("prod", args)`.
- */
-export type TypedEnvironmentArgs = {
+export type AirflowSecretsEnvironmentArgs = {
   [B in keyof BackendSettingsByName]: EnvironmentArgsBase & {
     /** Backend name: env, vault, aws, gcp or azure. */
     backend: B;
@@ -74,6 +70,86 @@ export type TypedEnvironmentArgs = {
     backendSettings: BackendSettingsByName[B];
   };
 }[keyof BackendSettingsByName];
+
+/**
+ * The same arguments as a program reads them from stack config, where only the run-time schema can
+ * check `backendSettings` (the library's stack program uses this).
+ */
+export interface AirflowSecretsEnvironmentConfigArgs extends EnvironmentArgsBase {
+  /** Backend name: env, vault, aws, gcp or azure. */
+  backend: string;
+  /** The backend's own settings block, checked by the backend's schema. */
+  backendSettings?: unknown;
+}
+
+/** @deprecated The name before `AirflowSecretsEnvironmentArgs` became the typed union. */
+export type TypedEnvironmentArgs = AirflowSecretsEnvironmentArgs;
+
+/** What `prepareEnvironment` found, ready to build. */
+export interface PreparedEnvironment {
+  production: boolean;
+  backend: AirflowSecretsBackend;
+  resolved?: ResolvedBackend;
+  /** TRANSITIONAL: a backend still on the legacy seam. */
+  legacy?: PreparedBackend;
+  /** Hands the generated Fernet key to the declaration that stores it. */
+  resolveFernetValue(value: pulumi.Output<string>): void;
+}
+
+/**
+ * Every check of one environment, registering nothing: its own fields, the Fernet settings, then
+ * the backend's parse → plan → resolve. Adds every problem to `problems`; returns what to build only
+ * when there was none.
+ */
+export function prepareEnvironment(
+  args: AirflowSecretsEnvironmentArgs | AirflowSecretsEnvironmentConfigArgs,
+  problems: Problems,
+): PreparedEnvironment | undefined {
+  const before = problems.list.length;
+  problems.check(
+    ENVIRONMENT_PATTERN.test(args.environment ?? ""),
+    "environment",
+    `must be 1-20 lowercase letters, digits or -, starting with a letter (got "${args.environment}")`,
+  );
+  // Names, types and unknown keys of `kubernetes`, by the same schema the stack file is parsed with.
+  parseSettings(kubernetesSettingsSchema, args.kubernetes, "kubernetes", problems);
+  const production = isProduction({ production: args.production, environment: args.environment });
+  // The Fernet key is declared now (so the backend validates its name) and resolved once generated.
+  const [fernetValue, resolveFernetValue] = pulumi.deferredOutput<string>();
+  const declarations: SecretsDeclarations = { ...(args.declarations ?? {}) };
+  if (args.fernet !== undefined) {
+    if (parseSettings(fernetSettingsSchema, args.fernet, "fernet", problems) !== undefined)
+      validateFernetSettings(args.fernet, problems);
+    declarations.config = [
+      ...(declarations.config ?? []),
+      { section: "core", option: "fernet_key", value: fernetValue },
+    ];
+  }
+  const backend = loadBackend(args.backend);
+  const context: BackendContext = {
+    environment: args.environment,
+    production,
+    owner: args.owner,
+    declarations,
+    airflow: args.airflow,
+    kubernetes: args.kubernetes,
+    now: args.now ?? new Date(),
+  };
+  const legacyBackend = (backend as LegacyBackend).legacy;
+  const legacy =
+    legacyBackend !== undefined
+      ? legacyBackend.prepare(
+          { ...context, settings: (args.backendSettings ?? {}) as Record<string, unknown> },
+          problems,
+        )
+      : undefined;
+  const resolved =
+    legacyBackend === undefined
+      ? prepareBackend(backend, context, args.backendSettings, problems)
+      : undefined;
+  if (problems.list.length > before) return undefined;
+  return { production, backend, resolved, legacy, resolveFernetValue };
+}
 
 /**
  * One environment's Airflow secrets: the backend's store, reader and writer identities, audit and
@@ -89,43 +165,13 @@ export class AirflowSecretsEnvironment extends pulumi.ComponentResource {
 
   constructor(
     name: string,
-    args: AirflowSecretsEnvironmentArgs | TypedEnvironmentArgs,
+    args: AirflowSecretsEnvironmentArgs | AirflowSecretsEnvironmentConfigArgs,
     opts?: pulumi.ComponentResourceOptions,
   ) {
     const problems = new Problems();
-    problems.check(
-      ENVIRONMENT_PATTERN.test(args.environment ?? ""),
-      "environment",
-      `must be 1-20 lowercase letters, digits or -, starting with a letter (got "${args.environment}")`,
-    );
-    // Names, types and unknown keys of `kubernetes`, by the same schema the stack file is parsed with.
-    parseSettings(kubernetesSettingsSchema, args.kubernetes, "kubernetes", problems);
-    const production = isProduction({ production: args.production, environment: args.environment });
-    // The Fernet key is declared now (so the backend validates its name) and resolved once generated.
-    const [fernetValue, resolveFernetValue] = pulumi.deferredOutput<string>();
-    const declarations: SecretsDeclarations = { ...(args.declarations ?? {}) };
-    if (args.fernet !== undefined) {
-      if (parseSettings(fernetSettingsSchema, args.fernet, "fernet", problems) !== undefined)
-        validateFernetSettings(args.fernet, problems);
-      declarations.config = [
-        ...(declarations.config ?? []),
-        { section: "core", option: "fernet_key", value: fernetValue },
-      ];
-    }
-    const backend = loadStackBackend(args.backend);
-    const prepared = backend.prepare(
-      {
-        environment: args.environment,
-        production,
-        owner: args.owner,
-        declarations,
-        airflow: args.airflow,
-        kubernetes: args.kubernetes,
-        settings: args.backendSettings ?? {},
-      },
-      problems,
-    );
+    const prepared = prepareEnvironment(args, problems);
     problems.throwIfAny(`Airflow secrets environment "${args.environment}" (${args.backend} backend)`);
+    const { production, backend, resolved, legacy, resolveFernetValue } = prepared!;
 
     // The policy pack reads these inputs to judge what this environment creates (never names).
     super(
@@ -147,7 +193,14 @@ export class AirflowSecretsEnvironment extends pulumi.ComponentResource {
       );
       resolveFernetValue(fernet.value);
     }
-    const deployment = prepared!.deploy(this);
+    const deployment =
+      legacy !== undefined
+        ? legacy.deploy(this)
+        : (
+            new backend.component(`${args.environment}-${backend.name}`, resolved!, {
+              parent: this,
+            }) as BackendComponent
+          ).deployment;
     this.airflowConfig = deployment.airflowConfig;
     this.backendOutputs = deployment.outputs;
     this.serviceAccount = new AirflowServiceAccount(
@@ -157,7 +210,6 @@ export class AirflowSecretsEnvironment extends pulumi.ComponentResource {
         name: args.kubernetes.serviceAccount,
         annotations: deployment.serviceAccountAnnotations,
         labels: deployment.serviceAccountLabels,
-        provider: args.kubernetesProvider,
       },
       { parent: this },
     );
@@ -167,7 +219,6 @@ export class AirflowSecretsEnvironment extends pulumi.ComponentResource {
         namespace: args.kubernetes.namespace,
         airflowConfig: deployment.airflowConfig,
         configMapName: `airflow-${args.environment}-secrets-config`,
-        provider: args.kubernetesProvider,
       },
       { parent: this },
     );

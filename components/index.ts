@@ -5,7 +5,7 @@
  */
 export * from "./airflow";
 export * from "./environment";
-export * from "./stackBackend";
-export { STACK_BACKEND_NAMES, loadStackBackend } from "./registry";
+export * from "./backend";
+export { BACKEND_NAMES, type BackendName } from "./registry";
 export * from "./fernet";
 export * from "./kubernetes";

@@ -1,28 +1,44 @@
-import { StackBackend } from "./stackBackend";
-
 /**
- * Backends by the name a stack selects (`airflow-secrets:backend`). Loaded lazily: each cloud
- * provider SDK is an optional peer dependency, needed only by stacks that select it.
+ * The backends a stack may select: one line each. A backend is one folder holding `schema.ts`
+ * (exporting `settingsSchema`, no provider SDK) and `backend.ts` (exporting `backend`, an
+ * `AirflowSecretsBackend`). Folders load lazily: each cloud provider SDK is an optional peer
+ * dependency, needed only by stacks that select it.
  */
-const LOADERS: Record<string, { module: string; export: string; needs: string }> = {
-  env: { module: "./kubernetes/stackBackend", export: "envStackBackend", needs: "@pulumi/kubernetes" },
-  vault: { module: "./vault/stackBackend", export: "vaultStackBackend", needs: "@pulumi/vault" },
-  aws: { module: "./aws/stackBackend", export: "awsStackBackend", needs: "@pulumi/aws" },
-  gcp: { module: "./gcp/stackBackend", export: "gcpStackBackend", needs: "@pulumi/gcp" },
-  azure: { module: "./azure/stackBackend", export: "azureStackBackend", needs: "@pulumi/azure-native" },
-};
+import * as path from "path";
+import type { z } from "zod";
+import type { AirflowSecretsBackend } from "./backend";
 
-export const STACK_BACKEND_NAMES = Object.keys(LOADERS);
+interface BackendEntry {
+  /** The folder, relative to this file. */
+  folder: string;
+  /** The provider package the folder needs (an optional peer dependency). */
+  needs: string;
+  /** Until its folder has `backend.ts`: the legacy `StackBackend` export of `stackBackend.ts`. */
+  legacy?: string;
+}
 
-export function loadStackBackend(name: string): StackBackend {
-  const entry = LOADERS[name];
-  if (!entry) {
-    throw new Error(`backend: "${name}" is not a known backend (known: ${STACK_BACKEND_NAMES.join(", ")})`);
-  }
-  let loaded: Record<string, StackBackend>;
+export const BACKENDS = {
+  env: { folder: "./kubernetes", needs: "@pulumi/kubernetes", legacy: "envStackBackend" },
+  vault: { folder: "./vault", needs: "@pulumi/vault", legacy: "vaultStackBackend" },
+  aws: { folder: "./aws", needs: "@pulumi/aws", legacy: "awsStackBackend" },
+  gcp: { folder: "./gcp", needs: "@pulumi/gcp", legacy: "gcpStackBackend" },
+  azure: { folder: "./azure", needs: "@pulumi/azure-native", legacy: "azureStackBackend" },
+} as const satisfies Record<string, BackendEntry>;
+
+export type BackendName = keyof typeof BACKENDS;
+export const BACKEND_NAMES = Object.keys(BACKENDS) as [BackendName, ...BackendName[]];
+
+function entryOf(name: string): BackendEntry {
+  const entry = (BACKENDS as Record<string, BackendEntry>)[name];
+  if (entry === undefined || !Object.prototype.hasOwnProperty.call(BACKENDS, name))
+    throw new Error(`backend: "${name}" is not a known backend (known: ${BACKEND_NAMES.join(", ")})`);
+  return entry;
+}
+
+function load(name: string, entry: BackendEntry, file: string): Record<string, unknown> {
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    loaded = require(entry.module);
+    return require(path.join(entry.folder, file).replace(/^(?!\.)/, "./"));
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "MODULE_NOT_FOUND" && String((error as Error).message).includes(entry.needs)) {
@@ -32,5 +48,23 @@ export function loadStackBackend(name: string): StackBackend {
     }
     throw error;
   }
-  return loaded[entry.export];
+}
+
+/** The backend's settings schema, without loading its provider SDK. */
+export function backendSettingsSchema(name: BackendName): z.ZodObject {
+  return load(name, entryOf(name), "schema").settingsSchema as z.ZodObject;
+}
+
+/** The backend a stack selects. */
+export function loadBackend(name: string): AirflowSecretsBackend {
+  const entry = entryOf(name);
+  if (entry.legacy !== undefined) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { fromStackBackend } = require("./stackBackend") as typeof import("./stackBackend");
+    return fromStackBackend(
+      load(name, entry, "stackBackend")[entry.legacy] as import("./stackBackend").StackBackend,
+      backendSettingsSchema(name as BackendName),
+    );
+  }
+  return load(name, entry, "backend").backend as AirflowSecretsBackend;
 }

@@ -1,17 +1,15 @@
 /**
+ * TRANSITIONAL: the previous backend seam, kept only until every folder has `backend.ts`.
  * The seam between the environment component and a backend folder. A backend is one folder that
  * exports a `StackBackend`; the registry (`registry.ts`) maps its name to a lazy loader so an
  * AWS-only user never loads Azure's SDK.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { AirflowConfig, AirflowSettings, Problems, SecretsDeclarations } from "./airflow";
+import type { z } from "zod";
+import { AirflowSettings, Problems, SecretsDeclarations } from "./airflow";
+import type { AirflowSecretsBackend, BackendDeployment, KubernetesSettings } from "./backend";
 
-export interface KubernetesSettings {
-  /** Namespace Airflow runs in. */
-  namespace: string;
-  /** Service account of Airflow's pods (scheduler, workers, API server, triggerer). */
-  serviceAccount: string;
-}
+export type { BackendDeployment, KubernetesSettings };
 
 /** Everything an environment declares, already checked for shape; handed to the backend. */
 export interface EnvironmentContext {
@@ -24,17 +22,6 @@ export interface EnvironmentContext {
   kubernetes: KubernetesSettings;
   /** The backend's own settings (`airflow-secrets:<backend>` in stack config). */
   settings: Record<string, unknown>;
-}
-
-/** What a deployed backend hands back to the environment. */
-export interface BackendDeployment {
-  /** The Airflow configuration that reads what was provisioned. */
-  airflowConfig: AirflowConfig;
-  /** Identity binding for Airflow's Kubernetes service account (IRSA / WI / MI). */
-  serviceAccountAnnotations?: Record<string, pulumi.Input<string>>;
-  serviceAccountLabels?: Record<string, pulumi.Input<string>>;
-  /** Stack outputs the backend adds (ARNs, URLs, role names). */
-  outputs: Record<string, pulumi.Input<unknown>>;
 }
 
 /** Result of the validation phase: nothing is registered until `deploy` runs. */
@@ -50,4 +37,22 @@ export interface StackBackend {
    * May return undefined when problems were found.
    */
   prepare(context: EnvironmentContext, problems: Problems): PreparedBackend | undefined;
+}
+
+/** A legacy backend as the registry hands it out: the environment runs its own `prepare`. */
+export type LegacyBackend = AirflowSecretsBackend & { legacy: StackBackend };
+
+export function fromStackBackend(stackBackend: StackBackend, settingsSchema: z.ZodObject): LegacyBackend {
+  const unsupported = () => {
+    throw new Error(`backend ${stackBackend.name} has not moved to the resolve/build shape yet`);
+  };
+  return {
+    name: stackBackend.name,
+    description: stackBackend.description,
+    settingsSchema,
+    planArgs: unsupported,
+    resolve: unsupported,
+    component: unsupported as unknown as LegacyBackend["component"],
+    legacy: stackBackend,
+  };
 }

@@ -6,7 +6,7 @@
  * and value as a Pulumi secret whatever the stack file says.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { AirflowSecretsEnvironmentArgs } from "../components/environment";
+import { AirflowSecretsEnvironmentConfigArgs } from "../components/environment";
 import { Problems } from "../components/airflow";
 import { checkNamespaces, parseStackSettings, TOP_LEVEL_KEYS } from "../components/core/stackSettings";
 import { CONFIG_NAMESPACE } from "../components/core/stackSchema";
@@ -49,7 +49,7 @@ export function namespaceValues(all: Record<string, string>): Record<string, unk
 export function environmentArgsFromValues(
   raw: Record<string, unknown>,
   allKeys: readonly string[] = [],
-): AirflowSecretsEnvironmentArgs {
+): AirflowSecretsEnvironmentConfigArgs {
   const problems = new Problems();
   checkNamespaces(allKeys, problems);
   const parsed = parseStackSettings(raw, problems);
@@ -73,10 +73,10 @@ export function environmentArgsFromValues(
       variables: topLevel.variables ?? [],
       config: topLevel.config ?? [],
     },
-  } as AirflowSecretsEnvironmentArgs;
+  } as AirflowSecretsEnvironmentConfigArgs;
 }
 
-export function environmentArgsFromConfig(): AirflowSecretsEnvironmentArgs {
+export function environmentArgsFromConfig(): AirflowSecretsEnvironmentConfigArgs {
   const all = pulumi.runtime.allConfig();
   return environmentArgsFromValues(namespaceValues(all), Object.keys(all));
 }

@@ -6,12 +6,12 @@
 import { z } from "zod";
 import { ENVIRONMENT_PATTERN } from "../airflow/validate";
 import { booleanSetting, freeFormMap, secretString } from "./schema";
+import { BACKEND_NAMES } from "../registry";
 
 export const CONFIG_NAMESPACE = "airflow-secrets";
 
-/** The backends a stack may select, in the order the README lists them. */
-export const BACKEND_NAMES = ["env", "vault", "aws", "gcp", "azure"] as const;
-export type BackendName = (typeof BACKEND_NAMES)[number];
+/** The backends a stack may select, in the order the README lists them: the registry's table. */
+export { BACKEND_NAMES, type BackendName } from "../registry";
 
 const K8S_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 

@@ -15,33 +15,14 @@ import {
   topLevelSchema,
   topLevelShape,
 } from "./stackSchema";
-import { settingsSchema as envSchema } from "../kubernetes/schema";
-import { settingsSchema as vaultSchema } from "../vault/schema";
-import { settingsSchema as awsSchema } from "../aws/schema";
+import { backendSettingsSchema } from "../registry";
 
-/** A backend folder's schema when it has one (GCP and Azure may be added by their own change). */
-function optionalSchema(module: string): z.ZodObject | undefined {
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return (require(module) as { settingsSchema?: z.ZodObject }).settingsSchema;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "MODULE_NOT_FOUND") return undefined;
-    throw error;
-  }
-}
-
-/** Each backend's settings schema, by the name a stack selects. */
-export function backendSettingsSchemas(): Partial<Record<BackendName, z.ZodObject>> {
-  const schemas: Partial<Record<BackendName, z.ZodObject>> = {
-    env: envSchema,
-    vault: vaultSchema,
-    aws: awsSchema,
-  };
-  const gcp = optionalSchema("../gcp/schema");
-  const azure = optionalSchema("../azure/schema");
-  if (gcp) schemas.gcp = gcp;
-  if (azure) schemas.azure = azure;
-  return schemas;
+/** Each backend's settings schema, by the name a stack selects (no provider SDK is loaded). */
+export function backendSettingsSchemas(): Record<BackendName, z.ZodObject> {
+  return Object.fromEntries(BACKEND_NAMES.map((name) => [name, backendSettingsSchema(name)])) as Record<
+    BackendName,
+    z.ZodObject
+  >;
 }
 
 /** Keys the top-level schema declares (everything but the backend blocks). */

@@ -14,9 +14,9 @@ import {
   resourcesOf,
   simulate,
 } from "./harness";
-import type { AirflowSecretsEnvironmentArgs } from "../../components/environment";
+import type { AirflowSecretsEnvironmentConfigArgs } from "../../components/environment";
 
-async function run(...argsList: AirflowSecretsEnvironmentArgs[]): Promise<RecordedResource[]> {
+async function run(...argsList: AirflowSecretsEnvironmentConfigArgs[]): Promise<RecordedResource[]> {
   return (await deployEnvironments("audit", ...argsList)).resources;
 }
 

@@ -5,7 +5,7 @@
  */
 import { runSimulation } from "@cloud-copilot/iam-simulate";
 import { RecordedResource, installMocks, isSecretValue } from "../../cli/synth/mockRuntime";
-import type { AirflowSecretsEnvironment, AirflowSecretsEnvironmentArgs } from "../../components/environment";
+import type { AirflowSecretsEnvironment, AirflowSecretsEnvironmentConfigArgs } from "../../components/environment";
 
 export const ACCOUNT = "123456789012";
 export const REGION = "eu-west-1";
@@ -20,8 +20,8 @@ export const passwordOf = (environment: string) => `pw-${environment}-Zq9!x`;
 export function awsEnvironmentArgs(
   environment: string,
   settings: Record<string, unknown> = {},
-  extra: Partial<AirflowSecretsEnvironmentArgs> = {},
-): AirflowSecretsEnvironmentArgs {
+  extra: Partial<AirflowSecretsEnvironmentConfigArgs> = {},
+): AirflowSecretsEnvironmentConfigArgs {
   return {
     environment,
     owner: "data-platform",
@@ -70,7 +70,7 @@ export interface EnvironmentsDeployment {
 /** Deploys the environments side by side under a fresh mock runtime and records what they register. */
 export async function deployEnvironments(
   stack: string,
-  ...argsList: AirflowSecretsEnvironmentArgs[]
+  ...argsList: AirflowSecretsEnvironmentConfigArgs[]
 ): Promise<EnvironmentsDeployment> {
   const session = installMocks({ project: "airflow-secrets", stack });
   const { AirflowSecretsEnvironment: Environment } =
@@ -88,24 +88,14 @@ export { ofType as resourcesOf, one as resourceNamed } from "../support/resource
  * component would, and returns every problem as `path: rule`. Registers nothing, so accepted
  * arguments can be checked without deploying them.
  */
-export function awsPrepareProblems(args: AirflowSecretsEnvironmentArgs): string[] {
+export function awsPrepareProblems(args: AirflowSecretsEnvironmentConfigArgs): string[] {
   /* eslint-disable @typescript-eslint/no-require-imports */
-  const { awsStackBackend } = require("../../components/aws") as typeof import("../../components/aws");
+  const { prepareEnvironment } =
+    require("../../components/environment") as typeof import("../../components/environment");
   const { Problems } = require("../../components/airflow") as typeof import("../../components/airflow");
   /* eslint-enable @typescript-eslint/no-require-imports */
   const problems = new Problems();
-  awsStackBackend.prepare(
-    {
-      environment: args.environment,
-      production: args.production ?? args.environment === "prod",
-      owner: args.owner,
-      declarations: args.declarations ?? {},
-      airflow: args.airflow,
-      kubernetes: args.kubernetes,
-      settings: args.backendSettings ?? {},
-    },
-    problems,
-  );
+  prepareEnvironment(args, problems);
   return problems.list.map((p) => `${p.path}: ${p.rule}`);
 }
 

@@ -17,9 +17,9 @@ import {
   resourceNamed,
   resourcesOf,
 } from "./harness";
-import type { AirflowSecretsEnvironmentArgs } from "../../components/environment";
+import type { AirflowSecretsEnvironmentConfigArgs } from "../../components/environment";
 
-const run = (...argsList: AirflowSecretsEnvironmentArgs[]) => deployEnvironments("store", ...argsList);
+const run = (...argsList: AirflowSecretsEnvironmentConfigArgs[]) => deployEnvironments("store", ...argsList);
 
 const SECRET = "aws:secretsmanager/secret:Secret";
 const VERSION = "aws:secretsmanager/secretVersion:SecretVersion";

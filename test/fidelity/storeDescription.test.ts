@@ -4,9 +4,9 @@
  * which is also what `synth` shows for that resource.
  */
 import { awsEnvironmentArgs, deployEnvironments, resourcesOf } from "../aws/harness";
-import type { AirflowSecretsEnvironmentArgs } from "../../components/environment";
+import type { AirflowSecretsEnvironmentConfigArgs } from "../../components/environment";
 
-function withDescriptions(args: AirflowSecretsEnvironmentArgs): AirflowSecretsEnvironmentArgs {
+function withDescriptions(args: AirflowSecretsEnvironmentConfigArgs): AirflowSecretsEnvironmentConfigArgs {
   const declarations = args.declarations!;
   return {
     ...args,

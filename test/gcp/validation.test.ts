@@ -1,7 +1,7 @@
 /** Bad GCP settings fail with one error naming each field and rule, before anything is registered. */
 import { installMocks } from "../../cli/synth/mockRuntime";
 import { Problems, ValidationError } from "../../components/airflow";
-import { AirflowSecretsEnvironment, AirflowSecretsEnvironmentArgs } from "../../components/environment";
+import { AirflowSecretsEnvironment, AirflowSecretsEnvironmentConfigArgs } from "../../components/environment";
 import { GcpAirflowSecrets } from "../../components/gcp/gcpAirflowSecrets";
 import { SecretManagerKeys } from "../../components/gcp/kms";
 import { SecretManagerStore } from "../../components/gcp/secretStore";
@@ -15,8 +15,8 @@ const future = (days: number) => new Date(NOW.getTime() + days * 86_400_000).toI
 
 function environmentArgs(
   settings: Record<string, unknown>,
-  overrides: Partial<AirflowSecretsEnvironmentArgs> = {},
-): AirflowSecretsEnvironmentArgs {
+  overrides: Partial<AirflowSecretsEnvironmentConfigArgs> = {},
+): AirflowSecretsEnvironmentConfigArgs {
   return {
     environment: "prod",
     backend: "gcp",

@@ -13,7 +13,7 @@ import { Problems, ValidationError } from "../../components/airflow";
 import { displayPath, schemaFields } from "../../components/core/schema";
 import { BACKEND_NAMES, CONFIG_NAMESPACE, topLevelSchema } from "../../components/core/stackSchema";
 import { backendSettingsSchemas } from "../../components/core/stackSettings";
-import { loadStackBackend } from "../../components/registry";
+import { prepareEnvironment } from "../../components/environment";
 import { environmentArgsFromValues } from "../../stacks/config";
 
 installMocks({ project: "airflow-secrets", stack: "fuzz" });
@@ -92,18 +92,7 @@ function run(raw: Record<string, unknown>): readonly { path: string; rule: strin
     throw error;
   }
   const problems = new Problems();
-  loadStackBackend(args.backend).prepare(
-    {
-      environment: args.environment,
-      production: args.production ?? false,
-      owner: args.owner,
-      declarations: args.declarations,
-      airflow: args.airflow,
-      kubernetes: args.kubernetes,
-      settings: (args.backendSettings ?? {}) as Record<string, unknown>,
-    },
-    problems,
-  );
+  prepareEnvironment(args, problems);
   return problems.list;
 }
 

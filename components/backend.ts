@@ -1,0 +1,152 @@
+/**
+ * The one shape every backend folder has (see README "How it is built"):
+ *
+ *   parse    the backend's settings block, by its Zod schema (`settingsSchema`);
+ *   resolve  a pure function from the environment and the parsed settings to everything the backend's
+ *            component needs, including the one `SecretsPlan`; it registers nothing and reports every
+ *            problem with a field path;
+ *   build    `new <Backend>AirflowSecrets(name, resolved, opts)`, whose constructor never validates.
+ *
+ * The environment component runs the three through `prepareBackend` below, so the declarations are
+ * checked exactly once per environment, by `tryPlanSecrets`, whatever the backend.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import {
+  AirflowConfig,
+  AirflowSettings,
+  PlanArgs,
+  Problems,
+  SecretsDeclarations,
+  SecretsPlan,
+  tryPlanSecrets,
+} from "./airflow";
+import { isProduction } from "./core/production";
+import { parseSettingsSalvaging } from "./core/schema";
+
+export interface KubernetesSettings {
+  /** Namespace Airflow runs in. */
+  namespace: string;
+  /** Service account of Airflow's pods (scheduler, workers, API server, triggerer). */
+  serviceAccount: string;
+}
+
+/** What every backend resolves against: the environment, already checked for shape. */
+export interface BackendContext {
+  environment: string;
+  /** Decided once, by `isProduction`: stricter defaults (protection, audit, recovery windows). */
+  production: boolean;
+  owner?: string;
+  declarations: SecretsDeclarations;
+  airflow: AirflowSettings;
+  kubernetes: KubernetesSettings;
+  /** The clock for expiries and rotation slots, read once per environment so resolve is pure. */
+  now: Date;
+}
+
+/** What a built backend hands back to the environment. */
+export interface BackendDeployment {
+  /** The Airflow configuration that reads what was provisioned. */
+  airflowConfig: AirflowConfig;
+  /** Identity binding for Airflow's Kubernetes service account (IRSA / WI / MI). */
+  serviceAccountAnnotations?: Record<string, pulumi.Input<string>>;
+  serviceAccountLabels?: Record<string, pulumi.Input<string>>;
+  /** Stack outputs the backend adds (ARNs, URLs, role names); only what exists. */
+  outputs: Record<string, pulumi.Input<unknown>>;
+}
+
+/** Every backend's resolved value carries the one plan of what is stored, and where. */
+export interface ResolvedBackend {
+  plan: SecretsPlan;
+}
+
+/** A backend's umbrella component: `<Backend>AirflowSecrets`. */
+export interface BackendComponent extends pulumi.ComponentResource {
+  readonly deployment: BackendDeployment;
+}
+
+export interface AirflowSecretsBackend<
+  Schema extends z.ZodObject = z.ZodObject,
+  Resolved extends ResolvedBackend = ResolvedBackend,
+> {
+  /** The name a stack selects (`airflow-secrets:backend`) and its settings block's key. */
+  readonly name: string;
+  readonly description: string;
+  /** The settings block's shape: strict, typed, described; the JSON Schema and README tables come from it. */
+  readonly settingsSchema: Schema;
+  /**
+   * Where the contract stores the declarations with these settings. Called with settings that may be
+   * partial (what was left after removing badly shaped parts), so one run reports everything.
+   */
+  planArgs(context: BackendContext, settings: Partial<z.output<Schema>>): PlanArgs;
+  /**
+   * Pure: the backend's own rules and defaults over the settings and the plan. Adds every problem to
+   * `problems` and returns undefined when there was one. `plan` is undefined when the declarations
+   * broke a rule of the contract (already reported); `settings` are the salvaged settings when
+   * `complete` is false (top-level fields may be missing; check them, never build from them).
+   */
+  resolve(
+    input: {
+      context: BackendContext;
+      settings: z.output<Schema>;
+      complete: boolean;
+      plan: SecretsPlan | undefined;
+    },
+    problems: Problems,
+  ): Resolved | undefined;
+  /** `<Backend>AirflowSecrets`: registers the backend's resources, never validates. */
+  readonly component: new (
+    name: string,
+    resolved: Resolved,
+    opts?: pulumi.ComponentResourceOptions,
+  ) => BackendComponent;
+}
+
+/**
+ * Parse → plan → resolve for one environment: the settings' shape by the backend's schema, the
+ * declarations by the contract (once), then the backend's rules. Every problem goes to `problems`;
+ * the resolved value is returned only when there was none.
+ */
+export function prepareBackend<Schema extends z.ZodObject, Resolved extends ResolvedBackend>(
+  backend: AirflowSecretsBackend<Schema, Resolved>,
+  context: BackendContext,
+  rawSettings: unknown,
+  problems: Problems,
+): Resolved | undefined {
+  const before = problems.list.length;
+  const parsed = parseSettingsSalvaging(backend.settingsSchema, rawSettings ?? {}, backend.name, problems);
+  const settings = (parsed.value ?? {}) as z.output<Schema>;
+  const plan = tryPlanSecrets(backend.planArgs(context, settings), problems);
+  const ruleProblems = new Problems();
+  const resolved =
+    parsed.value !== undefined
+      ? backend.resolve({ context, settings, complete: parsed.ok, plan }, ruleProblems)
+      : undefined;
+  parsed.report(ruleProblems);
+  return parsed.ok && plan !== undefined && problems.list.length === before ? resolved : undefined;
+}
+
+/**
+ * For a TypeScript program composing one backend on its own: parse, plan and resolve, throwing one
+ * error that lists every problem (before anything is registered). Then
+ * `new AwsAirflowSecrets(name, resolveBackendOrThrow(awsBackend, context, settings))`.
+ */
+export function resolveBackendOrThrow<Schema extends z.ZodObject, Resolved extends ResolvedBackend>(
+  backend: AirflowSecretsBackend<Schema, Resolved>,
+  context: Omit<BackendContext, "now" | "production"> & { production?: boolean; now?: Date },
+  settings: z.input<Schema>,
+): Resolved {
+  const problems = new Problems();
+  const resolved = prepareBackend(
+    backend,
+    {
+      ...context,
+      production: isProduction({ production: context.production, environment: context.environment }),
+      now: context.now ?? new Date(),
+    },
+    settings,
+    problems,
+  );
+  problems.throwIfAny(`Airflow secrets "${context.environment}" (${backend.name} backend)`);
+  return resolved!;
+}
