@@ -53,6 +53,8 @@ function ruleOf(
       const known = knownKeys(issue.path);
       return `is not a known setting${known ? ` (known: ${known.join(", ")})` : ""}`;
     }
+    case "custom":
+      return issue.message;
     case "invalid_value":
       return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
     case "too_small":
@@ -84,6 +86,30 @@ function descriptionAt(schema: z.ZodType, path: readonly PropertyKey[]): string 
     if (current === undefined) return undefined;
   }
   return current?.description ?? unwrap(current)?.description;
+}
+
+/**
+ * Keys an object schema used to have, by their new path relative to it (`existingKeyArn` →
+ * `existing.keyArn`): a stack file written for an earlier release gets "was renamed" instead of
+ * "unknown". Register with `renamedKeys.add(objectSchema, {...})`.
+ */
+export const renamedKeys = z.registry<Record<string, string>>();
+
+function renamedKeysAt(schema: z.ZodType, path: readonly PropertyKey[]): Record<string, string> | undefined {
+  let current: z.ZodType | undefined = schema;
+  for (const segment of path) {
+    current = unwrap(current);
+    if (current instanceof z.ZodObject) current = current.shape[String(segment)] as z.ZodType | undefined;
+    else if (current instanceof z.ZodArray) current = current.element as z.ZodType;
+    else if (current instanceof z.ZodRecord) current = current.valueType as z.ZodType;
+    else return undefined;
+    if (current === undefined) return undefined;
+  }
+  for (const s of wrapperChain(current)) {
+    const renames = renamedKeys.get(s);
+    if (renames !== undefined) return renames;
+  }
+  return undefined;
 }
 
 /** Known keys of the object schema at `path`, for the "known: …" hint on a misspelt key. */
@@ -120,10 +146,13 @@ export function parseSettings<S extends z.ZodType>(
   if (result.success) return result.data;
   for (const issue of result.error.issues) {
     if (issue.code === "unrecognized_keys") {
+      const renames = renamedKeysAt(schema, issue.path);
       for (const key of issue.keys)
         problems.add(
           fieldPath(base, [...issue.path, key]),
-          ruleOf(issue, (p) => knownKeysAt(schema, p)),
+          renames?.[key] !== undefined
+            ? `was renamed: write ${fieldPath(base, [...issue.path, ...renames[key].split(".")])} instead`
+            : ruleOf(issue, (p) => knownKeysAt(schema, p)),
         );
     } else {
       problems.add(
