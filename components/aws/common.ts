@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { PlannedSecret } from "../airflow";
-import { resourceNameFragment } from "../shared/naming";
+import { resourceNameFragment } from "../core/naming";
 import { AwsAccountContext } from "./policies";
 
 /** The deploying account, partition and DNS suffix, read once through the provider's data sources. */

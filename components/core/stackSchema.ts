@@ -13,7 +13,7 @@ export const CONFIG_NAMESPACE = "airflow-secrets";
 /** The backends a stack may select, in the order the README lists them: the registry's table. */
 export { BACKEND_NAMES, type BackendName } from "../registry";
 
-const K8S_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+import { KUBERNETES_NAME as K8S_NAME } from "./kubernetesNames";
 
 export const rotationDeclarationSchema = z
   .strictObject({

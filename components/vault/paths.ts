@@ -1,6 +1,6 @@
 /** Naming rules shared by the Vault components. */
 import { Problems } from "../airflow";
-import { resourceNameFragment } from "../shared/naming";
+import { resourceNameFragment } from "../core/naming";
 
 /** Mount paths Vault reserves for itself. */
 const RESERVED_MOUNTS = new Set(["sys", "auth", "identity", "cubbyhole"]);
