@@ -1,0 +1,68 @@
+/**
+ * Values for the official Apache Airflow Helm chart (chart 1.x) that make Airflow read what this
+ * library provisioned: the secrets-backend settings from the ConfigMap (and the env backend's Secret)
+ * through `extraEnvFrom`, the service account carrying the identity for every component that looks
+ * secrets up, the Fernet key from the backend instead of the chart's own Secret, and pod annotations
+ * holding checksums of what the pods read at start, so a change rolls them. Pure: plain values in,
+ * plain values out (the environment component applies it to resolved outputs).
+ */
+import { createHash } from "crypto";
+
+/** The chart's components whose pods look connections, variables or config up. */
+export const SECRET_READING_COMPONENTS = {
+  2: ["scheduler", "workers", "triggerer", "dagProcessor", "webserver"],
+  3: ["scheduler", "workers", "triggerer", "dagProcessor", "apiServer"],
+} as const;
+
+export const CONFIG_CHECKSUM_ANNOTATION = "airflow-secrets/config-checksum";
+export const SECRET_CHECKSUM_ANNOTATION = "airflow-secrets/secret-checksum";
+
+export interface ChartValuesInput {
+  /** Airflow's major version: the chart names the UI component `webserver` on 2 and `apiServer` on 3. */
+  airflowMajor: 2 | 3;
+  /** The ConfigMap of `AIRFLOW__*` variables this library writes. */
+  configMapName: string;
+  /** Its data, for the checksum. */
+  configData: Record<string, string>;
+  /** The env backend's Secret of `AIRFLOW_CONN_*` / `AIRFLOW_VAR_*` variables, when that is the backend. */
+  envSecret?: { name: string; data: Record<string, string> };
+  /** The service account every secret-reading component runs as (created by this library, not the chart). */
+  serviceAccountName: string;
+  /** The Fernet key is stored in the backend (read through `AIRFLOW__CORE__FERNET_KEY_SECRET`). */
+  fernetFromBackend: boolean;
+}
+
+/**
+ * A content checksum, as the chart itself annotates its own pods (`checksum/…`): SHA-256 over the
+ * sorted entries, so it changes if and only if a name or a value changes.
+ */
+export function contentChecksum(data: Record<string, string>): string {
+  const hash = createHash("sha256");
+  for (const key of Object.keys(data).sort())
+    hash.update(`${key.length}:${key}=${data[key].length}:${data[key]}\n`);
+  return hash.digest("hex");
+}
+
+/** The chart's `extraEnvFrom`, a templated YAML string; names are single-quoted YAML scalars. */
+function envFrom(configMapName: string, secretName: string | undefined): string {
+  const quoted = (name: string) => `'${name.replace(/'/g, "''")}'`;
+  const lines = [`- configMapRef:`, `    name: ${quoted(configMapName)}`];
+  if (secretName !== undefined) lines.push(`- secretRef:`, `    name: ${quoted(secretName)}`);
+  return lines.join("\n") + "\n";
+}
+
+export function airflowChartValues(input: ChartValuesInput): Record<string, unknown> {
+  const values: Record<string, unknown> = {
+    extraEnvFrom: envFrom(input.configMapName, input.envSecret?.name),
+    airflowPodAnnotations: {
+      [CONFIG_CHECKSUM_ANNOTATION]: contentChecksum(input.configData),
+      ...(input.envSecret ? { [SECRET_CHECKSUM_ANNOTATION]: contentChecksum(input.envSecret.data) } : {}),
+    },
+  };
+  // Airflow reads AIRFLOW__CORE__FERNET_KEY before AIRFLOW__CORE__FERNET_KEY_SECRET: the chart's own
+  // key would win over the backend's, so its variable is turned off.
+  if (input.fernetFromBackend) values.enableBuiltInSecretEnvVars = { AIRFLOW__CORE__FERNET_KEY: false };
+  for (const component of SECRET_READING_COMPONENTS[input.airflowMajor])
+    values[component] = { serviceAccount: { create: false, name: input.serviceAccountName } };
+  return values;
+}

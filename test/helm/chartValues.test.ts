@@ -1,0 +1,139 @@
+/**
+ * The values for the official Airflow Helm chart pass the chart's own values.schema.json (Ajv,
+ * draft-07) for Airflow 2 and 3, every key set exists in the chart's values.yaml, and the checksum
+ * annotations change if and only if what the pods read changes.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import Ajv from "ajv";
+import { parse } from "yaml";
+import {
+  CONFIG_CHECKSUM_ANNOTATION,
+  SECRET_CHECKSUM_ANNOTATION,
+  SECRET_READING_COMPONENTS,
+  airflowChartValues,
+  contentChecksum,
+} from "../../components/helm/chartValues";
+
+const CHART = path.resolve(__dirname, "../../../shared/airflow-helm-chart");
+const present = fs.existsSync(path.join(CHART, "values.schema.json"));
+const describeWithChart = present ? describe : describe.skip;
+
+const base = {
+  configMapName: "airflow-prod-secrets-config",
+  configData: {
+    AIRFLOW__SECRETS__BACKEND: "airflow.providers.amazon.aws.secrets.secrets_manager.SecretsManagerBackend",
+  },
+  serviceAccountName: "airflow",
+  fernetFromBackend: true,
+};
+const variants = [
+  { name: "Airflow 2, cloud backend", input: { ...base, airflowMajor: 2 as const } },
+  { name: "Airflow 3, cloud backend", input: { ...base, airflowMajor: 3 as const } },
+  {
+    name: "Airflow 3, env backend",
+    input: {
+      ...base,
+      airflowMajor: 3 as const,
+      fernetFromBackend: false,
+      envSecret: { name: "airflow-dev-env", data: { AIRFLOW_CONN_WAREHOUSE: "postgresql://x" } },
+    },
+  },
+];
+
+/** Every leaf path of `values` (maps of free-form entries stop at the map). */
+function leafPaths(values: Record<string, unknown>, prefix: string[] = []): string[][] {
+  return Object.entries(values).flatMap(([key, value]) =>
+    value !== null && typeof value === "object" && !Array.isArray(value) && key !== "airflowPodAnnotations"
+      ? leafPaths(value as Record<string, unknown>, [...prefix, key])
+      : [[...prefix, key]],
+  );
+}
+
+describeWithChart("against the chart's own schema and defaults", () => {
+  const schema = JSON.parse(fs.readFileSync(path.join(CHART, "values.schema.json"), "utf8"));
+  const defaults = parse(fs.readFileSync(path.join(CHART, "values.yaml"), "utf8")) as Record<string, unknown>;
+  const validate = new Ajv({ strict: false, allErrors: true, validateFormats: false }).compile(schema);
+
+  test.each(variants)("$name: valid", ({ input }) => {
+    const values = airflowChartValues(input);
+    expect(validate(values) ? [] : validate.errors).toEqual([]);
+  });
+
+  test.each(variants)("$name: every key set is one the chart reads", ({ input }) => {
+    const paths = leafPaths(airflowChartValues(input));
+    expect(paths.length).toBeGreaterThan(5);
+    for (const p of paths) {
+      let node: unknown = defaults;
+      for (const key of p) {
+        expect(
+          node !== null && typeof node === "object" && key in (node as object)
+            ? key
+            : `missing ${p.join(".")}`,
+        ).toBe(key);
+        node = (node as Record<string, unknown>)[key];
+      }
+    }
+  });
+
+  test("the schema check can fail: a wrong type is refused", () => {
+    const values = airflowChartValues(variants[1].input) as Record<
+      string,
+      Record<string, Record<string, unknown>>
+    >;
+    values.workers.serviceAccount.create = "no";
+    expect(validate(values)).toBe(false);
+  });
+});
+
+test("every secret-reading component runs as the library's service account, none creating its own", () => {
+  for (const major of [2, 3] as const) {
+    const values = airflowChartValues({ ...base, airflowMajor: major });
+    const components = SECRET_READING_COMPONENTS[major];
+    expect(components.length).toBe(5);
+    for (const c of components)
+      expect(values[c]).toEqual({ serviceAccount: { create: false, name: "airflow" } });
+  }
+});
+
+test("the chart's Fernet variable is off only when the backend holds the key", () => {
+  expect(airflowChartValues({ ...base, airflowMajor: 3 }).enableBuiltInSecretEnvVars).toEqual({
+    AIRFLOW__CORE__FERNET_KEY: false,
+  });
+  expect(
+    airflowChartValues({ ...base, airflowMajor: 3, fernetFromBackend: false }).enableBuiltInSecretEnvVars,
+  ).toBeUndefined();
+});
+
+test("extraEnvFrom names the ConfigMap and the env Secret, quoted for YAML", () => {
+  const values = airflowChartValues({ ...variants[2].input, configMapName: "it's" });
+  expect(parse(values.extraEnvFrom as string)).toEqual([
+    { configMapRef: { name: "it's" } },
+    { secretRef: { name: "airflow-dev-env" } },
+  ]);
+});
+
+describe("checksums", () => {
+  const data = { A: "1", B: "two" };
+  test("equal content, in any key order, gives the same checksum", () => {
+    expect(contentChecksum({ B: "two", A: "1" })).toBe(contentChecksum(data));
+  });
+  test.each([
+    ["a value changes", { A: "1", B: "tw0" }],
+    ["a key is added", { ...data, C: "" }],
+    ["a key is renamed", { A: "1", C: "two" }],
+    ["a boundary moves between key and value", { A: "1", B: "two", "": "" }],
+    ["content shifts between entries", { A: "1B", B: "wo" }],
+  ])("it changes when %s", (_why, changed) => {
+    expect(contentChecksum(changed)).not.toBe(contentChecksum(data));
+  });
+  test("the annotations carry them: config always, the Secret with the env backend", () => {
+    const cloud = airflowChartValues({ ...base, airflowMajor: 3 }).airflowPodAnnotations as Record<
+      string,
+      string
+    >;
+    expect(Object.keys(cloud)).toEqual([CONFIG_CHECKSUM_ANNOTATION]);
+    const env = airflowChartValues(variants[2].input).airflowPodAnnotations as Record<string, string>;
+    expect(env[SECRET_CHECKSUM_ANNOTATION]).toBe(contentChecksum(variants[2].input.envSecret!.data));
+  });
+});
