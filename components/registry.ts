@@ -18,7 +18,7 @@ interface BackendEntry {
 }
 
 export const BACKENDS = {
-  env: { folder: "./kubernetes", needs: "@pulumi/kubernetes", legacy: "envStackBackend" },
+  env: { folder: "./env", needs: "@pulumi/kubernetes" },
   vault: { folder: "./vault", needs: "@pulumi/vault", legacy: "vaultStackBackend" },
   aws: { folder: "./aws", needs: "@pulumi/aws", legacy: "awsStackBackend" },
   gcp: { folder: "./gcp", needs: "@pulumi/gcp", legacy: "gcpStackBackend" },

@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { AirflowConfig } from "../airflow";
+import { kubernetesLabels } from "./labels";
 
 export interface AirflowConfigMapArgs {
   namespace: pulumi.Input<string>;
@@ -8,13 +9,16 @@ export interface AirflowConfigMapArgs {
   airflowConfig: AirflowConfig;
   /** ConfigMap name; defaults to the component name. */
   configMapName?: pulumi.Input<string>;
-  provider?: k8s.Provider;
+  /** The environment (and owner) the standard labels name; without it only Kubernetes' recommended labels. */
+  environment?: string;
+  owner?: string;
 }
 
 /**
  * The `AIRFLOW__SECTION__OPTION` variables that point Airflow at its secrets backend, plus the same
  * settings as an `airflow.cfg` fragment. Mount with `envFrom: [{configMapRef: …}]` (Helm chart:
- * `extraEnvFrom`). Holds no secret: backend kwargs carry names and roles, never credentials.
+ * `extraEnvFrom`). Holds no secret: backend kwargs carry names and roles, never credentials. The
+ * cluster is chosen by the resource options (`{ provider }`, or the parent's `providers`).
  */
 export class AirflowConfigMap extends pulumi.ComponentResource {
   readonly configMap: k8s.core.v1.ConfigMap;
@@ -28,14 +32,11 @@ export class AirflowConfigMap extends pulumi.ComponentResource {
         metadata: {
           name: args.configMapName ?? name,
           namespace: args.namespace,
-          labels: {
-            "app.kubernetes.io/part-of": "airflow",
-            "app.kubernetes.io/managed-by": "airflow-secrets",
-          },
+          labels: kubernetesLabels(args.environment, args.owner),
         },
         data: args.airflowConfig.env,
       },
-      { parent: this, provider: args.provider },
+      { parent: this },
     );
     this.name = this.configMap.metadata.name;
     this.registerOutputs({ name: this.name });

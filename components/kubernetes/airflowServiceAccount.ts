@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { kubernetesLabels } from "./labels";
 
 export interface AirflowServiceAccountArgs {
   /** Namespace Airflow runs in. */
@@ -11,12 +12,17 @@ export interface AirflowServiceAccountArgs {
    * (GKE Workload Identity) or `azure.workload.identity/client-id` (AKS Workload Identity).
    */
   annotations?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  /** Labels the backend's identity binding needs (AKS: `azure.workload.identity/use`). */
   labels?: pulumi.Input<Record<string, pulumi.Input<string>>>;
-  /** Kubernetes provider (cluster) to create it in; defaults to the ambient provider. */
-  provider?: k8s.Provider;
+  /** The environment (and owner) the standard labels name; without it only Kubernetes' recommended labels. */
+  environment?: string;
+  owner?: string;
 }
 
-/** The Kubernetes service account Airflow's pods run as, carrying the cloud identity binding. */
+/**
+ * The Kubernetes service account Airflow's pods run as, carrying the cloud identity binding. The
+ * cluster is chosen by the resource options (`{ provider }`, or the parent's `providers`).
+ */
 export class AirflowServiceAccount extends pulumi.ComponentResource {
   readonly serviceAccount: k8s.core.v1.ServiceAccount;
   readonly name: pulumi.Output<string>;
@@ -24,6 +30,7 @@ export class AirflowServiceAccount extends pulumi.ComponentResource {
 
   constructor(name: string, args: AirflowServiceAccountArgs, opts?: pulumi.ComponentResourceOptions) {
     super("airflow-secrets:kubernetes:AirflowServiceAccount", name, {}, opts);
+    const standard = kubernetesLabels(args.environment, args.owner);
     this.serviceAccount = new k8s.core.v1.ServiceAccount(
       `${name}-sa`,
       {
@@ -31,14 +38,11 @@ export class AirflowServiceAccount extends pulumi.ComponentResource {
           name: args.name,
           namespace: args.namespace,
           annotations: args.annotations,
-          labels: pulumi.output(args.labels ?? {}).apply((labels) => ({
-            "app.kubernetes.io/part-of": "airflow",
-            "app.kubernetes.io/managed-by": "airflow-secrets",
-            ...labels,
-          })),
+          // The library's labels win: a binding's labels may not relabel the environment.
+          labels: pulumi.output(args.labels ?? {}).apply((labels) => ({ ...labels, ...standard })),
         },
       },
-      { parent: this, provider: args.provider },
+      { parent: this },
     );
     this.name = this.serviceAccount.metadata.name;
     this.namespace = this.serviceAccount.metadata.namespace;

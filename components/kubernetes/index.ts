@@ -1,3 +1,6 @@
-export * from "./airflowServiceAccount";
-export * from "./airflowConfigMap";
-export * from "./envVarSecrets";
+/**
+ * `airflow-secrets/kubernetes`: the Kubernetes pieces every backend shares (Airflow's service account
+ * and the ConfigMap pointing Airflow at its backend). The env backend is `airflow-secrets/env`.
+ */
+export { AirflowServiceAccount, type AirflowServiceAccountArgs } from "./airflowServiceAccount";
+export { AirflowConfigMap, type AirflowConfigMapArgs } from "./airflowConfigMap";
