@@ -99,7 +99,7 @@ export function validateCiWriter(
     problems.check(
       isString(ciWriter.githubRepository) && GITHUB_REPOSITORY_PATTERN.test(ciWriter.githubRepository),
       `${path}.githubRepository`,
-      `must be a GitHub repository "owner/name" (got ${JSON.stringify(ciWriter.githubRepository)})`,
+      'must be a GitHub repository "owner/name"',
     );
   }
   if (ciWriter.githubSubjects !== undefined) {
@@ -119,7 +119,7 @@ export function validateCiWriter(
         problems.check(
           isString(subject) && GITHUB_SUBJECT_PATTERN.test(subject),
           `${path}.githubSubjects[${i}]`,
-          `must be "ref:refs/heads/<branch>", "ref:refs/tags/<tag>" or "environment:<name>" without wildcards; pull requests may never write secrets (got ${JSON.stringify(subject)})`,
+          'must be "ref:refs/heads/<branch>", "ref:refs/tags/<tag>" or "environment:<name>" without wildcards; pull requests may never write secrets',
         ),
       );
     }
@@ -131,7 +131,7 @@ export function validateCiWriter(
     problems.check(
       match !== null && match[match.length - 1] === GITHUB_OIDC_ISSUER,
       `${path}.githubOidcProviderArn`,
-      `must be the account's "arn:aws:iam::<account>:oidc-provider/${GITHUB_OIDC_ISSUER}" (got ${JSON.stringify(ciWriter.githubOidcProviderArn)})`,
+      `must be the account's "arn:aws:iam::<account>:oidc-provider/${GITHUB_OIDC_ISSUER}"`,
     );
   }
   checkRoleArnList(ciWriter.trustedRoleArns, `${path}.trustedRoleArns`, problems, undefined);
@@ -162,7 +162,7 @@ export function validateSecretsAccessRolesArgs(args: SecretsAccessRolesArgs, pro
       problems.check(
         isString(prefix) && prefix.replace(/^\//, "").length > 1,
         `namePrefixes[${i}]`,
-        `must not be empty: the policies are scoped by it, and an empty prefix would cover every secret in the account (got ${JSON.stringify(prefix)})`,
+        "must not be empty: the policies are scoped by it, and an empty prefix would cover every secret in the account",
       ),
     );
   }

@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { Problems } from "../airflow";
+import { refuseWithExisting } from "../core/existing";
 import { ALARM_ON_FIRST_OCCURRENCE, awsAccountContext, standardTags } from "./common";
 import {
   AwsAccountContext,
@@ -47,7 +48,7 @@ export interface SecretsAuditTrailArgs {
    */
   secretsReplicaKeyArns?: pulumi.Input<string>[];
   /** Use an existing trail's log group instead of creating a trail, bucket and log group. */
-  existingTrail?: ExistingTrail;
+  existing?: ExistingTrail;
   /** Retention of the trail's log group. Default 365 days in production, 90 elsewhere. */
   logRetentionInDays?: number;
   /** Days before log files move to Glacier. Default 90. */
@@ -64,7 +65,7 @@ export interface SecretsAuditTrailArgs {
 
 /** The trail's own knobs, which a stack's `audit` setting passes through as they are. */
 const AUDIT_TRAIL_SETTING_KEYS = [
-  "existingTrail",
+  "existing",
   "logRetentionInDays",
   "glacierAfterDays",
   "expireAfterDays",
@@ -82,20 +83,20 @@ export function validateAuditTrailArgs(
 ): void {
   const at = (field: string) => (path ? `${path}.${field}` : field);
   const production = args.production === true;
-  if (args.existingTrail !== undefined) {
+  if (args.existing !== undefined) {
     problems.check(
-      isString(args.existingTrail?.logGroupName) &&
-        /^[.\-_/#A-Za-z0-9]{1,512}$/.test(args.existingTrail.logGroupName),
-      at("existingTrail.logGroupName"),
-      `must be the CloudWatch Logs group the existing trail delivers to (got ${JSON.stringify(args.existingTrail?.logGroupName)})`,
+      isString(args.existing?.logGroupName) && /^[.\-_/#A-Za-z0-9]{1,512}$/.test(args.existing.logGroupName),
+      at("existing.logGroupName"),
+      "must be the name of the CloudWatch Logs group the existing trail delivers to: 1-512 of letters, digits and . - _ / #",
     );
-    for (const field of ["logRetentionInDays", "glacierAfterDays", "expireAfterDays"] as const) {
-      problems.check(
-        args[field] === undefined,
-        at(field),
-        "applies only to a trail this stack creates; the existing trail keeps its own settings",
-      );
-    }
+    if (path !== "") refuseWithExisting(args, CREATED_TRAIL_ONLY, path, problems);
+    else
+      for (const field of CREATED_TRAIL_ONLY)
+        problems.check(
+          args[field] === undefined,
+          field,
+          "applies only to a trail this component creates; the existing trail keeps its own settings",
+        );
   }
   checkLogRetention(
     args.logRetentionInDays,
@@ -109,31 +110,27 @@ export function validateAuditTrailArgs(
   problems.check(
     Number.isInteger(glacier) && glacier >= 1,
     at("glacierAfterDays"),
-    `must be a whole number of days, at least 1 (got ${JSON.stringify(args.glacierAfterDays)})`,
+    "must be a whole number of days, at least 1",
   );
   problems.check(
     Number.isInteger(expire) && expire > glacier,
     at("expireAfterDays"),
-    `must be a whole number of days greater than glacierAfterDays (${glacier}) (got ${JSON.stringify(args.expireAfterDays)})`,
+    `must be a whole number of days greater than glacierAfterDays (${glacier})`,
   );
   if (production)
-    problems.check(
-      expire >= 365,
-      at("expireAfterDays"),
-      `production keeps audit logs at least 365 days (got ${expire})`,
-    );
+    problems.check(expire >= 365, at("expireAfterDays"), "production keeps audit logs at least 365 days");
   if (args.alarmEmail !== undefined) {
     problems.check(
       isString(args.alarmEmail) && EMAIL_PATTERN.test(args.alarmEmail),
       at("alarmEmail"),
-      `must be an e-mail address (got ${JSON.stringify(args.alarmEmail)})`,
+      "must be an e-mail address",
     );
   }
   if (args.alarmTopicArn !== undefined) {
     problems.check(
       isString(args.alarmTopicArn) && SNS_TOPIC_ARN_PATTERN.test(args.alarmTopicArn),
       at("alarmTopicArn"),
-      `must be an SNS topic ARN (got ${JSON.stringify(args.alarmTopicArn)})`,
+      'must be an SNS topic ARN, "arn:aws:sns:<region>:<account>:<name>"',
     );
     problems.check(
       args.alarmEmail === undefined,
@@ -142,6 +139,9 @@ export function validateAuditTrailArgs(
     );
   }
 }
+
+/** Settings that shape only a trail this library creates. */
+const CREATED_TRAIL_ONLY = ["logRetentionInDays", "glacierAfterDays", "expireAfterDays"] as const;
 
 export const DEFAULT_GLACIER_AFTER_DAYS = 90;
 export const DEFAULT_EXPIRE_AFTER_DAYS = 365;
@@ -231,7 +231,7 @@ export function auditFilters(
  * whose metric filters raise alarms (to a KMS-encrypted SNS topic) on denied or failed lookups,
  * deletions and policy changes, and on the secrets key or a replica being disabled, scheduled for
  * deletion or given a new key policy.
- * With `existingTrail`, only the filters and alarms are added to that trail's log group.
+ * With `existing`, only the filters and alarms are added to that trail's log group.
  */
 export class SecretsAuditTrail extends pulumi.ComponentResource {
   readonly trailArn?: pulumi.Output<string>;
@@ -261,9 +261,9 @@ export class SecretsAuditTrail extends pulumi.ComponentResource {
     const tags = standardTags(args.environment, args.owner, args.tags);
     const keep = { retainOnDelete: production };
     const baseName = `airflow-${args.environment}-secrets`;
-    const creatingTrail = args.existingTrail === undefined;
+    const creatingTrail = args.existing === undefined;
     const trailName = baseName;
-    const logGroupName = creatingTrail ? `/aws/cloudtrail/${baseName}` : args.existingTrail!.logGroupName;
+    const logGroupName = creatingTrail ? `/aws/cloudtrail/${baseName}` : args.existing!.logGroupName;
     const needsKey = creatingTrail || args.alarmTopicArn === undefined;
 
     let auditKey: aws.kms.Key | undefined;

@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { PlannedSecret } from "../airflow";
+import { standardLabels } from "../core/labels";
 import { resourceNameFragment } from "../core/naming";
 import { AwsAccountContext } from "./policies";
 
@@ -35,18 +36,16 @@ export interface AwsStoreArgs {
   tags?: Record<string, string>;
 }
 
-/** Tags on every taggable resource: who owns it, which environment, and that this library manages it. */
+/**
+ * Tags on every taggable resource: who owns it, which environment, and that this library manages it,
+ * with the one environment key every cloud shares (`core/labels.ts`).
+ */
 export function standardTags(
   environment: string,
   owner: string | undefined,
   extra: Record<string, string> = {},
 ): Record<string, string> {
-  return {
-    ...extra,
-    environment,
-    ...(owner !== undefined ? { owner } : {}),
-    "managed-by": "airflow-secrets",
-  };
+  return standardLabels(environment, owner, extra);
 }
 
 /** A stable Pulumi resource-name fragment for an Airflow id; `_` stays, another would rename resources. */

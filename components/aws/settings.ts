@@ -1,12 +1,16 @@
 /**
- * The AWS backend's stack settings (`airflow-secrets:aws` in Pulumi.<env>.yaml) and their
- * validation. Every rule reports `aws.<field>` paths; nothing here registers a resource.
+ * The AWS backend's rules over its parsed settings (`airflow-secrets:aws`): what the schema's shape
+ * cannot say (identifier formats, cross-field rules, production defaults). Pure: every rule adds an
+ * `aws.<field>` problem, names the field and the rule, never the value, and registers nothing.
  */
-import { Problems } from "../airflow";
-import { parseSettingsSalvaging } from "../core/schema";
-import { AwsBackendSettings, settingsSchema } from "./schema";
+import { ConnectionDeclaration, Problems } from "../airflow";
+import { refuseWithExisting } from "../core/existing";
+import { checkRotationPrerequisites } from "../rotation/prerequisites";
+import type { BackendContext } from "../backend";
 import { validateCiWriter } from "./accessRoles";
 import { auditFilters, validateAuditTrailArgs } from "./auditTrail";
+import { RotationSchedule, checkRotationSchedule } from "./rotationLambda";
+import { AwsBackendSettings } from "./schema";
 import {
   SECURITY_GROUP_ID_PATTERN,
   SUBNET_ID_PATTERN,
@@ -14,7 +18,6 @@ import {
   checkCaCertificates,
   checkIdList,
   checkKmsKeyArn,
-  checkKmsKeyDeletionWindow,
   checkLogRetention,
   checkOidc,
   checkRecoveryWindow,
@@ -30,51 +33,56 @@ export const SETTINGS_PATH = "aws";
 
 export type { AwsBackendSettings, AwsBackendSettingsInput } from "./schema";
 
+/** A value with every `null` (a YAML block written with its children commented out) read as absent. */
+export type WithoutNulls<T> = T extends readonly (infer Item)[]
+  ? WithoutNulls<Item>[]
+  : T extends object
+    ? { [K in keyof T]: WithoutNulls<Exclude<T[K], null>> }
+    : Exclude<T, null>;
+
+/** The settings `resolve` works with: nulls read as absent, the store defaulted. */
+export type AwsSettings = WithoutNulls<AwsBackendSettings> & { store: "secretsmanager" | "ssm" };
+
+/** Drops null entries of maps at every depth (lists keep their items: a null item is a shape error). */
+function dropNulls(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(dropNulls);
+  if (value === null || typeof value !== "object") return value;
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([, v]) => v !== null)
+      .map(([k, v]) => [k, dropNulls(v)]),
+  );
+}
+
+/** The parsed settings as `resolve` reads them. */
+export function normalizeSettings(settings: Partial<AwsBackendSettings>): AwsSettings {
+  const clean = dropNulls(settings ?? {}) as WithoutNulls<AwsBackendSettings>;
+  return { ...clean, store: clean.store ?? "secretsmanager" };
+}
+
 const LAYOUT_PREFIXES = ["connectionsPrefix", "variablesPrefix", "configPrefix"] as const;
+/** Settings of `kms` that only shape a key this library creates. */
+const CREATED_KEY_ONLY = ["deletionWindowInDays", "multiRegion"] as const;
 
 const at = (field: string) => `${SETTINGS_PATH}.${field}`;
 
-/** Adds every problem with the settings; returns them typed when they have the right shape. */
-export function validateAwsSettings(
-  raw: unknown,
-  production: boolean,
-  allProblems: Problems,
-  environment?: string,
-): AwsBackendSettings | undefined {
-  // The shape first (types, enums, unknown keys at every depth); the rules below run on what parsed,
-  // so a typo does not hide a broken rule elsewhere.
-  const parsed = parseSettingsSalvaging(settingsSchema, raw ?? {}, SETTINGS_PATH, allProblems);
-  if (parsed.value === undefined) return undefined;
-  const problems = new Problems();
-  checkRules(parsed.value, production, environment, problems);
-  parsed.report(problems);
-  return parsed.ok && problems.empty
-    ? { ...parsed.value, store: parsed.value.store ?? "secretsmanager" }
-    : undefined;
-}
-
-function checkRules(
-  settings: AwsBackendSettings,
-  production: boolean,
-  environment: string | undefined,
+/** Every rule of the AWS settings; top-level fields may be missing when the shape was salvaged. */
+export function checkAwsSettings(
+  settings: AwsSettings,
+  context: Pick<BackendContext, "production" | "environment">,
   problems: Problems,
 ): void {
-  const regionOk =
-    problems.check(settings.region !== undefined, at("region"), 'is required (e.g. "eu-west-1")') &&
-    checkRegion(settings.region, at("region"), problems);
+  const { production, environment } = context;
+  const regionOk = settings.region !== undefined && checkRegion(settings.region, at("region"), problems);
   const region = regionOk ? settings.region : undefined;
-  const store = settings.store ?? "secretsmanager";
-  problems.check(
-    store === "secretsmanager" || store === "ssm",
-    at("store"),
-    `must be "secretsmanager" or "ssm" (got ${JSON.stringify(settings.store)})`,
-  );
-  checkOidc(
-    settings.oidcProviderArn,
-    settings.oidcIssuer,
-    { providerArn: at("oidcProviderArn"), issuer: at("oidcIssuer") },
-    problems,
-  );
+  const store = settings.store;
+  if (settings.oidcProviderArn !== undefined || settings.oidcIssuer !== undefined)
+    checkOidc(
+      settings.oidcProviderArn,
+      settings.oidcIssuer,
+      { providerArn: at("oidcProviderArn"), issuer: at("oidcIssuer") },
+      problems,
+    );
   if (store === "secretsmanager") {
     checkRoleArnList(
       settings.deployerRoleArns,
@@ -89,40 +97,8 @@ function checkRules(
       "applies only to the Secrets Manager store (parameters have no resource policy)",
     );
   }
-  if (settings.layout !== undefined && environment !== undefined)
-    checkLayoutConfined(settings.layout, environment, problems);
-  if (settings.kms !== undefined) {
-    if (settings.kms.existingKeyArn !== undefined)
-      checkKmsKeyArn(settings.kms.existingKeyArn, region, at("kms.existingKeyArn"), problems);
-    checkKmsKeyDeletionWindow(settings.kms.deletionWindowInDays, at("kms.deletionWindowInDays"), problems);
-    const replicaKeys = settings.kms.existingReplicaKeyArns;
-    if (replicaKeys !== undefined) {
-      problems.check(
-        settings.kms.existingKeyArn !== undefined,
-        at("kms.existingReplicaKeyArns"),
-        "needs existingKeyArn",
-      );
-      {
-        for (const [replicaRegion, arn] of Object.entries(replicaKeys)) {
-          checkKmsKeyArn(arn, replicaRegion, at(`kms.existingReplicaKeyArns.${replicaRegion}`), problems);
-          problems.check(
-            (settings.replicaRegions ?? []).includes(replicaRegion),
-            at(`kms.existingReplicaKeyArns.${replicaRegion}`),
-            `${replicaRegion} is not in replicaRegions`,
-          );
-        }
-      }
-    }
-    if (settings.kms.existingKeyArn !== undefined) {
-      for (const replicaRegion of settings.replicaRegions ?? []) {
-        problems.check(
-          replicaKeys?.[replicaRegion] !== undefined,
-          at(`kms.existingReplicaKeyArns.${replicaRegion}`),
-          `is required: secrets replicated to ${replicaRegion} need a key in ${replicaRegion}`,
-        );
-      }
-    }
-  }
+  if (settings.layout !== undefined) checkLayoutConfined(settings.layout, environment, problems);
+  if (settings.kms !== undefined) checkKms(settings, region, problems);
   checkRecoveryWindow(settings.recoveryWindowDays, production, at("recoveryWindowDays"), problems);
   checkReplicaRegions(settings.replicaRegions, region, at("replicaRegions"), problems);
   if (store === "ssm")
@@ -135,17 +111,45 @@ function checkRules(
   if (settings.audit !== undefined) {
     if (production)
       problems.check(
-        settings.audit.enabled !== false || settings.audit.existingTrail !== undefined,
+        settings.audit.enabled !== false || settings.audit.existing !== undefined,
         at("audit.enabled"),
-        "false is refused in production, where access to secrets must be audited: leave it unset (the stack creates a trail), or, if a trail outside this stack already records the account, name its log group in audit.existingTrail.logGroupName",
+        "false is refused in production, where access to secrets must be audited: leave it unset (the stack creates a trail), or, if a trail outside this stack already records the account, name its log group in audit.existing.logGroupName",
       );
     validateAuditTrailArgs({ ...settings.audit, production }, problems, at("audit"));
   }
-  const auditEnabled = settings.audit?.enabled;
-  const auditOn = auditEnabled ?? production;
-  if (auditOn && region !== undefined) checkAuditedKeys(region, settings.replicaRegions, problems);
+  if (auditEnabled(settings, production) && region !== undefined)
+    checkAuditedKeys(region, settings.replicaRegions, problems);
   if (settings.ciWriter !== undefined) validateCiWriter(settings.ciWriter, at("ciWriter"), problems);
-  if (settings.rotation !== undefined) validateRotationSettings(settings.rotation, problems);
+  if (settings.rotation !== undefined) checkRotationSettings(settings.rotation, problems);
+}
+
+/** Audit is on in production unless turned off (with an existing trail), and off elsewhere unless on. */
+export function auditEnabled(settings: AwsSettings, production: boolean): boolean {
+  return settings.audit?.enabled ?? production;
+}
+
+function checkKms(settings: AwsSettings, region: string | undefined, problems: Problems): void {
+  const kms = settings.kms!;
+  refuseWithExisting(kms, CREATED_KEY_ONLY, at("kms"), problems);
+  const existing = kms.existing;
+  if (existing === undefined) return;
+  checkKmsKeyArn(existing.keyArn, region, at("kms.existing.keyArn"), problems);
+  const replicaKeys = existing.replicaKeyArns ?? {};
+  for (const [replicaRegion, arn] of Object.entries(replicaKeys)) {
+    const path = at(`kms.existing.replicaKeyArns.${replicaRegion}`);
+    checkKmsKeyArn(arn, replicaRegion, path, problems);
+    problems.check(
+      (settings.replicaRegions ?? []).includes(replicaRegion),
+      path,
+      "names a region that is not in replicaRegions",
+    );
+  }
+  for (const replicaRegion of settings.replicaRegions ?? [])
+    problems.check(
+      replicaKeys[replicaRegion] !== undefined,
+      at(`kms.existing.replicaKeyArns.${replicaRegion}`),
+      `is required: secrets replicated to ${replicaRegion} need a key in ${replicaRegion}`,
+    );
 }
 
 /**
@@ -155,7 +159,7 @@ function checkRules(
  * covers `airflow/production/…`).
  */
 function checkLayoutConfined(
-  layout: NonNullable<AwsBackendSettings["layout"]>,
+  layout: NonNullable<AwsSettings["layout"]>,
   environment: string,
   problems: Problems,
 ): void {
@@ -176,10 +180,7 @@ function checkLayoutConfined(
   }
 }
 
-function validateRotationSettings(
-  rotation: NonNullable<AwsBackendSettings["rotation"]>,
-  problems: Problems,
-): void {
+function checkRotationSettings(rotation: NonNullable<AwsSettings["rotation"]>, problems: Problems): void {
   const inVpc = rotation.subnetIds !== undefined || rotation.securityGroupIds !== undefined;
   if (inVpc) {
     checkIdList(
@@ -199,9 +200,9 @@ function validateRotationSettings(
   }
   if (rotation.createSecretsManagerEndpointInVpc !== undefined) {
     problems.check(
-      VPC_ID_PATTERN.test(String(rotation.createSecretsManagerEndpointInVpc)),
+      VPC_ID_PATTERN.test(rotation.createSecretsManagerEndpointInVpc),
       at("rotation.createSecretsManagerEndpointInVpc"),
-      `must be a VPC id like "vpc-0123456789abcdef0" (got ${JSON.stringify(rotation.createSecretsManagerEndpointInVpc)})`,
+      'must be a VPC id like "vpc-0123456789abcdef0"',
     );
     problems.check(
       inVpc,
@@ -214,31 +215,62 @@ function validateRotationSettings(
       "conflicts with createSecretsManagerEndpointInVpc",
     );
   }
-  if (rotation.secretsManagerEndpointUrl !== undefined) {
+  if (rotation.secretsManagerEndpointUrl !== undefined)
     problems.check(
       isString(rotation.secretsManagerEndpointUrl) &&
         /^https:\/\/[A-Za-z0-9.-]+(:\d+)?\/?$/.test(rotation.secretsManagerEndpointUrl),
       at("rotation.secretsManagerEndpointUrl"),
-      `must be an https:// endpoint URL (got ${JSON.stringify(rotation.secretsManagerEndpointUrl)})`,
+      "must be an https:// endpoint URL (scheme, host and optional port)",
     );
-  }
-  if (rotation.passwordLength !== undefined) {
-    problems.check(
-      Number.isInteger(rotation.passwordLength) &&
-        rotation.passwordLength >= 16 &&
-        rotation.passwordLength <= 4096,
-      at("rotation.passwordLength"),
-      `must be a whole number from 16 to 4096 (got ${JSON.stringify(rotation.passwordLength)})`,
-    );
-  }
   checkCaCertificates(rotation.caCertificates, at("rotation.caCertificates"), problems);
   if (rotation.duration !== undefined)
     problems.check(
-      isString(rotation.duration) && /^([1-9]|1\d|2[0-4])h$/.test(rotation.duration),
+      /^([1-9]|1\d|2[0-4])h$/.test(rotation.duration),
       at("rotation.duration"),
-      `must be a window of 1h to 24h, e.g. "4h" (got ${JSON.stringify(rotation.duration)})`,
+      'must be a window of 1h to 24h, e.g. "4h"',
     );
   checkLogRetention(rotation.logRetentionInDays, undefined, at("rotation.logRetentionInDays"), problems);
+}
+
+/** Rotation settings of a connection as the schedule Secrets Manager gets. */
+export function scheduleFor(conn: ConnectionDeclaration, settings: AwsSettings): RotationSchedule {
+  const everyDays = conn.rotation!.everyDays;
+  const duration = settings.rotation?.duration;
+  return duration !== undefined ? { scheduleExpression: `rate(${everyDays} days)`, duration } : { everyDays };
+}
+
+/**
+ * Rotation's prerequisites: the ones every cloud shares (`checkRotationPrerequisites`: JSON
+ * connections, a driver for each conn_type and its master's, login lengths), then AWS's own: the
+ * Secrets Manager store (Parameter Store cannot rotate) and, in production, at most 90 days.
+ */
+export function checkAwsRotations(context: BackendContext, settings: AwsSettings, problems: Problems): void {
+  const connections = Array.isArray(context.declarations?.connections)
+    ? context.declarations.connections
+    : [];
+  const rotated = connections.filter(
+    (c): c is ConnectionDeclaration =>
+      typeof c === "object" && c !== null && typeof c.rotation === "object" && c.rotation !== null,
+  );
+  if (rotated.length === 0) {
+    problems.check(
+      settings.rotation?.createSecretsManagerEndpointInVpc === undefined,
+      at("rotation.createSecretsManagerEndpointInVpc"),
+      "no connection declares rotation, so no rotation function would use the endpoint and none is created; remove the setting (or declare rotation on a connection)",
+    );
+    return;
+  }
+  checkRotationPrerequisites(context.declarations, context.airflow, problems);
+  for (const conn of rotated) {
+    const path = `connections[${conn.conn_id}].rotation`;
+    if (settings.store === "ssm")
+      problems.add(
+        path,
+        "rotation needs the Secrets Manager store (Parameter Store has no rotation); set aws.store to secretsmanager",
+      );
+    if (Number.isInteger(conn.rotation!.everyDays))
+      checkRotationSchedule(scheduleFor(conn, settings), context.production, path, problems);
+  }
 }
 
 /** CloudWatch Logs' limit on a metric filter pattern. */

@@ -44,8 +44,6 @@ export const LOG_RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 ] as const;
 
-const show = (value: unknown) => JSON.stringify(value);
-
 export function isString(value: unknown): value is string {
   return typeof value === "string";
 }
@@ -61,7 +59,7 @@ export function checkRegion(region: unknown, path: string, problems: Problems): 
   return problems.check(
     isString(region) && REGION_PATTERN.test(region),
     path,
-    `must be an AWS region such as "eu-west-1" (got ${show(region)})`,
+    'must be an AWS region such as "eu-west-1"',
   );
 }
 
@@ -73,17 +71,16 @@ export function checkReplicaRegions(
   problems: Problems,
 ): void {
   if (replicas === undefined) return;
-  if (!problems.check(Array.isArray(replicas), path, `must be a list of AWS regions (got ${show(replicas)})`))
-    return;
+  if (!problems.check(Array.isArray(replicas), path, `must be a list of AWS regions`)) return;
   const seen = new Set<string>();
   (replicas as unknown[]).forEach((region, i) => {
     if (!checkRegion(region, `${path}[${i}]`, problems)) return;
     problems.check(
       region !== primary,
       `${path}[${i}]`,
-      `"${region}" is the primary region; a replica must live in another region`,
+      "is the primary region; a replica must live in another region",
     );
-    problems.check(!seen.has(region), `${path}[${i}]`, `"${region}" is listed twice`);
+    problems.check(!seen.has(region), `${path}[${i}]`, "repeats an earlier region");
     seen.add(region);
   });
 }
@@ -111,7 +108,7 @@ export function checkRecoveryWindow(
   problems.check(
     whole && days >= 7 && days <= 30,
     path,
-    `must be a whole number of days from 7 to 30${production ? "" : ", or 0 to delete without recovery"} (got ${show(days)})`,
+    `must be a whole number of days from 7 to 30${production ? "" : ", or 0 to delete without recovery"}`,
   );
 }
 
@@ -120,7 +117,7 @@ export function checkKmsKeyDeletionWindow(days: unknown, path: string, problems:
   problems.check(
     typeof days === "number" && Number.isInteger(days) && days >= 7 && days <= 30,
     path,
-    `must be a whole number of days from 7 to 30 (got ${show(days)})`,
+    `must be a whole number of days from 7 to 30`,
   );
 }
 
@@ -128,7 +125,7 @@ export function checkRoleArn(arn: unknown, path: string, problems: Problems): bo
   return problems.check(
     isString(arn) && ROLE_ARN_PATTERN.test(arn),
     path,
-    `must be an IAM role ARN such as "arn:aws:iam::123456789012:role/name" (got ${show(arn)})`,
+    `must be an IAM role ARN such as "arn:aws:iam::123456789012:role/name"`,
   );
 }
 
@@ -142,8 +139,7 @@ export function checkRoleArnList(
     if (required !== undefined) problems.add(path, required);
     return;
   }
-  if (!problems.check(Array.isArray(list), path, `must be a list of IAM role ARNs (got ${show(list)})`))
-    return;
+  if (!problems.check(Array.isArray(list), path, `must be a list of IAM role ARNs`)) return;
   (list as unknown[]).forEach((arn, i) => checkRoleArn(arn, `${path}[${i}]`, problems));
   problems.check(
     new Set(list as unknown[]).size === (list as unknown[]).length,
@@ -164,7 +160,7 @@ export function checkKmsKeyArn(
     !problems.check(
       match !== null,
       path,
-      `must be a KMS key ARN such as "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab" (got ${show(arn)})`,
+      `must be a KMS key ARN such as "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"`,
     )
   )
     return;
@@ -193,12 +189,12 @@ export function checkOidc(
     problems.check(
       isString(issuer) && !/^[a-z]+:\/\//i.test(issuer),
       paths.issuer,
-      `must not include the scheme: IAM condition keys use "oidc.eks.<region>.amazonaws.com/id/<ID>" (got ${show(issuer)})`,
+      `must not include the scheme: IAM condition keys use "oidc.eks.<region>.amazonaws.com/id/<ID>"`,
     ) &&
     problems.check(
       OIDC_ISSUER_PATTERN.test(issuer as string),
       paths.issuer,
-      `must be a host name with an optional path and no trailing slash (got ${show(issuer)})`,
+      `must be a host name with an optional path and no trailing slash`,
     );
   if (
     !problems.check(
@@ -213,7 +209,7 @@ export function checkOidc(
     !problems.check(
       match !== null,
       paths.providerArn,
-      `must be an IAM OIDC provider ARN, "arn:aws:iam::<account>:oidc-provider/<issuer>" (got ${show(providerArn)})`,
+      `must be an IAM OIDC provider ARN, "arn:aws:iam::<account>:oidc-provider/<issuer>"`,
     )
   )
     return;
@@ -222,7 +218,7 @@ export function checkOidc(
     problems.check(
       tail === issuer,
       paths.providerArn,
-      `names issuer "${tail}" but ${paths.issuer} is "${issuer}"; they must be the same provider`,
+      `names another issuer than ${paths.issuer}; they must be the same provider`,
     );
   }
 }
@@ -231,7 +227,7 @@ export function checkNamespace(namespace: unknown, path: string, problems: Probl
   problems.check(
     isString(namespace) && K8S_NAMESPACE_PATTERN.test(namespace),
     path,
-    `must be a Kubernetes namespace: lowercase letters, digits and -, at most 63, starting and ending alphanumeric (got ${show(namespace)})`,
+    `must be a Kubernetes namespace: lowercase letters, digits and -, at most 63, starting and ending alphanumeric`,
   );
 }
 
@@ -239,7 +235,7 @@ export function checkServiceAccount(name: unknown, path: string, problems: Probl
   problems.check(
     isString(name) && K8S_SERVICE_ACCOUNT_PATTERN.test(name),
     path,
-    `must be a Kubernetes service account name: lowercase letters, digits, - and . (got ${show(name)})`,
+    `must be a Kubernetes service account name: lowercase letters, digits, - and .`,
   );
 }
 
@@ -254,16 +250,12 @@ export function checkLogRetention(
     !problems.check(
       (LOG_RETENTION_DAYS as readonly unknown[]).includes(days),
       path,
-      `must be one of CloudWatch Logs' retention periods (${LOG_RETENTION_DAYS.join(", ")}) (got ${show(days)})`,
+      `must be one of CloudWatch Logs' retention periods (${LOG_RETENTION_DAYS.join(", ")})`,
     )
   )
     return;
   if (minimum !== undefined) {
-    problems.check(
-      (days as number) >= minimum,
-      path,
-      `must be at least ${minimum} days in production (got ${days})`,
-    );
+    problems.check((days as number) >= minimum, path, `must be at least ${minimum} days in production`);
   }
 }
 
@@ -278,33 +270,40 @@ export function checkIdList(
     !problems.check(
       Array.isArray(list) && list.length > 0,
       path,
-      `must be a non-empty list of ids like "${example}" (got ${show(list)})`,
+      `must be a non-empty list of ids like "${example}"`,
     )
   )
     return;
   (list as unknown[]).forEach((id, i) =>
-    problems.check(
-      isString(id) && pattern.test(id),
-      `${path}[${i}]`,
-      `must be an id like "${example}" (got ${show(id)})`,
-    ),
+    problems.check(isString(id) && pattern.test(id), `${path}[${i}]`, `must be an id like "${example}"`),
   );
 }
 
-/** Tag keys and values as AWS accepts them on every taggable resource used here. */
+/**
+ * The characters every AWS service used here accepts in tags (the strictest of them, e.g. IAM and
+ * CloudTrail): Unicode letters, digits, spaces and `_ . : / = + - @`. A quote or a newline would
+ * only fail at AWS, halfway through a deployment.
+ */
+export const TAG_KEY_PATTERN = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u;
+export const TAG_VALUE_PATTERN = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{0,256}$/u;
+const TAG_CHARACTERS = "letters, digits, spaces and _ . : / = + - @";
+
+/** Tag keys and values as AWS accepts them on every taggable resource used here; values never quoted. */
 export function checkTags(tags: unknown, path: string, problems: Problems): void {
-  if (tags === undefined) return;
+  if (tags === undefined || tags === null) return;
   if (!problems.check(isPlainObject(tags), path, "must be a map of tag keys to values")) return;
   for (const [key, value] of Object.entries(tags as Record<string, unknown>)) {
-    problems.check(
-      key.length >= 1 && key.length <= 128 && !/^aws:/i.test(key),
-      `${path}.${key}`,
-      'tag keys are 1-128 characters and must not start with "aws:"',
+    // A key that breaks the rule is not repeated in the path either: it may be what was mistyped.
+    const keyOk = problems.check(
+      TAG_KEY_PATTERN.test(key) && !/^aws:/i.test(key),
+      path,
+      `a tag key breaks AWS's rule: 1-128 characters of ${TAG_CHARACTERS}, not starting with "aws:"`,
     );
+    if (!keyOk) continue;
     problems.check(
-      isString(value) && value.length <= 256,
+      isString(value) && TAG_VALUE_PATTERN.test(value),
       `${path}.${key}`,
-      `tag values are strings of at most 256 characters (got ${show(value)})`,
+      `tag values are at most 256 characters of ${TAG_CHARACTERS}`,
     );
   }
 }

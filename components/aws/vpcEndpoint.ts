@@ -31,7 +31,7 @@ export function validateSecretsManagerVpcEndpointArgs(
   problems.check(
     VPC_ID_PATTERN.test(String(args.vpcId)),
     "vpcId",
-    `must be a VPC id like "vpc-0123456789abcdef0" (got ${JSON.stringify(args.vpcId)})`,
+    'must be a VPC id like "vpc-0123456789abcdef0"',
   );
   checkIdList(args.subnetIds, SUBNET_ID_PATTERN, "subnet-0123456789abcdef0", "subnetIds", problems);
   checkIdList(

@@ -1,0 +1,66 @@
+/**
+ * The AWS backend (`backend: aws`): settings schema, pure resolve, and `AwsAirflowSecrets`.
+ */
+import { PlanArgs, configKey } from "../airflow";
+import type { AirflowSecretsBackend, BackendContext } from "../backend";
+import { AwsAirflowSecrets, AwsResolved } from "./awsAirflowSecrets";
+import { settingsSchema } from "./schema";
+import { DEFAULT_RECOVERY_WINDOW_DAYS, PRODUCTION_RECOVERY_WINDOW_DAYS } from "./secretsManagerStore";
+import {
+  AwsBackendSettings,
+  auditEnabled,
+  checkAwsRotations,
+  checkAwsSettings,
+  normalizeSettings,
+} from "./settings";
+
+/** Where the contract stores the declarations with these (possibly partial) settings. */
+function planArgs(context: BackendContext, raw: Partial<AwsBackendSettings>): PlanArgs {
+  const settings = normalizeSettings(raw);
+  return {
+    backend: settings.store === "ssm" ? "aws-ssm" : "aws-secrets-manager",
+    environment: context.environment,
+    declarations: context.declarations,
+    airflow: context.airflow,
+    layout: settings.layout,
+    extraKwargs: settings.region !== undefined ? { region_name: settings.region } : undefined,
+  };
+}
+
+export const backend: AirflowSecretsBackend<typeof settingsSchema, AwsResolved> = {
+  name: "aws",
+  description:
+    "AWS Secrets Manager or SSM Parameter Store with KMS, IRSA, CloudTrail audit and Lambda rotation",
+  settingsSchema,
+  planArgs,
+  resolve({ context, settings: raw, complete, plan }, problems) {
+    const before = problems.list.length;
+    const settings = normalizeSettings(raw);
+    checkAwsSettings(settings, context, problems);
+    checkAwsRotations(context, settings, problems);
+    if (!complete || plan === undefined || problems.list.length > before) return undefined;
+
+    // The Fernet key: losing it makes every encrypted field in Airflow's metastore unreadable.
+    const fernetKeys = new Set(
+      (context.declarations.config ?? [])
+        .filter((o) => o.section === "core" && o.option === "fernet_key")
+        .map((o) => configKey(o, plan.profile.kind)),
+    );
+    return {
+      plan,
+      environment: context.environment,
+      production: context.production,
+      owner: context.owner,
+      kubernetes: context.kubernetes,
+      settings,
+      recoveryWindowInDays:
+        settings.recoveryWindowDays ??
+        (context.production ? PRODUCTION_RECOVERY_WINDOW_DAYS : DEFAULT_RECOVERY_WINDOW_DAYS),
+      audit: auditEnabled(settings, context.production),
+      criticalSecretNames: plan.secrets
+        .filter((s) => s.kind === "config" && fernetKeys.has(s.id))
+        .map((s) => s.name),
+    };
+  },
+  component: AwsAirflowSecrets,
+};
