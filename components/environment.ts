@@ -19,9 +19,11 @@ import type { GcpSettingsSchemaInput } from "./gcp/schema";
 import type { EnvBackendSettingsInput } from "./kubernetes/schema";
 import type { VaultBackendSettingsInput } from "./vault/schema";
 import { loadBackend } from "./registry";
+import { airflowChartValues } from "./helm/chartValues";
 import {
   AirflowSecretsBackend,
   BackendComponent,
+  BackendDeployment,
   BackendContext,
   KubernetesSettings,
   ResolvedBackend,
@@ -84,6 +86,33 @@ export interface AirflowSecretsEnvironmentConfigArgs extends EnvironmentArgsBase
 
 /** @deprecated The name before `AirflowSecretsEnvironmentArgs` became the typed union. */
 export type TypedEnvironmentArgs = AirflowSecretsEnvironmentArgs;
+
+/** The chart values for one environment, once the names and the env Secret's data resolve. */
+function chartValues(
+  args: AirflowSecretsEnvironmentArgs | AirflowSecretsEnvironmentConfigArgs,
+  deployment: BackendDeployment,
+  configMapName: pulumi.Input<string>,
+): pulumi.Output<Record<string, unknown>> {
+  const secret = deployment.envFromSecret;
+  const values = pulumi
+    .all([configMapName, secret?.name, secret?.data])
+    .apply(([name, secretName, secretData]) =>
+      airflowChartValues({
+        airflowMajor: String(args.airflow.version).startsWith("2.") ? 2 : 3,
+        configMapName: name,
+        configData: deployment.airflowConfig.env,
+        envSecret:
+          secretName !== undefined && secretData !== undefined
+            ? { name: secretName, data: secretData }
+            : undefined,
+        serviceAccountName: args.kubernetes.serviceAccount,
+        fernetFromBackend: args.fernet !== undefined,
+      }),
+    );
+  // A checksum is not the secret it sums (the chart annotates its own pods with the same kind of
+  // SHA-256 of its Secrets); left secret, it would hide every value here in synth and outputs.
+  return pulumi.unsecret(values);
+}
 
 /** What `prepareEnvironment` found, ready to build. */
 export interface PreparedEnvironment {
@@ -162,6 +191,11 @@ export class AirflowSecretsEnvironment extends pulumi.ComponentResource {
   readonly configMap: AirflowConfigMap;
   /** Backend-specific outputs (ARNs, URLs, role names). */
   readonly backendOutputs: Record<string, pulumi.Input<unknown>>;
+  /**
+   * Values for the official Apache Airflow Helm chart that make every Airflow component read what
+   * this environment provisioned (see README "Running it with the Airflow Helm chart").
+   */
+  readonly helmValues: pulumi.Output<Record<string, unknown>>;
 
   constructor(
     name: string,
@@ -222,7 +256,12 @@ export class AirflowSecretsEnvironment extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    this.registerOutputs({ airflowConfig: this.airflowConfig, ...this.backendOutputs });
+    this.helmValues = chartValues(args, deployment, this.configMap.name);
+    this.registerOutputs({
+      airflowConfig: this.airflowConfig,
+      helmValues: this.helmValues,
+      ...this.backendOutputs,
+    });
   }
 }
 

@@ -14,6 +14,7 @@ export function deployEnvironment(): Record<string, pulumi.Input<unknown>> {
     airflowCfg: environment.airflowConfig.cfg,
     serviceAccount: environment.serviceAccount.name,
     configMap: environment.configMap.name,
+    helmValues: environment.helmValues,
     ...environment.backendOutputs,
   };
 }

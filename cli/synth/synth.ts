@@ -5,6 +5,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import { stringify as stringifyYaml } from "yaml";
 import {
   installMocks,
   isSecretValue,
@@ -172,8 +173,18 @@ export function synthText(result: SynthResult): string {
           .map((l) => `  ${l}`),
       );
   }
+  const helm = result.outputs.helmValues;
+  if (helm !== null && typeof helm === "object")
+    lines.push(
+      "",
+      "Helm values for the official Apache Airflow chart (pass with -f, or merge into yours):",
+      ...stringifyYaml(helm)
+        .trimEnd()
+        .split("\n")
+        .map((l) => `  ${l}`),
+    );
   const other = Object.entries(result.outputs).filter(
-    ([k]) => !["airflowConfig", "airflowEnv", "airflowCfg"].includes(k),
+    ([k]) => !["airflowConfig", "airflowEnv", "airflowCfg", "helmValues"].includes(k),
   );
   if (other.length > 0) {
     lines.push("", "Outputs:");

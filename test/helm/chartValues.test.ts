@@ -134,6 +134,8 @@ describe("checksums", () => {
     >;
     expect(Object.keys(cloud)).toEqual([CONFIG_CHECKSUM_ANNOTATION]);
     const env = airflowChartValues(variants[2].input).airflowPodAnnotations as Record<string, string>;
-    expect(env[SECRET_CHECKSUM_ANNOTATION]).toBe(contentChecksum(variants[2].input.envSecret!.data));
+    expect(env[SECRET_CHECKSUM_ANNOTATION]).toBe(
+      contentChecksum({ AIRFLOW_CONN_WAREHOUSE: "postgresql://x" }),
+    );
   });
 });
