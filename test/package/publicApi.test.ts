@@ -12,6 +12,7 @@ import * as path from "path";
 const ROOT = path.resolve(__dirname, "../..");
 const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as {
   exports: Record<string, string | { types: string; default: string }>;
+  files: string[];
   dependencies: Record<string, string>;
   devDependencies: Record<string, string>;
   peerDependencies: Record<string, string>;
@@ -54,20 +55,30 @@ function sourceOf(target: string | { default: string }): string {
 }
 
 describe("package entry points", () => {
-  it("the root exports the contract, the environment and the backend registry, and loads no cloud SDK", () => {
+  it("the root exports the environment, the backend shape and the Fernet key, and loads no cloud SDK", () => {
     const root = loadInChild(sourceOf(manifest.exports["."]));
     expect(root.exported).toEqual(
       expect.arrayContaining([
         "AirflowSecretsEnvironment",
-        "planSecrets",
-        "renderAirflowConfig",
+        "resolveBackendOrThrow",
+        "BACKEND_NAMES",
         "ValidationError",
-        "loadStackBackend",
         "FernetKey",
-        "EnvVarSecrets",
+        "AirflowServiceAccount",
+        "AirflowConfigMap",
       ]),
     );
+    // Internal helpers stay behind relative imports (the API report lists the whole surface).
+    expect(root.exported.filter((name) => /^(check|validate|prepare|load)/.test(name))).toEqual([]);
     expect(root.loadedPeers).toEqual([]);
+  }, 60_000);
+
+  it("the contract subpath exports planning and serialising, and loads no cloud SDK", () => {
+    const contract = loadInChild(sourceOf(manifest.exports["./airflow"]));
+    expect(contract.exported).toEqual(
+      expect.arrayContaining(["planSecrets", "renderAirflowConfig", "connectionToUri", "backendProfile"]),
+    );
+    expect(contract.loadedPeers).toEqual([]);
   }, 60_000);
 
   it("a backend subpath loads its own SDK and no other", () => {
@@ -80,6 +91,20 @@ describe("package entry points", () => {
     for (const [key, target] of targets) {
       expect([key, fs.existsSync(sourceOf(target))]).toEqual([key, true]);
     }
+  });
+});
+
+describe("published files", () => {
+  /** `stacks/*.yaml` → a RegExp over repository-relative paths (what `files` globs need here). */
+  const globToRegExp = (glob: string) =>
+    new RegExp(`^${glob.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, "[^/]*")}(/.*)?$`);
+
+  it("the JSON Schema the shipped stack files name for editors ships with them", () => {
+    const stackFiles = manifest.files.filter((glob) => glob.startsWith("stacks/"));
+    expect(stackFiles.length).toBeGreaterThan(0);
+    const schema = "schema/stack.schema.json";
+    expect(fs.existsSync(path.join(ROOT, schema))).toBe(true);
+    expect(manifest.files.some((glob) => globToRegExp(glob).test(schema))).toBe(true);
   });
 });
 
