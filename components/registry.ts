@@ -19,7 +19,7 @@ interface BackendEntry {
 
 export const BACKENDS = {
   env: { folder: "./env", needs: "@pulumi/kubernetes" },
-  vault: { folder: "./vault", needs: "@pulumi/vault", legacy: "vaultStackBackend" },
+  vault: { folder: "./vault", needs: "@pulumi/vault" },
   aws: { folder: "./aws", needs: "@pulumi/aws" },
   gcp: { folder: "./gcp", needs: "@pulumi/gcp", legacy: "gcpStackBackend" },
   azure: { folder: "./azure", needs: "@pulumi/azure-native", legacy: "azureStackBackend" },

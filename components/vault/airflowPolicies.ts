@@ -1,8 +1,9 @@
 /**
  * The two policies every environment gets, as data: Airflow's reader (only `read` on its own
  * environment's connection, variable and config paths, plus the database credentials it may
- * generate) and the CI writer (writes, deletes and metadata, never secret data). Both are validated
- * against the environment's scope before anything is registered.
+ * generate) and the CI writer (writes secret versions, never reads them; outside production it also
+ * deletes and edits metadata, in production it can neither change metadata nor delete or destroy
+ * versions). Both are validated against the environment's scope before anything is registered.
  */
 import { ENVIRONMENT_PATTERN, Problems } from "../airflow";
 import { checkMountPath } from "./paths";
@@ -32,7 +33,7 @@ export interface EnvironmentPoliciesInput {
   kvPrefixes: string[];
   /** Database credential paths Airflow's tasks may read (`{db mount}/creds/{role}`), exact. */
   databaseCredentialPaths?: string[];
-  /** Production: the writer cannot destroy history (no `delete` on metadata). */
+  /** Production: the writer cannot rewrite history (no metadata writes, no version deletes). */
   production: boolean;
   readerName?: string;
   writerName?: string;
@@ -69,7 +70,7 @@ export function checkEnvironmentPrefix(
       segments[0] === environment &&
       segments.every((s) => s !== "" && s !== "." && s !== ".." && !s.includes("*") && !s.includes("+")),
     field,
-    `must be "${environment}/<name>" (the environment's own subtree, no "*", "+", "." or ".." segments) so the ${environment} policies cover it (got "${path}")`,
+    `must be "${environment}/<name>" (the environment's own subtree, no "*", "+", "." or ".." segments) so the ${environment} policies cover it`,
   );
 }
 
@@ -80,6 +81,39 @@ function readerScope(input: EnvironmentPoliciesInput): PolicyScope {
     exactPaths: input.databaseCredentialPaths ?? [],
     allowedCapabilities: ["read", "deny"],
   };
+}
+
+/**
+ * What the production CI writer may never hold: writing metadata (`max_versions=1` or
+ * `delete_version_after` would expire history; Pulumi's deployer sets metadata, not CI), deleting it
+ * (every version goes), and deleting or destroying versions.
+ */
+function productionWriterForbidden(input: EnvironmentPoliciesInput): NonNullable<PolicyScope["forbidden"]> {
+  const under = (api: string) => `${input.mount}/${api}/${input.environment}`;
+  const metadata = (["create", "update", "patch", "delete"] as const).map((capability) => ({
+    prefix: under("metadata"),
+    capability,
+    reason:
+      "in production the CI writer must not change or delete a secret's metadata (max_versions and delete_version_after decide how long history lives; Pulumi's deployer sets them)",
+  }));
+  return [
+    ...metadata,
+    {
+      prefix: under("data"),
+      capability: "delete",
+      reason: "in production the CI writer must not delete secret versions",
+    },
+    {
+      prefix: under("delete"),
+      capability: "update",
+      reason: "in production the CI writer must not delete secret versions",
+    },
+    {
+      prefix: under("destroy"),
+      capability: "update",
+      reason: "in production the CI writer must not permanently destroy versions",
+    },
+  ];
 }
 
 function writerScope(input: EnvironmentPoliciesInput): PolicyScope {
@@ -99,21 +133,8 @@ function writerScope(input: EnvironmentPoliciesInput): PolicyScope {
         capability: "read",
         reason: "the CI writer must not inspect stored secrets",
       },
-      // Production history is never destroyed by CI, and an extra rule must not grant it back.
-      ...(input.production
-        ? [
-            {
-              prefix: `${input.mount}/metadata/${input.environment}`,
-              capability: "delete" as const,
-              reason: "in production the CI writer must not delete a secret's metadata and every version",
-            },
-            {
-              prefix: `${input.mount}/destroy/${input.environment}`,
-              capability: "update" as const,
-              reason: "in production the CI writer must not permanently destroy versions",
-            },
-          ]
-        : []),
+      // Production history is never rewritten by CI, and an extra rule must not grant it back.
+      ...(input.production ? productionWriterForbidden(input) : []),
     ],
   };
 }
@@ -147,26 +168,38 @@ function generatedRules(input: EnvironmentPoliciesInput): {
     );
   }
 
-  const metadataCapabilities: VaultCapability[] = ["create", "update", "read", "list"];
-  if (!input.production) metadataCapabilities.push("delete");
   const writerRules: VaultPolicyRule[] = [];
   for (const prefix of input.kvPrefixes) {
-    writerRules.push(
-      rule(
-        `${mount}/data/${prefix}/*`,
-        ["create", "update", "delete"],
-        "Write and soft-delete secret versions; KV v2 writes return metadata only, so no read.",
-      ),
-      rule(
-        `${mount}/metadata/${prefix}/*`,
-        metadataCapabilities,
-        input.production
-          ? "Custom metadata, listing and version info; no delete: production history is never destroyed by CI."
-          : "Custom metadata, listing and version info; delete removes every version of a removed secret.",
-      ),
-      rule(`${mount}/delete/${prefix}/*`, ["update"], "Soft-delete specific versions."),
-      rule(`${mount}/undelete/${prefix}/*`, ["update"], "Restore soft-deleted versions."),
-    );
+    if (input.production) {
+      writerRules.push(
+        rule(
+          `${mount}/data/${prefix}/*`,
+          ["create", "update"],
+          "Write new secret versions; KV v2 writes return metadata only, so no read. No delete: production history is never removed by CI.",
+        ),
+        rule(
+          `${mount}/metadata/${prefix}/*`,
+          ["read", "list"],
+          "List secrets and see version numbers and timestamps (metadata holds no values). No create, update or delete: max_versions and delete_version_after are Pulumi's deployer's, not CI's.",
+        ),
+        rule(`${mount}/undelete/${prefix}/*`, ["update"], "Restore soft-deleted versions."),
+      );
+    } else {
+      writerRules.push(
+        rule(
+          `${mount}/data/${prefix}/*`,
+          ["create", "update", "delete"],
+          "Write and soft-delete secret versions; KV v2 writes return metadata only, so no read.",
+        ),
+        rule(
+          `${mount}/metadata/${prefix}/*`,
+          ["create", "update", "read", "list", "delete"],
+          "Custom metadata, listing and version info; delete removes every version of a removed secret.",
+        ),
+        rule(`${mount}/delete/${prefix}/*`, ["update"], "Soft-delete specific versions."),
+        rule(`${mount}/undelete/${prefix}/*`, ["update"], "Restore soft-deleted versions."),
+      );
+    }
   }
   writerRules.push(
     rule(
@@ -205,7 +238,7 @@ export function validateEnvironmentPolicies(
   const envOk = problems.check(
     typeof input.environment === "string" && ENVIRONMENT_PATTERN.test(input.environment),
     `${field}.environment`,
-    `must be a non-empty environment name: 1-20 lowercase letters, digits or -, starting with a letter (got "${input.environment ?? ""}")`,
+    `must be a non-empty environment name: 1-20 lowercase letters, digits or -, starting with a letter`,
   );
   checkMountPath(input.mount, `${field}.mount`, problems);
   problems.check(

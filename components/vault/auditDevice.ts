@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as vault from "@pulumi/vault";
-import { Problems, validateOrThrow } from "../airflow";
+import { Problems } from "../airflow";
 import { checkMountPath } from "./paths";
 
 export type VaultAuditType = "file" | "socket" | "syslog";
@@ -36,7 +36,6 @@ export interface VaultAuditDeviceArgs {
   /** Protect the device from deletion (production). */
   protect?: boolean;
   namespace?: string;
-  provider?: pulumi.ProviderResource;
 }
 
 /** Options that only one device type takes. */
@@ -58,7 +57,7 @@ export function validateAuditDeviceArgs(
     !problems.check(
       AUDIT_TYPES.includes(args.type),
       `${field}.type`,
-      `must be one of ${AUDIT_TYPES.join(", ")} (got "${args.type}")`,
+      `must be one of ${AUDIT_TYPES.join(", ")}`,
     )
   )
     return;
@@ -68,13 +67,13 @@ export function validateAuditDeviceArgs(
       typeof args.filePath === "string" &&
         (/^\/[^\s]*[^/\s]$/.test(args.filePath) || args.filePath === "stdout" || args.filePath === "discard"),
       `${field}.filePath`,
-      `is required for a file device: an absolute file path, "stdout" or "discard" (got "${args.filePath ?? ""}")`,
+      `is required for a file device: an absolute file path, "stdout" or "discard"`,
     );
     if (args.mode !== undefined)
       problems.check(
         /^0[0-7]{3}$/.test(args.mode),
         `${field}.mode`,
-        `must be an octal file mode like "0600" (got "${args.mode}")`,
+        `must be an octal file mode like "0600"`,
       );
   }
   if (args.type === "socket") {
@@ -84,14 +83,14 @@ export function validateAuditDeviceArgs(
         (unix ? /^\/\S*[^/\s]$/.test(args.address) : /^[^\s]+:\d{1,5}$/.test(args.address)),
       `${field}.address`,
       unix
-        ? `is required for a unix socket device: the socket's absolute path (got "${args.address ?? ""}")`
-        : `is required for a socket device: "host:port" (got "${args.address ?? ""}")`,
+        ? `is required for a unix socket device: the socket's absolute path`
+        : `is required for a socket device: "host:port"`,
     );
     if (args.socketType !== undefined) {
       problems.check(
         ["tcp", "udp", "unix"].includes(args.socketType),
         `${field}.socketType`,
-        `must be tcp, udp or unix (got "${args.socketType}")`,
+        `must be tcp, udp or unix`,
       );
     }
   }
@@ -99,7 +98,7 @@ export function validateAuditDeviceArgs(
     problems.check(
       /^(AUTH|AUTHPRIV|DAEMON|LOCAL[0-7]|SYSLOG|USER)$/.test(args.facility),
       `${field}.facility`,
-      `must be a syslog facility such as AUTH or LOCAL0 (got "${args.facility}")`,
+      `must be a syslog facility such as AUTH or LOCAL0`,
     );
   }
   // Options of another device type would be silently dropped by auditOptions: refuse them.
@@ -142,7 +141,6 @@ export class VaultAuditDevice extends pulumi.ComponentResource {
   readonly path: pulumi.Output<string>;
 
   constructor(name: string, args: VaultAuditDeviceArgs, opts?: pulumi.ComponentResourceOptions) {
-    validateOrThrow("VaultAuditDevice", (problems) => validateAuditDeviceArgs(args, problems));
     super("airflow-secrets:vault:VaultAuditDevice", name, {}, opts);
     this.audit = new vault.Audit(
       `${name}-device`,
@@ -154,7 +152,7 @@ export class VaultAuditDevice extends pulumi.ComponentResource {
         options: auditOptions(args),
         namespace: args.namespace,
       },
-      { parent: this, provider: args.provider, protect: args.protect, retainOnDelete: args.protect },
+      { parent: this, protect: args.protect, retainOnDelete: args.protect },
     );
     this.path = this.audit.path;
     this.registerOutputs({ path: this.path });

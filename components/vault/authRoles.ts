@@ -1,7 +1,7 @@
 import { isIP } from "net";
 import * as pulumi from "@pulumi/pulumi";
 import * as vault from "@pulumi/vault";
-import { Problems, validateOrThrow } from "../airflow";
+import { Problems } from "../airflow";
 import { checkMountPath, checkRoleName, checkTtlPair } from "./paths";
 
 const DAY = 86400;
@@ -47,7 +47,6 @@ export interface VaultKubernetesAuthRoleArgs {
   tokenBoundCidrs?: string[];
   /** Vault Enterprise namespace. */
   vaultNamespace?: string;
-  provider?: pulumi.ProviderResource;
 }
 
 export function validateKubernetesAuthRoleArgs(
@@ -61,12 +60,12 @@ export function validateKubernetesAuthRoleArgs(
   problems.check(
     K8S_NAME.test(args.serviceAccount ?? ""),
     `${field}.serviceAccount`,
-    `must be one Kubernetes service account name, no wildcards (got "${args.serviceAccount}")`,
+    `must be one Kubernetes service account name, no wildcards`,
   );
   problems.check(
     K8S_NAME.test(args.namespace ?? ""),
     `${field}.namespace`,
-    `must be one Kubernetes namespace name, no wildcards (got "${args.namespace}")`,
+    `must be one Kubernetes namespace name, no wildcards`,
   );
   const ttl = args.tokenTtlSeconds ?? KUBERNETES_TOKEN_DEFAULTS.tokenTtlSeconds;
   const maxTtl = args.tokenMaxTtlSeconds ?? KUBERNETES_TOKEN_DEFAULTS.tokenMaxTtlSeconds;
@@ -75,15 +74,11 @@ export function validateKubernetesAuthRoleArgs(
     problems.check(
       typeof args.audience === "string" && args.audience.trim().length > 0 && !/\s/.test(args.audience),
       `${field}.audience`,
-      `must be a non-empty audience without spaces (got "${args.audience}")`,
+      `must be a non-empty audience without spaces`,
     );
   }
   (args.tokenBoundCidrs ?? []).forEach((cidr, i) =>
-    problems.check(
-      isCidr(cidr),
-      `${field}.tokenBoundCidrs[${i}]`,
-      `must be a CIDR like 10.0.0.0/16 (got "${cidr}")`,
-    ),
+    problems.check(isCidr(cidr), `${field}.tokenBoundCidrs[${i}]`, `must be a CIDR like 10.0.0.0/16`),
   );
   problems.check(
     Array.isArray(args.policies) && args.policies.length > 0,
@@ -103,7 +98,6 @@ export class VaultKubernetesAuthRole extends pulumi.ComponentResource {
   readonly mount: string;
 
   constructor(name: string, args: VaultKubernetesAuthRoleArgs, opts?: pulumi.ComponentResourceOptions) {
-    validateOrThrow("VaultKubernetesAuthRole", (problems) => validateKubernetesAuthRoleArgs(args, problems));
     super("airflow-secrets:vault:VaultKubernetesAuthRole", name, {}, opts);
     this.mount = args.mount ?? "kubernetes";
     this.role = new vault.kubernetes.AuthBackendRole(
@@ -123,7 +117,7 @@ export class VaultKubernetesAuthRole extends pulumi.ComponentResource {
         tokenNoDefaultPolicy: false,
         namespace: args.vaultNamespace,
       },
-      { parent: this, provider: args.provider },
+      { parent: this },
     );
     this.roleName = this.role.roleName;
     this.registerOutputs({ roleName: this.roleName });
@@ -151,7 +145,6 @@ export interface VaultCiWriterRoleArgs {
   /** Production: the role must be bound to a protected `environment` or a `ref`. */
   production?: boolean;
   vaultNamespace?: string;
-  provider?: pulumi.ProviderResource;
 }
 
 const CLAIM_VALUE = /^[A-Za-z0-9_.\-/:@]+$/;
@@ -166,7 +159,7 @@ export function validateCiWriterRoleArgs(
   problems.check(
     typeof args.repository === "string" && /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(args.repository),
     `${field}.repository`,
-    `must be one repository "owner/name", no wildcards (got "${args.repository}")`,
+    `must be one repository "owner/name", no wildcards`,
   );
   if (
     problems.check(
@@ -179,7 +172,7 @@ export function validateCiWriterRoleArgs(
       problems.check(
         typeof aud === "string" && aud.length > 0 && !/[\s*,]/.test(aud),
         `${field}.boundAudiences[${i}]`,
-        `must be one audience without spaces, commas or "*" (got "${aud}")`,
+        `must be one audience without spaces, commas or "*"`,
       ),
     );
   }
@@ -189,7 +182,7 @@ export function validateCiWriterRoleArgs(
       problems.check(
         typeof value === "string" && CLAIM_VALUE.test(value),
         `${field}.${claim}`,
-        `must be an exact claim value: letters, digits and _.-/:@, no "*" or "," (got "${value}")`,
+        `must be an exact claim value: letters, digits and _.-/:@, no "*" or ","`,
       );
     }
   }
@@ -219,7 +212,6 @@ export class VaultCiWriterRole extends pulumi.ComponentResource {
   readonly roleName: pulumi.Output<string>;
 
   constructor(name: string, args: VaultCiWriterRoleArgs, opts?: pulumi.ComponentResourceOptions) {
-    validateOrThrow("VaultCiWriterRole", (problems) => validateCiWriterRoleArgs(args, problems));
     super("airflow-secrets:vault:VaultCiWriterRole", name, {}, opts);
     const boundClaims: Record<string, string> = { repository: args.repository };
     if (args.environment !== undefined) boundClaims.environment = args.environment;
@@ -242,7 +234,7 @@ export class VaultCiWriterRole extends pulumi.ComponentResource {
         tokenMaxTtl: args.tokenMaxTtlSeconds ?? CI_TOKEN_DEFAULTS.tokenMaxTtlSeconds,
         namespace: args.vaultNamespace,
       },
-      { parent: this, provider: args.provider },
+      { parent: this },
     );
     this.roleName = this.role.roleName;
     this.registerOutputs({ roleName: this.roleName });

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as vault from "@pulumi/vault";
-import { Problems, isKnown, validateOrThrow } from "../airflow";
+import { Problems, isKnown } from "../airflow";
 import {
   DatabaseAccess,
   PostgresGrantScope,
@@ -56,10 +56,10 @@ export interface VaultStaticRoleSpec {
 
 export interface VaultDatabaseSecretsArgs {
   environment: string;
-  /** Database secrets engine mount; default `database`. */
+  /** Database secrets engine mount this component creates; default `database`. */
   mount?: string;
-  /** The mount exists already (bring your own); nothing is mounted. */
-  existingMount?: boolean;
+  /** Bring your own mount (owned elsewhere): nothing is mounted. */
+  existing?: { mount: string };
   /** Short connection name; the Vault connection is `airflow-{env}-{connectionName}`. Default `warehouse`. */
   connectionName?: string;
   host: string;
@@ -83,7 +83,6 @@ export interface VaultDatabaseSecretsArgs {
   passwordPolicy?: string;
   production?: boolean;
   namespace?: string;
-  provider?: pulumi.ProviderResource;
 }
 
 export const DEFAULT_DATABASE_ROLES: readonly VaultDatabaseRoleSpec[] = [
@@ -91,7 +90,8 @@ export const DEFAULT_DATABASE_ROLES: readonly VaultDatabaseRoleSpec[] = [
   { name: "readwrite", access: "read-write" },
 ];
 
-export const databaseMount = (args: Pick<VaultDatabaseSecretsArgs, "mount">) => args.mount ?? "database";
+export const databaseMount = (args: Pick<VaultDatabaseSecretsArgs, "mount" | "existing">) =>
+  args.existing?.mount ?? args.mount ?? "database";
 export const databaseRoleName = (environment: string, name: string) => `airflow-${environment}-${name}`;
 
 /** `{mount}/creds/{role}` and `{mount}/static-creds/{role}`: the paths tasks read credentials from. */
@@ -123,18 +123,19 @@ export function validateDatabaseSecretsArgs(
   field = "database",
 ): void {
   if (args.mount !== undefined) checkMountPath(args.mount, `${field}.mount`, problems);
+  if (args.existing !== undefined) checkMountPath(args.existing.mount, `${field}.existing.mount`, problems);
   if (args.connectionName !== undefined)
     checkRoleName(args.connectionName, `${field}.connectionName`, problems);
   problems.check(
     typeof args.host === "string" && /^[A-Za-z0-9.:_-]+$/.test(args.host),
     `${field}.host`,
-    `must be a host name or IP address (got "${args.host}")`,
+    `must be a host name or IP address`,
   );
   if (args.port !== undefined) {
     problems.check(
       Number.isInteger(args.port) && args.port >= 1 && args.port <= 65535,
       `${field}.port`,
-      `must be a port from 1 to 65535 (got ${JSON.stringify(args.port)})`,
+      `must be a port from 1 to 65535`,
     );
   }
   checkIdentifier(args.database, `${field}.database`, problems);
@@ -155,14 +156,14 @@ export function validateDatabaseSecretsArgs(
     problems.check(
       SSL_MODES.includes(args.sslmode),
       `${field}.sslmode`,
-      `must be one of ${SSL_MODES.join(", ")} (got "${args.sslmode}")`,
+      `must be one of ${SSL_MODES.join(", ")}`,
     );
   }
   if (args.production && args.sslmode !== undefined) {
     problems.check(
       args.sslmode === "verify-full" || args.sslmode === "verify-ca",
       `${field}.sslmode`,
-      `production connections must verify the server certificate: "verify-full" or "verify-ca" (got "${args.sslmode}")`,
+      `production connections must verify the server certificate: "verify-full" or "verify-ca"`,
     );
   }
   if (args.passwordPolicy !== undefined)
@@ -236,12 +237,11 @@ export class VaultDatabaseSecrets extends pulumi.ComponentResource {
   readonly credentialPaths: string[];
 
   constructor(name: string, args: VaultDatabaseSecretsArgs, opts?: pulumi.ComponentResourceOptions) {
-    validateOrThrow("VaultDatabaseSecrets", (problems) => validateDatabaseSecretsArgs(args, problems));
     super("airflow-secrets:vault:VaultDatabaseSecrets", name, {}, opts);
     const production = args.production === true;
-    const resourceOpts = { parent: this, provider: args.provider };
+    const resourceOpts = { parent: this };
     const path = databaseMount(args);
-    if (args.existingMount) {
+    if (args.existing !== undefined) {
       this.mountPath = pulumi.output(path);
     } else {
       // Unmounting revokes every lease (every issued user is dropped): protected in production.

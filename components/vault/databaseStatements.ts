@@ -38,7 +38,7 @@ export function checkIdentifier(name: string, field: string, problems: Problems)
   return problems.check(
     typeof name === "string" && IDENTIFIER.test(name),
     field,
-    `must be a PostgreSQL name: a letter or _, then letters, digits, _, $ or -, at most 63 characters (got "${name}")`,
+    `must be a PostgreSQL name: a letter or _, then letters, digits, _, $ or -, at most 63 characters`,
   );
 }
 
@@ -61,7 +61,7 @@ export function validateGrantScope(scope: PostgresGrantScope, problems: Problems
   problems.check(
     DATABASE_ACCESS.includes(scope.access),
     `${field}.access`,
-    `must be ${DATABASE_ACCESS.map((a) => `"${a}"`).join(" or ")} (got "${scope.access}")`,
+    `must be ${DATABASE_ACCESS.map((a) => `"${a}"`).join(" or ")}`,
   );
   if (scope.allowCreate) {
     problems.check(

@@ -1,17 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as vault from "@pulumi/vault";
-import {
-  AirflowSettings,
-  PlanArgs,
-  Problems,
-  SecretsDeclarations,
-  SecretsPlan,
-  planSecrets,
-  validatePlan,
-  validateOrThrow,
-} from "../airflow";
-import { checkEnvironmentPrefix } from "./airflowPolicies";
-import { checkMountPath, nameFragment } from "./paths";
+import { SecretsPlan } from "../airflow";
+import { standardLabels } from "../core/labels";
+import { nameFragment } from "./paths";
 
 /** Where one environment's secrets sit under the mount (Airflow's `*_path` kwargs). */
 export interface VaultKvLayout {
@@ -26,17 +17,13 @@ export interface VaultKvLayout {
 export interface VaultKvStoreArgs {
   /** Environment name; every path starts with it. */
   environment: string;
-  /** Connections, variables and sensitive config options to store. */
-  declarations: SecretsDeclarations;
-  airflow: AirflowSettings;
-  /** KV v2 mount path; default `airflow`. */
-  mount?: string;
+  /** The one plan of what is stored and where (its layout's `mountPoint` is the mount). */
+  plan: SecretsPlan;
   /**
-   * The mount exists already (bring your own, or owned by another stack): nothing is mounted or
-   * tuned, secrets are written into it. Exactly one stack per Vault cluster should own a mount.
+   * Bring your own mount (owned by another stack): nothing is mounted or tuned, secrets are written
+   * into it. Exactly one stack per Vault cluster should own a mount.
    */
-  existingMount?: boolean;
-  layout?: VaultKvLayout;
+  existing?: { mount: string };
   /**
    * Versions kept per secret (`max_versions`); default 10 in production, 5 elsewhere: enough to
    * roll back a bad change and to see what was live during an incident.
@@ -49,75 +36,20 @@ export interface VaultKvStoreArgs {
   sealWrap?: boolean;
   /** Production: mount protected, secrets soft-deleted on removal, config secrets protected and retained. */
   production?: boolean;
-  /** Backend kwargs for Airflow beyond the layout (url, auth_type, kubernetes_role…). */
-  backendKwargs?: Record<string, unknown>;
   /** Vault Enterprise namespace for every resource. */
   namespace?: string;
   /** Team that owns the secrets, written to each secret's custom metadata. */
   owner?: string;
-  /** Vault provider to use; defaults to the ambient one. */
-  provider?: pulumi.ProviderResource;
 }
 
 export const DEFAULT_KV_MOUNT = "airflow";
 export const DEFAULT_MAX_VERSIONS = { production: 10, other: 5 } as const;
 
-/** The contract's plan arguments for a store, so `prepare` and the component validate the same thing. */
-export function kvPlanArgs(args: VaultKvStoreArgs): PlanArgs {
-  const env = args.environment;
-  return {
-    backend: "vault",
-    environment: env,
-    declarations: args.declarations ?? {},
-    airflow: args.airflow,
-    layout: {
-      mountPoint: args.mount ?? DEFAULT_KV_MOUNT,
-      connectionsPrefix: args.layout?.connectionsPath ?? `${env}/connections`,
-      variablesPrefix: args.layout?.variablesPath ?? `${env}/variables`,
-      configPrefix: args.layout?.configPath ?? `${env}/config`,
-      sep: "/",
-    },
-    extraKwargs: args.backendKwargs,
-  };
-}
-
-/** The three KV prefixes the environment's policies cover. */
-export function kvPrefixes(args: VaultKvStoreArgs): string[] {
-  const layout = kvPlanArgs(args).layout!;
-  return [layout.connectionsPrefix!, layout.variablesPrefix!, layout.configPrefix!];
-}
-
-/** Every rule of the store's own arguments plus the contract's, added to `problems`. */
-export function validateKvStoreArgs(args: VaultKvStoreArgs, problems: Problems, field = "kv"): void {
-  if (args.mount !== undefined) checkMountPath(args.mount, `${field}.mount`, problems);
-  if (args.maxVersions !== undefined) {
-    problems.check(
-      Number.isInteger(args.maxVersions) && args.maxVersions >= 1 && args.maxVersions <= 100,
-      `${field}.maxVersions`,
-      `must be a whole number from 1 to 100 (got ${JSON.stringify(args.maxVersions)})`,
-    );
-  }
-  // An existing mount is neither mounted nor tuned here: its settings would be silently ignored.
-  if (args.existingMount) {
-    for (const key of ["maxVersions", "sealWrap"] as const) {
-      problems.check(
-        args[key] === undefined,
-        `${field}.${key}`,
-        "cannot be set with existingMount: the mount belongs to another stack and is not tuned here (set it where the mount is owned)",
-      );
-    }
-  }
-  const layout = kvPlanArgs(args).layout!;
-  checkEnvironmentPrefix(args.environment, layout.connectionsPrefix!, "layout.connectionsPath", problems);
-  checkEnvironmentPrefix(args.environment, layout.variablesPrefix!, "layout.variablesPath", problems);
-  checkEnvironmentPrefix(args.environment, layout.configPrefix!, "layout.configPath", problems);
-  validatePlan(kvPlanArgs(args), problems);
-}
-
 /**
  * One environment's Airflow secrets in a KV v2 mount, exactly where `VaultBackend` reads them:
  * `{mount}/data/{connections_path}/{conn_id}` holds the connection's fields (or `conn_uri`),
  * variables and config hold `{"value": …}`. The mount is created and tuned unless it already exists.
+ * Builds exactly what `args.plan` says; the backend's resolve has checked everything before.
  */
 export class VaultKvStore extends pulumi.ComponentResource {
   readonly plan: SecretsPlan;
@@ -130,15 +62,14 @@ export class VaultKvStore extends pulumi.ComponentResource {
   readonly secretPaths: string[];
 
   constructor(name: string, args: VaultKvStoreArgs, opts?: pulumi.ComponentResourceOptions) {
-    validateOrThrow("VaultKvStore", (problems) => validateKvStoreArgs(args, problems));
-    const plan = planSecrets(kvPlanArgs(args));
+    const plan = args.plan;
     super("airflow-secrets:vault:VaultKvStore", name, {}, opts);
     this.plan = plan;
     const production = args.production === true;
-    const mountPath = plan.layout.mountPoint!;
-    const resourceOpts = { parent: this, provider: args.provider };
+    const mountPath = args.existing?.mount ?? plan.layout.mountPoint ?? DEFAULT_KV_MOUNT;
+    const resourceOpts = { parent: this };
 
-    if (args.existingMount) {
+    if (args.existing !== undefined) {
       this.mountPath = pulumi.output(mountPath);
     } else {
       // Unmounting deletes every secret in it: production mounts cannot be removed by a stray diff.
@@ -185,12 +116,7 @@ export class VaultKvStore extends pulumi.ComponentResource {
             // Production keeps removed secrets as soft-deleted versions (undelete restores them).
             deleteAllVersions: !production,
             customMetadata: {
-              data: {
-                "managed-by": "airflow-secrets",
-                environment: args.environment,
-                "airflow-kind": secret.kind,
-                ...(args.owner ? { owner: args.owner } : {}),
-              },
+              data: standardLabels(args.environment, args.owner, { "airflow-kind": secret.kind }),
             },
             namespace: args.namespace,
           },

@@ -15,7 +15,7 @@ export function checkMountPath(path: string, field: string, problems: Problems):
     !problems.check(
       ok,
       field,
-      `must be a Vault mount path: segments of letters, digits, _ . - with no leading or trailing "/" (got "${path}")`,
+      `must be a Vault mount path: segments of letters, digits, _ . - with no leading or trailing "/"`,
     )
   ) {
     return false;
@@ -32,7 +32,7 @@ export function checkRoleName(name: string, field: string, problems: Problems): 
   return problems.check(
     typeof name === "string" && /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/.test(name),
     field,
-    `must be a Vault role name: letters, digits, _ . -, starting with a letter or digit, at most 128 (got "${name}")`,
+    `must be a Vault role name: letters, digits, _ . -, starting with a letter or digit, at most 128`,
   );
 }
 
@@ -47,7 +47,7 @@ export function checkSeconds(
   return problems.check(
     typeof value === "number" && Number.isInteger(value) && value >= min && value <= max,
     field,
-    `must be a whole number of seconds from ${min} to ${max} (got ${JSON.stringify(value)})`,
+    `must be a whole number of seconds from ${min} to ${max}`,
   );
 }
 
@@ -56,7 +56,7 @@ function checkTtlOrder(defaultTtl: number, maxTtl: number, field: string, proble
   return problems.check(
     maxTtl >= defaultTtl,
     field,
-    `must be at least the default TTL (${defaultTtl} s); Vault would cap every lease at ${maxTtl} s (got ${maxTtl})`,
+    `must be at least the default TTL (${defaultTtl} s); Vault would cap every lease at ${maxTtl} s`,
   );
 }
 

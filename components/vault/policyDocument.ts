@@ -59,13 +59,7 @@ const POLICY_NAME = /^[a-z0-9][a-z0-9_.-]{0,127}$/;
 /** Checks a rule path's own syntax: globs only where Vault honours them, no `.`/`..`/empty segments. */
 function checkPathSyntax(path: string, field: string, problems: Problems): boolean {
   if (!problems.check(typeof path === "string" && path.length > 0, field, "is required")) return false;
-  if (
-    !problems.check(
-      PATH_CHARS.test(path),
-      field,
-      `may only hold letters, digits and _.-/@:#!()+* (got "${path}")`,
-    )
-  )
+  if (!problems.check(PATH_CHARS.test(path), field, `may only hold letters, digits and _.-/@:#!()+*`))
     return false;
   const body = path.endsWith("*") ? path.slice(0, -1) : path;
   const segments = body.split("/");
@@ -74,17 +68,13 @@ function checkPathSyntax(path: string, field: string, problems: Problems): boole
     (s, i) => (s !== "" || (lastIsPartial && i === segments.length - 1)) && s !== "." && s !== "..",
   );
   return (
-    problems.check(!path.startsWith("/"), field, `must not start with "/" (got "${path}")`) &&
-    problems.check(segmentsOk, field, `must not contain empty, "." or ".." segments (got "${path}")`) &&
-    problems.check(
-      !body.includes("*"),
-      field,
-      `"*" is a glob only at the very end of a path (got "${path}")`,
-    ) &&
+    problems.check(!path.startsWith("/"), field, `must not start with "/"`) &&
+    problems.check(segmentsOk, field, `must not contain empty, "." or ".." segments`) &&
+    problems.check(!body.includes("*"), field, `"*" is a glob only at the very end of a path`) &&
     problems.check(
       segments.every((s) => !s.includes("+") || s === "+") && !path.includes("+*"),
       field,
-      `"+" is a wildcard only as a whole segment, and Vault refuses "+*" (got "${path}")`,
+      `"+" is a wildcard only as a whole segment, and Vault refuses "+*"`,
     )
   );
 }
@@ -106,7 +96,7 @@ function checkInScope(path: string, scope: PolicyScope, field: string, problems:
   return problems.check(
     inside,
     field,
-    `"${path}" is outside ${scope.label}: it must extend one of ${allowed.join(", ")} (another environment, a wildcard or a glob broader than the environment is refused)`,
+    `is outside ${scope.label}: it must extend one of ${allowed.join(", ")} (another environment, a wildcard or a glob broader than the environment is refused)`,
   );
 }
 
@@ -156,7 +146,7 @@ export function validatePolicyRules(
       ) {
         problems.add(
           `${ruleField}.capabilities`,
-          `"${forbidden.capability}" on "${rule.path}" is refused: ${forbidden.reason}`,
+          `"${forbidden.capability}" under "${forbidden.prefix}/…" is refused: ${forbidden.reason}`,
         );
       }
     }
@@ -168,7 +158,7 @@ export function validatePolicyName(name: string, problems: Problems, field: stri
   problems.check(
     typeof name === "string" && POLICY_NAME.test(name),
     field,
-    `must be a Vault policy name: lowercase letters, digits, _ . -, at most 128 (got "${name}")`,
+    `must be a Vault policy name: lowercase letters, digits, _ . -, at most 128`,
   );
 }
 

@@ -1,10 +1,13 @@
 /**
  * The Vault backend's stack settings (`airflow-secrets:vault`), declared once: the runtime check,
  * the TypeScript types, the editor JSON Schema and the README table all come from this schema.
- * Context defaults (environment, production) and cross-field rules are applied in `settings.ts`.
+ * Context defaults (environment, production) and cross-field rules are applied by `resolve` in
+ * `backend.ts`. A block written with every child commented out (YAML null) is the same as an absent
+ * one (`.nullish()`), except `existing`, where null would silently mean "create one".
  */
 import { z } from "zod";
-import { booleanSetting, secretString } from "../core/schema";
+import { existingReference } from "../core/existing";
+import { booleanSetting, renamedKeys, secretString } from "../core/schema";
 import { VAULT_CAPABILITIES } from "./policyDocument";
 
 const positiveSeconds = () => z.int().min(1);
@@ -47,6 +50,57 @@ const staticRoleSchema = z.strictObject({
     .describe("`rotation_period`; default 30 days; production at most 90 days."),
 });
 
+const mountReference = (what: string) =>
+  existingReference(
+    { mount: z.string().describe(`Path of the existing ${what} mount (owned elsewhere).`) },
+    `Bring your own ${what} mount: nothing is mounted or tuned here. Exactly one stack per Vault cluster owns a mount.`,
+  );
+
+const kvSchema = z.strictObject({
+  mount: z.string().optional().describe("KV v2 mount this stack creates; default `airflow`."),
+  existing: mountReference("KV v2"),
+  maxVersions: z
+    .int()
+    .min(1)
+    .max(100)
+    .optional()
+    .describe("`max_versions`; default 10 in production, 5 elsewhere."),
+  sealWrap: booleanSetting()
+    .optional()
+    .describe("Seal-wrap the mount's values (Vault Enterprise); default false."),
+});
+renamedKeys.add(kvSchema, { existingMount: "existing.mount" });
+
+const databaseSchema = z.strictObject({
+  mount: z
+    .string()
+    .optional()
+    .describe("Database secrets engine mount this stack creates; default `database`."),
+  existing: mountReference("database secrets engine"),
+  connectionName: z
+    .string()
+    .optional()
+    .describe("Vault connection `airflow-{env}-{connectionName}`; default `warehouse`."),
+  host: z.string().describe("PostgreSQL host."),
+  port: z.int().min(1).max(65535).optional().describe("Default 5432."),
+  database: z.string().describe("Database name."),
+  sslmode: z
+    .enum(["disable", "allow", "prefer", "require", "verify-ca", "verify-full"])
+    .optional()
+    .describe("Default `verify-full` in production (or `verify-ca` there), `require` elsewhere."),
+  username: z.string().describe("Vault's own database user (CREATEROLE, able to grant on the schemas)."),
+  password: secretString("Vault's database user's password: `secure:` in production files."),
+  verifyConnection: booleanSetting().optional().describe("Check the credentials when written; default true."),
+  schemas: z.array(z.string()).optional().describe('Default schemas for roles; default `["public"]`.'),
+  roles: z
+    .array(databaseRoleSchema)
+    .optional()
+    .describe("Dynamic roles; default a read-only and a read-write role."),
+  staticRoles: z.array(staticRoleSchema).optional().describe("Static roles: existing users Vault rotates."),
+  passwordPolicy: z.string().optional().describe("Vault password policy for generated passwords."),
+});
+renamedKeys.add(databaseSchema, { existingMount: "existing.mount" });
+
 export const settingsSchema = z.strictObject({
   address: z
     .string()
@@ -65,30 +119,14 @@ export const settingsSchema = z.strictObject({
     .describe(
       "CA bundle path inside Airflow's pods (`verify` kwarg) when Vault's certificate is privately issued.",
     ),
-  kv: z
-    .strictObject({
-      mount: z.string().optional().describe("KV v2 mount; default `airflow`."),
-      existingMount: booleanSetting()
-        .optional()
-        .describe("The mount exists already (owned elsewhere); default false."),
-      maxVersions: z
-        .int()
-        .min(1)
-        .optional()
-        .describe("`max_versions`; default 10 in production, 5 elsewhere."),
-      sealWrap: booleanSetting()
-        .optional()
-        .describe("Seal-wrap the mount's values (Vault Enterprise); default false."),
-    })
-    .optional()
-    .describe("The KV v2 mount Airflow reads."),
+  kv: kvSchema.nullish().describe("The KV v2 mount Airflow reads."),
   layout: z
     .strictObject({
       connectionsPath: z.string().optional().describe("`connections_path`; default `{env}/connections`."),
       variablesPath: z.string().optional().describe("`variables_path`; default `{env}/variables`."),
       configPath: z.string().optional().describe("`config_path`; default `{env}/config`."),
     })
-    .optional()
+    .nullish()
     .describe("Paths under the mount; each starts with the environment."),
   policies: z
     .strictObject({
@@ -100,7 +138,7 @@ export const settingsSchema = z.strictObject({
         .describe("More rules for Airflow's reader policy."),
       extraWriterRules: z.array(policyRuleSchema).optional().describe("More rules for the CI writer policy."),
     })
-    .optional()
+    .nullish()
     .describe("The environment's reader and writer policies."),
   kubernetesAuth: z
     .strictObject({
@@ -126,7 +164,7 @@ export const settingsSchema = z.strictObject({
         .describe("Token file Airflow logs in with (`kubernetes_jwt_path`); default Airflow's own."),
       tokenBoundCidrs: z.array(z.string()).optional().describe("CIDRs the token may be used from."),
     })
-    .optional()
+    .nullish()
     .describe("Airflow's Kubernetes auth role."),
   ciWriter: z
     .strictObject({
@@ -145,40 +183,10 @@ export const settingsSchema = z.strictObject({
       tokenTtlSeconds: positiveSeconds().optional().describe("`token_ttl`; default 900."),
       tokenMaxTtlSeconds: positiveSeconds().optional().describe("`token_max_ttl`; default 3600."),
     })
-    .optional()
+    .nullish()
     .describe("JWT/OIDC role for the CI pipeline that writes secrets (writer policy)."),
-  database: z
-    .strictObject({
-      mount: z.string().optional().describe("Database secrets engine mount; default `database`."),
-      existingMount: booleanSetting().optional().describe("The mount exists already; nothing is mounted."),
-      connectionName: z
-        .string()
-        .optional()
-        .describe("Vault connection `airflow-{env}-{connectionName}`; default `warehouse`."),
-      host: z.string().describe("PostgreSQL host."),
-      port: z.int().min(1).max(65535).optional().describe("Default 5432."),
-      database: z.string().describe("Database name."),
-      sslmode: z
-        .enum(["disable", "allow", "prefer", "require", "verify-ca", "verify-full"])
-        .optional()
-        .describe("Default `verify-full` in production (or `verify-ca` there), `require` elsewhere."),
-      username: z.string().describe("Vault's own database user (CREATEROLE, able to grant on the schemas)."),
-      password: secretString("Vault's database user's password: `secure:` in production files."),
-      verifyConnection: booleanSetting()
-        .optional()
-        .describe("Check the credentials when written; default true."),
-      schemas: z.array(z.string()).optional().describe('Default schemas for roles; default `["public"]`.'),
-      roles: z
-        .array(databaseRoleSchema)
-        .optional()
-        .describe("Dynamic roles; default a read-only and a read-write role."),
-      staticRoles: z
-        .array(staticRoleSchema)
-        .optional()
-        .describe("Static roles: existing users Vault rotates."),
-      passwordPolicy: z.string().optional().describe("Vault password policy for generated passwords."),
-    })
-    .optional()
+  database: databaseSchema
+    .nullish()
     .describe("Dynamic PostgreSQL credentials from Vault's database secrets engine."),
   audit: z
     .strictObject({
@@ -199,7 +207,7 @@ export const settingsSchema = z.strictObject({
       prefix: z.string().optional().describe("Written before every entry."),
       local: booleanSetting().optional().describe("Not replicated to performance secondaries (Enterprise)."),
     })
-    .optional()
+    .nullish()
     .describe("Vault audit device; on by default in production."),
 });
 

@@ -13,8 +13,10 @@ const session = installMocks({ project: "airflow-secrets", stack: "test" });
 const { AirflowSecretsEnvironment } =
   require("../../components/environment") as typeof import("../../components/environment");
 const vaultComponents = require("../../components/vault") as typeof import("../../components/vault");
-const { AIRFLOW_CONNECTION_FIELDS, ValidationError } =
+const { AIRFLOW_CONNECTION_FIELDS, ValidationError, planSecrets } =
   require("../../components/airflow") as typeof import("../../components/airflow");
+const { revocationStatements } =
+  require("../../components/vault/databaseStatements") as typeof import("../../components/vault/databaseStatements");
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 const WAREHOUSE_PASSWORD = "pg-Pa55word-with-%-and-@";
@@ -176,12 +178,18 @@ describe("KV store", () => {
   });
 
   test("URI connections are stored as {conn_uri}", async () => {
-    const store = new vaultComponents.VaultKvStore("uri-store", {
+    const plan = planSecrets({
+      backend: "vault",
       environment: "qa",
       // The URI form has no description field, so the contract refuses one there.
       declarations: { connections: [{ ...declarations.connections[0], description: undefined }] },
       airflow: { version: "2.10", connectionFormat: "uri" },
-      existingMount: true,
+      layout: { mountPoint: "airflow" },
+    });
+    const store = new vaultComponents.VaultKvStore("uri-store", {
+      environment: "qa",
+      plan,
+      existing: { mount: "airflow" },
     });
     await session.settle();
     const secret = session.resources.find(
@@ -271,6 +279,20 @@ describe("identities and policies", () => {
       expect(prodReader.allows("read", `${secret.inputs.mount}/data/${secret.inputs.name}`)).toBe(false);
   });
 
+  test("the production writer policy as deployed writes values but cannot touch metadata or versions", async () => {
+    const writer = await VaultAcl.fromHcl(policyText("prod", "writer"));
+    const stored = secretsOf("prod").map((s) => s.inputs.name as string);
+    expect(stored.length).toBeGreaterThan(0);
+    for (const name of stored) {
+      expect(writer.allows("update", `airflow/data/${name}`)).toBe(true);
+      for (const operation of ["create", "update", "patch", "delete"] as const)
+        expect([operation, writer.allows(operation, `airflow/metadata/${name}`)]).toEqual([operation, false]);
+      expect(writer.allows("delete", `airflow/data/${name}`)).toBe(false);
+      expect(writer.allows("update", `airflow/delete/${name}`)).toBe(false);
+      expect(writer.allows("update", `airflow/destroy/${name}`)).toBe(false);
+    }
+  });
+
   test("the CI writer role trusts one repository and environment, exactly, with the writer policy", () => {
     expect(one("vault:jwt/authBackendRole:AuthBackendRole", "staging").inputs).toMatchObject({
       backend: "jwt",
@@ -318,7 +340,7 @@ describe("database secrets engine and audit", () => {
         defaultTtl: 3600,
         maxTtl: 14400,
       });
-      expect(role.inputs.revocationStatements).toEqual(vaultComponents.revocationStatements({}));
+      expect(role.inputs.revocationStatements).toEqual(revocationStatements({}));
     }
   });
 
@@ -405,7 +427,7 @@ describe("bad input registers nothing", () => {
             ],
           },
         }),
-      /vault\.policies\.extraReaderRules\[0\]\.path: "airflow\/data\/prod\/connections\/\*" is outside environment "qa"/,
+      /vault\.policies\.extraReaderRules\[0\]\.path: is outside environment "qa"/,
       /vault\.policies\.extraReaderRules\[1\]\.capabilities\[0\]: must be one of "create", "read"/,
       /vault\.policies\.extraReaderRules\[2\]\.path: must not contain empty, "\." or "\.\." segments/,
     );
@@ -432,140 +454,37 @@ describe("bad input registers nothing", () => {
     );
   });
 
-  test("components validate on their own: empty environment, unknown capability, TTL order", async () => {
-    await expectRejected(
-      () =>
-        new vaultComponents.VaultEnvironmentPolicies("bad-policies", {
-          environment: "",
-          mount: "airflow",
-          kvPrefixes: ["x/connections"],
-          production: false,
-        }),
-      /policies\.environment: must be a non-empty environment name/,
-    );
-    await expectRejected(
-      () =>
-        new vaultComponents.VaultEnvironmentPolicies("bad-policies", {
-          environment: "qa",
-          mount: "airflow",
-          kvPrefixes: ["qa/connections"],
-          production: false,
-          extraWriterRules: [{ path: "airflow/metadata/qa/*", capabilities: ["list", "own" as never] }],
-        }),
-      /"own" is not a Vault capability/,
-    );
-    await expectRejected(
-      () =>
-        new vaultComponents.VaultKvStore("bad-store", {
-          environment: "",
-          declarations,
-          airflow: { version: "2.10" },
-        }),
-      /environment: must be 1-20 lowercase letters/,
-    );
-    await expectRejected(
-      () =>
-        new vaultComponents.VaultDatabaseSecrets("bad-db", {
-          environment: "qa",
-          host: "db",
-          database: "analytics",
-          username: "vault_admin",
-          password: "x",
-          roles: [{ name: "ro", access: "read-only", defaultTtlSeconds: 3600, maxTtlSeconds: 60 }],
-          staticRoles: [{ name: "root", username: "vault_admin" }],
-        }),
-      /roles\[ro\]\.maxTtlSeconds: must be at least the default TTL \(3600 s\)/,
-      /staticRoles\[root\]\.username: must not be Vault's own connection user/,
-    );
-    await expectRejected(
-      () =>
-        new vaultComponents.VaultKubernetesAuthRole("bad-k8s", {
-          roleName: "airflow-qa",
-          serviceAccount: "*",
-          namespace: "airflow",
-          policies: ["airflow-qa-reader"],
-          tokenTtlSeconds: 3600,
-          tokenMaxTtlSeconds: 600,
-        }),
-      /serviceAccount: must be one Kubernetes service account name, no wildcards/,
-      /tokenMaxTtlSeconds: must be at least the default TTL/,
-    );
-    await expectRejected(
-      () =>
-        new vaultComponents.VaultAuditDevice("bad-audit", {
-          type: "file",
-          filePath: "relative.log",
-          log_raw: true,
-        } as never),
-      /audit\.filePath: is required for a file device: an absolute file path/,
-    );
-  });
-
   test("settings that would be silently ignored are refused: tuning a mount owned elsewhere, another device type's options", async () => {
     await expectRejected(
       () =>
         environment("qa", false, {
           address: "https://vault.internal:8200",
-          kv: { existingMount: true, maxVersions: 20, sealWrap: true },
+          kv: { existing: { mount: "airflow" }, maxVersions: 20, sealWrap: true },
           audit: { enabled: true, type: "syslog", mode: "0644", socketType: "udp", tag: "vault-qa" },
         }),
-      /vault\.kv\.maxVersions: cannot be set with existingMount/,
-      /vault\.kv\.sealWrap: cannot be set with existingMount/,
+      /vault\.kv\.maxVersions: shapes a resource this library creates, and vault\.kv\.existing brings your own/,
+      /vault\.kv\.sealWrap: shapes a resource this library creates/,
       /vault\.audit\.mode: applies only to file devices \(type is syslog\)/,
       /vault\.audit\.socketType: applies only to socket devices \(type is syslog\)/,
     );
-    await expectRejected(
-      () =>
-        new vaultComponents.VaultAuditDevice("bad-audit-file", {
-          type: "file",
-          filePath: "/vault/audit/qa.log",
-          facility: "LOCAL0",
-          address: "10.0.0.1:9090",
-        }),
-      /audit\.facility: applies only to syslog devices \(type is file\)/,
-      /audit\.address: applies only to socket devices \(type is file\)/,
-    );
   });
 
-  test("production writer extras cannot grant back destroying history", async () => {
-    const extraWriterRules = [
-      { path: "airflow/metadata/prod/connections/*", capabilities: ["delete" as const] },
-      { path: "airflow/destroy/prod/+/*", capabilities: ["update" as const] },
-    ];
+  test("a key from an earlier release is reported as renamed, with its new path", async () => {
     await expectRejected(
       () =>
-        new vaultComponents.VaultEnvironmentPolicies("bad-prod-policies", {
-          environment: "prod",
-          mount: "airflow",
-          kvPrefixes: ["prod/connections"],
-          production: true,
-          extraWriterRules,
+        environment("qa", false, {
+          address: "https://vault.internal:8200",
+          kv: { existingMount: true },
+          database: {
+            existingMount: true,
+            host: "db.internal",
+            database: "analytics",
+            username: "vault_admin",
+            password: "x",
+          },
         }),
-      /extraWriterRules\[0\]\.capabilities: "delete" on "airflow\/metadata\/prod\/connections\/\*" is refused/,
-      /extraWriterRules\[1\]\.capabilities: "update" on "airflow\/destroy\/prod\/\+\/\*" is refused/,
-    );
-    new vaultComponents.VaultEnvironmentPolicies("dev-extra-policies", {
-      environment: "dev",
-      mount: "airflow",
-      kvPrefixes: ["dev/connections"],
-      production: false,
-      extraWriterRules: extraWriterRules.map((r) => ({ ...r, path: r.path.replace("/prod/", "/dev/") })),
-    });
-  });
-
-  test("token_bound_cidrs must be real CIDR blocks", async () => {
-    await expectRejected(
-      () =>
-        new vaultComponents.VaultKubernetesAuthRole("bad-cidrs", {
-          roleName: "airflow-qa",
-          serviceAccount: "airflow",
-          namespace: "airflow",
-          policies: ["airflow-qa-reader"],
-          tokenBoundCidrs: ["10.0.0.0/16", "999.0.0.0/8", "10.0.0.0/33", "fd00::/129"],
-        }),
-      /tokenBoundCidrs\[1\]: must be a CIDR/,
-      /tokenBoundCidrs\[2\]: must be a CIDR/,
-      /tokenBoundCidrs\[3\]: must be a CIDR/,
+      /vault\.kv\.existingMount: was renamed: write vault\.kv\.existing\.mount instead/,
+      /vault\.database\.existingMount: was renamed: write vault\.database\.existing\.mount instead/,
     );
   });
 
@@ -609,6 +528,60 @@ describe("options that reach Vault or Airflow", () => {
       address: "/var/run/vault/audit.sock",
       socket_type: "unix",
     });
+  });
+});
+
+describe("a TypeScript program composing the backend on its own", () => {
+  const { resolveBackendOrThrow } =
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    require("../../components/backend") as typeof import("../../components/backend");
+  const context = {
+    environment: "solo",
+    declarations,
+    airflow: { version: "2.10" as const },
+    kubernetes: { namespace: "airflow-solo", serviceAccount: "airflow" },
+  };
+
+  test("new VaultAirflowSecrets(name, resolveBackendOrThrow(...)) builds the store, policies and roles under it", async () => {
+    const solo = new vaultComponents.VaultAirflowSecrets(
+      "solo-vault",
+      resolveBackendOrThrow(vaultComponents.vaultBackend, context, { address: "https://vault.solo:8200" }),
+    );
+    await session.settle();
+    const umbrella = session.resources.find((r) => r.name === "solo-vault")!;
+    expect(umbrella.type).toBe("airflow-secrets:vault:VaultAirflowSecrets");
+    const children = session.resources.filter((r) => r.parent === umbrella.urn);
+    expect(children.map((r) => `${r.type} ${r.name}`).sort()).toEqual([
+      "airflow-secrets:vault:VaultEnvironmentPolicies solo-vault-policies",
+      "airflow-secrets:vault:VaultKubernetesAuthRole solo-vault-kubernetes",
+      "airflow-secrets:vault:VaultKvStore solo-vault-kv",
+    ]);
+    // No parent given, nothing to alias.
+    for (const child of children) expect(child.aliases).toEqual([]);
+    expect(solo.store.secretPaths).toContain("airflow/data/solo/connections/warehouse");
+    expect(solo.plan).toBe(solo.store.plan);
+    expect(Object.keys(solo.deployment.outputs).sort()).toEqual([
+      "vaultKubernetesRole",
+      "vaultKvMount",
+      "vaultReaderPolicy",
+      "vaultSecretPaths",
+      "vaultWriterPolicy",
+    ]);
+  });
+
+  test("bad settings throw from resolveBackendOrThrow, before the component could register anything", async () => {
+    await session.settle();
+    const before = session.resources.length;
+    expect(() =>
+      resolveBackendOrThrow(vaultComponents.vaultBackend, context, {
+        address: "http://vault.solo:8200/v1",
+        kv: { existing: { mount: "sys" } },
+      }),
+    ).toThrow(
+      /vault\.address: must be Vault's URL[\s\S]*vault\.kv\.existing\.mount: "sys\/" is reserved by Vault/,
+    );
+    await session.settle();
+    expect(session.resources.length).toBe(before);
   });
 });
 
