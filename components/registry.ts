@@ -22,7 +22,7 @@ export const BACKENDS = {
   vault: { folder: "./vault", needs: "@pulumi/vault" },
   aws: { folder: "./aws", needs: "@pulumi/aws" },
   gcp: { folder: "./gcp", needs: "@pulumi/gcp", legacy: "gcpStackBackend" },
-  azure: { folder: "./azure", needs: "@pulumi/azure-native", legacy: "azureStackBackend" },
+  azure: { folder: "./azure", needs: "@pulumi/azure-native" },
 } as const satisfies Record<string, BackendEntry>;
 
 export type BackendName = keyof typeof BACKENDS;

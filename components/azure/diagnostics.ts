@@ -10,9 +10,9 @@ export interface KeyVaultDiagnosticsArgs {
   vault: { id: pulumi.Input<string>; name: string };
   resourceGroupName: string;
   location: string;
-  /** Existing Log Analytics workspace id; otherwise one is created. */
-  workspaceId?: string;
-  /** Retention of a created workspace, 30-730 days. Default 90. */
+  /** Bring your own Log Analytics workspace by resource id; otherwise one is created. */
+  existing?: { workspaceId: string };
+  /** Retention of a created workspace, 30-730 days. Default 90. Not with `existing`. */
   retentionDays?: number;
   /** Action group the failed-read alert notifies. */
   actionGroupId?: string;
@@ -23,8 +23,18 @@ export interface KeyVaultDiagnosticsArgs {
 
 export function validateKeyVaultDiagnosticsArgs(args: KeyVaultDiagnosticsArgs, problems: Problems): void {
   checkResourceGroupName(args.resourceGroupName, "resourceGroupName", problems);
-  if (args.workspaceId !== undefined)
-    checkArmId(args.workspaceId, "Microsoft.OperationalInsights/workspaces", "workspaceId", problems);
+  if (args.existing !== undefined)
+    checkArmId(
+      args.existing.workspaceId,
+      "Microsoft.OperationalInsights/workspaces",
+      "existing.workspaceId",
+      problems,
+    );
+  problems.check(
+    args.existing === undefined || args.retentionDays === undefined,
+    "retentionDays",
+    "shapes a workspace this component creates, and existing brings your own; remove one of the two",
+  );
   if (args.retentionDays !== undefined) checkRetentionDays(args.retentionDays, "retentionDays", problems);
   if (args.actionGroupId !== undefined)
     checkArmId(args.actionGroupId, "Microsoft.Insights/actionGroups", "actionGroupId", problems);
@@ -67,8 +77,8 @@ export class KeyVaultDiagnostics extends pulumi.ComponentResource {
     validateOrThrow("KeyVaultDiagnostics", (problems) => validateKeyVaultDiagnosticsArgs(args, problems));
     super("airflow-secrets:azure:KeyVaultDiagnostics", name, {}, opts);
 
-    if (args.workspaceId !== undefined) {
-      this.workspaceId = pulumi.output(args.workspaceId);
+    if (args.existing !== undefined) {
+      this.workspaceId = pulumi.output(args.existing.workspaceId);
     } else {
       this.workspace = new operationalinsights.Workspace(
         `${name}-workspace`,

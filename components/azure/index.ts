@@ -1,18 +1,35 @@
 /**
  * The Azure Key Vault backend. Import submodules of @pulumi/azure-native only (loading the whole
  * package costs about a second).
+ *
+ * A TypeScript program composing this backend on its own:
+ *   new AzureAirflowSecrets("prod-azure", resolveBackendOrThrow(backend, context, settings))
  */
-export * from "./naming";
-export * from "./expiry";
-export * from "./rbac";
-export * from "./settings";
-export * from "./keyVault";
-export * from "./secretStore";
-export * from "./access";
-export * from "./diagnostics";
-export * from "./rotation";
-export * from "./airflowKeyVaultSecrets";
-export { azureStackBackend } from "./stackBackend";
-export type { KeyVaultSecret, KeyVaultSecretsClient, SetSecretOptions } from "./rotator/keyVaultClient";
-export { KeyVaultRestClient, managedIdentityTokenProvider } from "./rotator/keyVaultClient";
-export type { RotationConfig, RotatedSecretConfig } from "./rotator/config";
+export { backend } from "./backend";
+export { AzureAirflowSecrets } from "./azureAirflowSecrets";
+export type { AzureResolved } from "./azureAirflowSecrets";
+export type { AzureSettingsSchemaInput, AzureParsedSettings } from "./schema";
+export type {
+  AzureBackendSettings,
+  DiagnosticsSettings,
+  NetworkDefaultAction,
+  PrincipalType,
+  PublicNetworkAccess,
+  ResolvedAzureSettings,
+  RotationPlan,
+  RotationSettings,
+  VaultSettings,
+  VaultSku,
+} from "./settings";
+export { AirflowKeyVault } from "./keyVault";
+export type { AirflowKeyVaultArgs } from "./keyVault";
+export { KeyVaultSecretStore, rotatedSecretNames } from "./secretStore";
+export type { KeyVaultSecretStoreArgs, RotatedSecretNames } from "./secretStore";
+export { KeyVaultAccess } from "./access";
+export type { KeyVaultAccessArgs, ScopedSecret } from "./access";
+export { KeyVaultDiagnostics } from "./diagnostics";
+export type { KeyVaultDiagnosticsArgs } from "./diagnostics";
+export { KeyVaultRotation } from "./rotation";
+export type { KeyVaultRotationArgs, RotatedSecretArgs } from "./rotation";
+export { staticExpiry, initialRotatedExpiry } from "./expiry";
+export type { ExpirySettings } from "./expiry";

@@ -14,14 +14,14 @@ import {
 export const SOFT_DELETE_RETENTION_DAYS = 90;
 
 export interface AirflowKeyVaultArgs {
-  /** Vault name: 3-24 letters, digits and -, globally unique. Ignored with `existingId`. */
+  /** Vault name: 3-24 letters, digits and -, globally unique. Ignored with `existing`. */
   name: string;
   resourceGroupName: string;
   location: string;
   /** Entra tenant that authenticates requests to the vault. */
   tenantId: pulumi.Input<string>;
   /** Bring your own vault by resource id (RBAC authorization required); nothing is created. */
-  existingId?: string;
+  existing?: { id: string };
   /** `standard`, or `premium` for HSM-backed keys. Default standard. */
   sku?: VaultSku;
   /**
@@ -44,9 +44,9 @@ export interface AirflowKeyVaultArgs {
 }
 
 export function validateKeyVaultArgs(args: AirflowKeyVaultArgs, problems: Problems): void {
-  if (args.existingId !== undefined) {
-    const existing = checkArmId(args.existingId, "Microsoft.KeyVault/vaults", "existingId", problems);
-    if (existing) checkVaultName(existing.name, "existingId", problems);
+  if (args.existing !== undefined) {
+    const existing = checkArmId(args.existing.id, "Microsoft.KeyVault/vaults", "existing.id", problems);
+    if (existing) checkVaultName(existing.name, "existing.id", problems);
     return;
   }
   checkVaultName(args.name, "name", problems);
@@ -78,7 +78,7 @@ export class AirflowKeyVault extends pulumi.ComponentResource {
   readonly resourceGroupName: string;
   /** `https://{name}.vault.azure.net/`, known before deployment (Airflow's `vault_url`). */
   readonly url: string;
-  /** Present unless the vault is brought in with `existingId`. */
+  /** Present unless the vault is brought in with `existing`. */
   readonly vault?: keyvault.Vault;
 
   constructor(name: string, args: AirflowKeyVaultArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -86,7 +86,7 @@ export class AirflowKeyVault extends pulumi.ComponentResource {
     super("airflow-secrets:azure:AirflowKeyVault", name, {}, opts);
 
     const existing =
-      args.existingId !== undefined ? parseArmId(args.existingId, "Microsoft.KeyVault/vaults")! : undefined;
+      args.existing !== undefined ? parseArmId(args.existing.id, "Microsoft.KeyVault/vaults")! : undefined;
     if (existing) {
       this.id = pulumi.output(existing.id);
       this.vaultName = pulumi.output(existing.name);

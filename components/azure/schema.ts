@@ -5,6 +5,8 @@
  * never quote the value: a secret pasted into the wrong field is not printed back.
  */
 import { z } from "zod";
+import { existingReference } from "../core/existing";
+import { renamedKeys } from "../core/schema";
 import { MAX_EXPIRY_DAYS, MIN_EXPIRY_DAYS } from "./expiry";
 import { VAULT_NAME_RULE, parseArmId } from "./naming";
 
@@ -98,72 +100,94 @@ const prefix = pattern(
   "may contain only letters, digits, _ and - (Key Vault names allow nothing else; AzureKeyVaultBackend turns _ into -)",
 );
 
-export const vaultSchema = z
-  .strictObject({
-    existingId: armId("Microsoft.KeyVault/vaults")
-      .optional()
-      .describe(
-        "Bring your own vault by resource id (RBAC authorization required); nothing on it is changed. Excludes name, sku and the network settings.",
-      ),
-    name: pattern(VAULT_NAME, VAULT_NAME_RULE)
-      .refine((value) => !value.includes("--"), VAULT_NAME_RULE)
-      .optional()
-      .describe(
-        "Vault name (globally unique). Default `kv-airflow-{env}-{5 hex}` from project, stack and group.",
-      ),
-    sku: z
-      .enum(["standard", "premium"])
-      .optional()
-      .describe("`standard`, or `premium` for HSM-backed keys. Default standard."),
-    publicNetworkAccess: z
-      .enum(["Enabled", "Disabled"])
-      .optional()
-      .describe(
-        "Default `Disabled` (private endpoints only), `Enabled` when allowedIpRanges or subnetIds are listed. The same default as the AirflowKeyVault component's.",
-      ),
-    networkDefaultAction: z
-      .enum(["Allow", "Deny"])
-      .optional()
-      .describe(
-        "Firewall default of the public endpoint. Default `Deny`; production refuses `Allow` with public access Enabled.",
-      ),
-    allowedIpRanges: z
-      .array(ipRange())
-      .nullish()
-      .describe(
-        "Public IPv4 addresses or CIDR ranges /0-/30 allowed through the firewall; production refuses ranges wider than /8.",
-      ),
-    subnetIds: z
-      .array(armId("Microsoft.Network/virtualNetworks/subnets"))
-      .nullish()
-      .describe("Subnets allowed through the firewall (with the Microsoft.KeyVault service endpoint)."),
-    dnsSuffix: pattern(/^[a-z0-9-]+(\.[a-z0-9-]+)+$/, "must be a DNS suffix like vault.azure.net")
-      .optional()
-      .describe(
-        "Data-plane DNS suffix (`vault.azure.cn`, `vault.usgovcloudapi.net`). Default `vault.azure.net`.",
-      ),
-  })
-  .nullish()
-  .describe("The Key Vault: created, or brought with existingId.");
+/**
+ * `existing:` with every child commented out is YAML null: absent, like every other block here.
+ * (`existingReference` is optional only; `.describe` again because a wrapper does not carry it.)
+ */
+const nullableExisting = <Shape extends z.ZodRawShape>(shape: Shape, description: string) =>
+  existingReference(shape, description).nullable().describe(description);
 
-export const diagnosticsSchema = z
-  .strictObject({
-    workspaceId: armId("Microsoft.OperationalInsights/workspaces")
-      .optional()
-      .describe("Existing Log Analytics workspace; otherwise one is created."),
-    retentionDays: retentionDays()
-      .optional()
-      .describe("Retention of a created workspace (not with workspaceId). Default 90, 365 in production."),
-    actionGroupId: armId("Microsoft.Insights/actionGroups")
-      .optional()
-      .describe("Action group paged when secret reads fail. Required in production."),
-    failedReadThreshold: z
-      .number()
-      .int()
-      .min(0)
-      .optional()
-      .describe("Failed secret reads tolerated per 5-minute window. Default 0."),
-  })
+/**
+ * Old key → new path, without a prototype: the kit looks a misspelt key up by name, and a key such as
+ * `constructor` must not find Object's.
+ */
+const renames = (entries: Record<string, string>): Record<string, string> =>
+  Object.assign(Object.create(null) as Record<string, string>, entries);
+
+const vaultBlock = z.strictObject({
+  existing: nullableExisting(
+    { id: armId("Microsoft.KeyVault/vaults").describe("The vault's resource id.") },
+    "Bring your own vault: `existing: { id: <resource id> }` (RBAC authorization required); nothing on it is changed. Excludes name, sku and the network settings.",
+  ),
+  name: pattern(VAULT_NAME, VAULT_NAME_RULE)
+    .refine((value) => !value.includes("--"), VAULT_NAME_RULE)
+    .optional()
+    .describe(
+      "Vault name (globally unique). Default `kv-airflow-{env}-{5 hex}` from project, stack and group.",
+    ),
+  sku: z
+    .enum(["standard", "premium"])
+    .optional()
+    .describe("`standard`, or `premium` for HSM-backed keys. Default standard."),
+  publicNetworkAccess: z
+    .enum(["Enabled", "Disabled"])
+    .optional()
+    .describe(
+      "Default `Disabled` (private endpoints only), `Enabled` when allowedIpRanges or subnetIds are listed. The same default as the AirflowKeyVault component's.",
+    ),
+  networkDefaultAction: z
+    .enum(["Allow", "Deny"])
+    .optional()
+    .describe(
+      "Firewall default of the public endpoint. Default `Deny`; production refuses `Allow` with public access Enabled.",
+    ),
+  allowedIpRanges: z
+    .array(ipRange())
+    .nullish()
+    .describe(
+      "Public IPv4 addresses or CIDR ranges /0-/30 allowed through the firewall; production refuses ranges wider than /8.",
+    ),
+  subnetIds: z
+    .array(armId("Microsoft.Network/virtualNetworks/subnets"))
+    .nullish()
+    .describe("Subnets allowed through the firewall (with the Microsoft.KeyVault service endpoint)."),
+  dnsSuffix: pattern(/^[a-z0-9-]+(\.[a-z0-9-]+)+$/, "must be a DNS suffix like vault.azure.net")
+    .optional()
+    .describe(
+      "Data-plane DNS suffix (`vault.azure.cn`, `vault.usgovcloudapi.net`). Default `vault.azure.net`.",
+    ),
+});
+renamedKeys.add(vaultBlock, renames({ existingId: "existing.id" }));
+
+export const vaultSchema = vaultBlock
+  .nullish()
+  .describe("The Key Vault: created, or brought with `existing`.");
+
+const diagnosticsBlock = z.strictObject({
+  existing: nullableExisting(
+    {
+      workspaceId: armId("Microsoft.OperationalInsights/workspaces").describe(
+        "The Log Analytics workspace's resource id.",
+      ),
+    },
+    "Bring your own Log Analytics workspace: `existing: { workspaceId: <resource id> }`; otherwise one is created.",
+  ),
+  retentionDays: retentionDays()
+    .optional()
+    .describe("Retention of a created workspace (not with `existing`). Default 90, 365 in production."),
+  actionGroupId: armId("Microsoft.Insights/actionGroups")
+    .optional()
+    .describe("Action group paged when secret reads fail. Required in production."),
+  failedReadThreshold: z
+    .number()
+    .int()
+    .min(0)
+    .optional()
+    .describe("Failed secret reads tolerated per 5-minute window. Default 0."),
+});
+renamedKeys.add(diagnosticsBlock, renames({ workspaceId: "existing.workspaceId" }));
+
+export const diagnosticsSchema = diagnosticsBlock
   .nullish()
   .describe("Audit logs to Log Analytics and the failed-read alert.");
 

@@ -1,25 +1,16 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as keyvault from "@pulumi/azure-native/keyvault";
 import {
-  AirflowSettings,
-  PlanArgs,
   Problems,
-  RotationDeclaration,
   SecretKind,
   SecretsDeclarations,
   SecretsLayout,
   SecretsPlan,
   backendProfile,
   configKey,
-  defaultConnectionFormat,
-  parseAirflowVersion,
-  planSecrets,
-  validatePlan,
 } from "../airflow";
-import { driverFor } from "../rotation/driver";
+import type { RotationStrategy } from "../rotation/strategy";
 import { IDLE_JOURNAL_VALUE } from "./rotator/config";
-import { ExpirySettings, initialRotatedExpiry, staticExpiry, validateExpiry } from "./expiry";
-import { checkResourceGroupName } from "./naming";
 
 /** Event Grid's StringIn filter takes at most 25 values: one subscription covers that many secrets. */
 export const MAX_ROTATED_SECRETS = 25;
@@ -46,16 +37,18 @@ export function checkSecretTagCount(
 }
 
 export interface KeyVaultSecretStoreArgs {
-  /** Environment name (dev, staging, prod). */
-  environment: string;
-  declarations: SecretsDeclarations;
-  airflow: AirflowSettings;
-  /** Overrides of the default layout (`airflow-{env}-connections`, sep `-`). */
-  layout?: Partial<SecretsLayout>;
-  /** The vault: name (an Output of the vault, so secrets wait for it), group and data-plane URL. */
-  vault: { name: pulumi.Input<string>; resourceGroupName: string; url: string };
-  /** Expiry of non-rotated secrets. Default 365 days from the start of the quarter. */
-  expiry?: ExpirySettings;
+  /**
+   * What to store, and under which names: the one plan of the declarations (`resolved.plan`, or
+   * `planSecrets({ backend: "azure-key-vault", ..., extraKwargs: { vault_url } })` when composing).
+   */
+  plan: SecretsPlan;
+  /** The vault: name (an Output of the vault, so secrets wait for it) and group. */
+  vault: { name: pulumi.Input<string>; resourceGroupName: string };
+  /**
+   * Expiry stamps in epoch seconds, decided once from the clock: non-rotated secrets (`staticExpiry`)
+   * and the first stamp of a rotated one (`initialRotatedExpiry`).
+   */
+  expires: { secrets: number; rotatedSecrets: number };
   /** Production: the stored Fernet key is protected and retained on delete. */
   production?: boolean;
   /**
@@ -63,118 +56,85 @@ export interface KeyVaultSecretStoreArgs {
    * expiry of versions created after a subscription exists.
    */
   rotatedSecretsDependOn?: pulumi.Input<pulumi.Resource>[];
-  /** The clock expiries are derived from (tests pin it). */
-  now?: Date;
   tags?: Record<string, string>;
 }
 
-function planArgs(args: KeyVaultSecretStoreArgs): PlanArgs {
-  return {
-    backend: "azure-key-vault",
-    environment: args.environment,
-    declarations: args.declarations,
-    airflow: args.airflow,
-    layout: args.layout,
-    extraKwargs: { vault_url: args.vault.url },
-  };
-}
-
 /**
- * The contract's validation plus what this store adds: rotated connections must be JSON (the
- * rotator edits fields), of a type the rotation core drives, and their journal names must not be
- * names Airflow reads.
+ * What this store adds to the contract's rules: Event Grid's limit on rotated secrets per vault, and
+ * journal names that are names Airflow reads or names Key Vault refuses. Judged from the declarations
+ * (not the plan) so a run that breaks a contract rule still reports these too; malformed declarations
+ * are the contract's to report and are skipped here.
  */
-export function validateKeyVaultSecretStore(
-  args: KeyVaultSecretStoreArgs,
+export function checkKeyVaultStore(
+  environment: string,
+  declarations: SecretsDeclarations,
+  layoutOverrides: Partial<SecretsLayout> | undefined,
   problems: Problems,
-  now = new Date(),
-): boolean {
-  const before = problems.list.length;
-  checkResourceGroupName(args.vault.resourceGroupName, "vault.resourceGroupName", problems);
-  checkSecretTagCount(args.tags, "tags", problems);
-  if (args.expiry) validateExpiry(args.expiry, now, problems);
-  validatePlan(planArgs(args), problems);
-  const rotated = (args.declarations.connections ?? []).filter(
-    (c) => c?.rotation !== undefined && typeof c.conn_id === "string",
+): void {
+  const list = <T>(items: T[] | undefined): T[] => (Array.isArray(items) ? items : []);
+  const connections = list(declarations.connections).filter((c) => typeof c?.conn_id === "string");
+  const rotated = connections.filter((c) => c.rotation !== undefined && c.rotation !== null);
+  if (rotated.length === 0) return;
+  problems.check(
+    rotated.length <= MAX_ROTATED_SECRETS,
+    "connections",
+    `at most ${MAX_ROTATED_SECRETS} connections can rotate per vault (Event Grid's StringIn filter limit); got ${rotated.length}`,
   );
-  if (rotated.length > 0) {
-    const scratch = new Problems();
-    const version = parseAirflowVersion(args.airflow.version, scratch);
-    if (version && defaultConnectionFormat(args.airflow, version) !== "json") {
-      problems.add(
-        "airflow.connectionFormat",
-        "rotated connections are stored as JSON (the rotator rewrites the password field); URI connections cannot be rotated",
-      );
-    }
-    for (const conn of rotated.filter((c) => typeof c.conn_type === "string")) {
-      try {
-        driverFor(conn.conn_type, `connections[${conn.conn_id}]`);
-      } catch (error) {
-        problems.add(`connections[${conn.conn_id}].rotation`, (error as Error).message);
-      }
-    }
+  const profile = backendProfile("azure-key-vault");
+  const layout = { ...profile.defaultLayout(environment), ...(layoutOverrides ?? {}) };
+  const ids: Array<[SecretKind, string]> = [
+    ...connections.map((c): [SecretKind, string] => ["connection", c.conn_id]),
+    ...list(declarations.variables)
+      .filter((v) => typeof v?.key === "string")
+      .map((v): [SecretKind, string] => ["variable", v.key]),
+    ...list(declarations.config)
+      .filter((c) => typeof c?.section === "string" && typeof c?.option === "string")
+      .map((c): [SecretKind, string] => ["config", configKey(c, "azure-key-vault")]),
+  ];
+  const taken = new Map(
+    ids.map(([kind, id]) => [profile.collisionKey(profile.storageName(layout, kind, id)), `${kind} ${id}`]),
+  );
+  for (const conn of rotated) {
+    const path = `connections[${conn.conn_id}].rotation`;
+    const journalName = profile.storageName(layout, "connection", conn.conn_id) + JOURNAL_SUFFIX;
+    const clash = taken.get(profile.collisionKey(journalName));
     problems.check(
-      rotated.length <= MAX_ROTATED_SECRETS,
-      "connections",
-      `at most ${MAX_ROTATED_SECRETS} connections can rotate per vault (Event Grid's StringIn filter limit); got ${rotated.length}`,
+      clash === undefined,
+      path,
+      `the rotator's journal secret "${journalName}" is the name Airflow reads for ${clash}; rename one`,
     );
-    const profile = backendProfile("azure-key-vault");
-    const layout = { ...profile.defaultLayout(args.environment), ...(args.layout ?? {}) };
-    const taken = new Map<string, string>();
-    const ids: Array<[SecretKind, string]> = [
-      ...(args.declarations.connections ?? []).map((c): [SecretKind, string] => ["connection", c.conn_id]),
-      ...(args.declarations.variables ?? []).map((v): [SecretKind, string] => ["variable", v.key]),
-      ...(args.declarations.config ?? []).map((c): [SecretKind, string] => [
-        "config",
-        configKey(c, "azure-key-vault"),
-      ]),
-    ];
-    for (const [kind, id] of ids)
-      taken.set(profile.collisionKey(profile.storageName(layout, kind, id)), `${kind} ${id}`);
-    for (const r of rotatedSecretNames(args.environment, args.declarations, args.layout)) {
-      const path = `connections[${r.connId}].rotation`;
-      const clash = taken.get(profile.collisionKey(r.journalName));
-      problems.check(
-        clash === undefined,
-        path,
-        `the rotator's journal secret "${r.journalName}" is the name Airflow reads for ${clash}; rename one`,
-      );
-      profile.checkStorageName(r.journalName, path, problems);
-    }
+    profile.checkStorageName(journalName, path, problems);
   }
-  return problems.list.length === before;
 }
 
-/** What the rotator needs to know about one rotated connection, computed from declarations alone. */
+/** What the rotator needs to know about one rotated connection. */
 export interface RotatedSecretNames {
   connId: string;
   /** The stored name Airflow reads. */
   name: string;
   journalName: string;
   masterName?: string;
-  strategy: RotationDeclaration["strategy"];
+  strategy: RotationStrategy;
   everyDays: number;
 }
 
-/** The names of rotated secrets and their journals and masters, as the contract names them. */
-export function rotatedSecretNames(
-  environment: string,
-  declarations: SecretsDeclarations,
-  layoutOverrides?: Partial<SecretsLayout>,
-): RotatedSecretNames[] {
-  const profile = backendProfile("azure-key-vault");
-  const layout = { ...profile.defaultLayout(environment), ...(layoutOverrides ?? {}) };
-  const nameOf = (connId: string) => profile.storageName(layout, "connection", connId);
-  return (declarations.connections ?? [])
-    .filter((c) => c.rotation !== undefined)
-    .map((c) => ({
-      connId: c.conn_id,
-      name: nameOf(c.conn_id),
-      journalName: nameOf(c.conn_id) + JOURNAL_SUFFIX,
-      masterName: c.rotation!.masterConnId !== undefined ? nameOf(c.rotation!.masterConnId) : undefined,
-      strategy: c.rotation!.strategy,
-      everyDays: c.rotation!.everyDays,
-    }));
+/** The names of rotated secrets and their journals and masters, as the plan names them. */
+export function rotatedSecretNames(plan: SecretsPlan): RotatedSecretNames[] {
+  const nameOf = (connId: string) => plan.profile.storageName(plan.layout, "connection", connId);
+  return plan.secrets.flatMap((secret) => {
+    const rotation = secret.kind === "connection" ? secret.connection?.rotation : undefined;
+    if (rotation === undefined) return [];
+    return [
+      {
+        connId: secret.id,
+        name: secret.name,
+        journalName: secret.name + JOURNAL_SUFFIX,
+        masterName: rotation.masterConnId !== undefined ? nameOf(rotation.masterConnId) : undefined,
+        strategy: rotation.strategy,
+        everyDays: rotation.everyDays,
+      },
+    ];
+  });
 }
 
 /**
@@ -192,18 +152,14 @@ export class KeyVaultSecretStore extends pulumi.ComponentResource {
   readonly journalSecrets: Record<string, keyvault.Secret>;
 
   constructor(name: string, args: KeyVaultSecretStoreArgs, opts?: pulumi.ComponentResourceOptions) {
-    const now = args.now ?? new Date();
-    const problems = new Problems();
-    validateKeyVaultSecretStore(args, problems, now);
-    problems.throwIfAny("KeyVaultSecretStore");
-    const plan = planSecrets(planArgs(args));
     super("airflow-secrets:azure:KeyVaultSecretStore", name, {}, opts);
+    const plan = args.plan;
     this.plan = plan;
-    this.rotated = rotatedSecretNames(args.environment, args.declarations, args.layout);
+    this.rotated = rotatedSecretNames(plan);
     const rotatedNames = new Set(this.rotated.map((r) => r.name));
 
-    const expires = staticExpiry(args.expiry ?? {}, now);
-    const rotatedExpires = initialRotatedExpiry(now);
+    const expires = args.expires.secrets;
+    const rotatedExpires = args.expires.rotatedSecrets;
     const json = plan.airflowConfig.connectionFormat === "json";
     this.secrets = {};
     for (const secret of plan.secrets) {

@@ -1,12 +1,13 @@
 /**
- * The Azure backend's settings (stack config `airflow-secrets:azure`). The shape is described once,
- * in `schema.ts`; `resolveAzureSettings` parses with it, then applies the defaults that depend on the
- * environment (vault name, production retention, the network default) and the rules that span
- * fields. The stack backend's prepare phase and the components' constructors both call it, so a bad
- * setting is reported with its path before anything is registered.
+ * The Azure backend's settings rules (stack config `airflow-secrets:azure`). The shape is described
+ * once, in `schema.ts`, and parsed by the environment's adapter; `resolveAzureSettings` applies the
+ * defaults that depend on the environment (vault name, production retention, the network default)
+ * and the rules that span fields. Pure: registers nothing, reads no clock, reports every problem with
+ * its field path.
  */
 import { Problems, SecretsLayout } from "../airflow";
-import { addCrossFieldProblems, wellFormedParts } from "../core/partialSettings";
+import { STANDARD_LABEL_KEYS, standardLabels } from "../core/labels";
+import { refuseWithExisting } from "../core/existing";
 import { parseSettings } from "../core/schema";
 import { DEFAULT_EXPIRY_DAYS, ExpirySettings, validateExpiry } from "./expiry";
 import {
@@ -119,29 +120,52 @@ export function checkRetentionDays(value: unknown, path: string, problems: Probl
 
 type Parsed = Partial<AzureParsedSettings>;
 
+/** Where the vault is, as far as the settings say: what Airflow's `vault_url` and every grant need. */
+export interface VaultLocation {
+  existing?: ArmId;
+  name: string;
+  /** Group the vault lives in (the configured one, or the existing vault's). */
+  resourceGroupName: string;
+  url: string;
+}
+
 /**
- * Parses `raw` (path prefix `azure`) with the schema and applies defaults and cross-field rules.
- * Returns undefined when a problem was found; every problem is in `problems`.
+ * The vault's name, group and URL: the existing vault's, the configured name, or the default name
+ * (a digest of project, stack, group and environment). Undefined while the settings that decide it
+ * are missing (partial settings after a shape problem).
+ */
+export function vaultLocation(
+  s: Parsed,
+  context: Pick<SettingsContext, "environment" | "uniqueness">,
+): VaultLocation | undefined {
+  const vault = s.vault ?? {};
+  const dnsSuffix = vault.dnsSuffix ?? DEFAULT_VAULT_DNS_SUFFIX;
+  const existing = vault.existing ? parseArmId(vault.existing.id, "Microsoft.KeyVault/vaults") : undefined;
+  if (existing !== undefined)
+    return {
+      existing,
+      name: existing.name,
+      resourceGroupName: existing.resourceGroupName,
+      url: vaultUrl(existing.name, dnsSuffix),
+    };
+  if (s.resourceGroupName === undefined) return undefined;
+  const name =
+    vault.name ?? defaultVaultName(context.environment, [...context.uniqueness, s.resourceGroupName]);
+  return { name, resourceGroupName: s.resourceGroupName, url: vaultUrl(name, dnsSuffix) };
+}
+
+/**
+ * Defaults and cross-field rules over the parsed settings. `complete` is false when the schema
+ * refused part of them (already reported): the rules still judge what is left, so one run lists
+ * everything, and nothing is returned. Returns undefined when a problem was found.
  */
 export function resolveAzureSettings(
-  raw: unknown,
+  s: Parsed,
+  complete: boolean,
   context: SettingsContext,
-  outer: Problems,
+  problems: Problems,
 ): ResolvedAzureSettings | undefined {
-  const before = outer.list.length;
-  if (raw === undefined || raw === null) {
-    outer.add(
-      "azure",
-      "settings (airflow-secrets:azure) are required: a map with location, resourceGroupName and aksOidcIssuerUrl",
-    );
-    return undefined;
-  }
-  const parsed = parseSettings(settingsSchema, raw, "azure", outer);
-  // A wrong shape somewhere still lets the cross-field rules judge the parts that are right (one pass).
-  const s: Parsed | undefined = parsed ?? wellFormedParts(settingsSchema, raw);
-  if (!s) return undefined;
-  // Cross-field rules: a field the schema already refused is not judged again.
-  const problems = new Problems();
+  const before = problems.list.length;
 
   const expiry: ExpirySettings = { expiresOn: s.secretExpiresOn, days: s.secretExpiryDays };
   validateExpiry(expiry, context.now, problems, {
@@ -160,7 +184,8 @@ export function resolveAzureSettings(
       principalId: s.ciWriterPrincipalId,
       principalType: s.ciWriterPrincipalType ?? "ServicePrincipal",
     };
-  } else if (parsed) {
+  } else if (complete) {
+    // With incomplete settings the id may be absent only because the schema refused it.
     problems.check(
       s.ciWriterPrincipalType === undefined,
       "azure.ciWriterPrincipalType",
@@ -175,23 +200,23 @@ export function resolveAzureSettings(
   for (const name of Object.keys(tags)) {
     const rule = tagNameProblem(name);
     if (rule) problems.add(`azure.tags.${name}`, rule);
+    problems.check(
+      !(STANDARD_LABEL_KEYS as readonly string[]).includes(name),
+      `azure.tags.${name}`,
+      "is a tag this library sets on every resource (from environment and owner); remove it here",
+    );
   }
-  const allTags = {
-    "managed-by": "airflow-secrets",
-    "airflow-environment": context.environment,
-    ...(context.owner ? { owner: context.owner } : {}),
-    ...tags,
-  };
+  const allTags = standardLabels(context.environment, context.owner, tags);
   checkSecretTagCount(allTags, "azure.tags", problems);
 
-  addCrossFieldProblems(outer, problems, before);
-  if (outer.list.length > before || !parsed || !vault) return undefined;
+  if (!complete || problems.list.length > before || vault === undefined) return undefined;
+  const settings = s as AzureParsedSettings;
   return {
-    location: parsed.location,
-    resourceGroupName: parsed.resourceGroupName,
-    tenantId: parsed.tenantId,
+    location: settings.location,
+    resourceGroupName: settings.resourceGroupName,
+    tenantId: settings.tenantId,
     vault,
-    aksOidcIssuerUrl: parsed.aksOidcIssuerUrl,
+    aksOidcIssuerUrl: settings.aksOidcIssuerUrl,
     expiry:
       expiry.expiresOn !== undefined
         ? { expiresOn: expiry.expiresOn }
@@ -199,12 +224,12 @@ export function resolveAzureSettings(
     ciWriter,
     diagnostics,
     rotation,
-    layout: parsed.layout ? (parsed.layout as Partial<SecretsLayout>) : undefined,
+    layout: settings.layout ? (settings.layout as Partial<SecretsLayout>) : undefined,
     tags: allTags,
   };
 }
 
-/** Vault settings that shape a vault this stack creates: meaningless with `existingId`. */
+/** Vault settings that shape a vault this stack creates: meaningless with `existing`. */
 const CREATED_VAULT_KEYS = [
   "name",
   "sku",
@@ -221,29 +246,17 @@ function resolveVault(
 ): ResolvedAzureSettings["vault"] | undefined {
   const path = "azure.vault";
   const raw = s.vault ?? {};
-  const dnsSuffix = raw.dnsSuffix ?? DEFAULT_VAULT_DNS_SUFFIX;
-
-  let existing: ArmId | undefined;
-  let name: string;
-  if (raw.existingId !== undefined) {
-    existing = parseArmId(raw.existingId, "Microsoft.KeyVault/vaults")!;
-    for (const key of CREATED_VAULT_KEYS) {
-      problems.check(
-        raw[key] === undefined || raw[key] === null,
-        `${path}.${key}`,
-        "configures a vault this stack creates; with existingId the vault is yours and is not changed",
-      );
-    }
-    name = existing.name;
-    checkVaultName(name, `${path}.existingId`, problems);
-  } else if (raw.name !== undefined) {
-    name = raw.name;
-  } else if (s.resourceGroupName !== undefined) {
-    name = defaultVaultName(context.environment, [...context.uniqueness, s.resourceGroupName]);
-    checkVaultName(name, `${path}.name`, problems);
-  } else {
-    return undefined;
-  }
+  // A YAML null list is no list: refuse `sku` and friends with `existing`, not an empty firewall.
+  refuseWithExisting(
+    Object.fromEntries(Object.entries(raw).filter(([, value]) => value !== null)),
+    CREATED_VAULT_KEYS,
+    path,
+    problems,
+  );
+  const location = vaultLocation(s, context);
+  if (location === undefined) return undefined;
+  if (location.existing !== undefined) checkVaultName(location.name, `${path}.existing.id`, problems);
+  else if (raw.name === undefined) checkVaultName(location.name, `${path}.name`, problems);
 
   const allowedIpRanges = raw.allowedIpRanges ?? [];
   const subnetIds = raw.subnetIds ?? [];
@@ -265,7 +278,7 @@ function resolveVault(
       "is Deny with no allowedIpRanges or subnetIds: nothing could reach the vault over the public endpoint; list them, or set publicNetworkAccess Disabled and use a private endpoint",
     );
   }
-  if (context.production && existing === undefined) {
+  if (context.production && location.existing === undefined) {
     // A production vault is never world-open: not by default action, not by a range that covers the internet.
     problems.check(
       !(publicNetworkAccess === "Enabled" && networkDefaultAction === "Allow"),
@@ -282,10 +295,7 @@ function resolveVault(
   }
 
   return {
-    existing,
-    name,
-    resourceGroupName: existing?.resourceGroupName ?? s.resourceGroupName ?? "",
-    url: vaultUrl(name, dnsSuffix),
+    ...location,
     sku: raw.sku ?? "standard",
     publicNetworkAccess,
     networkDefaultAction,
@@ -300,13 +310,7 @@ function resolveDiagnostics(
   problems: Problems,
 ): ResolvedAzureSettings["diagnostics"] {
   const path = "azure.diagnostics";
-  if (raw.workspaceId !== undefined) {
-    problems.check(
-      raw.retentionDays === undefined,
-      `${path}.retentionDays`,
-      "applies to a workspace this stack creates; with workspaceId retention is the workspace's own",
-    );
-  }
+  refuseWithExisting(raw, ["retentionDays"], path, problems);
   if (raw.actionGroupId === undefined && context.production) {
     problems.add(
       `${path}.actionGroupId`,
@@ -314,7 +318,7 @@ function resolveDiagnostics(
     );
   }
   return {
-    workspaceId: raw.workspaceId,
+    workspaceId: raw.existing?.workspaceId,
     retentionDays: raw.retentionDays ?? (context.production ? 365 : 90),
     actionGroupId: raw.actionGroupId,
     failedReadThreshold: raw.failedReadThreshold ?? 0,

@@ -290,7 +290,8 @@ describe("rotator", () => {
 });
 
 test("in a sovereign cloud the rotator asks for a token of that cloud's Key Vault audience", () => {
-  const { rotationConfig } = require("../../components/azure") as typeof import("../../components/azure");
+  const { rotationConfig } =
+    require("../../components/azure/rotation") as typeof import("../../components/azure/rotation");
   const of = (url: string) => rotationConfig({ vault: { id: "", name: "kv", url }, secrets: [] });
   expect(of("https://kv-airflow-prod-1a2b3.vault.azure.cn/").tokenResource).toBe("https://vault.azure.cn");
   expect(of("https://kv-x.vault.usgovcloudapi.net/").tokenResource).toBe("https://vault.usgovcloudapi.net");

@@ -182,7 +182,7 @@ describe("vault", () => {
     );
     expect(prop(vault, "tags")).toMatchObject({
       "managed-by": "airflow-secrets",
-      "airflow-environment": "prod",
+      "airflow-secrets-environment": "prod",
     });
     expect([vault.protect, vault.retainOnDelete]).toEqual([true, true]);
   });

@@ -11,9 +11,19 @@ const session = installMocks({ project: "airflow-secrets", stack: "dev" });
 import type * as Environment from "../../components/environment";
 import type * as Azure from "../../components/azure";
 import type * as Airflow from "../../components/airflow";
+import type * as Backend from "../../components/backend";
+import type * as AzureNaming from "../../components/azure/naming";
+import type * as AzureExpiry from "../../components/azure/expiry";
+import type * as AzureSettings from "../../components/azure/settings";
 const { AirflowSecretsEnvironment } = require("../../components/environment") as typeof Environment;
-const azure = require("../../components/azure") as typeof Azure;
+const azure = {
+  ...(require("../../components/azure") as typeof Azure),
+  ...(require("../../components/azure/naming") as typeof AzureNaming),
+  ...(require("../../components/azure/expiry") as typeof AzureExpiry),
+  ...(require("../../components/azure/settings") as typeof AzureSettings),
+};
 const { Problems, ValidationError } = require("../../components/airflow") as typeof Airflow;
+const { prepareBackend } = require("../../components/backend") as typeof Backend;
 
 const connections = [{ conn_id: "warehouse", conn_type: "postgres", host: "db", login: "u", password: "p" }];
 
@@ -36,6 +46,33 @@ function problemsOf(
     return [...error.problems];
   }
   throw new Error("expected a ValidationError");
+}
+
+/**
+ * The backend's parse → plan → resolve, pure (nothing registered): what the environment runs before
+ * it builds anything.
+ */
+function resolveAzure(
+  settings: unknown,
+  options: { environment?: string; production?: boolean; owner?: string } = {},
+) {
+  const environment = options.environment ?? "prod";
+  const problems = new Problems();
+  const resolved = prepareBackend(
+    azure.backend,
+    {
+      environment,
+      production: options.production ?? environment === "prod",
+      owner: options.owner,
+      declarations: { connections },
+      airflow: { version: "2.10" },
+      kubernetes: { namespace: "airflow", serviceAccount: "airflow" },
+      now: new Date(),
+    },
+    settings,
+    problems,
+  );
+  return { resolved, problems: [...problems.list] };
 }
 
 afterEach(async () => {
@@ -84,13 +121,15 @@ describe("vault name", () => {
       problemsOf(
         prodSettings({
           vault: {
-            existingId: "/subscriptions/x/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/kv",
+            existing: {
+              id: "/subscriptions/x/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/kv",
+            },
           },
         }),
       ),
     ).toContainEqual(
       expect.objectContaining({
-        path: "azure.vault.existingId",
+        path: "azure.vault.existing.id",
         rule: expect.stringContaining("must be the resource id of a Microsoft.KeyVault/vaults resource"),
       }),
     );
@@ -98,8 +137,9 @@ describe("vault name", () => {
       problemsOf(
         prodSettings({
           vault: {
-            existingId:
-              "/subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv-shared-prod",
+            existing: {
+              id: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv-shared-prod",
+            },
             sku: "premium",
           },
         }),
@@ -107,9 +147,41 @@ describe("vault name", () => {
     ).toContainEqual(
       expect.objectContaining({
         path: "azure.vault.sku",
-        rule: expect.stringContaining("with existingId the vault is yours"),
+        rule: expect.stringContaining("azure.vault.existing brings your own"),
       }),
     );
+  });
+
+  test("an existing vault is used as it is: its name, group and URL, nothing on it configured", () => {
+    const id = "/subscriptions/s/resourceGroups/rg-kv/providers/Microsoft.KeyVault/vaults/kv-shared-prod";
+    const { resolved, problems } = resolveAzure(prodSettings({ vault: { existing: { id } } }));
+    expect(problems).toEqual([]);
+    expect(resolved!.settings.vault).toMatchObject({
+      name: "kv-shared-prod",
+      resourceGroupName: "rg-kv",
+      url: "https://kv-shared-prod.vault.azure.net/",
+    });
+    expect(resolved!.plan.airflowConfig.backendKwargs?.vault_url).toBe(resolved!.settings.vault.url);
+  });
+
+  test("the keys of an earlier release are reported as renamed, with the new path", () => {
+    const id = "/subscriptions/s/resourceGroups/rg-kv/providers/Microsoft.KeyVault/vaults/kv-shared-prod";
+    const workspaceId =
+      "/subscriptions/s/resourceGroups/rg/providers/Microsoft.OperationalInsights/workspaces/log-shared";
+    expect(
+      problemsOf(
+        prodSettings({
+          vault: { existingId: id },
+          diagnostics: { actionGroupId: ACTION_GROUP, workspaceId },
+        }),
+      ),
+    ).toEqual([
+      { path: "azure.vault.existingId", rule: "was renamed: write azure.vault.existing.id instead" },
+      {
+        path: "azure.diagnostics.workspaceId",
+        rule: "was renamed: write azure.diagnostics.existing.workspaceId instead",
+      },
+    ]);
   });
 });
 
@@ -175,7 +247,9 @@ describe("diagnostics", () => {
       "/subscriptions/s/resourceGroups/rg/providers/Microsoft.OperationalInsights/workspaces/log-shared";
     expect(
       problemsOf(
-        prodSettings({ diagnostics: { actionGroupId: ACTION_GROUP, workspaceId, retentionDays: 60 } }),
+        prodSettings({
+          diagnostics: { actionGroupId: ACTION_GROUP, existing: { workspaceId }, retentionDays: 60 },
+        }),
       ).map((p) => p.path),
     ).toEqual(["azure.diagnostics.retentionDays"]);
   });
@@ -272,27 +346,19 @@ describe("network and identity", () => {
 
   test("tags leave room for the store's own within Key Vault's 15 per secret", () => {
     const tags = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`t${i}`, "x"]));
-    // managed-by and airflow-environment are always added; no owner here: 2 + 10 + 3 = 15.
-    const context = { environment: "prod", production: true, uniqueness: ["p", "s"], now: new Date() };
-    const ok = new Problems();
-    expect(azure.resolveAzureSettings(prodSettings({ tags: tags(10) }), context, ok)).toBeDefined();
-    expect(ok.list).toEqual([]);
+    // managed-by and airflow-secrets-environment are always added; no owner here: 2 + 10 + 3 = 15.
+    const ok = resolveAzure(prodSettings({ tags: tags(10) }));
+    expect(ok.problems).toEqual([]);
+    expect(ok.resolved).toBeDefined();
     expect(problemsOf(prodSettings({ tags: tags(11) }))).toEqual([
       {
         path: "azure.tags",
         rule: expect.stringContaining("Key Vault takes at most 15 per secret: at most 12 here"),
       },
     ]);
-    expect(
-      () =>
-        new azure.KeyVaultSecretStore("store", {
-          environment: "dev",
-          declarations: { connections },
-          airflow: { version: "2.10" },
-          vault: { name: "kv", resourceGroupName: "rg", url: "https://kv.vault.azure.net/" },
-          tags: tags(13),
-        }),
-    ).toThrow(/KeyVaultSecretStore is invalid[\s\S]*tags: every secret carries these tags/);
+    expect(problemsOf(prodSettings({ tags: { owner: "someone-else" } }))).toEqual([
+      { path: "azure.tags.owner", rule: expect.stringContaining("is a tag this library sets") },
+    ]);
   });
 
   test("rotating behind a closed vault needs VNet integration, listed in the vault's firewall", () => {
@@ -395,16 +461,15 @@ test("a development stack needs no alerting; its vault has the same closed defau
 });
 
 test("firewall rules open the public endpoint with a Deny default, from a stack file and in the component alike", async () => {
-  const resolved = azure.resolveAzureSettings(
+  const resolved = resolveAzure(
     {
       location: "westeurope",
       resourceGroupName: "rg-airflow-dev",
       aksOidcIssuerUrl: ISSUER,
       vault: { allowedIpRanges: ["203.0.113.0/24"] },
     },
-    { environment: "dev", production: false, uniqueness: ["p", "s"], now: new Date() },
-    new Problems(),
-  )!;
+    { environment: "dev" },
+  ).resolved!.settings;
   expect(resolved.vault).toMatchObject({ publicNetworkAccess: "Enabled", networkDefaultAction: "Deny" });
   expect(azure.defaultVaultNetwork({ allowedIpRanges: ["203.0.113.0/24"] })).toEqual({
     publicNetworkAccess: resolved.vault.publicNetworkAccess,
@@ -427,19 +492,20 @@ test("firewall rules open the public endpoint with a Deny default, from a stack 
 });
 
 test("a development vault is open to everyone only when its stack file says so", () => {
-  const problems = new Problems();
-  const resolved = azure.resolveAzureSettings(
+  const { resolved, problems } = resolveAzure(
     {
       location: "westeurope",
       resourceGroupName: "rg-airflow-dev",
       aksOidcIssuerUrl: ISSUER,
       vault: { publicNetworkAccess: "Enabled", networkDefaultAction: "Allow" },
     },
-    { environment: "dev", production: false, uniqueness: ["p", "s"], now: new Date() },
-    problems,
+    { environment: "dev" },
   );
-  expect(problems.list).toEqual([]);
-  expect(resolved!.vault).toMatchObject({ publicNetworkAccess: "Enabled", networkDefaultAction: "Allow" });
+  expect(problems).toEqual([]);
+  expect(resolved!.settings.vault).toMatchObject({
+    publicNetworkAccess: "Enabled",
+    networkDefaultAction: "Allow",
+  });
 });
 
 describe("a production vault is never world-open", () => {
@@ -479,13 +545,10 @@ describe("a production vault is never world-open", () => {
         }),
       ).map((p) => p.path),
     ).toEqual(["azure.secretExpiryDays"]);
-    const problems = new Problems();
-    azure.resolveAzureSettings(
+    const { problems } = resolveAzure(
       prodSettings({ vault: { allowedIpRanges: ["11.0.0.0/8"], subnetIds: [SUBNET] } }),
-      { environment: "prod", production: true, uniqueness: ["p", "s"], now: new Date() },
-      problems,
     );
-    expect(problems.list).toEqual([]);
+    expect(problems).toEqual([]);
   });
 });
 
@@ -500,30 +563,37 @@ describe("the schema closes what used to pass silently", () => {
     expect(problems).toEqual([
       {
         path: "azure.diagnostics.retentionDay",
-        rule: expect.stringContaining("known: workspaceId, retentionDays"),
+        rule: expect.stringContaining("known: existing, retentionDays"),
       },
       { path: "azure.rotation.plann", rule: expect.stringContaining("is not a known setting") },
     ]);
   });
 
   test("a block whose children are all commented out (YAML null) is an empty block", () => {
-    const problems = new Problems();
-    const resolved = azure.resolveAzureSettings(
+    const { resolved, problems } = resolveAzure(
       {
         location: "westeurope",
         resourceGroupName: "rg",
         aksOidcIssuerUrl: ISSUER,
-        vault: null,
-        diagnostics: null,
+        vault: { existing: null, allowedIpRanges: null, subnetIds: null },
+        diagnostics: { existing: null },
         rotation: null,
         layout: null,
         tags: null,
       },
-      { environment: "dev", production: false, uniqueness: ["p", "s"], now: new Date() },
-      problems,
+      { environment: "dev" },
     );
-    expect(problems.list).toEqual([]);
-    expect(resolved!.vault.publicNetworkAccess).toBe("Disabled");
+    expect(problems).toEqual([]);
+    expect(resolved!.settings.vault.publicNetworkAccess).toBe("Disabled");
+    expect(resolved!.settings.vault.existing).toBeUndefined();
+    expect(resolved!.settings.diagnostics.workspaceId).toBeUndefined();
+    for (const block of ["vault", "diagnostics", "rotation", "layout", "tags"])
+      expect(
+        resolveAzure(
+          { location: "westeurope", resourceGroupName: "rg", aksOidcIssuerUrl: ISSUER, [block]: null },
+          { environment: "dev" },
+        ).problems,
+      ).toEqual([]);
   });
 
   test("tags Azure would refuse are refused at synth", () => {
@@ -566,15 +636,7 @@ describe("every Azure setting × every wrong type (generated)", () => {
     tags: { team: "data" },
     ciWriterPrincipalId: "22222222-2222-4222-8222-222222222222",
   });
-  const resolve = (raw: unknown) => {
-    const problems = new Problems();
-    const resolved = azure.resolveAzureSettings(
-      raw,
-      { environment: "prod", production: true, owner: "data", uniqueness: ["p", "s"], now: new Date() },
-      problems,
-    );
-    return { resolved, problems: [...problems.list] };
-  };
+  const resolve = (raw: unknown) => resolveAzure(raw, { owner: "data" });
   const fields = fieldPaths(azure.settingsSchema);
 
   test("starts from settings that are valid", () => {
