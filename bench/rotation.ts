@@ -7,9 +7,9 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import { performance } from "perf_hooks";
 import { deflateRawSync } from "zlib";
-import { ROTATION_HANDLER_ENV, rotationHandlerBundle } from "../components/aws/rotation";
-import { handler, type RotationStep } from "../components/aws/rotation/handler";
-import { quoteLiteral } from "../components/rotation";
+import { ROTATION_HANDLER_ENV, rotationHandlerBundle } from "../components/aws/rotator";
+import { handler, type RotationStep } from "../components/aws/rotator/handler";
+import { quoteLiteral } from "../components/rotation/internal";
 import {
   canLogIn,
   connectionJson,

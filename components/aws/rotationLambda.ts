@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { Problems, RotationDeclaration, validateOrThrow } from "../airflow";
+import { Problems, validateOrThrow } from "../airflow";
+import type { RotationStrategy } from "../rotation/strategy";
 import { ALARM_ON_FIRST_OCCURRENCE, awsAccountContext, idSlug, standardTags } from "./common";
 import {
   AwsAccountContext,
@@ -14,11 +15,11 @@ import {
 import {
   MASTER_SECRET_ACTIONS,
   ROTATED_SECRET_ACTIONS,
-  ROTATION_HANDLER_ENV,
   ROTATION_CA_CERTIFICATES_FILE,
   ROTATION_HANDLER_NAME,
   rotationHandlerArchive,
-} from "./rotation";
+  rotationHandlerEnvironment,
+} from "./rotator";
 import {
   SECURITY_GROUP_ID_PATTERN,
   SUBNET_ID_PATTERN,
@@ -29,8 +30,6 @@ import {
   checkTags,
   isString,
 } from "./validation";
-
-export type RotationStrategy = RotationDeclaration["strategy"];
 
 /** When Secrets Manager rotates: every N days, or a `rate()` / `cron()` schedule with a window. */
 export interface RotationSchedule {
@@ -473,16 +472,11 @@ export class SecretRotationLambda extends pulumi.ComponentResource {
     );
 
     const endpoint = args.secretsManagerEndpoint;
-    const variables: Record<string, pulumi.Input<string>> = {
-      [ROTATION_HANDLER_ENV.strategy]: args.strategy,
-    };
-    if (args.masterSecretArn !== undefined)
-      variables[ROTATION_HANDLER_ENV.masterSecretArn] = args.masterSecretArn;
-    if (args.passwordLength !== undefined)
-      variables[ROTATION_HANDLER_ENV.passwordLength] = String(args.passwordLength);
-    if (args.excludeCharacters !== undefined)
-      variables[ROTATION_HANDLER_ENV.excludeCharacters] = args.excludeCharacters;
-    if (endpoint?.endpointUrl !== undefined) variables[ROTATION_HANDLER_ENV.endpoint] = endpoint.endpointUrl;
+    const variables: Record<string, pulumi.Input<string>> = rotationHandlerEnvironment({
+      endpoint: endpoint?.endpointUrl,
+      password: { length: args.passwordLength, excludeCharacters: args.excludeCharacters },
+      defaults: { strategy: args.strategy, master: args.masterSecretArn },
+    });
     // Read by Node.js at start-up: the CAs database TLS is verified against, besides Node's own.
     variables.NODE_EXTRA_CA_CERTS =
       args.caCertificates !== undefined

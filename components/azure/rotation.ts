@@ -5,6 +5,9 @@ import * as managedidentity from "@pulumi/azure-native/managedidentity";
 import * as storage from "@pulumi/azure-native/storage";
 import * as web from "@pulumi/azure-native/web";
 import { Problems, validateOrThrow } from "../airflow";
+import { rotatorPasswordPolicy } from "../rotation/config";
+import type { PasswordOptions } from "../rotation/password";
+import type { RotationStrategy } from "../rotation/strategy";
 import { checkArmId, checkResourceGroupName } from "./naming";
 import {
   STORAGE_BLOB_DATA_CONTRIBUTOR_ROLE_ID,
@@ -16,14 +19,20 @@ import {
   ROTATION_CONFIG_SETTING,
   ROTATION_EVENT_TYPES,
   ROTATOR_FUNCTION_NAME,
-  RotatedSecretConfig,
   RotationConfig,
 } from "./rotator/config";
 import { RotationPlan } from "./settings";
 
-export interface RotatedSecretArgs extends RotatedSecretConfig {
+export interface RotatedSecretArgs {
   /** The stored name Airflow reads (the Event Grid subject). */
   name: string;
+  strategy: RotationStrategy;
+  /** Days between rotations: each new version expires this long after it is written. */
+  everyDays: number;
+  /** Journal secret holding the pending credential while a rotation is in flight. */
+  journalName: string;
+  /** Secret with the master credential (alternating users). */
+  masterName?: string;
 }
 
 export interface KeyVaultRotationArgs {
@@ -43,6 +52,8 @@ export interface KeyVaultRotationArgs {
   /** Function app name (2-60 letters, digits, -; a DNS label under azurewebsites.net). */
   functionAppName: string;
   tags?: Record<string, string>;
+  /** How the rotator generates passwords. Default: the rotation core's (32 characters, no quotes, `\\`, `/`, `@`). */
+  password?: Pick<PasswordOptions, "length" | "excludeCharacters">;
 }
 
 export function validateKeyVaultRotationArgs(args: KeyVaultRotationArgs, problems: Problems): void {
@@ -84,7 +95,9 @@ export function validateKeyVaultRotationArgs(args: KeyVaultRotationArgs, problem
  * case-insensitive), and the token audience of the vault's cloud: `https://{dnsSuffix}`, the vault
  * URL's host without the vault name (a public-cloud token is refused by a sovereign-cloud vault).
  */
-export function rotationConfig(args: Pick<KeyVaultRotationArgs, "vault" | "secrets">): RotationConfig {
+export function rotationConfig(
+  args: Pick<KeyVaultRotationArgs, "vault" | "secrets" | "password">,
+): RotationConfig {
   return {
     vaultUrl: args.vault.url,
     tokenResource: `https://${new URL(args.vault.url).hostname.split(".").slice(1).join(".")}`,
@@ -95,10 +108,11 @@ export function rotationConfig(args: Pick<KeyVaultRotationArgs, "vault" | "secre
           strategy: s.strategy,
           everyDays: s.everyDays,
           journalName: s.journalName,
-          ...(s.masterName ? { masterName: s.masterName } : {}),
+          ...(s.masterName ? { master: s.masterName } : {}),
         },
       ]),
     ),
+    password: rotatorPasswordPolicy(args.password),
   };
 }
 

@@ -3,7 +3,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { Problems } from "../airflow";
 import { SECRET_ACCESSOR, SECRET_VERSION_ADDER } from "./access";
 import { ROTATOR_ENTRY_POINT, ROTATOR_RUNTIME, bundleRotator } from "./rotator/bundle";
-import { ROTATOR_CONFIG_ENV, RotationStrategyName, RotatorConfig } from "./rotator/config";
+import { rotatorPasswordPolicy } from "../rotation/config";
+import type { RotationStrategy } from "../rotation/strategy";
+import { ROTATOR_CONFIG_ENV, RotatorConfig } from "./rotator/config";
 
 export const PUBSUB_PUBLISHER = "roles/pubsub.publisher";
 /** Metadata only (version create times, for the rotator's idempotency check); never payloads. */
@@ -60,7 +62,7 @@ export interface RotatedSecret {
   name: string;
   /** The secret's id output, so grants wait for the secret. */
   secretId: pulumi.Input<string>;
-  strategy: RotationStrategyName;
+  strategy: RotationStrategy;
   /** Alternating users: the master connection's secret (read-only for the function). */
   master?: { name: string; secretId: pulumi.Input<string> };
 }
@@ -207,15 +209,10 @@ export class SecretRotator extends pulumi.ComponentResource {
         secrets: Object.fromEntries(
           args.rotated.map((r) => [
             r.name,
-            { connId: r.connId, strategy: r.strategy, ...(r.master ? { masterSecret: r.master.name } : {}) },
+            { connId: r.connId, strategy: r.strategy, ...(r.master ? { master: r.master.name } : {}) },
           ]),
         ),
-        password: {
-          length: args.password?.length ?? 32,
-          ...(args.password?.excludeCharacters !== undefined
-            ? { excludeCharacters: args.password.excludeCharacters }
-            : {}),
-        },
+        password: rotatorPasswordPolicy(args.password),
       };
       return JSON.stringify(rotatorConfig);
     });

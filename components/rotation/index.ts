@@ -1,13 +1,18 @@
 /**
- * Cloud-neutral credential rotation: password generation, the single-user and alternating-users
- * strategies over Airflow's JSON connection shape, and the database drivers (PostgreSQL).
+ * The public rotation API (`airflow-secrets/rotation`): what a TypeScript user composes with the
+ * backend components — the strategies, the clone login alternating users create, password generation
+ * and its options, and Airflow's JSON connection shape the rotators rewrite. The rotators' runtime
+ * (database drivers, SQL, the strategies' steps, cloud clients, rotator configs) stays internal: the
+ * rotator bundles import those modules directly, never through this file.
  */
-export * from "./errors";
-export * from "./password";
-export * from "./strategy";
-export * from "./connection";
-export type { DatabaseDriver, DatabaseSession } from "./driver";
-export * from "./rotate";
-export { quoteIdentifier, quoteLiteral, POSTGRES_MAX_IDENTIFIER_BYTES } from "./postgres/sql";
-export { scramSha256Verifier, SCRAM_ITERATIONS } from "./postgres/scram";
-export { pgSslAttempts } from "./postgres/ssl";
+export { ROTATION_STRATEGIES, isRotationStrategy, type RotationStrategy } from "./strategy";
+export { CLONE_SUFFIX, alternateLogin } from "./rotate";
+export {
+  DEFAULT_EXCLUDED_CHARACTERS,
+  DEFAULT_PASSWORD_LENGTH,
+  MAX_PASSWORD_LENGTH,
+  PASSWORD_CHARACTER_CLASSES,
+  generatePassword,
+  type PasswordOptions,
+} from "./password";
+export type { AirflowConnectionJson } from "./connection";

@@ -11,7 +11,7 @@ const builders: Array<[string, () => unknown]> = [
   [
     "aws",
     () =>
-      (require("../aws/rotation/bundle") as typeof import("../aws/rotation/bundle")).rotationHandlerBundle(),
+      (require("../aws/rotator/bundle") as typeof import("../aws/rotator/bundle")).rotationHandlerBundle(),
   ],
   ["gcp", () => (require("../gcp/rotator/bundle") as typeof import("../gcp/rotator/bundle")).bundleRotator()],
   [

@@ -13,6 +13,7 @@ import {
 } from "../support/postgres";
 import { handleKeyVaultEvent, type RotatorDependencies } from "../../components/azure/rotator/handler";
 import type { RotatedSecretConfig, RotationConfig } from "../../components/azure/rotator/config";
+import { rotatorPasswordPolicy } from "../../components/rotation/config";
 import { FakeKeyVault } from "./fakeKeyVault";
 
 const VAULT_URL = "https://kv-airflow-test-0a1b2.vault.azure.net/";
@@ -69,6 +70,7 @@ async function fixture(
   const config: RotationConfig = {
     vaultUrl: VAULT_URL,
     secrets: { [name]: { strategy: "single-user", everyDays: 30, journalName, ...settings } },
+    password: rotatorPasswordPolicy(),
   };
   let n = 0;
   const deps: RotatorDependencies = {
@@ -128,6 +130,25 @@ describe("single user", () => {
     const writes = f.vault.calls.filter((c) => c.op === "set").map((c) => c.name);
     expect(writes.slice(-3)).toEqual([f.journalName, f.name, f.journalName]);
     expect(JSON.parse(f.vault.latest(f.journalName)!.value)).toEqual({ state: "idle" });
+  });
+
+  test("generates the password with the configured policy (length, excluded characters)", async () => {
+    const role = await createRole("kv_policy", "initial-pw-p");
+    const f = await fixture(connection(role, "initial-pw-p"));
+    const excluded = "abcdefghijklmnopqrstuvwxyz!#$%";
+    const deps: RotatorDependencies = {
+      ...f.deps,
+      newPassword: undefined,
+      config: { ...f.deps.config, password: { length: 57, excludeCharacters: excluded } },
+    };
+
+    expect(await handleKeyVaultEvent(nearExpiry(f.name, f.version), deps)).toMatchObject({
+      status: "rotated",
+    });
+    const password = stored(f).password;
+    expect(password).toHaveLength(57);
+    expect([...password].filter((ch) => excluded.includes(ch))).toEqual([]);
+    expect(await logsIn(role, password)).toBe(true);
   });
 
   test("database unreachable: no new version, and the old credential keeps working", async () => {
@@ -209,7 +230,7 @@ describe("alternating users", () => {
     const weakMaster = await createRole("kv_weak_master", "master-pw-6");
     const f = await fixture(connection(role, "initial-pw-6"), {
       strategy: "alternating-users",
-      masterName: "master-secret",
+      master: "master-secret",
     });
     await f.vault.setSecret("master-secret", JSON.stringify(connection(weakMaster, "master-pw-6")));
 
@@ -225,7 +246,7 @@ describe("alternating users", () => {
     const role = await createRole("kv_alt", "initial-pw-7");
     const f = await fixture(connection(role, "initial-pw-7"), {
       strategy: "alternating-users",
-      masterName: "master-secret",
+      master: "master-secret",
     });
     await f.vault.setSecret("master-secret", JSON.stringify(connection(pg.superuser, pg.superPassword)));
 

@@ -2,6 +2,7 @@
  * The GCP rotation handler against a real PostgreSQL and the in-memory Secret Manager: rotation,
  * Pub/Sub redelivery, unrelated messages, and failures that must leave the current version working.
  */
+import { rotatorPasswordPolicy } from "../../components/rotation/config";
 import { randomBytes } from "crypto";
 import {
   handleRotationMessage,
@@ -62,7 +63,7 @@ async function managedRole(
     projectId: PROJECT,
     projectNumber: NUMBER,
     secrets: { [secretId]: { connId: login, ...managed } },
-    password: { length: passwordLength },
+    password: rotatorPasswordPolicy({ length: passwordLength }),
   };
   return { fake, config, secretId, login, password };
 }
@@ -213,7 +214,7 @@ describe("handleRotationMessage", () => {
   it("alternating users: the master creates the clone; the current login keeps working", async () => {
     const { fake, config, secretId, login, password } = await managedRole(
       "gcp_alt",
-      { strategy: "alternating-users", masterSecret: "master" },
+      { strategy: "alternating-users", master: "master" },
       24,
     );
     await pg.query(`CREATE TABLE IF NOT EXISTS gcp_rotation_probe (id int)`);
@@ -235,7 +236,7 @@ describe("handleRotationMessage", () => {
   it("a database change that fails writes no version and leaves the current credential working", async () => {
     const { fake, config, secretId, password } = await managedRole("gcp_fail", {
       strategy: "alternating-users",
-      masterSecret: "weak-master",
+      master: "weak-master",
     });
     const weakMaster = await createRandomLogin(pg, "gcp_weak_master"); // no CREATEROLE: cannot create or change logins
     storeConnection(fake, "weak-master", weakMaster.login, weakMaster.password);

@@ -3,6 +3,7 @@
  * next to it, speaking Secret Manager's REST API (CRC32C included) to a local server backed by the
  * in-memory fake, and rotating a real PostgreSQL password.
  */
+import { rotatorPasswordPolicy } from "../../components/rotation/config";
 import { spawn } from "child_process";
 import { randomBytes } from "crypto";
 import * as fs from "fs";
@@ -172,7 +173,7 @@ async function seededRole(): Promise<{
       projectId: PROJECT,
       projectNumber: NUMBER,
       secrets: { [secretId]: { connId: login, strategy: "single-user" } },
-      password: { length: 40 },
+      password: rotatorPasswordPolicy({ length: 40 }),
     },
   };
 }

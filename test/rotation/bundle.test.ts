@@ -1,10 +1,12 @@
 /** The Lambda bundle: built by esbuild, loadable with nothing but Node's built-ins and the runtime's AWS SDK. */
 import { execFileSync } from "child_process";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { deflateRawSync } from "zlib";
 import * as pulumi from "@pulumi/pulumi";
-import { rotationHandlerArchive, rotationHandlerBundle } from "../../components/aws/rotation";
+import { buildSync as esbuildBuildSync } from "esbuild";
+import { rotationHandlerArchive, rotationHandlerBundle } from "../../components/aws/rotator";
 import { lambdaLikeDirectory } from "./helpers";
 
 let dir: string;
@@ -63,7 +65,7 @@ describe("rotation handler bundle", () => {
 
 describe("bundles prebuilt at pack time", () => {
   it("a compiled entry uses the bundle written next to it; a source entry is always built", () => {
-    const work = fs.mkdtempSync(path.join(require("os").tmpdir(), "prebuilt-"));
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), "prebuilt-"));
     try {
       fs.writeFileSync(path.join(work, "package.json"), "{}");
       fs.writeFileSync(path.join(work, "entry.js"), "exports.answer = () => 42;\n");
@@ -103,4 +105,48 @@ describe("bundles prebuilt at pack time", () => {
       fs.rmSync(work, { recursive: true, force: true });
     }
   });
+});
+
+describe("what each rotator bundles", () => {
+  /** The source files esbuild pulls into a rotator's bundle, relative to the repository. */
+  function bundledInputs(entry: string, external: string[]): string[] {
+    const result = esbuildBuildSync({
+      entryPoints: [path.resolve(__dirname, "../..", entry)],
+      absWorkingDir: path.resolve(__dirname, "../.."),
+      bundle: true,
+      platform: "node",
+      format: "cjs",
+      external,
+      metafile: true,
+      write: false,
+      logLevel: "silent",
+    });
+    return Object.keys(result.metafile!.inputs);
+  }
+
+  const rotators: Array<[string, string, string[]]> = [
+    ["aws", "components/aws/rotator/handler.ts", ["@aws-sdk/*", "pg-native"]],
+    ["gcp", "components/gcp/rotator/entry.ts", ["pg-native", "@google-cloud/functions-framework"]],
+    ["azure", "components/azure/rotator/function.ts", ["pg-native"]],
+  ];
+
+  it.each(rotators)(
+    "%s: the rotation core, its own rotator folder and pg only — no schema library, no Pulumi, no declaration checks",
+    (cloud, entry, external) => {
+      const inputs = bundledInputs(entry, external);
+      const own = inputs.filter((file) => !file.startsWith("node_modules/"));
+      expect(own).toContain("components/rotation/config.ts");
+      expect(own).toContain(entry);
+      const outside = own.filter(
+        (file) =>
+          !file.startsWith("components/rotation/") && !file.startsWith(`components/${cloud}/rotator/`),
+      );
+      expect(outside).toEqual([]);
+      const packages = new Set(
+        inputs.filter((f) => f.startsWith("node_modules/")).map((f) => f.split("/")[1]),
+      );
+      for (const banned of ["zod", "@pulumi", "esbuild", "ajv"]) expect(packages.has(banned)).toBe(false);
+      expect(packages.has("pg")).toBe(true);
+    },
+  );
 });

@@ -7,7 +7,7 @@ import {
   readDatabaseConnection,
   RotationError,
   type AirflowConnectionJson,
-} from "../../components/rotation";
+} from "../../components/rotation/internal";
 import { postgresError } from "../../components/rotation/postgres/driver";
 
 const base: AirflowConnectionJson = {

@@ -11,9 +11,13 @@ import { execFile } from "child_process";
 import { randomUUID } from "crypto";
 import * as fs from "fs";
 import { promisify } from "util";
-import { rotationHandlerBundle } from "../../components/aws/rotation";
-import { handler, type RotationStep } from "../../components/aws/rotation/handler";
-import { RotationError, type AirflowConnectionJson, type RotationStrategy } from "../../components/rotation";
+import { rotationHandlerBundle } from "../../components/aws/rotator";
+import { handler, type RotationStep } from "../../components/aws/rotator/handler";
+import {
+  RotationError,
+  type AirflowConnectionJson,
+  type RotationStrategy,
+} from "../../components/rotation/internal";
 import { FakeSecretsManager } from "../support/fakeSecretsManager";
 import { startPostgres, type TestPostgres } from "../support/postgres";
 import {

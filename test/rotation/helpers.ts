@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { acceptsLogin, type TestPostgres } from "../support/postgres";
-import type { AirflowConnectionJson } from "../../components/rotation";
+import type { AirflowConnectionJson } from "../../components/rotation/internal";
 
 // Role helpers belong to the test server; the rotation tests and benchmark take them from here.
 export { connectionJson, createLoginRole, randomPassword, uniqueRole } from "../support/postgres";

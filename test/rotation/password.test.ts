@@ -3,7 +3,7 @@ import {
   generatePassword,
   PASSWORD_CHARACTER_CLASSES,
   RotationError,
-} from "../../components/rotation";
+} from "../../components/rotation/internal";
 
 const { lowercase, uppercase, digits, punctuation } = PASSWORD_CHARACTER_CLASSES;
 const hasAny = (password: string, chars: string) => [...password].some((ch) => chars.includes(ch));

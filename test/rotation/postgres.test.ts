@@ -9,7 +9,7 @@ import {
   scramSha256Verifier,
   verifyLogin,
   type AirflowConnectionJson,
-} from "../../components/rotation";
+} from "../../components/rotation/internal";
 import { createRandomLogin, freePort, startPostgres, type TestPostgres } from "../support/postgres";
 import { canLogIn, connectionJson, createLoginRole, randomPassword, uniqueRole } from "./helpers";
 

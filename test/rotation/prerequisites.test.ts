@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { AirflowSettings } from "../../components/airflow/airflowConfig";
 import type { ConnectionDeclaration, SecretsDeclarations } from "../../components/airflow/declarations";
 import { Problems } from "../../components/airflow/problems";
-import { alternateLogin, pendingConnectionJson, RotationError } from "../../components/rotation";
+import { alternateLogin, pendingConnectionJson, RotationError } from "../../components/rotation/internal";
 import { checkRotationPrerequisites } from "../../components/rotation/prerequisites";
 
 const airflow: AirflowSettings = { version: "2.10" };

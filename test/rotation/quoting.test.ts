@@ -5,7 +5,7 @@ import {
   RotationError,
   scramSha256Verifier,
   SCRAM_ITERATIONS,
-} from "../../components/rotation";
+} from "../../components/rotation/internal";
 
 function codeOf(fn: () => unknown): string {
   try {

@@ -2,13 +2,14 @@
  * Everything about the rotation Lambda a deployment needs to know without loading the handler:
  * environment variables, secret keys, IAM actions. Imports nothing that pulls in `pg` or the SDK.
  */
-import { RotationError } from "../../rotation/errors";
 import {
-  DEFAULT_EXCLUDED_CHARACTERS,
-  DEFAULT_PASSWORD_LENGTH,
-  type PasswordOptions,
-} from "../../rotation/password";
-import { isRotationStrategy, ROTATION_STRATEGIES, type RotationStrategy } from "../../rotation/strategy";
+  readPasswordPolicy,
+  readStrategy,
+  RotatorConfigProblems,
+  type RotatedSecretCore,
+  type RotatorConfigCore,
+  type RotatorPasswordPolicy,
+} from "../../rotation/config";
 
 /** The handler's environment variables. */
 export const ROTATION_HANDLER_ENV = {
@@ -50,35 +51,64 @@ export const ROTATED_SECRET_ACTIONS = [
 /** The only action the handler calls on the master secret. */
 export const MASTER_SECRET_ACTIONS = ["secretsmanager:GetSecretValue"] as const;
 
-export interface RotationHandlerConfig {
+/**
+ * The handler's configuration: the rotators' shared core (password policy; strategy and master ARN,
+ * here the defaults for secrets without their own keys) plus the Secrets Manager endpoint.
+ */
+export interface RotationHandlerConfig extends RotatorConfigCore {
   endpoint?: string;
-  password: Required<Pick<PasswordOptions, "length" | "excludeCharacters">>;
-  defaultStrategy: RotationStrategy;
-  masterSecretArn?: string;
+  /** For secrets without `rotation_strategy` / `masterarn` keys. */
+  defaults: RotatedSecretCore;
 }
 
+/**
+ * The component side: the handler's environment variables. Generic in the value type because the
+ * master ARN and endpoint are often Pulumi outputs; unset password fields are left to the handler's
+ * defaults (the rotation core's).
+ */
+export function rotationHandlerEnvironment<V>(config: {
+  endpoint?: V;
+  password?: Partial<RotatorPasswordPolicy>;
+  defaults: { strategy: RotatedSecretCore["strategy"]; master?: V };
+}): Record<string, string | V> {
+  const variables: Record<string, string | V> = { [ROTATION_HANDLER_ENV.strategy]: config.defaults.strategy };
+  if (config.defaults.master !== undefined)
+    variables[ROTATION_HANDLER_ENV.masterSecretArn] = config.defaults.master;
+  if (config.password?.length !== undefined)
+    variables[ROTATION_HANDLER_ENV.passwordLength] = String(config.password.length);
+  if (config.password?.excludeCharacters !== undefined)
+    variables[ROTATION_HANDLER_ENV.excludeCharacters] = config.password.excludeCharacters;
+  if (config.endpoint !== undefined) variables[ROTATION_HANDLER_ENV.endpoint] = config.endpoint;
+  return variables;
+}
+
+/** The runtime side: the environment read into the shared core and checked by it. */
 export function readRotationHandlerConfig(
   env: Readonly<Record<string, string | undefined>>,
 ): RotationHandlerConfig {
-  const lengthText = env[ROTATION_HANDLER_ENV.passwordLength];
-  const length = lengthText === undefined || lengthText === "" ? DEFAULT_PASSWORD_LENGTH : Number(lengthText);
-  if (!Number.isInteger(length)) {
-    throw new RotationError("INVALID_CONFIG", `${ROTATION_HANDLER_ENV.passwordLength} must be an integer`);
-  }
-  const strategy = env[ROTATION_HANDLER_ENV.strategy] || "single-user";
-  if (!isRotationStrategy(strategy)) {
-    throw new RotationError(
-      "INVALID_CONFIG",
-      `${ROTATION_HANDLER_ENV.strategy} must be one of ${ROTATION_STRATEGIES.join(", ")}`,
-    );
-  }
-  return {
-    endpoint: env[ROTATION_HANDLER_ENV.endpoint] || undefined,
-    password: {
-      length,
-      excludeCharacters: env[ROTATION_HANDLER_ENV.excludeCharacters] ?? DEFAULT_EXCLUDED_CHARACTERS,
+  const problems = new RotatorConfigProblems("the rotation function's environment");
+  const set = (key: string) => (env[key] === undefined || env[key] === "" ? undefined : env[key]);
+  const lengthText = set(ROTATION_HANDLER_ENV.passwordLength);
+  const password = readPasswordPolicy(
+    {
+      length: lengthText === undefined ? undefined : Number(lengthText),
+      excludeCharacters: env[ROTATION_HANDLER_ENV.excludeCharacters],
     },
-    defaultStrategy: strategy,
-    masterSecretArn: env[ROTATION_HANDLER_ENV.masterSecretArn] || undefined,
-  };
+    "",
+    problems,
+    {
+      length: ROTATION_HANDLER_ENV.passwordLength,
+      excludeCharacters: ROTATION_HANDLER_ENV.excludeCharacters,
+    },
+  );
+  const strategy = readStrategy(
+    set(ROTATION_HANDLER_ENV.strategy) ?? "single-user",
+    ROTATION_HANDLER_ENV.strategy,
+    problems,
+  );
+  // The master ARN may also be in the secret itself (`masterarn`): required when a secret needs it.
+  const master = set(ROTATION_HANDLER_ENV.masterSecretArn);
+  const defaults: RotatedSecretCore = master === undefined ? { strategy } : { strategy, master };
+  problems.throwIfAny();
+  return { endpoint: set(ROTATION_HANDLER_ENV.endpoint), password, defaults };
 }

@@ -12,18 +12,12 @@ import {
   UpdateSecretVersionStageCommand,
   type GetSecretValueCommandInput,
 } from "@aws-sdk/client-secrets-manager";
-import {
-  applyPendingCredential,
-  generatePassword,
-  isRotationStrategy,
-  parseConnectionJson,
-  pendingConnectionJson,
-  RotationError,
-  verifyLogin,
-  type AirflowConnectionJson,
-  type DatabaseSession,
-  type RotationStrategy,
-} from "../../rotation";
+import { parseConnectionJson, type AirflowConnectionJson } from "../../rotation/connection";
+import type { DatabaseSession } from "../../rotation/driver";
+import { RotationError } from "../../rotation/errors";
+import { generatePassword } from "../../rotation/password";
+import { applyPendingCredential, pendingConnectionJson, verifyLogin } from "../../rotation/rotate";
+import { isRotationStrategy, type RotationStrategy } from "../../rotation/strategy";
 import {
   readRotationHandlerConfig,
   ROTATION_HANDLER_ENV,
@@ -264,7 +258,7 @@ async function readSecret(
 }
 
 function strategyOf(current: AirflowConnectionJson, config: RotationHandlerConfig): RotationStrategy {
-  const value = current[ROTATION_SECRET_KEYS.strategy] ?? config.defaultStrategy;
+  const value = current[ROTATION_SECRET_KEYS.strategy] ?? config.defaults.strategy;
   if (!isRotationStrategy(value)) {
     throw new RotationError(
       "INVALID_CONFIG",
@@ -275,7 +269,7 @@ function strategyOf(current: AirflowConnectionJson, config: RotationHandlerConfi
 }
 
 function masterArnOf(current: AirflowConnectionJson, config: RotationHandlerConfig): string {
-  const value = current[ROTATION_SECRET_KEYS.masterSecretArn] ?? config.masterSecretArn;
+  const value = current[ROTATION_SECRET_KEYS.masterSecretArn] ?? config.defaults.master;
   if (typeof value !== "string" || value === "") {
     throw new RotationError(
       "INVALID_CONFIG",

@@ -1,7 +1,18 @@
 /**
- * What the rotator function is told about the secrets it rotates, passed as one JSON app setting.
- * Pulumi-free: bundled into the function.
+ * What the rotator function is told about the secrets it rotates, passed as one JSON app setting: the
+ * rotators' shared core (password policy; per secret, strategy and master secret name) plus the vault
+ * and each secret's journal and cadence. Pulumi-free: bundled into the function.
  */
+import {
+  parseRotatorConfigJson,
+  readPasswordPolicy,
+  readRotatedSecret,
+  readSecretsMap,
+  RotatorConfigProblems,
+  type RotatedSecretCore,
+  type RotatorConfigCore,
+} from "../../rotation/config";
+
 export const ROTATION_CONFIG_SETTING = "AIRFLOW_ROTATION_CONFIG";
 /** The function's name inside the app; Event Grid delivers to `{app}/functions/{name}`. */
 export const ROTATOR_FUNCTION_NAME = "RotateSecret";
@@ -16,16 +27,14 @@ export const JOURNAL_VERSION_TAG = "rotation-of-version";
 /** What a journal holds while no rotation is in flight. */
 export const IDLE_JOURNAL_VALUE = JSON.stringify({ state: "idle" });
 
-export interface RotatedSecretConfig {
-  strategy: "single-user" | "alternating-users";
+export interface RotatedSecretConfig extends RotatedSecretCore {
   everyDays: number;
   /** Journal secret holding the pending credential while a rotation is in flight. */
   journalName: string;
-  /** Secret with the master credential (alternating users). */
-  masterName?: string;
+  /* `master` (alternating users): the name of the secret with the master credential. */
 }
 
-export interface RotationConfig {
+export interface RotationConfig extends RotatorConfigCore {
   /** `https://{vault}.vault.azure.net/`. */
   vaultUrl: string;
   /**
@@ -38,18 +47,32 @@ export interface RotationConfig {
 }
 
 export function parseRotationConfig(text: string | undefined): RotationConfig {
-  if (!text) throw new Error(`${ROTATION_CONFIG_SETTING} is not set`);
-  const parsed = JSON.parse(text) as RotationConfig;
+  const value = parseRotatorConfigJson(ROTATION_CONFIG_SETTING, text);
+  const problems = new RotatorConfigProblems(ROTATION_CONFIG_SETTING);
+  const { vaultUrl, tokenResource } = value;
   // Plain http only for a loopback emulator (tests); a real vault is always https.
+  if (typeof vaultUrl !== "string" || !/^(https:\/\/|http:\/\/(127\.0\.0\.1|localhost)[:/])/.test(vaultUrl))
+    problems.add("vaultUrl", "must be the vault's https URL");
   if (
-    typeof parsed.vaultUrl !== "string" ||
-    !/^(https:\/\/|http:\/\/(127\.0\.0\.1|localhost)[:/])/.test(parsed.vaultUrl)
-  ) {
-    throw new Error(`${ROTATION_CONFIG_SETTING}.vaultUrl must be the vault's https URL`);
-  }
-  if (parsed.tokenResource !== undefined && !/^https:\/\/[a-z0-9.-]+$/.test(parsed.tokenResource))
-    throw new Error(`${ROTATION_CONFIG_SETTING}.tokenResource must be https://{vault DNS suffix}`);
-  if (parsed.secrets === null || typeof parsed.secrets !== "object")
-    throw new Error(`${ROTATION_CONFIG_SETTING}.secrets must be an object`);
-  return parsed;
+    tokenResource !== undefined &&
+    (typeof tokenResource !== "string" || !/^https:\/\/[a-z0-9.-]+$/.test(tokenResource))
+  )
+    problems.add("tokenResource", "must be https://{vault DNS suffix}");
+  const secrets = readSecretsMap(value.secrets, "secrets", problems, (entry, path): RotatedSecretConfig => {
+    const core = readRotatedSecret(entry, path, problems, { masterRequired: true });
+    const { everyDays, journalName } = (entry ?? {}) as { everyDays?: unknown; journalName?: unknown };
+    if (typeof everyDays !== "number" || !Number.isInteger(everyDays) || everyDays < 1)
+      problems.add(`${path}.everyDays`, "must be a whole number of days");
+    if (typeof journalName !== "string" || journalName === "")
+      problems.add(`${path}.journalName`, "must be a secret name");
+    return { ...core, everyDays: everyDays as number, journalName: journalName as string };
+  });
+  const password = readPasswordPolicy(value.password, "password", problems);
+  problems.throwIfAny();
+  return {
+    vaultUrl: vaultUrl as string,
+    ...(tokenResource !== undefined ? { tokenResource: tokenResource as string } : {}),
+    secrets,
+    password,
+  };
 }

@@ -15,14 +15,10 @@
  *  5. Reset the journal (best effort: a stale journal names an old version and is ignored).
  * A failure in 1-3 throws before anything Airflow reads has changed; Event Grid redelivers.
  */
-import {
-  AirflowConnectionJson,
-  RotationError,
-  applyPendingCredential,
-  generatePassword,
-  parseConnectionJson,
-  pendingConnectionJson,
-} from "../../rotation";
+import { parseConnectionJson, type AirflowConnectionJson } from "../../rotation/connection";
+import { RotationError } from "../../rotation/errors";
+import { generatePassword } from "../../rotation/password";
+import { applyPendingCredential, pendingConnectionJson } from "../../rotation/rotate";
 import {
   IDLE_JOURNAL_VALUE,
   JOURNAL_VERSION_TAG,
@@ -163,7 +159,7 @@ async function rotate(
     pending = pendingConnectionJson(
       currentJson,
       settings.strategy,
-      (deps.newPassword ?? (() => generatePassword()))(),
+      (deps.newPassword ?? (() => generatePassword(deps.config.password)))(),
     );
     await client.setSecret(settings.journalName, JSON.stringify(pending), {
       contentType: "application/json",
@@ -172,12 +168,12 @@ async function rotate(
     });
   }
 
-  const loadMaster = settings.masterName
+  const masterName = settings.master;
+  const loadMaster = masterName
     ? async () => {
-        const master = await client.getSecret(settings.masterName!);
-        if (!master)
-          throw new RotationError("INVALID_CONFIG", `master secret ${settings.masterName} does not exist`);
-        return parseConnectionJson(master.value, `master secret ${settings.masterName}`);
+        const master = await client.getSecret(masterName);
+        if (!master) throw new RotationError("INVALID_CONFIG", `master secret ${masterName} does not exist`);
+        return parseConnectionJson(master.value, `master secret ${masterName}`);
       }
     : undefined;
   // Throws unless the pending credential logs in afterwards: nothing Airflow reads has changed yet.

@@ -17,15 +17,10 @@
  *      password is put back, so the current version works again (alternating users never touch the
  *      login the current version uses).
  */
-import {
-  applyPendingCredential,
-  generatePassword,
-  parseConnectionJson,
-  pendingConnectionJson,
-  RotationError,
-  type AirflowConnectionJson,
-  type PasswordOptions,
-} from "../../rotation";
+import { parseConnectionJson, type AirflowConnectionJson } from "../../rotation/connection";
+import { RotationError } from "../../rotation/errors";
+import { generatePassword, type PasswordOptions } from "../../rotation/password";
+import { applyPendingCredential, pendingConnectionJson } from "../../rotation/rotate";
 import { RotatorConfig, ManagedSecret } from "./config";
 import {
   SecretManagerClient,
@@ -134,7 +129,7 @@ export async function handleRotationMessage(
 
   const { client, config } = deps;
   const secret = `projects/${config.projectId}/secrets/${target.id}`;
-  const { strategy, masterSecret } = target.managed;
+  const { strategy, master } = target.managed;
   try {
     const requestedAt = rfc3339Nanos(message.publishTime);
     const latest = await client.getSecretVersion(`${secret}/versions/latest`);
@@ -151,20 +146,15 @@ export async function handleRotationMessage(
       };
     }
     const current = await readConnection(client, latest.name, latest.name);
-    const password = (deps.newPassword ?? generatePassword)({
-      length: config.password.length,
-      ...(config.password.excludeCharacters !== undefined
-        ? { excludeCharacters: config.password.excludeCharacters }
-        : {}),
-    });
+    const password = (deps.newPassword ?? generatePassword)(config.password);
     const pending = pendingConnectionJson(current, strategy, password);
     const loadMaster =
-      strategy === "alternating-users" && masterSecret !== undefined
+      strategy === "alternating-users" && master !== undefined
         ? () =>
             readConnection(
               client,
-              `projects/${config.projectId}/secrets/${masterSecret}/versions/latest`,
-              `master secret ${masterSecret}`,
+              `projects/${config.projectId}/secrets/${master}/versions/latest`,
+              `master secret ${master}`,
             )
         : undefined;
     // Changes the database and logs in with the new credential; throws (nothing changed) otherwise.
