@@ -8,9 +8,12 @@ import { settingsSchema } from "./schema";
 import { DEFAULT_RECOVERY_WINDOW_DAYS, PRODUCTION_RECOVERY_WINDOW_DAYS } from "./secretsManagerStore";
 import {
   AwsBackendSettings,
+  AwsSettings,
+  LAYOUT_PREFIXES,
   auditEnabled,
   checkAwsRotations,
   checkAwsSettings,
+  isConfinedPrefix,
   normalizeSettings,
 } from "./settings";
 
@@ -22,9 +25,24 @@ function planArgs(context: BackendContext, raw: Partial<AwsBackendSettings>): Pl
     environment: context.environment,
     declarations: context.declarations,
     airflow: context.airflow,
-    layout: settings.layout,
+    layout: confinedLayout(settings, context.environment),
     extraKwargs: settings.region !== undefined ? { region_name: settings.region } : undefined,
   };
+}
+
+/**
+ * The layout the contract plans with: a prefix that breaks the confinement rule is reported by
+ * `resolve` at its own field, so the plan uses the default there instead of failing every name under it.
+ */
+function confinedLayout(settings: AwsSettings, environment: string): AwsSettings["layout"] {
+  const layout = settings.layout;
+  if (layout === undefined) return undefined;
+  const kept = { ...layout };
+  for (const key of LAYOUT_PREFIXES) {
+    const prefix = layout[key];
+    if (prefix !== undefined && !isConfinedPrefix(prefix, layout.sep, environment)) delete kept[key];
+  }
+  return kept;
 }
 
 export const backend: AirflowSecretsBackend<typeof settingsSchema, AwsResolved> = {

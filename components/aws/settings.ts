@@ -60,7 +60,7 @@ export function normalizeSettings(settings: Partial<AwsBackendSettings>): AwsSet
   return { ...clean, store: clean.store ?? "secretsmanager" };
 }
 
-const LAYOUT_PREFIXES = ["connectionsPrefix", "variablesPrefix", "configPrefix"] as const;
+export const LAYOUT_PREFIXES = ["connectionsPrefix", "variablesPrefix", "configPrefix"] as const;
 /** Settings of `kms` that only shape a key this library creates. */
 const CREATED_KEY_ONLY = ["deletionWindowInDays", "multiRegion"] as const;
 
@@ -152,6 +152,18 @@ function checkKms(settings: AwsSettings, region: string | undefined, problems: P
     );
 }
 
+/** Whether `prefix + sep` names the environment as a whole path segment and ends on a boundary. */
+export function isConfinedPrefix(prefix: string, sep: string | undefined, environment: string): boolean {
+  const scope = `${prefix}${sep ?? "/"}`.replace(/^\//, "");
+  const segments = scope.split("/").slice(0, -1);
+  return (
+    !/[*?]/.test(scope) &&
+    scope.endsWith("/") &&
+    segments.includes(environment) &&
+    segments.every((segment) => segment.length > 0)
+  );
+}
+
 /**
  * The reader's and the CI writer's grants are `prefix + sep*`, so each prefix must name this
  * environment as a whole path segment and end on a segment boundary: `"*"`, an empty prefix or
@@ -163,17 +175,11 @@ function checkLayoutConfined(
   environment: string,
   problems: Problems,
 ): void {
-  const sep = layout.sep ?? "/";
   for (const key of LAYOUT_PREFIXES) {
     const prefix = layout[key];
     if (prefix === undefined) continue;
-    const scope = `${prefix}${sep}`.replace(/^\//, "");
-    const segments = scope.split("/");
     problems.check(
-      !/[*?]/.test(scope) &&
-        scope.endsWith("/") &&
-        segments.slice(0, -1).includes(environment) &&
-        segments.slice(0, -1).every((segment) => segment.length > 0),
+      isConfinedPrefix(prefix, layout.sep, environment),
       at(`layout.${key}`),
       `must keep the environment's secrets apart: prefix + sep must contain "${environment}" as a whole path segment, end with "/", and hold no empty segment or IAM wildcard (* ?), e.g. "airflow/${environment}/${key.replace("Prefix", "")}"`,
     );

@@ -267,7 +267,7 @@ describe("bring-your-own trail and topic", () => {
     const topic = `arn:aws:sns:${REGION}:${ACCOUNT}:org-security-alarms`;
     const resources = await run(
       awsEnvironmentArgs("prod", {
-        audit: { existingTrail: { logGroupName: "org-cloudtrail" }, alarmTopicArn: topic },
+        audit: { existing: { logGroupName: "org-cloudtrail" }, alarmTopicArn: topic },
       }),
     );
     for (const type of [

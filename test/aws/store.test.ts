@@ -23,7 +23,11 @@ const run = (...argsList: AirflowSecretsEnvironmentConfigArgs[]) => deployEnviro
 
 const SECRET = "aws:secretsmanager/secret:Secret";
 const VERSION = "aws:secretsmanager/secretVersion:SecretVersion";
-const TAGS = { environment: "prod", owner: "data-platform", "managed-by": "airflow-secrets" };
+const TAGS = {
+  "airflow-secrets-environment": "prod",
+  owner: "data-platform",
+  "managed-by": "airflow-secrets",
+};
 
 describe("Secrets Manager store (dev and prod, prod replicated to eu-central-1)", () => {
   let deployed: EnvironmentsDeployment;
@@ -118,13 +122,17 @@ describe("Secrets Manager store (dev and prod, prod replicated to eu-central-1)"
     const dev = resourcesOf(deployed.resources, SECRET).filter((s) =>
       String(s.inputs.name).startsWith("airflow/dev/"),
     );
+    expect(prod.length).toBeGreaterThan(0);
+    expect(dev.length).toBeGreaterThan(0);
     for (const secret of prod) {
       expect(secret.inputs.tags).toMatchObject(TAGS);
       expect(secret.inputs.recoveryWindowInDays).toBe(30);
     }
     for (const secret of dev) expect(secret.inputs.recoveryWindowInDays).toBe(7);
     for (const type of ["aws:kms/key:Key", "aws:iam/role:Role", "aws:iam/policy:Policy"]) {
-      for (const r of resourcesOf(deployed.resources, type).filter((r) => r.name.startsWith("prod-"))) {
+      const tagged = resourcesOf(deployed.resources, type).filter((r) => r.name.startsWith("prod-"));
+      expect(tagged.length).toBeGreaterThan(0);
+      for (const r of tagged) {
         expect(r.inputs.tags).toMatchObject(TAGS);
       }
     }
@@ -226,7 +234,7 @@ describe("Secrets Manager store (dev and prod, prod replicated to eu-central-1)"
 describe("variants", () => {
   it("bring-your-own key: no key is created and every secret uses the given ARN", async () => {
     const keyArn = `arn:aws:kms:eu-west-1:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
-    const { resources } = await run(awsEnvironmentArgs("staging", { kms: { existingKeyArn: keyArn } }));
+    const { resources } = await run(awsEnvironmentArgs("staging", { kms: { existing: { keyArn } } }));
     expect(resourcesOf(resources, "aws:kms/key:Key")).toEqual([]);
     for (const secret of resourcesOf(resources, SECRET)) expect(secret.inputs.kmsKeyId).toBe(keyArn);
     const reader = policyOf(
