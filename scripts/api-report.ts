@@ -11,6 +11,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import { spawnSync } from "child_process";
 import ts from "typescript";
 
 export const ROOT = path.resolve(__dirname, "..");
@@ -446,10 +447,25 @@ function render(
   return `${lines.join("\n").trimEnd()}\n`;
 }
 
+/**
+ * The report as checked in: formatted by the repository's Prettier settings, so `prettier --check .`
+ * passes. Prettier runs in a child process: its CommonJS entry loads itself by dynamic import, which
+ * jest's module runtime refuses.
+ */
+export function formattedReport(report: ApiReport): string {
+  const formatted = spawnSync(
+    process.execPath,
+    [require.resolve("prettier/bin/prettier.cjs"), "--stdin-filepath", REPORT_PATH],
+    { cwd: ROOT, input: report.text, encoding: "utf8" },
+  );
+  if (formatted.status !== 0) throw new Error(`prettier failed: ${formatted.stderr}`);
+  return formatted.stdout;
+}
+
 if (require.main === module) {
   const report = buildApiReport();
   fs.mkdirSync(path.dirname(REPORT_PATH), { recursive: true });
-  fs.writeFileSync(REPORT_PATH, report.text);
+  fs.writeFileSync(REPORT_PATH, formattedReport(report));
   process.stdout.write(
     `${relative(ROOT, REPORT_PATH)}: ${report.symbols.length} exports across ${report.entryPoints.length} subpaths\n`,
   );
