@@ -5,6 +5,7 @@
  */
 import { ConnectionDeclaration, Problems } from "../airflow";
 import { refuseWithExisting } from "../core/existing";
+import { STANDARD_LABEL_KEYS } from "../core/labels";
 import { checkRotationPrerequisites } from "../rotation/prerequisites";
 import type { BackendContext } from "../backend";
 import { validateCiWriter } from "./accessRoles";
@@ -108,6 +109,12 @@ export function checkAwsSettings(
       "Parameter Store has no replication; use the Secrets Manager store",
     );
   checkTags(settings.tags, at("tags"), problems);
+  for (const key of STANDARD_LABEL_KEYS)
+    problems.check(
+      settings.tags?.[key] === undefined,
+      at(`tags.${key}`),
+      "is a tag this library sets on every resource (environment, owner, managed-by); a stack may not retag its resources into another environment or owner",
+    );
   if (settings.audit !== undefined) {
     if (production)
       problems.check(

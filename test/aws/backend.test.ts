@@ -202,6 +202,11 @@ describe("AWS tags", () => {
     ["a key with the aws: prefix", { "aws:team": "data" }, "aws.tags"],
     ["a key with a character AWS refuses", { "team#1": "data" }, "aws.tags"],
     ["a key over 128 characters", { ["k".repeat(129)]: "data" }, "aws.tags"],
+    [
+      "a key this library sets",
+      { "airflow-secrets-environment": "dev" },
+      "aws.tags.airflow-secrets-environment",
+    ],
   ])("%s is refused at its field, before registration", (_, tags, field) => {
     const { resolved, problems } = resolveAws({ ...baseSettings(), tags });
     expect(resolved).toBeUndefined();
