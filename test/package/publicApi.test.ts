@@ -83,6 +83,10 @@ describe("package entry points", () => {
 
   it("a backend subpath loads its own SDK and no other", () => {
     expect(loadInChild(sourceOf(manifest.exports["./vault"])).loadedPeers).toEqual(["@pulumi/vault"]);
+    // The env backend needs only @pulumi/kubernetes, a dependency of the package.
+    const env = loadInChild(sourceOf(manifest.exports["./env"]));
+    expect(env.exported).toEqual(expect.arrayContaining(["EnvAirflowSecrets", "envBackend"]));
+    expect(env.loadedPeers).toEqual([]);
   }, 60_000);
 
   it("every exported subpath points at a module that exists", () => {
