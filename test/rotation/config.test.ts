@@ -51,7 +51,7 @@ describe("AWS: environment variables", () => {
   });
 
   it("leaves unset fields to the core's defaults", () => {
-    const env = rotationHandlerEnvironment({ defaults: { strategy: "single-user" } });
+    const env = rotationHandlerEnvironment<string>({ defaults: { strategy: "single-user" } });
     expect(env).toEqual({ ROTATION_STRATEGY: "single-user" });
     expect(readRotationHandlerConfig(env)).toEqual({
       endpoint: undefined,
