@@ -6,7 +6,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { parseArgs, UsageError } from "../args";
 import { INIT_USAGE } from "../usage";
-import { BACKENDS, Backend, ENVIRONMENTS, PROVIDER_SETTINGS, stackFile } from "./stacks";
+import { BACKENDS, Backend, ENVIRONMENTS, PROVIDER_SETTINGS, STACKS_DIR, stackFile } from "./stacks";
 import { POLICY_PACK_PATH, deployWorkflow, pullRequestWorkflow } from "./workflows";
 
 export interface InitIo {
@@ -37,7 +37,7 @@ runtime:
   options:
     typescript: false
 main: node_modules/airflow-secrets/dist/stacks/
-stackConfigDir: stacks
+stackConfigDir: ${STACKS_DIR}
 description: Airflow connections, variables and config (${options.backend} backend), one stack per environment.
 `;
 }
@@ -122,7 +122,7 @@ export function scaffold(options: InitOptions): Record<string, string> {
     "README.md": readme(options),
   };
   for (const environment of ENVIRONMENTS)
-    files[`stacks/Pulumi.${environment}.yaml`] = stackFile(
+    files[`${STACKS_DIR}/Pulumi.${environment}.yaml`] = stackFile(
       options.backend,
       environment,
       options.project,

@@ -4,6 +4,7 @@
  * real `pulumi up` reads. `kubernetes:context` is always explicit so that `pulumi up` from a laptop
  * never writes into whichever cluster happens to be current.
  */
+import * as path from "path";
 
 export const BACKENDS = ["env", "vault", "aws", "gcp", "azure"] as const;
 export type Backend = (typeof BACKENDS)[number];
@@ -68,8 +69,21 @@ export const PROVIDER_SETTINGS: Record<Backend, ProviderSetting[]> = {
   ],
 };
 
+/** Where `airflow-secrets init` writes the stack files, relative to the project root. */
+export const STACKS_DIR = "stacks";
+/** The editor JSON Schema inside the installed package, relative to the project root. */
+export const INSTALLED_SCHEMA = "node_modules/airflow-secrets/schema/stack.schema.json";
+
+/**
+ * The first line of every stack file init writes: editors running yaml-language-server (VS Code's YAML
+ * extension, Neovim, JetBrains) then complete, describe and check the keys with the package's own
+ * schema, at the version installed.
+ */
+export const SCHEMA_MODELINE = `# yaml-language-server: $schema=${path.posix.relative(STACKS_DIR, INSTALLED_SCHEMA)}`;
+
 function header(backend: Backend, environment: Environment, project: string): string {
   return [
+    SCHEMA_MODELINE,
     `# ${environment === "prod" ? "Production" : "Development"} stack of ${project} (${backend} backend), read by the program`,
     "# shipped in node_modules/airflow-secrets. Every key is described in the airflow-secrets README",
     '# ("Stack config"). Secret values are `secure:` entries, set with',

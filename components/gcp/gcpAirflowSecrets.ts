@@ -1,99 +1,27 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import {
-  AirflowSettings,
-  PlanArgs,
-  Problems,
-  SecretsDeclarations,
-  SecretsPlan,
-  defaultConnectionFormat,
-  parseAirflowVersion,
-  planSecrets,
-  rotationMasterIds,
-  validatePlan,
-} from "../airflow";
-import { driverFor } from "../rotation/driver";
-import { KubernetesSettings } from "../stackBackend";
+import { SecretsPlan } from "../airflow";
+import { BackendDeployment, KubernetesSettings, ResolvedBackend } from "../backend";
 import { SecretManagerAccess } from "./access";
 import { SECRET_MANAGER_SERVICE, SecretManagerAudit } from "./audit";
 import { SecretManagerKeys } from "./kms";
 import { RotatedSecret, RotationTopic, SecretRotator } from "./rotation";
 import { SecretManagerStore } from "./secretStore";
-import { GcpBackendSettings, ResolvedGcpSettings, resolveGcpSettings } from "./settings";
+import { ResolvedGcpSettings } from "./settings";
 
-export interface GcpAirflowSecretsArgs {
-  /** Environment name (dev, staging, prod): in every secret id, account id and label. */
+/** What `backend.resolve` hands the component: everything checked, every default applied. */
+export interface GcpResolved extends ResolvedBackend {
+  /** The one plan of what is stored where (built from, never planned again). */
+  plan: SecretsPlan;
+  /** Environment name (dev, staging, prod): in every secret id and account id. */
   environment: string;
-  /** Stricter defaults: protected KMS keys and Fernet secret, delayed version destruction, mandatory alerting. Default `environment === "prod"`. */
-  production?: boolean;
-  /** Team owning the secrets (the `owner` label). */
-  owner?: string;
-  declarations: SecretsDeclarations;
-  airflow: AirflowSettings;
   /** Airflow's namespace and Kubernetes service account (bound through Workload Identity). */
   kubernetes: KubernetesSettings;
-  /** The backend settings (stack config `airflow-secrets:gcp`). */
-  settings: GcpBackendSettings;
-  /** Clock for "next rotation in the future" checks and default rotation slots. Default: now. */
-  now?: Date;
-}
-
-export interface PreparedGcpSecrets {
+  /** Labels of every resource that takes them: the stack's own and the standard ones. */
+  labels: Record<string, string>;
   settings: ResolvedGcpSettings;
-  planArgs: PlanArgs;
-}
-
-/** The rotator reads and writes Airflow's JSON connection shape through the rotation core's drivers. */
-function checkRotatable(args: GcpAirflowSecretsArgs, problems: Problems): void {
-  const rotated = (args.declarations?.connections ?? []).filter((c) => c?.rotation !== undefined);
-  if (rotated.length === 0) return;
-  const version = parseAirflowVersion(args.airflow?.version, new Problems());
-  if (version && defaultConnectionFormat(args.airflow, version) === "uri") {
-    problems.add(
-      "airflow.connectionFormat",
-      "rotated connections are stored as JSON (Airflow 2.3+), which the rotator rewrites field by field; URI values cannot be rotated",
-    );
-  }
-  for (const conn of rotated) {
-    try {
-      driverFor(conn.conn_type, `connections[${conn.conn_id}]`);
-    } catch (error) {
-      problems.add(
-        `connections[${conn.conn_id}].rotation`,
-        error instanceof Error ? error.message.replace(/^[A-Z_]+: /, "") : String(error),
-      );
-    }
-  }
-}
-
-/** Validation only (the prepare phase): every problem with the settings and the declarations, nothing registered. */
-export function prepareGcpSecrets(
-  args: GcpAirflowSecretsArgs,
-  problems: Problems,
-): PreparedGcpSecrets | undefined {
-  const production = args.production ?? args.environment === "prod";
-  const settings = resolveGcpSettings(
-    {
-      environment: args.environment,
-      production,
-      owner: args.owner,
-      declarations: args.declarations,
-      settings: args.settings,
-      now: args.now,
-    },
-    problems,
-  );
-  const planArgs: PlanArgs = {
-    backend: "gcp-secret-manager",
-    environment: args.environment,
-    declarations: args.declarations,
-    airflow: args.airflow,
-    layout: settings?.layout,
-    extraKwargs: { project_id: args.settings?.project },
-  };
-  const planValid = validatePlan(planArgs, problems);
-  checkRotatable(args, problems);
-  return settings && planValid ? { settings, planArgs } : undefined;
+  /** conn_ids only the rotator reads (alternating users' masters): Airflow gets no access to them. */
+  rotationMasters: string[];
 }
 
 /**
@@ -104,32 +32,24 @@ export function prepareGcpSecrets(
  */
 export class GcpAirflowSecrets extends pulumi.ComponentResource {
   readonly plan: SecretsPlan;
-  readonly settings: ResolvedGcpSettings;
   readonly keys: SecretManagerKeys;
   readonly store: SecretManagerStore;
   readonly access: SecretManagerAccess;
-  readonly rotationTopic?: RotationTopic;
-  readonly rotator?: SecretRotator;
+  /** Only with rotated connections: the topic Secret Manager publishes to and the function it triggers. */
+  readonly rotation?: { topic: RotationTopic; rotator: SecretRotator };
   readonly audit?: SecretManagerAudit;
-  /** Annotations for Airflow's Kubernetes service account (`iam.gke.io/gcp-service-account`). */
-  readonly serviceAccountAnnotations: Record<string, pulumi.Output<string>>;
+  /** What the environment reads: Airflow's configuration, the Workload Identity annotation, outputs. */
+  readonly deployment: BackendDeployment;
 
-  constructor(name: string, args: GcpAirflowSecretsArgs, opts?: pulumi.ComponentResourceOptions) {
-    const problems = new Problems();
-    const prepared = prepareGcpSecrets(args, problems);
-    problems.throwIfAny(`GCP Airflow secrets "${args.environment}"`);
-    const { settings, planArgs } = prepared!;
-    const plan = planSecrets(planArgs);
+  /**
+   * Builds from `resolved` (from `backend.resolve`, or `resolveBackendOrThrow(backend, …)`) and checks
+   * nothing: every rule ran there, before anything was registered.
+   */
+  constructor(name: string, resolved: GcpResolved, opts?: pulumi.ComponentResourceOptions) {
     super("airflow-secrets:gcp:GcpAirflowSecrets", name, {}, opts);
+    const { plan, settings, labels, environment } = resolved;
     this.plan = plan;
-    this.settings = settings;
     const { project } = settings;
-    const labels: Record<string, string> = {
-      ...settings.labels,
-      env: args.environment,
-      "managed-by": "airflow-secrets",
-      ...(args.owner ? { owner: args.owner } : {}),
-    };
 
     const projectNumber =
       settings.projectNumber ??
@@ -148,8 +68,7 @@ export class GcpAirflowSecrets extends pulumi.ComponentResource {
         rotationPeriod: settings.kms.rotationPeriod,
         keyRingName: settings.kms.keyRingName,
         keyName: settings.kms.keyName,
-        existingKeys: settings.kms.existingKeys,
-        existingKeyRings: settings.kms.existingKeyRings,
+        existing: settings.kms.existing,
         serviceAgentMember: agent.member,
         labels,
         protect: settings.kms.protect,
@@ -159,13 +78,14 @@ export class GcpAirflowSecrets extends pulumi.ComponentResource {
 
     const schedules = settings.rotation.schedules;
     const rotatedIds = Object.keys(schedules);
-    if (rotatedIds.length > 0) {
-      this.rotationTopic = new RotationTopic(
-        `${name}-rotation`,
-        { project, environment: args.environment, serviceAgentMember: agent.member, labels },
-        { parent: this },
-      );
-    }
+    const rotationTopic =
+      rotatedIds.length > 0
+        ? new RotationTopic(
+            `${name}-rotation`,
+            { project, environment, serviceAgentMember: agent.member, labels },
+            { parent: this },
+          )
+        : undefined;
 
     this.store = new SecretManagerStore(
       `${name}-store`,
@@ -176,9 +96,9 @@ export class GcpAirflowSecrets extends pulumi.ComponentResource {
         labels,
         versionDestroyTtl: settings.versionDestroyTtl,
         protectConfig: settings.kms.protect,
-        rotation: this.rotationTopic
+        rotation: rotationTopic
           ? {
-              topic: this.rotationTopic.topicName,
+              topic: rotationTopic.topicName,
               schedules: Object.fromEntries(
                 rotatedIds.map((id) => [
                   id,
@@ -190,19 +110,19 @@ export class GcpAirflowSecrets extends pulumi.ComponentResource {
               ),
             }
           : undefined,
-        dependsOn: [...this.keys.grants, ...(this.rotationTopic ? [this.rotationTopic.publisherGrant] : [])],
+        dependsOn: [...this.keys.grants, ...(rotationTopic ? [rotationTopic.publisherGrant] : [])],
       },
       { parent: this },
     );
     const stored = Object.values(this.store.stored);
-    const masters = rotationMasterIds(args.declarations.connections ?? []);
+    const masters = new Set(resolved.rotationMasters);
 
     this.access = new SecretManagerAccess(
       `${name}-access`,
       {
         project,
         projectNumber,
-        environment: args.environment,
+        environment,
         namePrefixes: [plan.layout.connectionsPrefix, plan.layout.variablesPrefix, plan.layout.configPrefix]
           .filter((prefix): prefix is string => typeof prefix === "string")
           .map((prefix) => `${prefix}${plan.layout.sep}`),
@@ -211,7 +131,7 @@ export class GcpAirflowSecrets extends pulumi.ComponentResource {
           secretId: s.secret.id,
           readByAirflow: !(s.planned.kind === "connection" && masters.has(s.planned.id)),
         })),
-        kubernetes: args.kubernetes,
+        kubernetes: resolved.kubernetes,
         workloadIdentityPool: settings.workloadIdentityPool,
         airflowAccountId: settings.airflowAccountId,
         ciWriter: settings.ciWriter.enabled ? settings.ciWriter : undefined,
@@ -219,7 +139,7 @@ export class GcpAirflowSecrets extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    if (this.rotationTopic) {
+    if (rotationTopic) {
       const byConnId = new Map(
         stored.filter((s) => s.planned.kind === "connection").map((s) => [s.planned.id, s]),
       );
@@ -236,15 +156,15 @@ export class GcpAirflowSecrets extends pulumi.ComponentResource {
           master: master ? { name: master.planned.name, secretId: master.secret.id } : undefined,
         };
       });
-      this.rotator = new SecretRotator(
+      const rotator = new SecretRotator(
         `${name}-rotator`,
         {
           project,
           projectNumber,
-          environment: args.environment,
+          environment,
           region: settings.rotation.region,
           rotated,
-          topic: this.rotationTopic.topicName,
+          topic: rotationTopic.topicName,
           accountId: settings.rotation.accountId,
           sourceBucket: settings.rotation.sourceBucket,
           vpcConnector: settings.rotation.vpcConnector,
@@ -260,6 +180,7 @@ export class GcpAirflowSecrets extends pulumi.ComponentResource {
         },
         { parent: this },
       );
+      this.rotation = { topic: rotationTopic, rotator };
     }
 
     if (settings.audit.enabled) {
@@ -268,7 +189,7 @@ export class GcpAirflowSecrets extends pulumi.ComponentResource {
         `${name}-audit`,
         {
           project,
-          environment: args.environment,
+          environment,
           prefixes: [plan.layout.connectionsPrefix, plan.layout.variablesPrefix, plan.layout.configPrefix],
           sink:
             audit.sinkType === "bucket"
@@ -295,7 +216,24 @@ export class GcpAirflowSecrets extends pulumi.ComponentResource {
       );
     }
 
-    this.serviceAccountAnnotations = this.access.serviceAccountAnnotations;
+    this.deployment = {
+      airflowConfig: plan.airflowConfig,
+      serviceAccountAnnotations: this.access.serviceAccountAnnotations,
+      // Only what exists: a stack without rotation or audit has no topic or alert to report.
+      outputs: Object.fromEntries(
+        Object.entries({
+          gcpProject: project,
+          secretIds: plan.secrets.map((s) => s.name),
+          kmsKeys: this.keys.keys,
+          airflowServiceAccount: this.access.airflowServiceAccount.email,
+          ciWriterServiceAccount: this.access.ciWriterServiceAccount?.email,
+          rotationTopic: this.rotation?.topic.topicName,
+          rotatorFunction: this.rotation?.rotator.function.name,
+          auditDestination: this.audit?.destination,
+          auditAlertPolicy: this.audit?.alertPolicy.name,
+        }).filter(([, value]) => value !== undefined),
+      ),
+    };
     this.registerOutputs({
       secretNames: this.store.secretNames,
       airflowServiceAccountEmail: this.access.airflowServiceAccount.email,

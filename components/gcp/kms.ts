@@ -16,10 +16,13 @@ export interface SecretManagerKeysArgs {
   keyRingName: string;
   /** Crypto key created per location. */
   keyName: string;
-  /** Bring-your-own crypto keys by location (`projects/P/locations/L/keyRings/R/cryptoKeys/K`). */
-  existingKeys?: Record<string, string>;
-  /** Bring-your-own key rings by location; the crypto key is created inside. */
-  existingKeyRings?: Record<string, string>;
+  /** Bring your own, by location: nothing is created where a key is given, only the key where a ring is. */
+  existing?: {
+    /** Crypto keys, `projects/P/locations/L/keyRings/R/cryptoKeys/K`. */
+    keys?: Record<string, string>;
+    /** Key rings, `projects/P/locations/L/keyRings/R`; the crypto key is created inside. */
+    keyRings?: Record<string, string>;
+  };
   /**
    * The member that encrypts with the keys: Secret Manager's service agent
    * (`serviceAccount:service-{number}@gcp-sa-secretmanager.iam.gserviceaccount.com`).
@@ -44,13 +47,13 @@ function validate(args: SecretManagerKeysArgs): void {
   checkKmsRotationPeriod(problems, "rotationPeriod", args.rotationPeriod ?? DEFAULT_KMS_ROTATION_PERIOD);
   for (const [label, map, pattern] of [
     [
-      "existingKeys",
-      args.existingKeys ?? {},
+      "existing.keys",
+      args.existing?.keys ?? {},
       /^projects\/[^/]+\/locations\/([^/]+)\/keyRings\/[^/]+\/cryptoKeys\/[^/]+$/,
     ],
     [
-      "existingKeyRings",
-      args.existingKeyRings ?? {},
+      "existing.keyRings",
+      args.existing?.keyRings ?? {},
       /^projects\/[^/]+\/locations\/([^/]+)\/keyRings\/[^/]+$/,
     ],
   ] as const) {
@@ -86,12 +89,12 @@ export class SecretManagerKeys extends pulumi.ComponentResource {
     this.grants = [];
     this.cryptoKeys = [];
     for (const location of args.locations) {
-      const existingKey = args.existingKeys?.[location];
+      const existingKey = args.existing?.keys?.[location];
       let keyName: pulumi.Output<string>;
       if (existingKey !== undefined) {
         keyName = pulumi.output(existingKey);
       } else {
-        const existingRing = args.existingKeyRings?.[location];
+        const existingRing = args.existing?.keyRings?.[location];
         const ringName =
           existingRing !== undefined
             ? pulumi.output(existingRing)

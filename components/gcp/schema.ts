@@ -5,14 +5,16 @@
  * never quote the value: a secret pasted into the wrong field is not printed back.
  */
 import { z } from "zod";
-import { booleanSetting } from "../core/schema";
+import { existingReference } from "../core/existing";
+import { ENVIRONMENT_LABEL, MANAGED_BY_LABEL, OWNER_LABEL } from "../core/labels";
+import { booleanSetting, renamedKeys } from "../core/schema";
 
 const DAY = 86_400;
 export const MAX_KMS_ROTATION_SECONDS = 90 * DAY;
 export const MIN_SECRET_ROTATION_SECONDS = 3_600;
-/** Most labels a GCP resource takes; the backend adds `env`, `owner`, `managed-by` and `airflow-kind`. */
+/** Most labels a GCP resource takes; the backend adds the standard labels and `airflow-kind`. */
 export const MAX_LABELS = 64;
-export const BACKEND_LABELS = ["env", "owner", "managed-by", "airflow-kind"] as const;
+export const BACKEND_LABELS = [ENVIRONMENT_LABEL, OWNER_LABEL, MANAGED_BY_LABEL, "airflow-kind"] as const;
 
 export const PROJECT_ID = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
 export const REGION = /^[a-z]+-[a-z]+[0-9]+$/;
@@ -89,6 +91,9 @@ export const layoutSchema = z
     "Overrides of the contract's GCP layout. Each prefix holds the environment as a whole word between - or _ (IAM grants are conditions on the prefix) and is never empty.",
   );
 
+const EXISTING_KMS =
+  "Bring your own crypto keys or key rings, by location; the other locations get a created key ring and key.";
+
 export const kmsSchema = z
   .strictObject({
     rotationPeriod: kmsRotationPeriod()
@@ -104,28 +109,41 @@ export const kmsSchema = z
     keyName: pattern(KMS_NAME, "must be 1-63 letters, digits, _ or -")
       .optional()
       .describe("Crypto key created per location. Default `secret-manager`."),
-    existingKeys: z
-      .record(
-        z.string(),
-        fullName(
-          /^projects\/[^/]+\/locations\/[^/]+\/keyRings\/[^/]+\/cryptoKeys\/[^/]+$/,
-          "projects/P/locations/L/keyRings/R/cryptoKeys/K",
-        ),
-      )
-      .nullish()
-      .describe(
-        "Existing crypto keys by location (one of `locations`); nothing is created there. Not with `existingKeyRings` for the same location.",
-      ),
-    existingKeyRings: z
-      .record(
-        z.string(),
-        fullName(/^projects\/[^/]+\/locations\/[^/]+\/keyRings\/[^/]+$/, "projects/P/locations/L/keyRings/R"),
-      )
-      .nullish()
-      .describe("Existing key rings by location; the crypto key is created inside."),
+    existing: existingReference(
+      {
+        keys: z
+          .record(
+            z.string(),
+            fullName(
+              /^projects\/[^/]+\/locations\/[^/]+\/keyRings\/[^/]+\/cryptoKeys\/[^/]+$/,
+              "projects/P/locations/L/keyRings/R/cryptoKeys/K",
+            ),
+          )
+          .nullish()
+          .describe(
+            "Existing crypto keys by location (one of `locations`); nothing is created there. Not with `keyRings` for the same location.",
+          ),
+        keyRings: z
+          .record(
+            z.string(),
+            fullName(
+              /^projects\/[^/]+\/locations\/[^/]+\/keyRings\/[^/]+$/,
+              "projects/P/locations/L/keyRings/R",
+            ),
+          )
+          .nullish()
+          .describe("Existing key rings by location; the crypto key is created inside."),
+      },
+      EXISTING_KMS,
+    )
+      // A YAML block whose children are all commented out is null: the same as not writing it.
+      .nullable()
+      .describe(EXISTING_KMS),
   })
   .nullish()
   .describe("CMEK keys of the secrets' replicas (one per location), created or brought.");
+// Stack files from before the one bring-your-own vocabulary.
+renamedKeys.add(kmsSchema, { existingKeys: "existing.keys", existingKeyRings: "existing.keyRings" });
 
 export const ciWriterSchema = z
   .strictObject({
@@ -310,7 +328,7 @@ export const settingsSchema = z
       )
       .nullish()
       .describe(
-        "Extra labels on every secret (keys 1-63 lowercase, not env/owner/managed-by/airflow-kind; at most 60).",
+        `Extra labels on every secret (keys 1-63 lowercase, not ${BACKEND_LABELS.join("/")}; at most ${MAX_LABELS - BACKEND_LABELS.length}).`,
       ),
     versionDestroyTtl: duration(
       DAY,

@@ -6,7 +6,7 @@
  * Everything runs before any resource exists; every problem names `gcp.<field>`.
  */
 import { RotationDeclaration, SecretsDeclarations, SecretsLayout, Problems } from "../airflow";
-import { addCrossFieldProblems, wellFormedParts } from "../core/partialSettings";
+import { refuseWithExisting } from "../core/existing";
 import { parseSettings } from "../core/schema";
 import {
   ACCOUNT_ID,
@@ -43,8 +43,8 @@ export interface ResolvedGcpSettings {
     rotationPeriod: string;
     keyRingName: string;
     keyName: string;
-    existingKeys: Record<string, string>;
-    existingKeyRings: Record<string, string>;
+    /** Brought keys and key rings by location (none created there). */
+    existing: { keys: Record<string, string>; keyRings: Record<string, string> };
     protect: boolean;
   };
   workloadIdentityPool: string;
@@ -89,9 +89,13 @@ export interface GcpSettingsInput {
   production: boolean;
   owner?: string;
   declarations: SecretsDeclarations;
-  settings: GcpBackendSettings;
-  /** Clock for "in the future" checks and default rotation slots (tests pin it). */
-  now?: Date;
+  /**
+   * The settings as the schema parsed them; when the shape was wrong somewhere, what was left of them
+   * (top-level fields may be missing), so the rules below still report everything in one run.
+   */
+  settings: Partial<GcpParsedSettings>;
+  /** Clock for "in the future" checks and default rotation slots, read once per environment. */
+  now: Date;
 }
 
 const DAY = 86_400;
@@ -153,14 +157,14 @@ function resolveKms(
     "gcp.kms.keyRingName",
     "1-63 letters, digits, _ or -",
   );
-  const existingKeys = input.existingKeys ?? {};
-  const existingKeyRings = input.existingKeyRings ?? {};
+  const keys = input.existing?.keys ?? {};
+  const keyRings = input.existing?.keyRings ?? {};
   for (const [label, map] of [
-    ["existingKeys", existingKeys],
-    ["existingKeyRings", existingKeyRings],
+    ["keys", keys],
+    ["keyRings", keyRings],
   ] as const) {
     for (const [location, id] of Object.entries(map)) {
-      const path = `gcp.kms.${label}.${location}`;
+      const path = `gcp.kms.existing.${label}.${location}`;
       if (locations && !problems.check(locations.includes(location), path, "is not one of gcp.locations"))
         continue;
       const keyLocation = /^projects\/[^/]+\/locations\/([^/]+)\//.exec(id)![1];
@@ -171,19 +175,21 @@ function resolveKms(
       );
     }
   }
-  for (const location of Object.keys(existingKeys)) {
+  for (const location of Object.keys(keys)) {
     problems.check(
-      !(location in existingKeyRings),
-      `gcp.kms.existingKeyRings.${location}`,
+      !(location in keyRings),
+      `gcp.kms.existing.keyRings.${location}`,
       "names a location that already has an existing key; give one or the other",
     );
   }
+  // With a key brought for every location nothing is created, so the creation settings would do nothing.
+  if (locations && locations.length > 0 && locations.every((location) => location in keys))
+    refuseWithExisting(input, ["rotationPeriod", "keyRingName", "keyName"], "gcp.kms", problems);
   return {
     rotationPeriod: input.rotationPeriod ?? DEFAULT_KMS_ROTATION_PERIOD,
     keyRingName,
     keyName: input.keyName ?? "secret-manager",
-    existingKeys,
-    existingKeyRings,
+    existing: { keys, keyRings },
     protect: production,
   };
 }
@@ -415,32 +421,17 @@ function resolveLabels(problems: Problems, labels: Record<string, string>, owner
 }
 
 /**
- * Parses `airflow-secrets:gcp` with the schema and resolves it against the environment, adding every
- * problem; returns the settings with defaults applied, or undefined when anything was wrong.
+ * The settings' defaults that depend on the environment and the rules that span fields, over settings
+ * the schema already parsed (`prepareBackend` reports shape problems and drops the rules' problems
+ * under a field it refused). Adds every problem; returns the resolved settings only when there was none.
  */
 export function resolveGcpSettings(
   input: GcpSettingsInput,
-  outer: Problems,
+  problems: Problems,
 ): ResolvedGcpSettings | undefined {
-  const before = outer.list.length;
-  const now = input.now ?? new Date();
-  if (input.settings === undefined || input.settings === null) {
-    outer.add(
-      "gcp",
-      "settings are required (stack config airflow-secrets:gcp with at least project and locations)",
-    );
-    return undefined;
-  }
-  const parsed = parseSettings(settingsSchema, input.settings, "gcp", outer);
-  // When the shape is wrong somewhere, the cross-field rules still run over the parts that are right,
-  // so one synth reports everything; nothing is returned then.
-  const s = parsed ?? wellFormedParts(settingsSchema, input.settings);
-  if (!s) {
-    if (input.owner !== undefined) resolveLabels(outer, {}, input.owner);
-    return undefined;
-  }
-  // Cross-field rules: a field the schema already refused is not judged again.
-  const problems = new Problems();
+  const before = problems.list.length;
+  const s = input.settings;
+  const now = input.now;
   const project = s.project ?? "";
   const locations = s.locations ?? [];
   locations.forEach((location, i) =>
@@ -484,8 +475,7 @@ export function resolveGcpSettings(
     now,
   });
 
-  addCrossFieldProblems(outer, problems, before);
-  if (outer.list.length > before) return undefined;
+  if (problems.list.length > before) return undefined;
   return {
     project,
     projectNumber: s.projectNumber,

@@ -5,6 +5,7 @@
 import { installMocks, isSecretValue, resolveOutput } from "../../cli/synth/mockRuntime";
 import { MOCK_PROJECT_NUMBER } from "../../cli/synth/computed/gcp";
 import { AirflowSecretsEnvironment } from "../../components/environment";
+import { DEFAULT_EXCLUDED_CHARACTERS } from "../../components/rotation/password";
 import { askPython } from "../support/airflowSemantics";
 import { countWrapped, findUnwrappedSecrets } from "../support/secrets";
 import { effectiveGrants, neighbouringIds } from "./effectiveAccess";
@@ -474,11 +475,12 @@ describe("rotation", () => {
         "airflow-prod-connections-warehouse": {
           connId: "warehouse",
           strategy: "alternating-users",
-          masterSecret: "airflow-prod-connections-warehouse_admin",
+          master: "airflow-prod-connections-warehouse_admin",
         },
         "airflow-prod-connections-reporting": { connId: "reporting", strategy: "single-user" },
       },
-      password: { length: 32 },
+      // The rotation core's password policy, with its default excluded characters written out.
+      password: { length: 32, excludeCharacters: DEFAULT_EXCLUDED_CHARACTERS },
     });
     expect(effectiveGrants(resources(), ROTATOR, candidates(), MOCK_PROJECT_NUMBER)).toEqual({
       "airflow-prod-connections-reporting": [
@@ -611,10 +613,10 @@ describe("audit", () => {
 });
 
 describe("labels", () => {
-  it("labels every secret with env, owner and managed-by", () => {
+  it("labels every secret with the environment, owner and managed-by", () => {
     for (const s of secrets()) {
       expect(s.inputs.labels).toMatchObject({
-        env: "prod",
+        "airflow-secrets-environment": "prod",
         owner: "data-platform",
         "managed-by": "airflow-secrets",
       });

@@ -1,5 +1,9 @@
 /** Queries over recorded resources shared by the GCP mock tests. */
 import { isSecretValue, RecordedResource } from "../../cli/synth/mockRuntime";
+import { Problems } from "../../components/airflow";
+import { BackendContext, prepareBackend } from "../../components/backend";
+import { backend } from "../../components/gcp/backend";
+import { GcpResolved } from "../../components/gcp/gcpAirflowSecrets";
 import { ofType } from "../support/resources";
 
 export { ofType, one } from "../support/resources";
@@ -105,4 +109,28 @@ export function unconditionalSecretReaders(resources: readonly RecordedResource[
         : [{ role: String(r.inputs.role), condition: r.inputs.condition }];
     return bindings.some((b) => ROLES_READING_SECRETS.includes(b.role) && !b.condition);
   });
+}
+
+/** Parse → plan → resolve of the GCP backend, as the environment runs it; registers nothing. */
+export function resolveGcp(
+  settings: unknown,
+  context: Partial<BackendContext> = {},
+): { resolved: GcpResolved | undefined; problems: Array<{ path: string; rule: string }> } {
+  const problems = new Problems();
+  const environment = context.environment ?? "prod";
+  const resolved = prepareBackend(
+    backend,
+    {
+      environment,
+      production: context.production ?? environment === "prod",
+      owner: context.owner,
+      declarations: context.declarations ?? {},
+      airflow: context.airflow ?? { version: "2.10" },
+      kubernetes: context.kubernetes ?? { namespace: "airflow", serviceAccount: "airflow" },
+      now: context.now ?? new Date(),
+    },
+    settings,
+    problems,
+  );
+  return { resolved, problems: [...problems.list] };
 }

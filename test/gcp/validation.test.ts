@@ -1,12 +1,14 @@
 /** Bad GCP settings fail with one error naming each field and rule, before anything is registered. */
 import { installMocks } from "../../cli/synth/mockRuntime";
-import { Problems, ValidationError } from "../../components/airflow";
+import { ValidationError } from "../../components/airflow";
 import { AirflowSecretsEnvironment, AirflowSecretsEnvironmentConfigArgs } from "../../components/environment";
-import { GcpAirflowSecrets } from "../../components/gcp/gcpAirflowSecrets";
+import { resolveBackendOrThrow } from "../../components/backend";
+import { backend } from "../../components/gcp/backend";
 import { SecretManagerKeys } from "../../components/gcp/kms";
+import { settingsSchema } from "../../components/gcp/schema";
 import { SecretManagerStore } from "../../components/gcp/secretStore";
-import { GcpBackendSettings, resolveGcpSettings, settingsSchema } from "../../components/gcp/settings";
 import { MARKER, WRONG_VALUES, fieldPaths, withValue } from "../stackFiles/generated";
+import { resolveGcp } from "./helpers";
 
 const session = installMocks({ project: "airflow-secrets", stack: "prod" });
 
@@ -156,18 +158,8 @@ describe("bad GCP settings", () => {
     const rule = problems.find((p) => p.path === "gcp.rotation.vpcConnector")!.rule;
     expect(rule).toMatch(/is in "europe-west4" but the rotation function runs in "europe-west1"/);
     // The same connector is fine once the function runs in its region (checked without registering anything).
-    const ok = new Problems();
     const args = environmentArgs({ rotation: { vpcConnector: connector, region: "europe-west4" } });
-    resolveGcpSettings(
-      {
-        environment: "prod",
-        production: true,
-        declarations: args.declarations,
-        settings: args.backendSettings as unknown as GcpBackendSettings,
-      },
-      ok,
-    );
-    expect(ok.list).toEqual([]);
+    expect(resolveGcp(args.backendSettings, { declarations: args.declarations }).problems).toEqual([]);
   });
 
   it("refuses what the rotator cannot rotate, and production without alerting", () => {
@@ -196,7 +188,11 @@ describe("bad GCP settings", () => {
         ),
     );
     expect(paths(problems)).toEqual(
-      expect.arrayContaining(["airflow.connectionFormat", "connections[shop].rotation", "gcp.audit.enabled"]),
+      expect.arrayContaining([
+        "airflow.connectionFormat",
+        "connections[shop].conn_type",
+        "gcp.audit.enabled",
+      ]),
     );
   });
 
@@ -210,7 +206,9 @@ describe("bad GCP settings", () => {
               project: "X",
               locations: ["europe-west1"],
               kms: {
-                existingKeys: { "europe-west1": "projects/p/locations/us-east1/keyRings/r/cryptoKeys/k" },
+                existing: {
+                  keys: { "europe-west1": "projects/p/locations/us-east1/keyRings/r/cryptoKeys/k" },
+                },
               },
               unknown: 1,
             },
@@ -219,27 +217,58 @@ describe("bad GCP settings", () => {
         ),
     );
     expect(paths(problems)).toEqual(
-      expect.arrayContaining(["gcp.project", "gcp.kms.existingKeys.europe-west1", "gcp.unknown"]),
+      expect.arrayContaining(["gcp.project", "gcp.kms.existing.keys.europe-west1", "gcp.unknown"]),
     );
-    expect(problems.find((p) => p.path === "gcp.kms.existingKeys.europe-west1")!.rule).toMatch(
+    expect(problems.find((p) => p.path === "gcp.kms.existing.keys.europe-west1")!.rule).toMatch(
       /location "us-east1"/,
     );
   });
 
-  it("validates the components used directly, too", () => {
-    expect(
+  it("refuses a key from an earlier release as renamed, with its new path", () => {
+    const problems = problemsOf(
       () =>
-        new GcpAirflowSecrets("direct", {
+        new AirflowSecretsEnvironment(
+          "prod",
+          environmentArgs({
+            kms: {
+              existingKeys: { "europe-west1": "projects/p/locations/europe-west1/keyRings/r/cryptoKeys/k" },
+              existingKeyRings: { "europe-west1": "projects/p/locations/europe-west1/keyRings/r" },
+            },
+          }),
+        ),
+    );
+    expect(problems).toEqual([
+      { path: "gcp.kms.existingKeys", rule: "was renamed: write gcp.kms.existing.keys instead" },
+      { path: "gcp.kms.existingKeyRings", rule: "was renamed: write gcp.kms.existing.keyRings instead" },
+    ]);
+  });
+
+  it("refuses the creation settings of KMS when every location brings its own key", () => {
+    const key = "projects/p/locations/europe-west1/keyRings/r/cryptoKeys/k";
+    const problems = problemsOf(
+      () =>
+        new AirflowSecretsEnvironment(
+          "prod",
+          environmentArgs({ kms: { keyName: "mine", existing: { keys: { "europe-west1": key } } } }),
+        ),
+    );
+    expect(problems).toEqual([
+      { path: "gcp.kms.keyName", rule: expect.stringContaining("gcp.kms.existing brings your own") },
+    ]);
+  });
+
+  it("validates before building when the backend is used directly, too", () => {
+    expect(() =>
+      resolveBackendOrThrow(
+        backend,
+        {
           environment: "dev",
           airflow: { version: "2.10" },
           kubernetes: { namespace: "airflow", serviceAccount: "airflow" },
           declarations: {},
-          settings: {
-            project: "acme-data-dev",
-            locations: ["europe-west1"],
-            kms: { rotationPeriod: "8000000s" },
-          },
-        }),
+        },
+        { project: "acme-data-dev", locations: ["europe-west1"], kms: { rotationPeriod: "8000000s" } },
+      ),
     ).toThrow(/gcp\.kms\.rotationPeriod: must be more than 1 day .* at most 90 days/);
     expect(
       () =>
@@ -285,20 +314,8 @@ describe("every GCP setting × every wrong type (generated)", () => {
     },
   });
   const settings = base.backendSettings as Record<string, unknown>;
-  const resolve = (raw: unknown) => {
-    const problems = new Problems();
-    const resolved = resolveGcpSettings(
-      {
-        environment: "prod",
-        production: true,
-        owner: "data-platform",
-        declarations: base.declarations,
-        settings: raw as GcpBackendSettings,
-      },
-      problems,
-    );
-    return { resolved, problems: [...problems.list] };
-  };
+  const resolve = (raw: unknown) =>
+    resolveGcp(raw, { owner: "data-platform", declarations: base.declarations });
   const fields = fieldPaths(settingsSchema);
 
   it("starts from settings that are valid", () => {
@@ -337,21 +354,12 @@ describe("every GCP setting × every wrong type (generated)", () => {
     expect(off.problems).toEqual([
       { path: "gcp.audit.enabled", rule: expect.stringContaining("production keeps audit logging on") },
     ]);
-    const dev = resolveGcpSettings(
-      {
-        environment: "dev",
-        production: false,
-        declarations: {},
-        settings: withValue(
-          withValue(settings, ["audit", "enabled"], "false"),
-          ["ciWriter", "manageVersions"],
-          "true",
-        ) as GcpBackendSettings,
-      },
-      new Problems(),
-    )!;
-    expect(dev.audit.enabled).toBe(false);
-    expect(dev.ciWriter.manageVersions).toBe(true);
+    const dev = resolveGcp(
+      withValue(withValue(settings, ["audit", "enabled"], "false"), ["ciWriter", "manageVersions"], "true"),
+      { environment: "dev" },
+    ).resolved!;
+    expect(dev.settings.audit.enabled).toBe(false);
+    expect(dev.settings.ciWriter.manageVersions).toBe(true);
     expect(resolve(withValue(settings, ["ciWriter", "manageVersions"], "yes")).problems).toEqual([
       { path: "gcp.ciWriter.manageVersions", rule: "must be a boolean (true or false)" },
     ]);
@@ -374,7 +382,15 @@ describe("every GCP setting × every wrong type (generated)", () => {
     const raw = { ...settings, kms: null, ciWriter: null, rotation: null, layout: null, labels: null };
     const { problems, resolved } = resolve(raw);
     expect(problems).toEqual([]);
-    expect(resolved!.ciWriter.enabled).toBe(true);
+    expect(resolved!.settings.ciWriter.enabled).toBe(true);
+    const nested = resolve({
+      ...settings,
+      kms: { existing: null },
+      audit: { ...(settings.audit as object), sink: null },
+    });
+    expect(nested.problems).toEqual([]);
+    expect(nested.resolved!.settings.kms.existing).toEqual({ keys: {}, keyRings: {} });
+    expect(nested.resolved!.settings.audit.sinkType).toBe("bucket");
   });
 
   it.each([
@@ -423,26 +439,19 @@ describe("every GCP setting × every wrong type (generated)", () => {
       { path: "gcp.labels", rule: expect.stringContaining("at most 60") },
     ]);
     expect(
-      resolve({ ...settings, labels: { env: "x", "Bad Key": "x" } }).problems.map((p) => p.path),
-    ).toEqual(["gcp.labels.env", "gcp.labels.Bad Key"]);
+      resolve({
+        ...settings,
+        labels: { "airflow-secrets-environment": "dev", "managed-by": "x", "Bad Key": "x" },
+      }).problems.map((p) => p.path),
+    ).toEqual(["gcp.labels.airflow-secrets-environment", "gcp.labels.managed-by", "gcp.labels.Bad Key"]);
   });
 });
 
 describe("layout prefixes confined to the environment (IAM conditions match by prefix)", () => {
-  const resolveLayout = (layout: Record<string, string>) => {
-    const problems = new Problems();
-    const args = environmentArgs({ layout });
-    resolveGcpSettings(
-      {
-        environment: "dev",
-        production: false,
-        declarations: {},
-        settings: args.backendSettings as GcpBackendSettings,
-      },
-      problems,
+  const resolveLayout = (layout: Record<string, string>) =>
+    resolveGcp(environmentArgs({ layout }).backendSettings, { environment: "dev" }).problems.map(
+      (p) => p.path,
     );
-    return problems.list.map((p) => p.path);
-  };
   it.each([["airflow"], ["airflow-de"], ["airflow-development"], ["prod-connections"]])(
     "refuses %s in a dev stack",
     (prefix) => {

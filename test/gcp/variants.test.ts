@@ -4,7 +4,8 @@
  */
 import { installMocks, resolveOutput } from "../../cli/synth/mockRuntime";
 import { AirflowSecretsEnvironment } from "../../components/environment";
-import { GcpAirflowSecrets } from "../../components/gcp/gcpAirflowSecrets";
+import { resolveBackendOrThrow } from "../../components/backend";
+import { GcpAirflowSecrets, backend } from "../../components/gcp";
 import { effectiveGrants, neighbouringIds } from "./effectiveAccess";
 import { SECRET_TYPE, VERSION_TYPE, ofType, one, subtree } from "./helpers";
 
@@ -27,8 +28,7 @@ beforeAll(async () => {
       projectNumber: "555000111",
       locations: ["us-central1", "us-east1", "us-west1"],
       kms: {
-        existingKeys: { "us-east1": BYO_KEY },
-        existingKeyRings: { "us-west1": BYO_RING },
+        existing: { keys: { "us-east1": BYO_KEY }, keyRings: { "us-west1": BYO_RING } },
         rotationPeriod: "2592000s",
       },
       ciWriter: { manageVersions: true },
@@ -40,19 +40,26 @@ beforeAll(async () => {
       connections: [{ conn_id: "api", conn_type: "http", host: "api.example.com", password: "token" }],
     },
   });
-  direct = new GcpAirflowSecrets("qa-direct", {
-    environment: "qa",
-    airflow: { version: "2.10" },
-    kubernetes: { namespace: "airflow-qa", serviceAccount: "airflow" },
-    settings: {
-      project: "acme-data-qa",
-      locations: ["europe-west1"],
-      layout: { variablesPrefix: "qa_vars", sep: "_" },
-      ciWriter: { enabled: false },
-      audit: { enabled: false },
-    },
-    declarations: { variables: [{ key: "region", value: "eu" }] },
-  });
+  // A TypeScript program composing the backend on its own: resolve (throws on bad input), then build.
+  direct = new GcpAirflowSecrets(
+    "qa-direct",
+    resolveBackendOrThrow(
+      backend,
+      {
+        environment: "qa",
+        airflow: { version: "2.10" },
+        kubernetes: { namespace: "airflow-qa", serviceAccount: "airflow" },
+        declarations: { variables: [{ key: "region", value: "eu" }] },
+      },
+      {
+        project: "acme-data-qa",
+        locations: ["europe-west1"],
+        layout: { variablesPrefix: "qa_vars", sep: "_" },
+        ciWriter: { enabled: false },
+        audit: { enabled: false },
+      },
+    ),
+  );
   await resolveOutput(dev.airflowConfig.env);
   await session.settle();
 });
@@ -194,7 +201,7 @@ describe("bucket audit sink", () => {
     for (const secret of ofType(devResources(), SECRET_TYPE)) {
       expect(secret.inputs.labels).toEqual({
         cost_center: "analytics",
-        env: "dev",
+        "airflow-secrets-environment": "dev",
         "managed-by": "airflow-secrets",
         "airflow-kind": expect.any(String),
       });
@@ -219,11 +226,20 @@ describe("the component used directly", () => {
     expect(ofType(resources, "gcp:logging/projectSink:ProjectSink")).toEqual([]);
     expect(ofType(resources, "gcp:projects/iAMAuditConfig:IAMAuditConfig")).toEqual([]);
     expect(ofType(resources, VERSION_TYPE)).toHaveLength(1);
+    // Outputs name only what exists.
+    expect(Object.keys(direct.deployment.outputs).sort()).toEqual([
+      "airflowServiceAccount",
+      "gcpProject",
+      "kmsKeys",
+      "secretIds",
+    ]);
+    expect(direct.rotation).toBeUndefined();
+    expect(direct.audit).toBeUndefined();
   });
 
   it("exposes the Workload Identity annotation for the caller's own service account", async () => {
     const annotation = await resolveOutput(
-      direct.serviceAccountAnnotations["iam.gke.io/gcp-service-account"],
+      direct.deployment.serviceAccountAnnotations!["iam.gke.io/gcp-service-account"],
     );
     expect(annotation).toEqual({ value: "airflow-qa@acme-data-qa.iam.gserviceaccount.com", secret: false });
   });
