@@ -275,9 +275,11 @@ describe("rotator", () => {
           strategy: "alternating-users",
           everyDays: 30,
           journalName: "airflow-prod-connections-warehouse-rotation-pending",
-          masterName: "airflow-prod-connections-warehouse-admin",
+          master: "airflow-prod-connections-warehouse-admin",
         },
       },
+      // The rotation core's default policy: no character a connection URI or shell would mangle.
+      password: { length: 32, excludeCharacters: "\"'\\/@`" },
     });
     expect(prop(one(session.resources, "azure-native:web:AppServicePlan"), "sku")).toEqual({
       name: "EP1",
