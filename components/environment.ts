@@ -9,6 +9,7 @@ import {
   validateFernetSettings,
 } from "./airflow";
 import { FernetKey } from "./fernet";
+import { FernetReencryptJob } from "./fernet/reencryptJob";
 import { AirflowConfigMap, AirflowServiceAccount } from "./kubernetes";
 import { isProduction } from "./core/production";
 import { parseSettings } from "./core/schema";
@@ -196,6 +197,8 @@ export class AirflowSecretsEnvironment extends pulumi.ComponentResource {
    * this environment provisioned (see README "Running it with the Airflow Helm chart").
    */
   readonly helmValues: pulumi.Output<Record<string, unknown>>;
+  /** During a Fernet rotation: what to do next (README, "Fernet key"). */
+  readonly fernetNextStep?: string;
 
   constructor(
     name: string,
@@ -227,14 +230,13 @@ export class AirflowSecretsEnvironment extends pulumi.ComponentResource {
       );
       resolveFernetValue(fernet.value);
     }
-    const deployment =
-      legacy !== undefined
-        ? legacy.deploy(this)
-        : (
-            new backend.component(`${args.environment}-${backend.name}`, resolved!, {
-              parent: this,
-            }) as BackendComponent
-          ).deployment;
+    const component =
+      legacy === undefined
+        ? (new backend.component(`${args.environment}-${backend.name}`, resolved!, {
+            parent: this,
+          }) as BackendComponent)
+        : undefined;
+    const deployment = component?.deployment ?? legacy!.deploy(this);
     this.airflowConfig = deployment.airflowConfig;
     this.backendOutputs = deployment.outputs;
     this.serviceAccount = new AirflowServiceAccount(
@@ -253,9 +255,33 @@ export class AirflowSecretsEnvironment extends pulumi.ComponentResource {
         namespace: args.kubernetes.namespace,
         airflowConfig: deployment.airflowConfig,
         configMapName: `airflow-${args.environment}-secrets-config`,
+        environment: args.environment,
+        owner: args.owner,
       },
       { parent: this },
     );
+    const job = args.fernet?.reencryptJob;
+    if (args.fernet?.rotationInProgress === true)
+      this.fernetNextStep =
+        job !== undefined
+          ? "the re-encryption Job ran in this update; set fernet.rotationInProgress: false and deploy, then restart Airflow"
+          : "restart every Airflow component, run `airflow rotate-fernet-key` once, then set fernet.rotationInProgress: false and deploy";
+    if (args.fernet?.rotationInProgress === true && job !== undefined)
+      // After the backend holds `new,old` (the Job reads it through the backend, as Airflow does).
+      new FernetReencryptJob(
+        `${name}-fernet-reencrypt`,
+        {
+          namespace: args.kubernetes.namespace,
+          environment: args.environment,
+          generation: args.fernet.generations[args.fernet.generations.length - 1],
+          image: job.image,
+          serviceAccountName: this.serviceAccount.name,
+          configMapName: this.configMap.name,
+          envSecretName: deployment.envFromSecret?.name,
+          metadataSecret: { name: job.metadataSecret.name, key: job.metadataSecret.key ?? "connection" },
+        },
+        { parent: this, dependsOn: [...(component ? [component] : []), this.configMap] },
+      );
     this.helmValues = chartValues(args, deployment, this.configMap.name);
     this.registerOutputs({
       airflowConfig: this.airflowConfig,

@@ -15,6 +15,7 @@ export function deployEnvironment(): Record<string, pulumi.Input<unknown>> {
     serviceAccount: environment.serviceAccount.name,
     configMap: environment.configMap.name,
     helmValues: environment.helmValues,
+    ...(environment.fernetNextStep ? { fernetNextStep: environment.fernetNextStep } : {}),
     ...environment.backendOutputs,
   };
 }

@@ -13,6 +13,16 @@ export interface FernetSettings {
   generations: string[];
   /** While true the value is `newest,previous`, so values encrypted with the previous key still decrypt. */
   rotationInProgress?: boolean;
+  /**
+   * While `rotationInProgress`, run `airflow rotate-fernet-key` as a Kubernetes Job under Airflow's
+   * service account (`pulumi up` waits for it). Without it, run the command yourself (README, "Fernet key").
+   */
+  reencryptJob?: {
+    /** Airflow's image, the one the deployment runs. */
+    image: string;
+    /** The Secret holding the metadata database URL (Helm chart: `<release>-metadata`, key `connection`). */
+    metadataSecret: { name: string; key?: string };
+  };
 }
 
 const GENERATION = /^[a-z0-9][a-z0-9-]{0,31}$/;

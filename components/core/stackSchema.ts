@@ -15,6 +15,9 @@ export { BACKEND_NAMES, type BackendName } from "../registry";
 
 import { KUBERNETES_NAME as K8S_NAME } from "./kubernetesNames";
 
+/** Secret names are DNS subdomains: lowercase alphanumerics, `-` and `.`, at most 253. */
+const K8S_SECRET_NAME = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
 export const rotationDeclarationSchema = z
   .strictObject({
     strategy: z
@@ -110,6 +113,26 @@ export const fernetSettingsSchema = z
     rotationInProgress: booleanSetting()
       .optional()
       .describe("While true Airflow gets `newest,previous`, so values under the previous key still decrypt."),
+    reencryptJob: z
+      .strictObject({
+        image: z
+          .string()
+          .min(1)
+          .describe("Airflow's image, the one your deployment runs (e.g. `apache/airflow:3.1.5`)."),
+        metadataSecret: z
+          .strictObject({
+            name: z
+              .string()
+              .regex(K8S_SECRET_NAME, "must be a Kubernetes Secret name")
+              .describe("The Helm chart's `<release>-metadata`."),
+            key: z.string().min(1).optional().describe("Default `connection`, the chart's key."),
+          })
+          .describe("The Secret holding the metadata database URL."),
+      })
+      .optional()
+      .describe(
+        "While `rotationInProgress`, a Kubernetes Job runs `airflow rotate-fernet-key` as Airflow's service account; `pulumi up` waits for it.",
+      ),
   })
   .describe("Generate Airflow's Fernet key and store it as config `core.fernet_key`.");
 

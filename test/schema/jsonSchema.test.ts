@@ -51,7 +51,8 @@ test.each<[string, (config: Record<string, unknown>) => void]>([
   ["an unknown key in the namespace", (c) => (c["airflow-secrets:conections"] = [])],
   ["connections as a map", (c) => (c["airflow-secrets:connections"] = { warehouse: { conn_type: "http" } })],
   ["a misspelt nested key", (c) => ((c["airflow-secrets:vault"] as Record<string, unknown>).adress = "x")],
-  ["a null block", (c) => ((c["airflow-secrets:vault"] as Record<string, unknown>).kv = null)],
+  // A null block (every child commented out) is absent, as synth reads it; a null required value is not.
+  ["a null required value", (c) => ((c["airflow-secrets:vault"] as Record<string, unknown>).address = null)],
   ["production: yes", (c) => (c["airflow-secrets:production"] = "yes")],
   ["backend: constructor", (c) => (c["airflow-secrets:backend"] = "constructor")],
   ["a numeric Airflow version", (c) => (c["airflow-secrets:airflow"] = { version: 2.1 })],
