@@ -21,7 +21,7 @@ export const BACKENDS = {
   env: { folder: "./env", needs: "@pulumi/kubernetes" },
   vault: { folder: "./vault", needs: "@pulumi/vault" },
   aws: { folder: "./aws", needs: "@pulumi/aws" },
-  gcp: { folder: "./gcp", needs: "@pulumi/gcp", legacy: "gcpStackBackend" },
+  gcp: { folder: "./gcp", needs: "@pulumi/gcp" },
   azure: { folder: "./azure", needs: "@pulumi/azure-native" },
 } as const satisfies Record<string, BackendEntry>;
 
