@@ -4,7 +4,13 @@
  * against Airflow's rules, secretness of every stored value, policies against the store's own paths,
  * production protections, and that bad input registers nothing.
  */
-import { RecordedResource, installMocks, isSecretValue, resolveOutput } from "../../cli/synth/mockRuntime";
+import {
+  RecordedResource,
+  installMocks,
+  isSecretValue,
+  resolveOutput,
+  resourceUrn,
+} from "../../cli/synth/mockRuntime";
 import { VaultAcl } from "../support/vaultAcl";
 
 const session = installMocks({ project: "airflow-secrets", stack: "test" });
@@ -569,6 +575,47 @@ describe("a TypeScript program composing the backend on its own", () => {
     ]);
   });
 
+  test("the component checks nothing: it builds from what resolve returned, without a validator or a second plan", async () => {
+    /* eslint-disable @typescript-eslint/no-require-imports */
+    const checkers = [
+      [require("../../components/airflow/validate"), "validateDeclarations"],
+      [require("../../components/airflow/plan"), "tryPlanSecrets"],
+      [require("../../components/vault/airflowPolicies"), "validateEnvironmentPolicies"],
+      [require("../../components/vault/authRoles"), "validateKubernetesAuthRoleArgs"],
+      [require("../../components/vault/authRoles"), "validateCiWriterRoleArgs"],
+      [require("../../components/vault/databaseSecrets"), "validateDatabaseSecretsArgs"],
+      [require("../../components/vault/auditDevice"), "validateAuditDeviceArgs"],
+    ] as const;
+    /* eslint-enable @typescript-eslint/no-require-imports */
+    const resolved = resolveBackendOrThrow(vaultComponents.vaultBackend, context, {
+      address: "https://vault.solo:8200",
+      ciWriter: {
+        boundAudiences: ["https://github.com/acme"],
+        repository: "acme/infra",
+        environment: "solo",
+      },
+      database: { host: "db", database: "analytics", username: "vault_admin", password: "x" },
+      audit: { enabled: true },
+    });
+    const spies = checkers.map(([module, name]) => jest.spyOn(module, name));
+    try {
+      new vaultComponents.VaultAirflowSecrets("checked-once-vault", resolved);
+      await session.settle();
+      for (const [i, spy] of spies.entries())
+        expect([checkers[i][1], spy.mock.calls.length]).toEqual([checkers[i][1], 0]);
+    } finally {
+      spies.forEach((spy) => spy.mockRestore());
+    }
+    const built = session.resources.filter((r) => r.name.startsWith("checked-once-vault-") && r.custom);
+    expect(built.map((r) => r.type)).toEqual(
+      expect.arrayContaining([
+        "vault:jwt/authBackendRole:AuthBackendRole",
+        "vault:database/secretBackendConnection:SecretBackendConnection",
+        "vault:index/audit:Audit",
+      ]),
+    );
+  });
+
   test("bad settings throw from resolveBackendOrThrow, before the component could register anything", async () => {
     await session.settle();
     const before = session.resources.length;
@@ -583,6 +630,30 @@ describe("a TypeScript program composing the backend on its own", () => {
     await session.settle();
     expect(session.resources.length).toBe(before);
   });
+});
+
+test("inside an environment, each direct child of VaultAirflowSecrets is aliased to its old parent, the environment", () => {
+  const umbrella = session.resources.find((r) => r.name === "staging-vault")!;
+  expect(umbrella.type).toBe("airflow-secrets:vault:VaultAirflowSecrets");
+  const environmentUrn = umbrella.parent!;
+  const children = session.resources.filter((r) => r.parent === umbrella.urn);
+  expect(children.map((r) => r.name).sort()).toEqual([
+    "staging-vault-ci",
+    "staging-vault-database",
+    "staging-vault-kubernetes",
+    "staging-vault-kv",
+    "staging-vault-policies",
+  ]);
+  for (const child of children)
+    expect(child.aliases).toEqual([
+      resourceUrn({
+        type: child.type,
+        name: child.name,
+        parent: environmentUrn,
+        project: "airflow-secrets",
+        stack: "test",
+      }),
+    ]);
 });
 
 test("every Vault resource hangs under a component of this folder", () => {
