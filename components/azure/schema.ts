@@ -22,7 +22,6 @@ const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const VAULT_NAME = /^[A-Za-z](?:[A-Za-z0-9-]{1,22})[A-Za-z0-9]$/;
 const IPV4_OR_CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?:\/(\d{1,2}))?$/;
 /** Control characters (newlines, tabs): Azure stores them, but they break every tool that reads tags back. */
-// eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
 /** A pattern check that stops there, so a refinement after it does not report the same value twice. */
@@ -223,7 +222,6 @@ export const layoutSchema = z
 /** Azure's tag value rule; names are checked in `settings.ts` (Zod reports record keys without their path). */
 const tagValue = z
   .string()
-  // eslint-disable-next-line no-control-regex
   .regex(/^[^\u0000-\u001f\u007f]*$/, "tag values may not contain control characters such as newlines")
   .max(256);
 
