@@ -6,6 +6,11 @@
  * The blocks are compiled as files inside the repository (`<repo>/.readme-blocks/`, so `@pulumi/*`
  * resolve from its node_modules) that exist only in the compiler host: nothing is written, so the test
  * runs the same in a read-only or `chmod 700` checkout and leaves nothing behind.
+ *
+ * The optional cloud SDKs are compiled as untyped stubs: their declarations are about 5,000 files
+ * (a minute of a loaded CI core) and what the blocks are checked against is this package's API —
+ * arguments, settings types, exports — which the stubs leave intact. A provider call in an example
+ * (`new aws.Provider(...)`) is therefore not checked; `@pulumi/pulumi` and `@pulumi/kubernetes` are real.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -13,6 +18,10 @@ import ts from "typescript";
 
 const ROOT = path.resolve(__dirname, "../..");
 const BLOCKS_DIR = path.join(ROOT, ".readme-blocks");
+/** The optional peer SDKs, each replaced by an untyped module (see above). */
+const STUBBED_SDKS = ["@pulumi/aws", "@pulumi/azure-native", "@pulumi/gcp", "@pulumi/vault"];
+const SDK_STUB = path.join(BLOCKS_DIR, "cloud-sdk-stub.d.ts");
+const SDK_STUB_SOURCE = "declare const sdk: any;\nexport = sdk;\n";
 
 /** A block the README marks `<!-- not compiled: why -->` on the line before its fence. */
 const NOT_COMPILED = /^<!--\s*not compiled:\s*(\S.*?)\s*-->$/;
@@ -100,7 +109,15 @@ function compilerOptions(): ts.CompilerOptions {
     moduleDetection: ts.ModuleDetectionKind.Force,
     types: ["node"],
     baseUrl: ROOT,
-    paths: packagePaths(),
+    paths: {
+      ...packagePaths(),
+      ...Object.fromEntries(
+        STUBBED_SDKS.flatMap((sdk) => [
+          [sdk, [SDK_STUB]],
+          [`${sdk}/*`, [SDK_STUB]],
+        ]),
+      ),
+    },
   };
 }
 
@@ -116,13 +133,19 @@ function compileBlocks(blocks: readonly CodeBlock[]): Map<CodeBlock, string[]> {
   const fileExists = host.fileExists.bind(host);
   const readFile = host.readFile.bind(host);
   host.getSourceFile = (file, languageVersion, onError, shouldCreate) => {
+    if (path.resolve(file) === SDK_STUB)
+      return ts.createSourceFile(file, SDK_STUB_SOURCE, languageVersion, true);
     const block = byFile.get(path.resolve(file));
     return block !== undefined
       ? ts.createSourceFile(file, block.code, languageVersion, true)
       : getSourceFile(file, languageVersion, onError, shouldCreate);
   };
-  host.fileExists = (file) => byFile.has(path.resolve(file)) || fileExists(file);
-  host.readFile = (file) => byFile.get(path.resolve(file))?.code ?? readFile(file);
+  host.fileExists = (file) =>
+    byFile.has(path.resolve(file)) || path.resolve(file) === SDK_STUB || fileExists(file);
+  host.readFile = (file) =>
+    path.resolve(file) === SDK_STUB
+      ? SDK_STUB_SOURCE
+      : (byFile.get(path.resolve(file))?.code ?? readFile(file));
   const program = ts.createProgram([...byFile.keys()], options, host);
   const errors = new Map<CodeBlock, string[]>();
   for (const block of blocks) {
@@ -150,23 +173,33 @@ const example = all.find(
   (b) => b.readme === "README.md" && b.code.includes("new AirflowSecretsEnvironment("),
 );
 
-/** The README's environment example with `from` replaced by `to`: a mistake a user could make. */
-function variant(name: string, from: string | RegExp, to: string): CodeBlock {
-  const code = example?.code.replace(from, to) ?? "";
-  return { ...example!, code, file: example!.file.replace(/\.ts$/, `_${name}.ts`) };
+/** The AWS README's backend-alone example: its settings are typed through the stubbed SDK too. */
+const awsAlone = all.find(
+  (b) => b.readme === "components/aws/README.md" && b.code.includes("resolveBackendOrThrow("),
+);
+
+/** `block` with `from` replaced by `to`: a mistake a user could make. */
+function variant(block: CodeBlock | undefined, name: string, from: string | RegExp, to: string): CodeBlock {
+  const code = block?.code.replace(from, to) ?? "";
+  return { ...block!, code, file: block!.file.replace(/\.ts$/, `_${name}.ts`) };
 }
 
 const variants = example && {
-  misspelt: variant("misspelt", "region:", "regoin:"),
-  otherBackend: variant("otherBackend", /backend: "aws"/, 'backend: "gcp"'),
-  noDeployerRoles: variant("noDeployerRoles", /\n\s*deployerRoleArns: [^\n]*/, ""),
+  misspelt: variant(example, "misspelt", "region:", "regoin:"),
+  otherBackend: variant(example, "otherBackend", /backend: "aws"/, 'backend: "gcp"'),
+  noDeployerRoles: variant(example, "noDeployerRoles", /\n\s*deployerRoleArns: [^\n]*/, ""),
 };
+const awsAloneMisspelt = awsAlone && variant(awsAlone, "misspelt", "region:", "regoin:");
 
 let errors: Map<CodeBlock, string[]>;
 
 beforeAll(() => {
   const compiled = all.filter((b) => b.notCompiled === undefined);
-  errors = compileBlocks([...compiled, ...(variants ? Object.values(variants) : [])]);
+  errors = compileBlocks([
+    ...compiled,
+    ...(variants ? Object.values(variants) : []),
+    ...(awsAloneMisspelt ? [awsAloneMisspelt] : []),
+  ]);
 }, 60_000);
 
 describe("README code blocks", () => {
@@ -175,6 +208,17 @@ describe("README code blocks", () => {
     const skipped = all.filter((b) => b.notCompiled !== undefined);
     expect(skipped.length).toBeLessThanOrEqual(MAX_NOT_COMPILED);
     for (const block of skipped) expect(block.notCompiled!.length).toBeGreaterThan(10);
+  });
+
+  it("import the package as a user does, never by a path into the repository", () => {
+    const specifiers = all.flatMap((b) =>
+      [...b.code.matchAll(/\bfrom\s+"([^"]+)"|\bimport\s+"([^"]+)"|require\("([^"]+)"\)/g)].map((m) => ({
+        at: `${b.readme}:${b.firstLine}`,
+        specifier: m[1] ?? m[2] ?? m[3],
+      })),
+    );
+    expect(specifiers.length).toBeGreaterThan(0);
+    expect(specifiers.filter(({ specifier }) => specifier.startsWith("."))).toEqual([]);
   });
 
   it("compile, strict, against the package's sources", () => {
@@ -207,5 +251,13 @@ describe("the README's environment example", () => {
   // passes, jest reports the `.failing` test as failed, and `.failing` must go.
   it.failing("does not compile without aws deployerRoleArns (required with Secrets Manager)", () => {
     expect(errors.get(variants!.noDeployerRoles)!.join("\n")).toMatch(/deployerRoleArns/);
+  });
+});
+
+describe("the AWS README's example of the backend alone", () => {
+  it("does not compile with a misspelt setting (the stubbed SDK leaves the settings' type intact)", () => {
+    expect(awsAloneMisspelt).toBeDefined();
+    expect(awsAloneMisspelt!.code).not.toBe(awsAlone!.code);
+    expect(errors.get(awsAloneMisspelt!)!.join("\n")).toMatch(/regoin/);
   });
 });
