@@ -71,7 +71,7 @@ export function checkReplicaRegions(
   problems: Problems,
 ): void {
   if (replicas === undefined) return;
-  if (!problems.check(Array.isArray(replicas), path, `must be a list of AWS regions`)) return;
+  if (!problems.check(Array.isArray(replicas), path, "must be a list of AWS regions")) return;
   const seen = new Set<string>();
   (replicas as unknown[]).forEach((region, i) => {
     if (!checkRegion(region, `${path}[${i}]`, problems)) return;
@@ -117,7 +117,7 @@ export function checkKmsKeyDeletionWindow(days: unknown, path: string, problems:
   problems.check(
     typeof days === "number" && Number.isInteger(days) && days >= 7 && days <= 30,
     path,
-    `must be a whole number of days from 7 to 30`,
+    "must be a whole number of days from 7 to 30",
   );
 }
 
@@ -125,7 +125,7 @@ export function checkRoleArn(arn: unknown, path: string, problems: Problems): bo
   return problems.check(
     isString(arn) && ROLE_ARN_PATTERN.test(arn),
     path,
-    `must be an IAM role ARN such as "arn:aws:iam::123456789012:role/name"`,
+    'must be an IAM role ARN such as "arn:aws:iam::123456789012:role/name"',
   );
 }
 
@@ -139,7 +139,7 @@ export function checkRoleArnList(
     if (required !== undefined) problems.add(path, required);
     return;
   }
-  if (!problems.check(Array.isArray(list), path, `must be a list of IAM role ARNs`)) return;
+  if (!problems.check(Array.isArray(list), path, "must be a list of IAM role ARNs")) return;
   (list as unknown[]).forEach((arn, i) => checkRoleArn(arn, `${path}[${i}]`, problems));
   problems.check(
     new Set(list as unknown[]).size === (list as unknown[]).length,
@@ -160,7 +160,7 @@ export function checkKmsKeyArn(
     !problems.check(
       match !== null,
       path,
-      `must be a KMS key ARN such as "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"`,
+      'must be a KMS key ARN such as "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"',
     )
   )
     return;
@@ -189,12 +189,12 @@ export function checkOidc(
     problems.check(
       isString(issuer) && !/^[a-z]+:\/\//i.test(issuer),
       paths.issuer,
-      `must not include the scheme: IAM condition keys use "oidc.eks.<region>.amazonaws.com/id/<ID>"`,
+      'must not include the scheme: IAM condition keys use "oidc.eks.<region>.amazonaws.com/id/<ID>"',
     ) &&
     problems.check(
       OIDC_ISSUER_PATTERN.test(issuer as string),
       paths.issuer,
-      `must be a host name with an optional path and no trailing slash`,
+      "must be a host name with an optional path and no trailing slash",
     );
   if (
     !problems.check(
@@ -209,7 +209,7 @@ export function checkOidc(
     !problems.check(
       match !== null,
       paths.providerArn,
-      `must be an IAM OIDC provider ARN, "arn:aws:iam::<account>:oidc-provider/<issuer>"`,
+      'must be an IAM OIDC provider ARN, "arn:aws:iam::<account>:oidc-provider/<issuer>"',
     )
   )
     return;
@@ -227,7 +227,7 @@ export function checkNamespace(namespace: unknown, path: string, problems: Probl
   problems.check(
     isString(namespace) && K8S_NAMESPACE_PATTERN.test(namespace),
     path,
-    `must be a Kubernetes namespace: lowercase letters, digits and -, at most 63, starting and ending alphanumeric`,
+    "must be a Kubernetes namespace: lowercase letters, digits and -, at most 63, starting and ending alphanumeric",
   );
 }
 
@@ -235,7 +235,7 @@ export function checkServiceAccount(name: unknown, path: string, problems: Probl
   problems.check(
     isString(name) && K8S_SERVICE_ACCOUNT_PATTERN.test(name),
     path,
-    `must be a Kubernetes service account name: lowercase letters, digits, - and .`,
+    "must be a Kubernetes service account name: lowercase letters, digits, - and .",
   );
 }
 
