@@ -150,7 +150,7 @@ export function parseSettings<S extends z.ZodType>(
       for (const key of issue.keys)
         problems.add(
           fieldPath(base, [...issue.path, key]),
-          renames?.[key] !== undefined
+          renames !== undefined && Object.hasOwn(renames, key)
             ? `was renamed: write ${fieldPath(base, [...issue.path, ...renames[key].split(".")])} instead`
             : ruleOf(issue, (p) => knownKeysAt(schema, p)),
         );
@@ -414,7 +414,8 @@ export function parseSettingsSalvaging<S extends z.ZodObject>(
   const lenient = schema.partial();
   let value = copyPlain(raw, indexOf);
   for (let attempt = 0; attempt < 20; attempt++) {
-    const result = lenient.safeParse(value);
+    // reportInput: a wrong type must not read as a missing field (which would drop its whole parent).
+    const result = lenient.safeParse(value, { reportInput: true });
     if (result.success) {
       salvaged = value;
       return { ok: false, value: result.data as z.output<S>, report };

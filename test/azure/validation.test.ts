@@ -238,11 +238,9 @@ describe("diagnostics", () => {
     );
   });
 
-  // KNOWN GAP (core/schema.ts, not this backend): the salvage re-parses without `reportInput`, so a
-  // wrong type reads as a missing field and drops the whole `diagnostics` map, and the production
-  // rule then also reports its action group as missing. Becomes `test` once the salvage passes
-  // `{ reportInput: true }`.
-  test.failing("a fractional retention is refused alone, at its own path", () => {
+  // The salvage keeps the input on its re-parse, so a wrong type is not read as a missing field (which
+  // would drop the whole `diagnostics` map and report its action group as missing too).
+  test("a fractional retention is refused alone, at its own path", () => {
     expect(
       problemsOf(prodSettings({ diagnostics: { actionGroupId: ACTION_GROUP, retentionDays: 90.5 } })),
     ).toEqual([
