@@ -268,7 +268,7 @@ export function validateEnvironmentPolicies(
   problems.check(
     documents.reader.name !== documents.writer.name,
     `${field}.writerName`,
-    `must differ from the reader policy name "${documents.reader.name}"`,
+    "must differ from the reader policy's name",
   );
   return problems.list.length > before ? undefined : documents;
 }

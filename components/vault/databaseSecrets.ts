@@ -175,11 +175,7 @@ export function validateDatabaseSecretsArgs(
     const roleField = `${field}.roles[${role?.name ?? i}]`;
     if (checkRoleName(role?.name, `${roleField}.name`, problems)) {
       checkRoleName(databaseRoleName(args.environment, role.name), `${roleField}.name`, problems);
-      problems.check(
-        !names.has(role.name),
-        `${roleField}.name`,
-        `duplicates another role named "${role.name}"`,
-      );
+      problems.check(!names.has(role.name), `${roleField}.name`, "duplicates another role's name");
       names.add(role.name);
     }
     validateGrantScope(grantScope(args, role ?? ({} as VaultDatabaseRoleSpec)), problems, roleField);
@@ -196,11 +192,7 @@ export function validateDatabaseSecretsArgs(
   (args.staticRoles ?? []).forEach((role, i) => {
     const roleField = `${field}.staticRoles[${role?.name ?? i}]`;
     if (checkRoleName(role?.name, `${roleField}.name`, problems)) {
-      problems.check(
-        !names.has(role.name),
-        `${roleField}.name`,
-        `duplicates another role named "${role.name}"`,
-      );
+      problems.check(!names.has(role.name), `${roleField}.name`, "duplicates another role's name");
       names.add(role.name);
     }
     checkIdentifier(role?.username, `${roleField}.username`, problems);

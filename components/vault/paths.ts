@@ -56,7 +56,7 @@ function checkTtlOrder(defaultTtl: number, maxTtl: number, field: string, proble
   return problems.check(
     maxTtl >= defaultTtl,
     field,
-    `must be at least the default TTL (${defaultTtl} s); Vault would cap every lease at ${maxTtl} s`,
+    "must be at least the default TTL; Vault would cap every lease at the max",
   );
 }
 

@@ -411,7 +411,7 @@ describe("bad input registers nothing", () => {
           adress: "typo",
         }),
       /vault\.address: must be Vault's URL/,
-      /vault\.kubernetesAuth\.tokenMaxTtlSeconds: must be at least the default TTL \(7200 s\)/,
+      /vault\.kubernetesAuth\.tokenMaxTtlSeconds: must be at least the default TTL;/,
       /vault\.database\.roles\[readonly\]\.maxTtlSeconds: must be at least the default TTL/,
       /vault\.layout\.connectionsPath: must be "qa\/<name>"/,
       /vault\.adress: is not a known setting \(known: address, /,
