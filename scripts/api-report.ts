@@ -30,6 +30,8 @@ export interface ExportedSymbol {
   signature: string;
   /** Files (relative to the repository) that declare it. */
   declaredIn: string[];
+  /** The name in the source, when it is exported under another (`export { backend as awsBackend }`). */
+  declaredAs?: string;
 }
 
 export interface EntryPoint {
@@ -362,8 +364,9 @@ export function buildApiReport(root = ROOT): ApiReport {
         name: exported.name,
         kind,
         typeOnly,
-        signature: signatures.map((s) => s.text).join("\n"),
+        signature: signatures.map((s) => exportedAs(s.text, target.name, exported.name)).join("\n"),
         declaredIn: [...new Set(declarations.map((d) => relative(root, d.getSourceFile().fileName)))].sort(),
+        declaredAs: target.name !== exported.name && target.name !== "default" ? target.name : undefined,
       });
       for (const name of referencedTypeNames(declarations)) {
         const key = `${entry.subpath}\0${name}`;
@@ -390,6 +393,12 @@ export function buildApiReport(root = ROOT): ApiReport {
     unexportedReferences,
     text: render(entries, symbols, exportStars, unexportedReferences),
   };
+}
+
+/** `export { backend as awsBackend }`: the signature names what the user imports. */
+function exportedAs(signature: string, declared: string, exported: string): string {
+  if (declared === exported || declared === "default") return signature;
+  return signature.replace(new RegExp(`\\b${declared}\\b`), exported);
 }
 
 function isTypeOnlyExport(symbol: ts.Symbol): boolean {
@@ -436,9 +445,13 @@ function render(
     if (own.length === 0) continue;
     lines.push("```ts");
     for (const symbol of own) {
-      lines.push(
-        `// ${symbol.kind}${symbol.typeOnly && symbol.kind !== "interface" && symbol.kind !== "type" ? " (type only)" : ""}`,
-      );
+      const typeOnly = symbol.typeOnly && symbol.kind !== "interface" && symbol.kind !== "type";
+      const notes = [
+        symbol.kind,
+        ...(typeOnly ? ["type only"] : []),
+        ...(symbol.declaredAs ? [`declared as ${symbol.declaredAs}`] : []),
+      ];
+      lines.push(`// ${notes.join(", ")}`);
       lines.push(symbol.signature || `${symbol.name}: unknown;`, "");
     }
     if (lines[lines.length - 1] === "") lines.pop();
