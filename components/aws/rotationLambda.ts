@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { Problems, validateOrThrow } from "../airflow";
+import { checkRotatorPasswordSettings } from "../rotation/prerequisites";
 import type { RotationStrategy } from "../rotation/strategy";
 import { ALARM_ON_FIRST_OCCURRENCE, awsAccountContext, idSlug, standardTags } from "./common";
 import {
@@ -280,15 +281,11 @@ export function validateSecretRotationLambdaArgs(args: SecretRotationLambdaArgs,
       `must be an https:// endpoint URL (got ${JSON.stringify(endpoint.endpointUrl)})`,
     );
   }
-  if (args.passwordLength !== undefined) {
-    problems.check(
-      Number.isInteger(args.passwordLength) && args.passwordLength >= 16 && args.passwordLength <= 4096,
-      "passwordLength",
-      `must be a whole number from 16 to 4096 (got ${JSON.stringify(args.passwordLength)})`,
-    );
-  }
-  if (args.excludeCharacters !== undefined)
-    problems.check(isString(args.excludeCharacters), "excludeCharacters", "must be a string of characters");
+  checkRotatorPasswordSettings(
+    { length: args.passwordLength, excludeCharacters: args.excludeCharacters },
+    { length: "passwordLength", excludeCharacters: "excludeCharacters" },
+    problems,
+  );
   checkCaCertificates(args.caCertificates, "caCertificates", problems);
   checkLogRetention(args.logRetentionInDays, undefined, "logRetentionInDays", problems);
   if (args.functionName !== undefined)

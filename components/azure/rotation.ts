@@ -6,6 +6,7 @@ import * as storage from "@pulumi/azure-native/storage";
 import * as web from "@pulumi/azure-native/web";
 import { Problems, validateOrThrow } from "../airflow";
 import { rotatorPasswordPolicy } from "../rotation/config";
+import { checkRotatorPasswordSettings } from "../rotation/prerequisites";
 import type { PasswordOptions } from "../rotation/password";
 import type { RotationStrategy } from "../rotation/strategy";
 import { checkArmId, checkResourceGroupName } from "./naming";
@@ -81,6 +82,11 @@ export function validateKeyVaultRotationArgs(args: KeyVaultRotationArgs, problem
       "consumption (Linux Y1) has no VNet integration; use premium with subnetId",
     );
   }
+  checkRotatorPasswordSettings(
+    { length: args.password?.length, excludeCharacters: args.password?.excludeCharacters },
+    { length: "password.length", excludeCharacters: "password.excludeCharacters" },
+    problems,
+  );
   args.secrets.forEach((s, i) => {
     problems.check(
       Number.isInteger(s.everyDays) && s.everyDays >= 1 && s.everyDays <= 365,

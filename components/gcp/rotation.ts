@@ -4,6 +4,7 @@ import { Problems } from "../airflow";
 import { SECRET_ACCESSOR, SECRET_VERSION_ADDER } from "./access";
 import { ROTATOR_ENTRY_POINT, ROTATOR_RUNTIME, bundleRotator } from "./rotator/bundle";
 import { rotatorPasswordPolicy } from "../rotation/config";
+import { checkRotatorPasswordSettings } from "../rotation/prerequisites";
 import type { RotationStrategy } from "../rotation/strategy";
 import { ROTATOR_CONFIG_ENV, RotatorConfig } from "./rotator/config";
 
@@ -110,6 +111,11 @@ function validate(args: SecretRotatorArgs): void {
     /^[a-z]+-[a-z]+[0-9]+$/.test(args.region),
     "region",
     `must be a Cloud Functions region (got "${args.region}")`,
+  );
+  checkRotatorPasswordSettings(
+    { length: args.password?.length, excludeCharacters: args.password?.excludeCharacters },
+    { length: "password.length", excludeCharacters: "password.excludeCharacters" },
+    problems,
   );
   const timeout = args.timeoutSeconds ?? 120;
   problems.check(

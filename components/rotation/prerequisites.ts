@@ -4,6 +4,7 @@ import type { ConnectionDeclaration, SecretsDeclarations } from "../airflow/decl
 import { Problems } from "../airflow/problems";
 import { type DatabaseDriver, driverFor } from "./driver";
 import { RotationError } from "./errors";
+import { MAX_PASSWORD_LENGTH, PASSWORD_CHARACTER_CLASSES } from "./password";
 import { alternateLogin } from "./rotate";
 import { isRotationStrategy } from "./strategy";
 
@@ -120,4 +121,44 @@ function driverForDeclaration(
     problems.add(path, error.detail);
     return undefined;
   }
+}
+
+/** Shortest generated password a deployment may ask for (a rotator accepts 1; no stack should). */
+export const MIN_DEPLOYED_PASSWORD_LENGTH = 16;
+
+/**
+ * A backend's password settings for its rotator, held to what the rotator would refuse at its first
+ * run (a length outside 1–4096, exclusions that leave no character to draw) plus this library's floor
+ * of 16 characters. `paths` are the settings' field paths; the excluded characters are never quoted.
+ */
+export function checkRotatorPasswordSettings(
+  settings: { length?: unknown; excludeCharacters?: unknown },
+  paths: { length: string; excludeCharacters: string },
+  problems: Problems,
+  maxLength: number = MAX_PASSWORD_LENGTH,
+): void {
+  const { length, excludeCharacters } = settings;
+  if (length !== undefined)
+    problems.check(
+      typeof length === "number" &&
+        Number.isInteger(length) &&
+        length >= MIN_DEPLOYED_PASSWORD_LENGTH &&
+        length <= Math.min(maxLength, MAX_PASSWORD_LENGTH),
+      paths.length,
+      () =>
+        `must be a whole number from ${MIN_DEPLOYED_PASSWORD_LENGTH} to ${Math.min(maxLength, MAX_PASSWORD_LENGTH)}`,
+    );
+  if (excludeCharacters === undefined) return;
+  if (!problems.check(typeof excludeCharacters === "string", paths.excludeCharacters, "must be a string"))
+    return;
+  const excluded = new Set(excludeCharacters as string);
+  const left = Object.values(PASSWORD_CHARACTER_CLASSES)
+    .join("")
+    .split("")
+    .filter((ch) => !excluded.has(ch)).length;
+  problems.check(
+    left > 0,
+    paths.excludeCharacters,
+    "excludes every character a password is drawn from (printable ASCII without space), so every rotation would fail (INVALID_CONFIG)",
+  );
 }

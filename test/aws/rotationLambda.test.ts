@@ -16,6 +16,7 @@ import {
   simulate,
 } from "./harness";
 import type { SecretRotationLambdaArgs } from "../../components/aws";
+import { PASSWORD_CHARACTER_CLASSES } from "../../components/rotation";
 
 const secretArnIn = (env: string, name: string, kind = "connections") =>
   `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:airflow/${env}/${kind}/${name}-Ab12Cd`;
@@ -420,6 +421,17 @@ describe("rotation cadence and arguments", () => {
     );
     expect(message).toMatch(/secrets\[b\]\.schedule\.duration: must be a window of 1h to 24h/);
     expect(message).toMatch(/vpc\.subnetIds\[0\]: must be an id like "subnet-0123456789abcdef0"/);
+  });
+
+  it("refuses password settings the function could never use (the shared deployment check)", async () => {
+    const message = await refusedProblems(
+      baseArgs({
+        passwordLength: 15,
+        excludeCharacters: Object.values(PASSWORD_CHARACTER_CLASSES).join(""),
+      }),
+    );
+    expect(message).toMatch(/passwordLength: must be a whole number from 16 to 4096/);
+    expect(message).toMatch(/excludeCharacters: excludes every character a password is drawn from/);
   });
 
   it("refuses CA certificates that are not PEM certificates, are corrupt, or carry a private key", async () => {

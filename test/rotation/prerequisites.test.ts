@@ -2,8 +2,18 @@ import * as pulumi from "@pulumi/pulumi";
 import type { AirflowSettings } from "../../components/airflow/airflowConfig";
 import type { ConnectionDeclaration, SecretsDeclarations } from "../../components/airflow/declarations";
 import { Problems } from "../../components/airflow/problems";
-import { alternateLogin, pendingConnectionJson, RotationError } from "../../components/rotation/internal";
-import { checkRotationPrerequisites } from "../../components/rotation/prerequisites";
+import {
+  alternateLogin,
+  DEFAULT_EXCLUDED_CHARACTERS,
+  generatePassword,
+  PASSWORD_CHARACTER_CLASSES,
+  pendingConnectionJson,
+  RotationError,
+} from "../../components/rotation/internal";
+import {
+  checkRotationPrerequisites,
+  checkRotatorPasswordSettings,
+} from "../../components/rotation/prerequisites";
 
 const airflow: AirflowSettings = { version: "2.10" };
 
@@ -221,5 +231,62 @@ describe("checkRotationPrerequisites", () => {
     expect(problemsOf({ connections: malformed })).toEqual([]);
     expect(problemsOf({ connections: "nope" } as unknown as SecretsDeclarations)).toEqual([]);
     expect(problemsOf(undefined as unknown as SecretsDeclarations)).toEqual([]);
+  });
+});
+
+describe("checkRotatorPasswordSettings", () => {
+  const paths = {
+    length: "gcp.rotation.passwordLength",
+    excludeCharacters: "gcp.rotation.excludeCharacters",
+  };
+  const problemsFor = (settings: { length?: unknown; excludeCharacters?: unknown }, maxLength?: number) => {
+    const problems = new Problems();
+    checkRotatorPasswordSettings(settings, paths, problems, maxLength);
+    return problems.list.map((p) => `${p.path}: ${p.rule}`);
+  };
+
+  it("accepts unset settings, the bounds, and exclusions that leave characters to draw", () => {
+    expect(problemsFor({})).toEqual([]);
+    expect(problemsFor({ length: 16, excludeCharacters: "" })).toEqual([]);
+    expect(problemsFor({ length: 4096 })).toEqual([]);
+    expect(problemsFor({ length: 99 }, 99)).toEqual([]);
+    const allButOne = Object.values(PASSWORD_CHARACTER_CLASSES).join("").slice(1);
+    expect(problemsFor({ excludeCharacters: allButOne })).toEqual([]);
+  });
+
+  it("refuses lengths outside the floor and the rotator's or backend's maximum", () => {
+    for (const length of [15, 4097, 32.5, "32", null])
+      expect(problemsFor({ length })).toEqual([
+        "gcp.rotation.passwordLength: must be a whole number from 16 to 4096",
+      ]);
+    expect(problemsFor({ length: 100 }, 99)).toEqual([
+      "gcp.rotation.passwordLength: must be a whole number from 16 to 99",
+    ]);
+  });
+
+  it("refuses exclusions that leave nothing to draw, without quoting them", () => {
+    const everything = Object.values(PASSWORD_CHARACTER_CLASSES).join("");
+    const found = problemsFor({ excludeCharacters: everything });
+    expect(found).toEqual([
+      "gcp.rotation.excludeCharacters: excludes every character a password is drawn from (printable ASCII without space), so every rotation would fail (INVALID_CONFIG)",
+    ]);
+    expect(found[0]).not.toContain(everything);
+    expect(problemsFor({ excludeCharacters: 7 })).toEqual([
+      "gcp.rotation.excludeCharacters: must be a string",
+    ]);
+  });
+
+  it("agrees with the rotator's generator on what it can draw from", () => {
+    const everything = Object.values(PASSWORD_CHARACTER_CLASSES).join("");
+    for (const excludeCharacters of [everything, everything.slice(1), "", DEFAULT_EXCLUDED_CHARACTERS]) {
+      let generatorRefuses = false;
+      try {
+        generatePassword({ length: 16, excludeCharacters });
+      } catch (error) {
+        if (!(error instanceof RotationError)) throw error;
+        generatorRefuses = true;
+      }
+      expect(problemsFor({ length: 16, excludeCharacters }).length > 0).toBe(generatorRefuses);
+    }
   });
 });
