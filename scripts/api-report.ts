@@ -114,14 +114,15 @@ function callerParameters(
   parameters: ts.NodeArray<ts.ParameterDeclaration>,
   checker: ts.TypeChecker,
 ): ts.ParameterDeclaration[] {
+  // `readonly`/`public` on a constructor parameter declare a member (listed with the members).
   return parameters.map((p) =>
-    p.initializer === undefined
+    p.initializer === undefined && ts.getModifiers(p) === undefined
       ? p
       : ts.factory.createParameterDeclaration(
-          publicModifiers(p),
+          undefined,
           p.dotDotDotToken,
           p.name,
-          ts.factory.createToken(ts.SyntaxKind.QuestionToken),
+          p.initializer !== undefined ? ts.factory.createToken(ts.SyntaxKind.QuestionToken) : p.questionToken,
           p.type ??
             checker.typeToTypeNode(
               checker.getBaseTypeOfLiteralType(checker.getTypeAtLocation(p)),
@@ -395,6 +396,30 @@ export function buildApiReport(root = ROOT): ApiReport {
   };
 }
 
+/** Rotator runtime: the code deployed into a cloud function, never part of the Pulumi library's API. */
+export const ROTATOR_RUNTIME = /(^|\/)rotator\/|^components\/aws\/rotation\//;
+/** Validation helpers (`checkX`, `validateX`) belong to the folders that use them. */
+export const VALIDATION_HELPER = /^(check|validate)([A-Z_0-9]|$)/;
+
+export interface SurfaceViolations {
+  validationHelpers: string[];
+  rotatorRuntime: string[];
+  exportStars: string[];
+}
+
+/** What the public surface may not contain, each as `subpath: what`. */
+export function surfaceViolations(report: ApiReport): SurfaceViolations {
+  return {
+    validationHelpers: report.symbols
+      .filter((s) => VALIDATION_HELPER.test(s.name))
+      .map((s) => `${s.subpath}: ${s.name}`),
+    rotatorRuntime: report.symbols
+      .filter((s) => s.declaredIn.some((file) => ROTATOR_RUNTIME.test(file)))
+      .map((s) => `${s.subpath}: ${s.name} (${s.declaredIn.join(", ")})`),
+    exportStars: report.exportStars.map((s) => `${s.subpath}: export * from "${s.from}"`),
+  };
+}
+
 /** `export { backend as awsBackend }`: the signature names what the user imports. */
 function exportedAs(signature: string, declared: string, exported: string): string {
   if (declared === exported || declared === "default") return signature;
@@ -482,4 +507,9 @@ if (require.main === module) {
   process.stdout.write(
     `${relative(ROOT, REPORT_PATH)}: ${report.symbols.length} exports across ${report.entryPoints.length} subpaths\n`,
   );
+  const violations = Object.values(surfaceViolations(report)).flat();
+  if (violations.length > 0)
+    process.stderr.write(
+      `not allowed in the public surface (the test fails):\n  ${violations.join("\n  ")}\n`,
+    );
 }

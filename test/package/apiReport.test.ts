@@ -5,10 +5,15 @@
  * code, or whatever an `export *` happens to pull in.
  */
 import * as fs from "fs";
-import { ApiReport, buildApiReport, formattedReport, REPORT_PATH } from "../../scripts/api-report";
-
-/** Rotator runtime: the code deployed into a cloud function, never part of the Pulumi library's API. */
-const ROTATOR_RUNTIME = /(^|\/)rotator\/|^components\/aws\/rotation\//;
+import * as path from "path";
+import {
+  ApiReport,
+  buildApiReport,
+  formattedReport,
+  REPORT_PATH,
+  ROTATOR_RUNTIME,
+  surfaceViolations,
+} from "../../scripts/api-report";
 
 /** The lines that differ, with a few lines of context: enough to see what changed without a diff tool. */
 function readableDiff(expected: string, actual: string, context = 3, limit = 120): string {
@@ -83,25 +88,19 @@ describe("the API report", () => {
 describe("the public surface", () => {
   it("exports no validation helper (check*/validate*): they are internal to the folders", () => {
     expect(report.symbols.length).toBeGreaterThan(0);
-    const helpers = report.symbols
-      .filter((s) => /^(check|validate)([A-Z_0-9]|$)/.test(s.name))
-      .map((s) => `${s.subpath}: ${s.name}`);
-    expect(helpers).toEqual([]);
+    expect(surfaceViolations(report).validationHelpers).toEqual([]);
   });
 
   it("exports nothing from a rotator runtime folder (*/rotator/**, aws/rotation/**)", () => {
     expect(ROTATOR_RUNTIME.test("components/gcp/rotator/handler.ts")).toBe(true);
     expect(ROTATOR_RUNTIME.test("components/aws/rotation/index.ts")).toBe(true);
     expect(ROTATOR_RUNTIME.test("components/aws/rotationLambda.ts")).toBe(false);
-    const leaked = report.symbols
-      .filter((s) => s.declaredIn.some((file) => ROTATOR_RUNTIME.test(file)))
-      .map((s) => `${s.subpath}: ${s.name} (${s.declaredIn.join(", ")})`);
-    expect(leaked).toEqual([]);
+    expect(surfaceViolations(report).rotatorRuntime).toEqual([]);
   });
 
   it("names every export: no subpath uses `export *`", () => {
     expect(report.entryPoints.length).toBeGreaterThan(0);
-    expect(report.exportStars.map((s) => `${s.subpath}: export * from "${s.from}"`)).toEqual([]);
+    expect(surfaceViolations(report).exportStars).toEqual([]);
   });
 
   it("the root exports the environment, its arguments and the backend shape, and nothing of a backend", () => {
@@ -120,5 +119,37 @@ describe("the public surface", () => {
       .filter((s) => s.declaredIn.some((f) => /^components\/(aws|gcp|azure|vault|env)\//.test(f)))
       .map((s) => s.name);
     expect(fromBackendFolders).toEqual([]);
+  });
+});
+
+describe("the rules, on a package that breaks each of them (test/fixtures/apiReport)", () => {
+  const fixture = path.join(__dirname, "../fixtures/apiReport");
+  let broken: ApiReport;
+
+  beforeAll(() => {
+    broken = buildApiReport(fixture);
+  }, 60_000);
+
+  it("finds every violation, by subpath", () => {
+    expect(surfaceViolations(broken)).toEqual({
+      validationHelpers: ["fixture-package: checkWidget", "fixture-package: validateWidget"],
+      rotatorRuntime: ["fixture-package/cloud: rotate (components/cloud/rotator/handler.ts)"],
+      exportStars: ['fixture-package: export * from "./helpers"'],
+    });
+  });
+
+  it("shows what a caller sees: public members, optional defaults, the exported name", () => {
+    const widget = broken.symbols.find((s) => s.name === "Widget");
+    expect(widget?.signature).toBe(
+      [
+        "class Widget {",
+        "    readonly name: string;",
+        "    constructor(name: string, size?: number);",
+        "    grow(by?: number): number;",
+        "}",
+      ].join("\n"),
+    );
+    const rotate = broken.symbols.find((s) => s.name === "rotate");
+    expect([rotate?.declaredAs, rotate?.signature]).toEqual(["handle", "function rotate(): void;"]);
   });
 });
