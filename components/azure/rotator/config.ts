@@ -27,11 +27,12 @@ export const JOURNAL_VERSION_TAG = "rotation-of-version";
 /** What a journal holds while no rotation is in flight. */
 export const IDLE_JOURNAL_VALUE = JSON.stringify({ state: "idle" });
 
+/** One rotated secret; the core's `master` is the name of the secret with the master credential. */
 export interface RotatedSecretConfig extends RotatedSecretCore {
+  /** Days between rotations: a new version expires `everyDays` plus the near-expiry lead after it is written. */
   everyDays: number;
   /** Journal secret holding the pending credential while a rotation is in flight. */
   journalName: string;
-  /* `master` (alternating users): the name of the secret with the master credential. */
 }
 
 export interface RotationConfig extends RotatorConfigCore {
