@@ -25,8 +25,20 @@ export interface RecordedResource {
   retainOnDelete: boolean;
   /** URNs of the resources this one explicitly depends on (`dependsOn`). */
   dependencies: string[];
-  /** Aliases this resource declares, as URNs (specs resolved against its own type, name and parent). */
-  aliases: string[];
+  /** Aliases this resource declares, as sent (a spec's empty fields mean "the resource's own"). */
+  aliases: RecordedAlias[];
+}
+
+/** An alias as the engine receives it: a URN, or a spec whose parent is a (mock) URN. */
+export interface RecordedAlias {
+  urn?: string;
+  type?: string;
+  name?: string;
+  project?: string;
+  stack?: string;
+  /** The parent's URN as the mock runtime forms it; absent: the resource's own parent. */
+  parent?: string;
+  noParent?: boolean;
 }
 
 export interface MockSession {
@@ -85,37 +97,18 @@ export function isSecretValue(value: unknown): value is { value: unknown } {
   );
 }
 
-/**
- * A resource's URN as the engine forms it: the parent's qualified type, `$`, the resource's type.
- * (Under the mock runtime there is no root Stack resource, so a top-level resource's type stands alone.)
- */
-export function resourceUrn(r: {
-  type: string;
-  name: string;
-  parent?: string;
-  project: string;
-  stack: string;
-}): string {
-  const parentType = r.parent?.split("::")[2];
-  const qualified =
-    parentType !== undefined && parentType !== "pulumi:pulumi:Stack" ? `${parentType}$${r.type}` : r.type;
-  return `urn:pulumi:${r.stack}::${r.project}::${qualified}::${r.name}`;
-}
-
-/** An alias as a URN: a spec's empty fields default to the resource's own (its parent unless `noParent`). */
-function aliasUrn(
-  alias: AliasMessage,
-  self: { type: string; name: string; parent?: string; project: string; stack: string },
-): string {
+function recordAlias(alias: AliasMessage): RecordedAlias {
   const spec = alias.getSpec();
-  if (spec === undefined) return alias.getUrn();
-  return resourceUrn({
-    type: spec.getType() || self.type,
-    name: spec.getName() || self.name,
-    project: spec.getProject() || self.project,
-    stack: spec.getStack() || self.stack,
-    parent: spec.getNoparent() ? undefined : spec.getParenturn() || self.parent,
-  });
+  if (spec === undefined) return { urn: alias.getUrn() };
+  const or = (value: string) => value || undefined;
+  return {
+    type: or(spec.getType()),
+    name: or(spec.getName()),
+    project: or(spec.getProject()),
+    stack: or(spec.getStack()),
+    parent: or(spec.getParenturn()),
+    noParent: spec.getNoparent() || undefined,
+  };
 }
 
 /** Installs the mock runtime (process-global) and returns the recorder. Call before importing programs. */
@@ -169,15 +162,7 @@ export function installMocks(options: MockOptions): MockSession {
           protect: req.getProtect() === true,
           retainOnDelete: req.getRetainondelete() === true,
           dependencies: req.getDependenciesList(),
-          aliases: (req.getAliasesList?.() ?? []).map((alias) =>
-            aliasUrn(alias, {
-              type: req.getType(),
-              name: req.getName(),
-              parent: req.getParent() || undefined,
-              project: options.project,
-              stack: options.stack,
-            }),
-          ),
+          aliases: (req.getAliasesList?.() ?? []).map(recordAlias),
         });
         options.onRecord?.();
       }
