@@ -91,12 +91,12 @@ describe("env backend in an environment", () => {
     const component = session.resources.find((r) => r.type === "airflow-secrets:env:EnvAirflowSecrets")!;
     expect(component.name).toBe("dev-env");
     expect(secret.parent).toBe(component.urn);
+    // One alias: its old type, under the same parent (the engine derives the Secret's from it).
     expect(component.aliases).toEqual([
-      component.urn.replace(
-        "airflow-secrets:env:EnvAirflowSecrets",
-        "airflow-secrets:kubernetes:EnvVarSecrets",
-      ),
+      expect.objectContaining({ type: "airflow-secrets:kubernetes:EnvVarSecrets", parent: component.parent }),
     ]);
+    expect(component.aliases[0].name).toBeUndefined();
+    expect(secret.aliases).toEqual([]);
   });
 
   it("labels the Secret with the one environment key, the owner and Kubernetes' recommended labels", () => {
