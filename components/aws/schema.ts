@@ -8,7 +8,12 @@ import { z } from "zod";
 import { existingReference } from "../core/existing";
 import { booleanSetting, renamedKeys } from "../core/schema";
 
-const idList = (description: string) => z.array(z.string()).describe(description);
+const idList = (description: string) => z.array(z.string()).nullish().describe(description);
+
+const EXISTING_KEY =
+  "Use this key instead of creating one; `deletionWindowInDays` and `multiRegion` are then refused.";
+const EXISTING_TRAIL =
+  "Use an existing trail: only filters and alarms are added; the retention settings are then refused.";
 
 const kmsBlock = z.strictObject({
   existing: existingReference(
@@ -19,8 +24,10 @@ const kmsBlock = z.strictObject({
         .nullish()
         .describe("With replicas: the replica key ARN per replica region (one for each)."),
     },
-    "Use this key instead of creating one; `deletionWindowInDays` and `multiRegion` are then refused.",
-  ).nullable(),
+    EXISTING_KEY,
+  )
+    .nullable()
+    .describe(EXISTING_KEY),
   deletionWindowInDays: z
     .int()
     .min(7)
@@ -46,8 +53,10 @@ const auditBlock = z.strictObject({
         .string()
         .describe("CloudWatch Logs group the existing trail delivers to (in `region`)."),
     },
-    "Use an existing trail: only filters and alarms are added; the retention settings are then refused.",
-  ).nullable(),
+    EXISTING_TRAIL,
+  )
+    .nullable()
+    .describe(EXISTING_TRAIL),
   logRetentionInDays: z
     .int()
     .nullish()
@@ -154,8 +163,8 @@ export const settingsSchema = z
       .describe("The CI writer: writes and deletes, never reads."),
     rotation: z
       .strictObject({
-        subnetIds: idList("Subnets of the rotation function, in the database's VPC (`subnet-…`).").nullish(),
-        securityGroupIds: idList("Security groups of the rotation function (`sg-…`).").nullish(),
+        subnetIds: idList("Subnets of the rotation function, in the database's VPC (`subnet-…`)."),
+        securityGroupIds: idList("Security groups of the rotation function (`sg-…`)."),
         createSecretsManagerEndpointInVpc: z
           .string()
           .nullish()
