@@ -30,7 +30,6 @@ import {
   ResolvedBackend,
   prepareBackend,
 } from "./backend";
-import type { LegacyBackend, PreparedBackend } from "./stackBackend";
 
 /** Each backend's settings, by the name `backend` selects (the type of its schema's input). */
 export interface BackendSettingsByName {
@@ -119,9 +118,7 @@ function chartValues(
 export interface PreparedEnvironment {
   production: boolean;
   backend: AirflowSecretsBackend;
-  resolved?: ResolvedBackend;
-  /** TRANSITIONAL: a backend still on the legacy seam. */
-  legacy?: PreparedBackend;
+  resolved: ResolvedBackend;
   /** Hands the generated Fernet key to the declaration that stores it. */
   resolveFernetValue(value: pulumi.Output<string>): void;
 }
@@ -165,20 +162,9 @@ export function prepareEnvironment(
     kubernetes: args.kubernetes,
     now: args.now ?? new Date(),
   };
-  const legacyBackend = (backend as LegacyBackend).legacy;
-  const legacy =
-    legacyBackend !== undefined
-      ? legacyBackend.prepare(
-          { ...context, settings: (args.backendSettings ?? {}) as Record<string, unknown> },
-          problems,
-        )
-      : undefined;
-  const resolved =
-    legacyBackend === undefined
-      ? prepareBackend(backend, context, args.backendSettings, problems)
-      : undefined;
+  const resolved = prepareBackend(backend, context, args.backendSettings, problems);
   if (problems.list.length > before) return undefined;
-  return { production, backend, resolved, legacy, resolveFernetValue };
+  return { production, backend, resolved: resolved!, resolveFernetValue };
 }
 
 /**
@@ -208,7 +194,7 @@ export class AirflowSecretsEnvironment extends pulumi.ComponentResource {
     const problems = new Problems();
     const prepared = prepareEnvironment(args, problems);
     problems.throwIfAny(`Airflow secrets environment "${args.environment}" (${args.backend} backend)`);
-    const { production, backend, resolved, legacy, resolveFernetValue } = prepared!;
+    const { production, backend, resolved, resolveFernetValue } = prepared!;
 
     // The policy pack reads these inputs to judge what this environment creates (never names).
     super(
@@ -230,13 +216,14 @@ export class AirflowSecretsEnvironment extends pulumi.ComponentResource {
       );
       resolveFernetValue(fernet.value);
     }
-    const component =
-      legacy === undefined
-        ? (new backend.component(`${args.environment}-${backend.name}`, resolved!, {
-            parent: this,
-          }) as BackendComponent)
-        : undefined;
-    const deployment = component?.deployment ?? legacy!.deploy(this);
+    const component: BackendComponent = new backend.component(
+      `${args.environment}-${backend.name}`,
+      resolved,
+      {
+        parent: this,
+      },
+    );
+    const deployment = component.deployment;
     this.airflowConfig = deployment.airflowConfig;
     this.backendOutputs = deployment.outputs;
     this.serviceAccount = new AirflowServiceAccount(
@@ -280,7 +267,7 @@ export class AirflowSecretsEnvironment extends pulumi.ComponentResource {
           envSecretName: deployment.envFromSecret?.name,
           metadataSecret: { name: job.metadataSecret.name, key: job.metadataSecret.key ?? "connection" },
         },
-        { parent: this, dependsOn: [...(component ? [component] : []), this.configMap] },
+        { parent: this, dependsOn: [component, this.configMap] },
       );
     this.helmValues = chartValues(args, deployment, this.configMap.name);
     this.registerOutputs({

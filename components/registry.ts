@@ -13,8 +13,6 @@ interface BackendEntry {
   folder: string;
   /** The provider package the folder needs (an optional peer dependency). */
   needs: string;
-  /** Until its folder has `backend.ts`: the legacy `StackBackend` export of `stackBackend.ts`. */
-  legacy?: string;
 }
 
 export const BACKENDS = {
@@ -58,13 +56,5 @@ export function backendSettingsSchema(name: BackendName): z.ZodObject {
 /** The backend a stack selects. */
 export function loadBackend(name: string): AirflowSecretsBackend {
   const entry = entryOf(name);
-  if (entry.legacy !== undefined) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { fromStackBackend } = require("./stackBackend") as typeof import("./stackBackend");
-    return fromStackBackend(
-      load(name, entry, "stackBackend")[entry.legacy] as import("./stackBackend").StackBackend,
-      backendSettingsSchema(name as BackendName),
-    );
-  }
   return load(name, entry, "backend").backend as AirflowSecretsBackend;
 }
