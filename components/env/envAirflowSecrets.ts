@@ -53,18 +53,21 @@ export class EnvAirflowSecrets extends pulumi.ComponentResource {
     );
     this.plan = resolved.plan;
     this.variableNames = resolved.plan.secrets.map((s) => s.name).sort();
+    const stringData = resolved.plan.valuesByName();
     this.store = new k8s.core.v1.Secret(
       `${name}-secret`,
       {
         metadata: { name: resolved.secretName, namespace: resolved.namespace, labels: resolved.labels },
         type: "Opaque",
-        stringData: resolved.plan.valuesByName(),
+        stringData,
       },
       { parent: this },
     );
     this.connectionsImportFile = resolved.plan.connectionsImportFile();
     this.deployment = {
       airflowConfig: resolved.plan.airflowConfig,
+      // Airflow's pods load this Secret with envFrom (the chart values and the Fernet Job name it).
+      envFromSecret: { name: this.store.metadata.name, data: stringData },
       outputs: {
         envSecretName: this.store.metadata.name,
         envVariableNames: this.variableNames,

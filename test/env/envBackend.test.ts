@@ -184,6 +184,12 @@ describe("EnvAirflowSecrets composed on its own", () => {
       "kubernetes:core/v1:Secret",
     ]);
     expect(secretsOf(added)[0].inputs.metadata).toMatchObject({ name: "warehouse.airflow-env" });
+    expect(Object.keys(secrets.deployment).sort()).toEqual(["airflowConfig", "envFromSecret", "outputs"]);
+    const envFrom = secrets.deployment.envFromSecret!;
+    expect((await resolveOutput(envFrom.name)).value).toBe("warehouse.airflow-env");
+    const data = await resolveOutput(envFrom.data);
+    expect(data.secret).toBe(true);
+    expect(Object.keys(data.value).sort()).toEqual(secrets.variableNames);
     expect(secrets.variableNames).toEqual([
       "AIRFLOW_CONN_SLACK",
       "AIRFLOW_CONN_WAREHOUSE",
