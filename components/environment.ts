@@ -17,7 +17,7 @@ import { fernetSettingsSchema, kubernetesSettingsSchema } from "./core/stackSche
 import type { AwsBackendSettingsInput } from "./aws/schema";
 import type { AzureSettingsSchemaInput } from "./azure/schema";
 import type { GcpSettingsSchemaInput } from "./gcp/schema";
-import type { EnvBackendSettingsInput } from "./kubernetes/schema";
+import type { EnvBackendSettingsInput } from "./env/schema";
 import type { VaultBackendSettingsInput } from "./vault/schema";
 import { loadBackend } from "./registry";
 import { airflowChartValues } from "./helm/chartValues";

@@ -60,7 +60,13 @@ export function checkStackFileSecrets(
       if (isSecure(entry)) continue;
       if (SECRET_ENTRY_NAME.test(name) && !isMap(entry) && !Array.isArray(entry)) plaintext(at);
       else if (isMap(entry)) freeForm(entry, at);
-      else if (Array.isArray(entry)) entry.forEach((item, i) => freeForm(item, `${at}[${i}]`));
+      else if (Array.isArray(entry))
+        // A list under a credential name holds credentials (`api_keys: [k1, k2]`); elsewhere, look inside.
+        entry.forEach((item, i) =>
+          SECRET_ENTRY_NAME.test(name) && !isMap(item) && !Array.isArray(item) && !isSecure(item)
+            ? plaintext(`${at}[${i}]`)
+            : freeForm(item, `${at}[${i}]`),
+        );
     }
   };
 

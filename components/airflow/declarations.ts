@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import type { RotationStrategy } from "../rotation/strategy";
 
 /**
  * An Airflow connection, field for field as Airflow's `Connection` model has it. Field names are
@@ -27,7 +28,7 @@ export interface ConnectionDeclaration {
 /** How a connection's password is rotated. Interpreted by the backends that support rotation. */
 export interface RotationDeclaration {
   /** `single-user` changes its own password; `alternating-users` flips between `login` and `login_clone`. */
-  strategy: "single-user" | "alternating-users";
+  strategy: RotationStrategy;
   /** Days between rotations (the production checklist allows at most 90 for database passwords). */
   everyDays: number;
   /** Name of the connection holding the master credential (required for `alternating-users`). */

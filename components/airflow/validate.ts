@@ -18,6 +18,7 @@ import {
   jsonProblem,
 } from "./fidelity";
 import { AirflowVersionRules, SUPPORTED_AIRFLOW_VERSIONS, linesWhereSensitive } from "./versions";
+import { ROTATION_STRATEGIES, isRotationStrategy } from "../rotation/strategy";
 
 /**
  * Airflow's conn_id rule (`airflow.models.connection.RE_SANITIZE_CONN_ID`, at most 250). Airflow 3
@@ -297,9 +298,9 @@ function validateRotation(conn: ConnectionDeclaration, path: string, problems: P
   const rotation = conn.rotation!;
   checkKnownKeys(rotation, ["strategy", "everyDays", "masterConnId"], path, problems);
   problems.check(
-    rotation.strategy === "single-user" || rotation.strategy === "alternating-users",
+    isRotationStrategy(rotation.strategy),
     `${path}.strategy`,
-    () => `must be "single-user" or "alternating-users" (got "${rotation.strategy}")`,
+    `must be ${ROTATION_STRATEGIES.map((s) => `"${s}"`).join(" or ")}`,
   );
   problems.check(
     Number.isInteger(rotation.everyDays) && rotation.everyDays >= 1 && rotation.everyDays <= 365,

@@ -7,6 +7,7 @@ import { z } from "zod";
 import { ENVIRONMENT_PATTERN } from "../airflow/validate";
 import { booleanSetting, freeFormMap, secretString } from "./schema";
 import { BACKEND_NAMES } from "../registry";
+import { ROTATION_STRATEGIES } from "../rotation/strategy";
 
 export const CONFIG_NAMESPACE = "airflow-secrets";
 
@@ -21,7 +22,7 @@ const K8S_SECRET_NAME = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9](
 export const rotationDeclarationSchema = z
   .strictObject({
     strategy: z
-      .enum(["single-user", "alternating-users"])
+      .enum(ROTATION_STRATEGIES)
       .describe(
         "`single-user` changes its own password; `alternating-users` flips between `login` and `login_clone` (needs `masterConnId`).",
       ),

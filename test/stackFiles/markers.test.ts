@@ -45,19 +45,8 @@ const IDENTIFIER = /^config\.airflow-secrets:(connections\.\d+\.conn_id|variable
  */
 const STILL_QUOTED: Record<string, string[]> = {
   env: ["airflow.version", "connections.0.conn_type", "connections.1.conn_type", "fernet.generations.0"],
-  vault: ["airflow.version", "connections.0.conn_type", "fernet.generations.0", "vault.ciWriter.repository"],
-  aws: [
-    "airflow.version",
-    "aws.region",
-    "aws.oidcProviderArn",
-    "aws.oidcIssuer",
-    "aws.deployerRoleArns.0",
-    "aws.audit.alarmEmail",
-    "aws.ciWriter.githubRepository",
-    "aws.ciWriter.githubSubjects.0",
-    "connections.0.conn_type",
-    "fernet.generations.0",
-  ],
+  vault: ["airflow.version", "connections.0.conn_type", "fernet.generations.0"],
+  aws: ["airflow.version", "connections.0.conn_type", "fernet.generations.0"],
   gcp: ["airflow.version", "connections.0.conn_type", "fernet.generations.0"],
   azure: ["airflow.version", "connections.0.conn_type", "fernet.generations.0"],
 };

@@ -155,12 +155,8 @@ describe("every secret-bearing field of every schema, generated", () => {
   );
 });
 
-/**
- * A list of plaintext values under a credential-named entry (`extra.api_keys: [k1, k2]`) is still
- * accepted: the check walks list items only when they are maps. `test.failing` passes while that gap
- * remains and fails once the check is fixed (then make it a plain test).
- */
-test.failing("a list of plaintext credentials in extra is refused item by item", () => {
+/** A list of plaintext values under a credential-named entry (`extra.api_keys: [k1, k2]`): each item. */
+test("a list of plaintext credentials in extra is refused item by item", () => {
   const plant: Planted = {
     key: "connections",
     segments: ["[]", "extra", "api_keys"],
