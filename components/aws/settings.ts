@@ -6,7 +6,7 @@
 import { ConnectionDeclaration, Problems } from "../airflow";
 import { refuseWithExisting } from "../core/existing";
 import { STANDARD_LABEL_KEYS } from "../core/labels";
-import { checkRotationPrerequisites } from "../rotation/prerequisites";
+import { checkRotationPrerequisites, checkRotatorPasswordSettings } from "../rotation/prerequisites";
 import type { BackendContext } from "../backend";
 import { validateCiWriter } from "./accessRoles";
 import { auditFilters, validateAuditTrailArgs } from "./auditTrail";
@@ -236,6 +236,12 @@ function checkRotationSettings(rotation: NonNullable<AwsSettings["rotation"]>, p
       "must be an https:// endpoint URL (scheme, host and optional port)",
     );
   checkCaCertificates(rotation.caCertificates, at("rotation.caCertificates"), problems);
+  // The rotation function refuses these at registration; found here, they are reported with everything else.
+  checkRotatorPasswordSettings(
+    { length: rotation.passwordLength, excludeCharacters: rotation.excludeCharacters },
+    { length: at("rotation.passwordLength"), excludeCharacters: at("rotation.excludeCharacters") },
+    problems,
+  );
   if (rotation.duration !== undefined)
     problems.check(
       /^([1-9]|1\d|2[0-4])h$/.test(rotation.duration),

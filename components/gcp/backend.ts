@@ -6,7 +6,7 @@
 import { SecretsLayout, rotationMasterIds } from "../airflow";
 import { AirflowSecretsBackend } from "../backend";
 import { standardLabels } from "../core/labels";
-import { checkRotationPrerequisites } from "../rotation/prerequisites";
+import { checkRotationPrerequisites, checkRotatorPasswordSettings } from "../rotation/prerequisites";
 import { GcpAirflowSecrets, GcpResolved } from "./gcpAirflowSecrets";
 import { settingsSchema } from "./schema";
 import { resolveGcpSettings } from "./settings";
@@ -40,6 +40,13 @@ export const backend: AirflowSecretsBackend<typeof settingsSchema, GcpResolved> 
       problems,
     );
     checkRotationPrerequisites(context.declarations, context.airflow, problems);
+    // The rotator refuses these at registration; found here, they are reported with everything else.
+    checkRotatorPasswordSettings(
+      { length: settings.rotation?.passwordLength, excludeCharacters: settings.rotation?.excludeCharacters },
+      { length: "gcp.rotation.passwordLength", excludeCharacters: "gcp.rotation.excludeCharacters" },
+      problems,
+      99,
+    );
     if (resolved === undefined || plan === undefined || problems.list.length > before) return undefined;
     return {
       plan,
