@@ -233,6 +233,8 @@ export class AirflowSecretsEnvironment extends pulumi.ComponentResource {
         name: args.kubernetes.serviceAccount,
         annotations: deployment.serviceAccountAnnotations,
         labels: deployment.serviceAccountLabels,
+        environment: args.environment,
+        owner: args.owner,
       },
       { parent: this },
     );
