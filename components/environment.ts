@@ -31,11 +31,22 @@ import {
   prepareBackend,
 } from "./backend";
 
+/**
+ * AWS settings as a TypeScript caller writes them: the schema's input type, with the one rule the
+ * schema states as a refinement made a type too (Secrets Manager needs `deployerRoleArns`, the
+ * roles that may read values back; Parameter Store takes none).
+ */
+export type AwsEnvironmentSettings = Omit<AwsBackendSettingsInput, "store" | "deployerRoleArns"> &
+  (
+    | { store?: "secretsmanager" | null; deployerRoleArns: string[] }
+    | { store: "ssm"; deployerRoleArns?: undefined }
+  );
+
 /** Each backend's settings, by the name `backend` selects (the type of its schema's input). */
 export interface BackendSettingsByName {
   env: EnvBackendSettingsInput;
   vault: VaultBackendSettingsInput;
-  aws: AwsBackendSettingsInput;
+  aws: AwsEnvironmentSettings;
   gcp: GcpSettingsSchemaInput;
   azure: AzureSettingsSchemaInput;
 }
@@ -186,11 +197,19 @@ export class AirflowSecretsEnvironment extends pulumi.ComponentResource {
   /** During a Fernet rotation: what to do next (README, "Fernet key"). */
   readonly fernetNextStep?: string;
 
-  constructor(
+  /**
+   * An environment whose backend settings come from stack config (or another untyped source): the
+   * backend's schema checks them at run time, with every problem named, before anything is registered.
+   */
+  static fromConfig(
     name: string,
-    args: AirflowSecretsEnvironmentArgs | AirflowSecretsEnvironmentConfigArgs,
+    args: AirflowSecretsEnvironmentConfigArgs,
     opts?: pulumi.ComponentResourceOptions,
-  ) {
+  ): AirflowSecretsEnvironment {
+    return new AirflowSecretsEnvironment(name, args as AirflowSecretsEnvironmentArgs, opts);
+  }
+
+  constructor(name: string, args: AirflowSecretsEnvironmentArgs, opts?: pulumi.ComponentResourceOptions) {
     const problems = new Problems();
     const prepared = prepareEnvironment(args, problems);
     problems.throwIfAny(`Airflow secrets environment "${args.environment}" (${args.backend} backend)`);

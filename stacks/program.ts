@@ -5,7 +5,7 @@ import { environmentArgsFromConfig } from "./config";
 /** The one program every environment runs; what differs lives in Pulumi.<env>.yaml. */
 export function deployEnvironment(): Record<string, pulumi.Input<unknown>> {
   const args = environmentArgsFromConfig();
-  const environment = new AirflowSecretsEnvironment(args.environment, args);
+  const environment = AirflowSecretsEnvironment.fromConfig(args.environment, args);
   return {
     environment: args.environment,
     backend: args.backend,

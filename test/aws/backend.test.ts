@@ -133,7 +133,7 @@ describe("AwsAirflowSecrets builds from the resolved value and checks nothing ag
     const { AirflowSecretsEnvironment } =
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       require("../../components/environment") as typeof import("../../components/environment");
-    new AirflowSecretsEnvironment("prod", awsEnvironmentArgs("prod"));
+    AirflowSecretsEnvironment.fromConfig("prod", awsEnvironmentArgs("prod"));
     await session.settle();
     const env = session.resources.find((r) => r.type === "airflow-secrets:index:AirflowSecretsEnvironment")!;
     const umbrella = session.resources.find((r) => r.type === "airflow-secrets:aws:AwsAirflowSecrets")!;

@@ -5,7 +5,10 @@
  */
 import { runSimulation } from "@cloud-copilot/iam-simulate";
 import { RecordedResource, installMocks, isSecretValue } from "../../cli/synth/mockRuntime";
-import type { AirflowSecretsEnvironment, AirflowSecretsEnvironmentConfigArgs } from "../../components/environment";
+import type {
+  AirflowSecretsEnvironment,
+  AirflowSecretsEnvironmentConfigArgs,
+} from "../../components/environment";
 
 export const ACCOUNT = "123456789012";
 export const REGION = "eu-west-1";
@@ -76,7 +79,7 @@ export async function deployEnvironments(
   const { AirflowSecretsEnvironment: Environment } =
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     require("../../components/environment") as typeof import("../../components/environment");
-  const envs = argsList.map((args) => new Environment(args.environment, args));
+  const envs = argsList.map((args) => Environment.fromConfig(args.environment, args));
   await session.settle();
   return { resources: session.resources, envs };
 }

@@ -46,8 +46,8 @@ beforeAll(async () => {
     rotation: { subnetIds: ["subnet-0a1b2c3d4e5f60718"], securityGroupIds: ["sg-0c1d2e3f4a5b60720"] },
   };
   const environments = {
-    dev: new AirflowSecretsEnvironment("dev", awsEnvironmentArgs("dev")),
-    prod: new AirflowSecretsEnvironment(
+    dev: AirflowSecretsEnvironment.fromConfig("dev", awsEnvironmentArgs("dev")),
+    prod: AirflowSecretsEnvironment.fromConfig(
       "prod",
       awsEnvironmentArgs("prod", prodRotation, {
         declarations: {

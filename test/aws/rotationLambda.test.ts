@@ -490,7 +490,7 @@ describe("rotation declared on a connection wires the component through the envi
       ignoreChanges[args.name] = args.opts.ignoreChanges;
       return undefined;
     };
-    new AirflowSecretsEnvironment(
+    AirflowSecretsEnvironment.fromConfig(
       "prod",
       {
         ...base,

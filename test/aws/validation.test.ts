@@ -31,7 +31,7 @@ async function refused(build: () => unknown): Promise<string[]> {
 const environment =
   (env: string, settings: Record<string, unknown>, extra = {}) =>
   () =>
-    new AirflowSecretsEnvironment(
+    AirflowSecretsEnvironment.fromConfig(
       `${env}-${Math.random().toString(36).slice(2, 8)}`,
       awsEnvironmentArgs(env, settings, extra),
     );

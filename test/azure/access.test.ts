@@ -86,7 +86,7 @@ const declarations = {
 };
 
 beforeAll(async () => {
-  new AirflowSecretsEnvironment("prod", {
+  AirflowSecretsEnvironment.fromConfig("prod", {
     environment: "prod",
     backend: "azure",
     backendSettings: prodSettings(),

@@ -44,7 +44,7 @@ const declarations = {
 };
 
 function environment(settings = prodSettings(), decls: Airflow.SecretsDeclarations = declarations) {
-  return new AirflowSecretsEnvironment("prod", {
+  return AirflowSecretsEnvironment.fromConfig("prod", {
     environment: "prod",
     backend: "azure",
     backendSettings: settings,

@@ -32,7 +32,7 @@ function problemsOf(
   environment = "prod",
 ): Array<{ path: string; rule: string }> {
   try {
-    new AirflowSecretsEnvironment(environment, {
+    AirflowSecretsEnvironment.fromConfig(environment, {
       environment,
       backend: "azure",
       backendSettings: settings,
@@ -303,7 +303,7 @@ describe("network and identity", () => {
   test("bad settings and bad declarations are reported together", () => {
     let error: unknown;
     try {
-      new AirflowSecretsEnvironment("prod", {
+      AirflowSecretsEnvironment.fromConfig("prod", {
         environment: "prod",
         backend: "azure",
         backendSettings: { ...prodSettings(), location: "" },
@@ -374,7 +374,7 @@ describe("network and identity", () => {
     const rotated = [{ ...connections[0], rotation: { strategy: "single-user", everyDays: 30 } }];
     const attempt = (settings: Record<string, unknown>) => {
       try {
-        new AirflowSecretsEnvironment("prod", {
+        AirflowSecretsEnvironment.fromConfig("prod", {
           environment: "prod",
           backend: "azure",
           backendSettings: settings,
@@ -433,7 +433,7 @@ describe("network and identity", () => {
 });
 
 test("a development stack needs no alerting; its vault has the same closed default as the component", async () => {
-  const env = new AirflowSecretsEnvironment("dev", {
+  const env = AirflowSecretsEnvironment.fromConfig("dev", {
     environment: "dev",
     backend: "azure",
     backendSettings: {

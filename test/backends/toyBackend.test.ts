@@ -104,7 +104,7 @@ describe("an environment selecting backend: memory", () => {
     const session = installMocks({ project: "toy", stack: "dev" });
     const { config, environment } = load();
     const args = config.environmentArgsFromValues(raw({ namePrefix: "toy" }));
-    const env = new environment.AirflowSecretsEnvironment("dev", args);
+    const env = environment.AirflowSecretsEnvironment.fromConfig("dev", args);
     await session.settle();
     const stored = session.resources.filter((r) => r.type === "airflow-secrets:memory:StoredValue");
     expect(stored.map((r) => r.name).sort()).toEqual([
@@ -122,7 +122,7 @@ describe("an environment selecting backend: memory", () => {
     const session = installMocks({ project: "toy", stack: "prod" });
     const { config, environment } = load();
     const attempt = (memory: unknown, production: boolean) => () =>
-      new environment.AirflowSecretsEnvironment(
+      environment.AirflowSecretsEnvironment.fromConfig(
         "x",
         config.environmentArgsFromValues(raw(memory, production)),
       );

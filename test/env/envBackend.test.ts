@@ -51,7 +51,7 @@ describe("env backend in an environment", () => {
   let secret: Recorded;
 
   beforeAll(async () => {
-    environment = new AirflowSecretsEnvironment("dev", {
+    environment = AirflowSecretsEnvironment.fromConfig("dev", {
       environment: "dev",
       owner: "data-platform",
       backend: "env",
@@ -138,16 +138,15 @@ describe("env backend in an environment", () => {
   it("registers nothing, not even the component, when a declaration or a setting is bad", async () => {
     await session.settle();
     const before = session.resources.length;
-    expect(
-      () =>
-        new AirflowSecretsEnvironment("bad", {
-          environment: "dev",
-          backend: "env",
-          backendSettings: { secretName: "Airflow_Secrets" },
-          airflow: { version: "2.10" },
-          kubernetes: { namespace: "Airflow_Dev", serviceAccount: "airflow" },
-          declarations: { connections: [{ conn_id: "a.b", conn_type: "http" }] },
-        }),
+    expect(() =>
+      AirflowSecretsEnvironment.fromConfig("bad", {
+        environment: "dev",
+        backend: "env",
+        backendSettings: { secretName: "Airflow_Secrets" },
+        airflow: { version: "2.10" },
+        kubernetes: { namespace: "Airflow_Dev", serviceAccount: "airflow" },
+        declarations: { connections: [{ conn_id: "a.b", conn_type: "http" }] },
+      }),
     ).toThrow(
       /(?=[\s\S]*kubernetes\.namespace: must be a Kubernetes namespace name)(?=[\s\S]*connections\[a\.b\]\.conn_id: environment variable names)(?=[\s\S]*env\.secretName: must be a Kubernetes object name)/,
     );
@@ -156,15 +155,14 @@ describe("env backend in an environment", () => {
   });
 
   it("names an unknown backend and the known ones", () => {
-    expect(
-      () =>
-        new AirflowSecretsEnvironment("x", {
-          environment: "dev",
-          backend: "consul",
-          airflow: { version: "2.10" },
-          kubernetes: { namespace: "a", serviceAccount: "b" },
-          declarations: {},
-        }),
+    expect(() =>
+      AirflowSecretsEnvironment.fromConfig("x", {
+        environment: "dev",
+        backend: "consul",
+        airflow: { version: "2.10" },
+        kubernetes: { namespace: "a", serviceAccount: "b" },
+        declarations: {},
+      }),
     ).toThrow(/backend: "consul" is not a known backend \(known: env, vault, aws, gcp, azure\)/);
   });
 });

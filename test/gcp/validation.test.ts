@@ -61,12 +61,11 @@ const paths = (problems: Array<{ path: string }>) => problems.map((p) => p.path)
 
 describe("bad GCP settings", () => {
   it("refuses a prefix Secret Manager cannot hold", () => {
-    const problems = problemsOf(
-      () =>
-        new AirflowSecretsEnvironment(
-          "prod",
-          environmentArgs({ layout: { connectionsPrefix: "airflow/prod/connections" } }),
-        ),
+    const problems = problemsOf(() =>
+      AirflowSecretsEnvironment.fromConfig(
+        "prod",
+        environmentArgs({ layout: { connectionsPrefix: "airflow/prod/connections" } }),
+      ),
     );
     const layout = problems.find((p) => p.path === "gcp.layout.connectionsPrefix")!;
     expect(layout.rule).toMatch(/only letters, digits, _ and -/);
@@ -75,12 +74,11 @@ describe("bad GCP settings", () => {
   });
 
   it("refuses a Secret Manager rotation period under one hour", () => {
-    const problems = problemsOf(
-      () =>
-        new AirflowSecretsEnvironment(
-          "prod",
-          environmentArgs({ rotation: { connections: { warehouse: { rotationPeriod: "1800s" } } } }),
-        ),
+    const problems = problemsOf(() =>
+      AirflowSecretsEnvironment.fromConfig(
+        "prod",
+        environmentArgs({ rotation: { connections: { warehouse: { rotationPeriod: "1800s" } } } }),
+      ),
     );
     expect(problems).toEqual([
       {
@@ -91,14 +89,13 @@ describe("bad GCP settings", () => {
   });
 
   it("refuses a next rotation time in the past", () => {
-    const problems = problemsOf(
-      () =>
-        new AirflowSecretsEnvironment(
-          "prod",
-          environmentArgs({
-            rotation: { connections: { warehouse: { nextRotationTime: "2020-01-01T03:00:00Z" } } },
-          }),
-        ),
+    const problems = problemsOf(() =>
+      AirflowSecretsEnvironment.fromConfig(
+        "prod",
+        environmentArgs({
+          rotation: { connections: { warehouse: { nextRotationTime: "2020-01-01T03:00:00Z" } } },
+        }),
+      ),
     );
     expect(problems).toEqual([
       {
@@ -109,12 +106,11 @@ describe("bad GCP settings", () => {
   });
 
   it("refuses a KMS rotation period over 90 days", () => {
-    const problems = problemsOf(
-      () =>
-        new AirflowSecretsEnvironment(
-          "prod",
-          environmentArgs({ kms: { rotationPeriod: `${91 * 86_400}s` } }),
-        ),
+    const problems = problemsOf(() =>
+      AirflowSecretsEnvironment.fromConfig(
+        "prod",
+        environmentArgs({ kms: { rotationPeriod: `${91 * 86_400}s` } }),
+      ),
     );
     expect(problems).toEqual([
       { path: "gcp.kms.rotationPeriod", rule: expect.stringMatching(/at most 90 days = 7776000s/) },
@@ -122,20 +118,19 @@ describe("bad GCP settings", () => {
   });
 
   it("lists every problem in one error", () => {
-    const problems = problemsOf(
-      () =>
-        new AirflowSecretsEnvironment(
-          "prod",
-          environmentArgs({
-            layout: { variablesPrefix: "/vars" },
-            kms: { rotationPeriod: "90d" },
-            rotation: {
-              connections: { warehouse: { rotationPeriod: "60s", nextRotationTime: "yesterday" }, ghost: {} },
-            },
-            audit: { notificationChannels: [] },
-            locations: ["europe-west1", "us"],
-          }),
-        ),
+    const problems = problemsOf(() =>
+      AirflowSecretsEnvironment.fromConfig(
+        "prod",
+        environmentArgs({
+          layout: { variablesPrefix: "/vars" },
+          kms: { rotationPeriod: "90d" },
+          rotation: {
+            connections: { warehouse: { rotationPeriod: "60s", nextRotationTime: "yesterday" }, ghost: {} },
+          },
+          audit: { notificationChannels: [] },
+          locations: ["europe-west1", "us"],
+        }),
+      ),
     );
     expect(paths(problems)).toEqual(
       expect.arrayContaining([
@@ -152,8 +147,11 @@ describe("bad GCP settings", () => {
 
   it("refuses a VPC connector outside the rotation function's region", () => {
     const connector = "projects/acme-net/locations/europe-west4/connectors/airflow-db";
-    const problems = problemsOf(
-      () => new AirflowSecretsEnvironment("prod", environmentArgs({ rotation: { vpcConnector: connector } })),
+    const problems = problemsOf(() =>
+      AirflowSecretsEnvironment.fromConfig(
+        "prod",
+        environmentArgs({ rotation: { vpcConnector: connector } }),
+      ),
     );
     const rule = problems.find((p) => p.path === "gcp.rotation.vpcConnector")!.rule;
     expect(rule).toMatch(/is in "europe-west4" but the rotation function runs in "europe-west1"/);
@@ -163,29 +161,28 @@ describe("bad GCP settings", () => {
   });
 
   it("refuses what the rotator cannot rotate, and production without alerting", () => {
-    const problems = problemsOf(
-      () =>
-        new AirflowSecretsEnvironment(
-          "prod",
-          environmentArgs(
-            { audit: { enabled: false } },
-            {
-              airflow: { version: "2.10", connectionFormat: "uri" },
-              declarations: {
-                connections: [
-                  {
-                    conn_id: "shop",
-                    conn_type: "mysql",
-                    host: "db",
-                    login: "u",
-                    password: "p",
-                    rotation: { strategy: "single-user", everyDays: 30 },
-                  },
-                ],
-              },
+    const problems = problemsOf(() =>
+      AirflowSecretsEnvironment.fromConfig(
+        "prod",
+        environmentArgs(
+          { audit: { enabled: false } },
+          {
+            airflow: { version: "2.10", connectionFormat: "uri" },
+            declarations: {
+              connections: [
+                {
+                  conn_id: "shop",
+                  conn_type: "mysql",
+                  host: "db",
+                  login: "u",
+                  password: "p",
+                  rotation: { strategy: "single-user", everyDays: 30 },
+                },
+              ],
             },
-          ),
+          },
         ),
+      ),
     );
     expect(paths(problems)).toEqual(
       expect.arrayContaining([
@@ -197,24 +194,23 @@ describe("bad GCP settings", () => {
   });
 
   it("refuses a bring-your-own key from another location and missing essentials", () => {
-    const problems = problemsOf(
-      () =>
-        new AirflowSecretsEnvironment(
-          "dev",
-          environmentArgs(
-            {
-              project: "X",
-              locations: ["europe-west1"],
-              kms: {
-                existing: {
-                  keys: { "europe-west1": "projects/p/locations/us-east1/keyRings/r/cryptoKeys/k" },
-                },
+    const problems = problemsOf(() =>
+      AirflowSecretsEnvironment.fromConfig(
+        "dev",
+        environmentArgs(
+          {
+            project: "X",
+            locations: ["europe-west1"],
+            kms: {
+              existing: {
+                keys: { "europe-west1": "projects/p/locations/us-east1/keyRings/r/cryptoKeys/k" },
               },
-              unknown: 1,
             },
-            { environment: "dev" },
-          ),
+            unknown: 1,
+          },
+          { environment: "dev" },
         ),
+      ),
     );
     expect(paths(problems)).toEqual(
       expect.arrayContaining(["gcp.project", "gcp.kms.existing.keys.europe-west1", "gcp.unknown"]),
@@ -225,17 +221,16 @@ describe("bad GCP settings", () => {
   });
 
   it("refuses a key from an earlier release as renamed, with its new path", () => {
-    const problems = problemsOf(
-      () =>
-        new AirflowSecretsEnvironment(
-          "prod",
-          environmentArgs({
-            kms: {
-              existingKeys: { "europe-west1": "projects/p/locations/europe-west1/keyRings/r/cryptoKeys/k" },
-              existingKeyRings: { "europe-west1": "projects/p/locations/europe-west1/keyRings/r" },
-            },
-          }),
-        ),
+    const problems = problemsOf(() =>
+      AirflowSecretsEnvironment.fromConfig(
+        "prod",
+        environmentArgs({
+          kms: {
+            existingKeys: { "europe-west1": "projects/p/locations/europe-west1/keyRings/r/cryptoKeys/k" },
+            existingKeyRings: { "europe-west1": "projects/p/locations/europe-west1/keyRings/r" },
+          },
+        }),
+      ),
     );
     expect(problems).toEqual([
       { path: "gcp.kms.existingKeys", rule: "was renamed: write gcp.kms.existing.keys instead" },
@@ -245,12 +240,11 @@ describe("bad GCP settings", () => {
 
   it("refuses the creation settings of KMS when every location brings its own key", () => {
     const key = "projects/p/locations/europe-west1/keyRings/r/cryptoKeys/k";
-    const problems = problemsOf(
-      () =>
-        new AirflowSecretsEnvironment(
-          "prod",
-          environmentArgs({ kms: { keyName: "mine", existing: { keys: { "europe-west1": key } } } }),
-        ),
+    const problems = problemsOf(() =>
+      AirflowSecretsEnvironment.fromConfig(
+        "prod",
+        environmentArgs({ kms: { keyName: "mine", existing: { keys: { "europe-west1": key } } } }),
+      ),
     );
     expect(problems).toEqual([
       { path: "gcp.kms.keyName", rule: expect.stringContaining("gcp.kms.existing brings your own") },
@@ -296,7 +290,7 @@ describe("bad GCP settings", () => {
     await session.settle();
     expect(session.resources).toEqual([]);
     // A valid configuration in the same session does register (the session records).
-    new AirflowSecretsEnvironment("ok", {
+    AirflowSecretsEnvironment.fromConfig("ok", {
       ...environmentArgs({ rotation: { connections: { warehouse: { nextRotationTime: future(3) } } } }),
       environment: "ok",
     });

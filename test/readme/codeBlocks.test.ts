@@ -234,22 +234,17 @@ describe("the README's environment example", () => {
     for (const v of Object.values(variants!)) expect(v.code).not.toBe(example!.code);
   });
 
-  // TRANSITIONAL (the two tests below): the constructor takes `AirflowSecretsEnvironmentArgs |
-  // AirflowSecretsEnvironmentConfigArgs`, and the config args (`backend: string`, `backendSettings?:
-  // unknown`) accept any literal, so the typed union checks nothing yet. When the constructor takes
-  // the typed union alone, these pass, jest reports the `.failing` tests as failed, and `.failing` must go.
-  it.failing("does not compile with a misspelt backend setting", () => {
+  // The constructor takes the typed union alone (untyped settings go through `fromConfig`).
+  it("does not compile with a misspelt backend setting", () => {
     expect(errors.get(variants!.misspelt)!.join("\n")).toMatch(/regoin/);
   });
 
-  it.failing("does not compile with the settings of another backend", () => {
+  it("does not compile with the settings of another backend", () => {
     expect(errors.get(variants!.otherBackend)!.length).toBeGreaterThan(0);
   });
 
-  // TRANSITIONAL: the settings' type (z.input of the AWS schema) still has deployerRoleArns optional,
-  // while the run-time schema requires it with Secrets Manager. When the type requires it this test
-  // passes, jest reports the `.failing` test as failed, and `.failing` must go.
-  it.failing("does not compile without aws deployerRoleArns (required with Secrets Manager)", () => {
+  // `AwsEnvironmentSettings` states the schema's refinement as a type: Secrets Manager needs it.
+  it("does not compile without aws deployerRoleArns (required with Secrets Manager)", () => {
     expect(errors.get(variants!.noDeployerRoles)!.join("\n")).toMatch(/deployerRoleArns/);
   });
 });

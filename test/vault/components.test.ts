@@ -4,12 +4,7 @@
  * against Airflow's rules, secretness of every stored value, policies against the store's own paths,
  * production protections, and that bad input registers nothing.
  */
-import {
-  RecordedResource,
-  installMocks,
-  isSecretValue,
-  resolveOutput,
-} from "../../cli/synth/mockRuntime";
+import { RecordedResource, installMocks, isSecretValue, resolveOutput } from "../../cli/synth/mockRuntime";
 import { VaultAcl } from "../support/vaultAcl";
 
 const session = installMocks({ project: "airflow-secrets", stack: "test" });
@@ -52,7 +47,7 @@ const declarations = {
 };
 
 function environment(env: string, production: boolean, vault: Record<string, unknown>) {
-  return new AirflowSecretsEnvironment(env, {
+  return AirflowSecretsEnvironment.fromConfig(env, {
     environment: env,
     production,
     owner: "data-platform",
