@@ -3,13 +3,38 @@
  * `CloudSecretManagerBackend`. `resolve` applies every settings rule and the rotation prerequisites
  * to the plan it is handed and registers nothing; `GcpAirflowSecrets` builds from what it returns.
  */
-import { SecretsLayout, rotationMasterIds } from "../airflow";
+import { Problems, SecretsLayout, SecretsPlan, rotationMasterIds } from "../airflow";
+import { secretPrefixCondition } from "./access";
 import { AirflowSecretsBackend } from "../backend";
 import { standardLabels } from "../core/labels";
 import { checkRotationPrerequisites, checkRotatorPasswordSettings } from "../rotation/prerequisites";
 import { GcpAirflowSecrets, GcpResolved } from "./gcpAirflowSecrets";
 import { settingsSchema } from "./schema";
 import { resolveGcpSettings } from "./settings";
+
+/**
+ * GCP refuses an IAM condition with more than 12 logical operators. Airflow's reader condition holds
+ * one `||` per extra prefix and `&& !(== || startsWith)` per rotation master it must not read, so
+ * too many masters would fail at deployment; found here, with everything else.
+ */
+const MAX_CONDITION_LOGICAL_OPERATORS = 12;
+
+function checkReaderCondition(plan: SecretsPlan, problems: Problems): void {
+  const prefixes = [plan.layout.connectionsPrefix, plan.layout.variablesPrefix, plan.layout.configPrefix]
+    .filter((prefix): prefix is string => typeof prefix === "string")
+    .map((prefix) => `${prefix}${plan.layout.sep}`);
+  const masters = rotationMasterIds(plan.secrets.flatMap((s) => (s.connection ? [s.connection] : [])));
+  const excluded = plan.secrets
+    .filter((s) => s.kind === "connection" && masters.has(s.id))
+    .map((s) => s.name);
+  const operators = secretPrefixCondition("0", prefixes, excluded).match(/&&|\|\||!/g)?.length ?? 0;
+  problems.check(
+    operators <= MAX_CONDITION_LOGICAL_OPERATORS,
+    "connections",
+    () =>
+      `${excluded.length} rotation masters (rotation.masterConnId) would put ${operators} logical operators in Airflow's IAM condition, which GCP limits to ${MAX_CONDITION_LOGICAL_OPERATORS}; share masters between rotated connections`,
+  );
+}
 
 export const backend: AirflowSecretsBackend<typeof settingsSchema, GcpResolved> = {
   name: "gcp",
@@ -47,6 +72,7 @@ export const backend: AirflowSecretsBackend<typeof settingsSchema, GcpResolved> 
       problems,
       99,
     );
+    if (plan !== undefined) checkReaderCondition(plan, problems);
     if (resolved === undefined || plan === undefined || problems.list.length > before) return undefined;
     return {
       plan,
