@@ -11,6 +11,7 @@ export {
   AirflowSecretsEnvironment,
   type AirflowSecretsEnvironmentArgs,
   type AirflowSecretsEnvironmentConfigArgs,
+  type AwsEnvironmentSettings,
   type BackendSettingsByName,
   type TypedEnvironmentArgs,
 } from "./environment";
