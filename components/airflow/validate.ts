@@ -102,15 +102,17 @@ function validateConnection(
       problems.check(
         CONN_TYPE_PATTERN.test(conn.conn_type),
         `${path}.conn_type`,
-        () => `must be a URI scheme: a letter, then letters, digits, _, +, . or - (got "${conn.conn_type}")`,
+        "must be a URI scheme: a letter, then letters, digits, _, +, . or -",
       )
     ) {
       const canonical = canonicalConnType(conn.conn_type);
       problems.check(
         conn.conn_type === canonical,
         `${path}.conn_type`,
+        // The value is never quoted (a secret typed into the wrong field must not be printed back);
+        // the canonical spelling is named only when it is a well-known type, which no secret is.
         () =>
-          `Airflow normalises conn_type on read (lower case, postgresql as postgres, - as _) and would read "${conn.conn_type}" back as "${canonical}": write "${canonical}"`,
+          `is not in the form Airflow reads back: it normalises conn_type on read (lower case, postgresql as postgres, - as _), so write it in that form${WELL_KNOWN_CONN_TYPES.has(canonical) ? `: write "${canonical}"` : ""}`,
       );
     }
   }
@@ -293,6 +295,54 @@ export function scalarValueProblems(
     );
   }
 }
+
+/** conn_types of widely used providers: the only canonical spellings a message names. */
+const WELL_KNOWN_CONN_TYPES = new Set([
+  "aws",
+  "azure",
+  "azure_data_lake",
+  "databricks",
+  "dbt_cloud",
+  "docker",
+  "elasticsearch",
+  "email",
+  "fs",
+  "ftp",
+  "generic",
+  "google_cloud_platform",
+  "grpc",
+  "hive_cli",
+  "hiveserver2",
+  "http",
+  "imap",
+  "jdbc",
+  "jira",
+  "kafka",
+  "kubernetes",
+  "mongo",
+  "mssql",
+  "mysql",
+  "odbc",
+  "openlineage",
+  "opsgenie",
+  "oracle",
+  "pagerduty",
+  "postgres",
+  "presto",
+  "redis",
+  "samba",
+  "sftp",
+  "slack",
+  "slackwebhook",
+  "smtp",
+  "snowflake",
+  "spark",
+  "sqlite",
+  "ssh",
+  "trino",
+  "vertica",
+  "wasb",
+]);
 
 function validateRotation(conn: ConnectionDeclaration, path: string, problems: Problems): void {
   const rotation = conn.rotation!;

@@ -100,10 +100,7 @@ export function parseAirflowLine(
   }
   const match = typeof version === "string" ? VERSION_PATTERN.exec(version) : null;
   if (!match) {
-    problems.add(
-      path,
-      `must be an Airflow version like "2.10" or "3.1" (supported: ${KNOWN}; got ${JSON.stringify(version)})`,
-    );
+    problems.add(path, `must be an Airflow version like "2.10" or "3.1" (supported: ${KNOWN})`);
     return undefined;
   }
   const line = `${Number(match[1])}.${Number(match[2])}`;

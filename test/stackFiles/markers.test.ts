@@ -39,24 +39,12 @@ async function run(text: string) {
 /** Identifiers are names, printed as the path of their own problems (`connections[id]`); the contract never lets them be `secure:`. */
 const IDENTIFIER = /^config\.airflow-secrets:(connections\.\d+\.conn_id|variables\.\d+\.key)$/;
 
-/**
- * Fields whose rules, owned by other parts of issue 15 not landed yet, still quote the value they
- * refuse. Asserted exactly (a fix shows up as a failure until it is removed here).
- */
-const STILL_QUOTED: Record<string, string[]> = {
-  env: ["airflow.version", "connections.0.conn_type", "connections.1.conn_type", "fernet.generations.0"],
-  vault: ["airflow.version", "connections.0.conn_type", "fernet.generations.0"],
-  aws: ["airflow.version", "connections.0.conn_type", "fernet.generations.0"],
-  gcp: ["airflow.version", "connections.0.conn_type", "fernet.generations.0"],
-  azure: ["airflow.version", "connections.0.conn_type", "fernet.generations.0"],
-};
 /** The stack-file reader's duplicate-key error quoted both lines; it no longer does (kept as a switch for the record). */
 const DUPLICATE_KEY_ERROR_QUOTES_LINES = false;
 
 describe.each(BASES)("markers through the error paths of %s", (base) => {
   const source = fs.readFileSync(path.join(CORPUS, base), "utf8");
   const paths = scalarPaths(parseDocument(source)).filter((at) => !IDENTIFIER.test(at.join(".")));
-  const backend = base.split("/")[0];
 
   it("has scalars to replace", () => {
     expect(paths.length).toBeGreaterThan(15);
@@ -84,7 +72,7 @@ describe.each(BASES)("markers through the error paths of %s", (base) => {
       }
     }
     expect(refused).toBeGreaterThan(paths.length);
-    expect([...leaked].sort()).toEqual([...STILL_QUOTED[backend]].sort());
+    expect([...leaked]).toEqual([]);
   });
 
   it("never prints a marker from a duplicate key", async () => {
