@@ -96,24 +96,16 @@ function descriptionAt(schema: z.ZodType, path: readonly PropertyKey[]): string 
 export const renamedKeys = z.registry<Record<string, string>>();
 
 function renamedKeysAt(schema: z.ZodType, path: readonly PropertyKey[]): Record<string, string> | undefined {
-  let current: z.ZodType | undefined = schema;
-  for (const segment of path) {
-    current = unwrap(current);
-    if (current instanceof z.ZodObject) current = current.shape[String(segment)] as z.ZodType | undefined;
-    else if (current instanceof z.ZodArray) current = current.element as z.ZodType;
-    else if (current instanceof z.ZodRecord) current = current.valueType as z.ZodType;
-    else return undefined;
-    if (current === undefined) return undefined;
-  }
-  for (const s of wrapperChain(current)) {
+  const at = schemaAt(schema, path);
+  for (const s of wrapperChain(at)) {
     const renames = renamedKeys.get(s);
     if (renames !== undefined) return renames;
   }
   return undefined;
 }
 
-/** Known keys of the object schema at `path`, for the "known: …" hint on a misspelt key. */
-function knownKeysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] | undefined {
+/** The schema that describes the value at `path` (through maps, lists and records), wrapped as declared. */
+function schemaAt(schema: z.ZodType, path: readonly PropertyKey[]): z.ZodType | undefined {
   let current: z.ZodType | undefined = schema;
   for (const segment of path) {
     current = unwrap(current);
@@ -123,7 +115,12 @@ function knownKeysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] 
     else return undefined;
     if (current === undefined) return undefined;
   }
-  current = unwrap(current);
+  return current;
+}
+
+/** Known keys of the object schema at `path`, for the "known: …" hint on a misspelt key. */
+function knownKeysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] | undefined {
+  const current = unwrap(schemaAt(schema, path));
   return current instanceof z.ZodObject ? Object.keys(current.shape) : undefined;
 }
 
