@@ -51,7 +51,8 @@ export interface BackendSettingsByName {
   azure: AzureSettingsSchemaInput;
 }
 
-interface EnvironmentArgsBase {
+/** What every environment declares, whatever its backend. */
+export interface EnvironmentArgsBase {
   /** Environment name: dev, staging, prod… (lowercase, used in every path and name). */
   environment: string;
   /** Stricter defaults (protection, audit, recovery windows). Defaults to `environment === "prod"`. */

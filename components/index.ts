@@ -11,6 +11,7 @@ export {
   AirflowSecretsEnvironment,
   type AirflowSecretsEnvironmentArgs,
   type AirflowSecretsEnvironmentConfigArgs,
+  type EnvironmentArgsBase,
   type AwsEnvironmentSettings,
   type BackendSettingsByName,
   type TypedEnvironmentArgs,

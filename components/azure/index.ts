@@ -3,9 +3,9 @@
  * package costs about a second).
  *
  * A TypeScript program composing this backend on its own:
- *   new AzureAirflowSecrets("prod-azure", resolveBackendOrThrow(backend, context, settings))
+ *   new AzureAirflowSecrets("prod-azure", resolveBackendOrThrow(azureBackend, context, settings))
  */
-export { backend } from "./backend";
+export { backend as azureBackend } from "./backend";
 export { AzureAirflowSecrets } from "./azureAirflowSecrets";
 export type { AzureResolved } from "./azureAirflowSecrets";
 export type { AzureSettingsSchemaInput, AzureParsedSettings } from "./schema";

@@ -1,5 +1,5 @@
 // The GCP backend's public surface, named one by one: a change to it is a visible diff.
-export { backend } from "./backend";
+export { backend as gcpBackend } from "./backend";
 export { GcpAirflowSecrets } from "./gcpAirflowSecrets";
 export type { GcpResolved } from "./gcpAirflowSecrets";
 export type { GcpBackendSettings, GcpAuditSinkType, ResolvedGcpSettings } from "./settings";

@@ -13,7 +13,7 @@ import type * as AzureSettings from "../../components/azure/settings";
 import type * as Airflow from "../../components/airflow";
 import type * as Validate from "../../components/airflow/validate";
 import type * as Backend from "../../components/backend";
-const { AzureAirflowSecrets, backend } = require("../../components/azure") as typeof Azure;
+const { AzureAirflowSecrets, azureBackend: backend } = require("../../components/azure") as typeof Azure;
 const azureSettings = require("../../components/azure/settings") as typeof AzureSettings;
 const { Problems, ValidationError } = require("../../components/airflow") as typeof Airflow;
 const validate = require("../../components/airflow/validate") as typeof Validate;

@@ -59,7 +59,7 @@ function resolveAzure(
   const environment = options.environment ?? "prod";
   const problems = new Problems();
   const resolved = prepareBackend(
-    azure.backend,
+    azure.azureBackend,
     {
       environment,
       production: options.production ?? environment === "prod",

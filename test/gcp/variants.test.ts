@@ -5,7 +5,7 @@
 import { installMocks, resolveOutput } from "../../cli/synth/mockRuntime";
 import { AirflowSecretsEnvironment } from "../../components/environment";
 import { resolveBackendOrThrow } from "../../components/backend";
-import { GcpAirflowSecrets, backend } from "../../components/gcp";
+import { GcpAirflowSecrets, gcpBackend as backend } from "../../components/gcp";
 import { effectiveGrants, neighbouringIds } from "./effectiveAccess";
 import { SECRET_TYPE, VERSION_TYPE, ofType, one, subtree } from "./helpers";
 
