@@ -8,26 +8,14 @@ import { installMocks, resolveOutput } from "../../cli/synth/mockRuntime";
 import { SecretsDeclarations } from "../../components/airflow";
 import * as validate from "../../components/airflow/validate";
 import { GcpAirflowSecrets, GcpResolved } from "../../components/gcp";
-import { SECRET_TYPE, ofType, resolveGcp } from "./helpers";
+import { SECRET_TYPE, ofType, resolveGcp, rotatedWarehouse } from "./helpers";
 
 const session = installMocks({ project: "airflow-secrets", stack: "prod" });
 
 const NOW = new Date("2026-06-01T00:00:00Z");
 const CHANNEL = "projects/acme-data-prod/notificationChannels/1";
 
-const declarations: SecretsDeclarations = {
-  connections: [
-    {
-      conn_id: "warehouse",
-      conn_type: "postgres",
-      host: "db",
-      login: "airflow",
-      password: "pw",
-      rotation: { strategy: "single-user", everyDays: 30 },
-    },
-  ],
-  variables: [{ key: "region", value: "eu" }],
-};
+const declarations: SecretsDeclarations = rotatedWarehouse();
 const settings = {
   project: "acme-data-prod",
   locations: ["europe-west1"],

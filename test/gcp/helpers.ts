@@ -1,12 +1,27 @@
 /** Queries over recorded resources shared by the GCP mock tests. */
 import { isSecretValue, RecordedResource } from "../../cli/synth/mockRuntime";
-import { Problems } from "../../components/airflow";
+import { Problems, SecretsDeclarations } from "../../components/airflow";
 import { BackendContext, prepareBackend } from "../../components/backend";
 import { backend } from "../../components/gcp/backend";
 import { GcpResolved } from "../../components/gcp/gcpAirflowSecrets";
 import { ofType } from "../support/resources";
 
 export { ofType, one } from "../support/resources";
+
+/** A rotated warehouse connection and a variable: what most GCP tests declare. */
+export const rotatedWarehouse = (): SecretsDeclarations => ({
+  connections: [
+    {
+      conn_id: "warehouse",
+      conn_type: "postgres",
+      host: "db",
+      login: "airflow",
+      password: "pw",
+      rotation: { strategy: "single-user", everyDays: 30 },
+    },
+  ],
+  variables: [{ key: "region", value: "eu" }],
+});
 
 export const SECRET_TYPE = "gcp:secretmanager/secret:Secret";
 export const VERSION_TYPE = "gcp:secretmanager/secretVersion:SecretVersion";

@@ -8,7 +8,7 @@ import { SecretManagerKeys } from "../../components/gcp/kms";
 import { settingsSchema } from "../../components/gcp/schema";
 import { SecretManagerStore } from "../../components/gcp/secretStore";
 import { MARKER, WRONG_VALUES, fieldPaths, withValue } from "../stackFiles/generated";
-import { resolveGcp } from "./helpers";
+import { resolveGcp, rotatedWarehouse } from "./helpers";
 
 const session = installMocks({ project: "airflow-secrets", stack: "prod" });
 
@@ -30,19 +30,7 @@ function environmentArgs(
       audit: { notificationChannels: ["projects/acme-data-prod/notificationChannels/1"] },
       ...settings,
     },
-    declarations: {
-      connections: [
-        {
-          conn_id: "warehouse",
-          conn_type: "postgres",
-          host: "db",
-          login: "airflow",
-          password: "pw",
-          rotation: { strategy: "single-user", everyDays: 30 },
-        },
-      ],
-      variables: [{ key: "region", value: "eu" }],
-    },
+    declarations: rotatedWarehouse(),
     ...overrides,
   };
 }
