@@ -21,7 +21,18 @@ export interface AirflowSettings {
   cache?: { enabled: boolean; ttlSeconds?: number };
   /** Stored connection form; JSON needs Airflow ≥ 2.3, which is the default when it is available. */
   connectionFormat?: ConnectionFormat;
+  /**
+   * The longest an Airflow task runs, in hours (default 24): a task keeps the credential it read at
+   * start, so alternating-users rotation must keep the previous login valid at least this long
+   * beyond the secrets cache TTL.
+   */
+  longestTaskHours?: number;
 }
+
+/** `longestTaskHours` when the stack does not say. */
+export const DEFAULT_LONGEST_TASK_HOURS = 24;
+/** Airflow's own `[secrets] cache_ttl_seconds` default. */
+export const AIRFLOW_DEFAULT_CACHE_TTL_SECONDS = 900;
 
 /** The supported line `airflow.version` names, with every rule that depends on it. */
 export type AirflowVersion = AirflowVersionRules;
@@ -61,7 +72,15 @@ export function parseAirflowVersion(
 }
 
 export function validateSettings(settings: AirflowSettings, problems: Problems): AirflowVersion | undefined {
-  checkKnownKeys(settings, ["version", "cache", "connectionFormat"], "airflow", problems);
+  checkKnownKeys(settings, ["version", "cache", "connectionFormat", "longestTaskHours"], "airflow", problems);
+  if (settings?.longestTaskHours !== undefined)
+    problems.check(
+      Number.isInteger(settings.longestTaskHours) &&
+        settings.longestTaskHours >= 1 &&
+        settings.longestTaskHours <= 720,
+      "airflow.longestTaskHours",
+      "must be a whole number of hours from 1 to 720",
+    );
   checkKnownKeys(settings?.cache, ["enabled", "ttlSeconds"], "airflow.cache", problems);
   const version = parseAirflowVersion(settings?.version, problems);
   if (settings?.cache !== undefined) {

@@ -89,6 +89,14 @@ export const airflowSettingsSchema = z
       .enum(["json", "uri"])
       .optional()
       .describe("Stored connection form; default `json` from Airflow 2.3, `uri` before."),
+    longestTaskHours: z
+      .int()
+      .min(1)
+      .max(720)
+      .optional()
+      .describe(
+        "The longest a task runs, in hours (default 24): alternating-users rotation must keep the previous login valid that long beyond the cache TTL.",
+      ),
   })
   .describe("The Airflow deployment that reads the secrets.");
 

@@ -1,5 +1,10 @@
 import type { AirflowSettings } from "../airflow/airflowConfig";
-import { defaultConnectionFormat, parseAirflowVersion } from "../airflow/airflowConfig";
+import {
+  AIRFLOW_DEFAULT_CACHE_TTL_SECONDS,
+  DEFAULT_LONGEST_TASK_HOURS,
+  defaultConnectionFormat,
+  parseAirflowVersion,
+} from "../airflow/airflowConfig";
 import type { ConnectionDeclaration, SecretsDeclarations } from "../airflow/declarations";
 import { Problems } from "../airflow/problems";
 import { type DatabaseDriver, driverFor } from "./driver";
@@ -33,7 +38,33 @@ export function checkRotationPrerequisites(
   if (rotated.length === 0) return;
 
   checkJsonFormat(rotated, airflow, problems);
-  for (const conn of rotated) checkDriversAndLogins(conn, connections, problems);
+  for (const conn of rotated) {
+    checkDriversAndLogins(conn, connections, problems);
+    checkConsumerWindow(conn, airflow, problems);
+  }
+}
+
+/**
+ * Alternating users keep the previous login valid for one rotation period; a consumer may still hold
+ * it for the secrets cache TTL plus the longest task (a task keeps the credential it read at start).
+ * A shorter period would fail those tasks: refused, with the numbers. (Single-user rotation has no
+ * such window; the README says what that means with the cache on.)
+ */
+function checkConsumerWindow(conn: RotatedConnection, airflow: AirflowSettings, problems: Problems): void {
+  const everyDays = conn.rotation.everyDays;
+  if (conn.rotation.strategy !== "alternating-users" || !Number.isInteger(everyDays)) return;
+  const cacheSeconds =
+    airflow?.cache?.enabled === true ? (airflow.cache.ttlSeconds ?? AIRFLOW_DEFAULT_CACHE_TTL_SECONDS) : 0;
+  const taskHours = Number.isInteger(airflow?.longestTaskHours)
+    ? airflow.longestTaskHours!
+    : DEFAULT_LONGEST_TASK_HOURS;
+  const neededSeconds = cacheSeconds + taskHours * 3600;
+  problems.check(
+    everyDays * 86400 > neededSeconds,
+    `connections[${conn.conn_id}].rotation.everyDays`,
+    () =>
+      `alternating users keep the previous login valid for one rotation period (${everyDays * 24} h), which must exceed the secrets cache TTL (${cacheSeconds} s) plus the longest task (airflow.longestTaskHours, ${taskHours} h); rotate less often or lower airflow.longestTaskHours`,
+  );
 }
 
 type RotatedConnection = ConnectionDeclaration & { rotation: NonNullable<ConnectionDeclaration["rotation"]> };

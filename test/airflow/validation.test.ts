@@ -343,7 +343,7 @@ const CASES: Case[] = [
     args: { airflow: { version: "2.10", cahce: { enabled: true } } as never },
     declarations: { connections: [pg()] },
     path: "airflow.cahce",
-    rule: /is not a known setting \(known: version, cache, connectionFormat\)/,
+    rule: /is not a known setting \(known: version, cache, connectionFormat, longestTaskHours\)/,
   },
   {
     name: "misspelt rotation setting",

@@ -290,3 +290,81 @@ describe("checkRotatorPasswordSettings", () => {
     }
   });
 });
+
+describe("the alternating-users window covers the consumers", () => {
+  const alternating = (everyDays: number): SecretsDeclarations => ({
+    connections: [
+      { conn_id: "admin", conn_type: "postgres", login: "admin", password: "pw" },
+      {
+        conn_id: "app",
+        conn_type: "postgres",
+        login: "app",
+        password: "pw",
+        rotation: { strategy: "alternating-users", everyDays, masterConnId: "admin" },
+      },
+    ],
+  });
+  const windowProblems = (everyDays: number, airflow: AirflowSettings) => {
+    const problems = new Problems();
+    checkRotationPrerequisites(alternating(everyDays), airflow, problems);
+    return problems.list.filter((p) => p.path === "connections[app].rotation.everyDays");
+  };
+
+  test.each<[string, number, AirflowSettings, boolean]>([
+    ["a day, default 24 h task, no cache: not longer than the task", 1, { version: "2.10" }, false],
+    [
+      "two days, default task, production cache",
+      2,
+      { version: "2.10", cache: { enabled: true, ttlSeconds: 600 } },
+      true,
+    ],
+    [
+      "a day, 23 h tasks and a 600 s cache: fits",
+      1,
+      { version: "2.10", longestTaskHours: 23, cache: { enabled: true, ttlSeconds: 600 } },
+      true,
+    ],
+    [
+      "a day, 23 h tasks and Airflow's default 900 s TTL: fits",
+      1,
+      { version: "2.10", longestTaskHours: 23, cache: { enabled: true } },
+      true,
+    ],
+    [
+      "a day, 23 h tasks and a 3,601 s cache: too short",
+      1,
+      { version: "2.10", longestTaskHours: 23, cache: { enabled: true, ttlSeconds: 3601 } },
+      false,
+    ],
+    [
+      "three days, 72 h tasks: exactly equal is too short",
+      3,
+      { version: "2.10", longestTaskHours: 72 },
+      false,
+    ],
+  ])("%s", (_why, everyDays, airflow, fits) => {
+    const found = windowProblems(everyDays, airflow);
+    expect(found).toHaveLength(fits ? 0 : 1);
+    if (!fits) expect(found[0].rule).toMatch(/must exceed the secrets cache TTL .* plus the longest task/);
+  });
+
+  test("single-user rotation has no window to check", () => {
+    const problems = new Problems();
+    checkRotationPrerequisites(
+      {
+        connections: [
+          {
+            conn_id: "app",
+            conn_type: "postgres",
+            login: "app",
+            password: "pw",
+            rotation: { strategy: "single-user", everyDays: 1 },
+          },
+        ],
+      },
+      { version: "2.10", longestTaskHours: 720 },
+      problems,
+    );
+    expect(problems.list).toEqual([]);
+  });
+});
