@@ -9,14 +9,7 @@ import { parseSynthArgs, synthFromArgs } from "../../cli/synthCommand";
 import { BACKEND_NAMES } from "../../components/registry";
 import { readYamlFile } from "../../cli/synth/stackFile";
 
-const REPO = path.resolve(__dirname, "../..");
-const SHIPPED = [
-  "stacks/Pulumi.dev.yaml",
-  "stacks/Pulumi.staging.yaml",
-  "stacks/Pulumi.prod.yaml",
-  "stacks/examples/Pulumi.prod-gcp.yaml",
-  "stacks/examples/Pulumi.prod-azure.yaml",
-];
+import { REPO, SHIPPED_STACK_FILES as SHIPPED } from "../support/shippedStacks";
 
 const backendOf = (file: string) =>
   (readYamlFile(path.join(REPO, file)) as { config: Record<string, string> }).config[

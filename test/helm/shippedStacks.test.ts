@@ -8,17 +8,11 @@ import * as path from "path";
 import Ajv from "ajv";
 import { parse, stringify } from "yaml";
 import { parseSynthArgs, synthFromArgs } from "../../cli/synthCommand";
+import { SHIPPED_STACK_FILES as SHIPPED } from "../support/shippedStacks";
 
 const REPO = path.resolve(__dirname, "../..");
 const CHART = path.resolve(REPO, "../shared/airflow-helm-chart");
 const present = fs.existsSync(path.join(CHART, "values.schema.json"));
-const SHIPPED = [
-  "stacks/Pulumi.dev.yaml",
-  "stacks/Pulumi.staging.yaml",
-  "stacks/Pulumi.prod.yaml",
-  "stacks/examples/Pulumi.prod-gcp.yaml",
-  "stacks/examples/Pulumi.prod-azure.yaml",
-];
 
 /** The stack file with `airflow.version` set to `version`, written beside the original. */
 function withVersion(file: string, version: string): string {

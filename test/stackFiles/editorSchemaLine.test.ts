@@ -5,14 +5,9 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import { REPO, SHIPPED_STACK_FILES } from "../support/shippedStacks";
 
-const REPO = path.resolve(__dirname, "../..");
-const SHIPPED = ["stacks", "stacks/examples"].flatMap((dir) =>
-  fs
-    .readdirSync(path.join(REPO, dir))
-    .filter((f) => /^Pulumi\..+\.yaml$/.test(f))
-    .map((f) => path.join(REPO, dir, f)),
-);
+const SHIPPED = SHIPPED_STACK_FILES.map((f) => path.join(REPO, f));
 
 test("there are shipped stack files", () => {
   expect(SHIPPED.length).toBeGreaterThanOrEqual(5);

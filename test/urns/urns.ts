@@ -8,18 +8,15 @@ import * as path from "path";
 import { RecordedResource } from "../../cli/synth/mockRuntime";
 import { parseSynthArgs, synthFromArgs } from "../../cli/synthCommand";
 import { manifest, CORPUS } from "../stackFiles/corpus";
+import { REPO, SHIPPED_STACK_FILES } from "../support/shippedStacks";
 
-export const REPO = path.resolve(__dirname, "../..");
+export { REPO };
 export const BASELINE_DIR = path.join(REPO, "test/fixtures/urns");
 
 /** Every stack file that ships, plus every corpus file expected to synthesize. */
 export function urnCases(): { name: string; file: string }[] {
-  const shipped = ["stacks", "stacks/examples"].flatMap((dir) =>
-    fs
-      .readdirSync(path.join(REPO, dir))
-      .filter((f) => /^Pulumi\..+\.yaml$/.test(f))
-      .map((f) => ({ name: `${dir.replace(/\//g, "-")}-${f}`, file: path.join(REPO, dir, f) })),
-  );
+  // Baseline names keep the form they were recorded with: `stacks-examples-Pulumi.prod-gcp.yaml`.
+  const shipped = SHIPPED_STACK_FILES.map((f) => ({ name: f.replace(/\//g, "-"), file: path.join(REPO, f) }));
   const corpus = manifest.cases
     .filter((c) => c.expect === "accepted")
     .map((c) => ({ name: `hostile-${c.file.replace(/\//g, "-")}`, file: path.join(CORPUS, c.file) }));
