@@ -15,4 +15,5 @@ export * from "./plan";
 export * from "./fernet";
 export * from "./versions";
 export * from "./fidelity";
+export * from "./mwaa";
 export * from "./sensitiveOptions.generated";
