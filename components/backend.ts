@@ -53,8 +53,8 @@ export interface BackendDeployment {
   serviceAccountLabels?: Record<string, pulumi.Input<string>>;
   /** Stack outputs the backend adds (ARNs, URLs, role names); only what exists. */
   outputs: Record<string, pulumi.Input<unknown>>;
-  /** A Kubernetes Secret Airflow's pods load as environment variables (the env backend's), and its data. */
-  envFromSecret?: { name: pulumi.Input<string>; data: pulumi.Output<Record<string, string>> };
+  /** Kubernetes Secrets Airflow's pods load as environment variables (the env backend's), and their data. */
+  envFromSecrets?: Array<{ name: pulumi.Input<string>; data: pulumi.Output<Record<string, string>> }>;
 }
 
 /** Every backend's resolved value carries the one plan of what is stored, and where. */

@@ -105,18 +105,15 @@ function chartValues(
   deployment: BackendDeployment,
   configMapName: pulumi.Input<string>,
 ): pulumi.Output<Record<string, unknown>> {
-  const secret = deployment.envFromSecret;
+  const secrets = deployment.envFromSecrets ?? [];
   const values = pulumi
-    .all([configMapName, secret?.name, secret?.data])
-    .apply(([name, secretName, secretData]) =>
+    .all([configMapName, pulumi.all(secrets.map((s) => pulumi.all([s.name, s.data])))])
+    .apply(([name, envSecrets]) =>
       airflowChartValues({
         airflowMajor: String(args.airflow.version).startsWith("2.") ? 2 : 3,
         configMapName: name,
         configData: deployment.airflowConfig.env,
-        envSecret:
-          secretName !== undefined && secretData !== undefined
-            ? { name: secretName, data: secretData }
-            : undefined,
+        envSecrets: envSecrets.map(([secretName, data]) => ({ name: secretName, data })),
         serviceAccountName: args.kubernetes.serviceAccount,
         fernetFromBackend: args.fernet !== undefined,
       }),
@@ -286,7 +283,7 @@ export class AirflowSecretsEnvironment extends pulumi.ComponentResource {
           image: job.image,
           serviceAccountName: this.serviceAccount.name,
           configMapName: this.configMap.name,
-          envSecretName: deployment.envFromSecret?.name,
+          envSecretNames: deployment.envFromSecrets?.map((s) => s.name),
           metadataSecret: { name: job.metadataSecret.name, key: job.metadataSecret.key ?? "connection" },
         },
         { parent: this, dependsOn: [component, this.configMap] },

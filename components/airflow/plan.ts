@@ -35,6 +35,8 @@ export interface PlannedSecret {
   name: string;
   /** The encoded value, exactly as Airflow parses it. Always secret. */
   readonly value: pulumi.Output<string>;
+  /** The encoded value's UTF-8 size when it is known now (undefined when it comes from a resource). */
+  readonly knownBytes: number | undefined;
   /** The declaration a connection came from (rotation settings live there). */
   connection?: ConnectionDeclaration;
   /**
@@ -230,6 +232,9 @@ export function tryPlanSecrets(args: PlanArgs, problems: Problems): SecretsPlan 
       ...(description !== undefined && description !== "" && profile.descriptionInStore !== undefined
         ? { description }
         : {}),
+      get knownBytes() {
+        return typeof encoded === "string" ? utf8Bytes(encoded) : undefined;
+      },
       get value() {
         value ??=
           typeof encoded === "string"

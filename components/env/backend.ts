@@ -1,60 +1,83 @@
 /**
  * The env backend: connections, variables and config as `AIRFLOW_CONN_*` / `AIRFLOW_VAR_*` /
- * `AIRFLOW__{SECTION}__{OPTION}` entries of one Kubernetes Secret (Airflow's
- * `EnvironmentVariablesBackend`). Parse (`schema.ts`) → resolve (here, pure) → build
+ * `AIRFLOW__{SECTION}__{OPTION}` entries of Kubernetes Secrets (one, or as many as 1 MiB each
+ * needs: shards.ts) read by Airflow's `EnvironmentVariablesBackend`. Parse (`schema.ts`) → resolve (here, pure) → build
  * (`EnvAirflowSecrets`).
  */
-import { isKnown, PlanArgs, Problems, SecretsDeclarations, SecretsPlan } from "../airflow";
-import type { AirflowSecretsBackend } from "../backend";
+import { PlanArgs, Problems, SecretsPlan } from "../airflow";
+import type { AirflowSecretsBackend, BackendContext } from "../backend";
 import { kubernetesLabels } from "../kubernetes/labels";
 import { EnvAirflowSecrets, EnvResolved } from "./envAirflowSecrets";
 import { settingsSchema } from "./schema";
+import {
+  assignShards,
+  EnvSecretShard,
+  MAX_SHARD_BITS,
+  SECRET_MAX_BYTES,
+  shardSecretName,
+  ShardEntry,
+  UNKNOWN_VALUE_BYTES,
+} from "./shards";
 
-/** The most a Kubernetes Secret holds (etcd's object limit). */
-export const SECRET_MAX_BYTES = 1024 * 1024;
+export { SECRET_MAX_BYTES } from "./shards";
 
 /** Kubernetes' rule for a label value (the Secret carries the owner as one). */
 const KUBERNETES_LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$/;
 
-/** The bytes a value known now adds at least (encoding only adds: JSON quoting, percent-encoding). */
-function knownBytes(value: unknown): number {
-  if (!isKnown(value)) return 0;
-  if (typeof value === "string") return Buffer.byteLength(value);
-  if (typeof value === "number" || typeof value === "boolean") return String(value).length;
-  if (typeof value === "object" && value !== null)
-    return Object.entries(value).reduce((sum, [k, v]) => sum + Buffer.byteLength(k) + knownBytes(v), 0);
-  return 0;
+/** Kubernetes' longest object name (an RFC 1123 subdomain). */
+const KUBERNETES_NAME_MAX = 253;
+
+/** The field path of each planned variable: the plan keeps the declarations' order. */
+function entryPaths(context: BackendContext): string[] {
+  const { connections = [], variables = [], config = [] } = context.declarations;
+  return [
+    ...connections.map((c) => `connections[${c.conn_id}]`),
+    ...variables.map((v) => `variables[${v.key}].value`),
+    ...config.map((o) => `config[${o.section}.${o.option}].value`),
+  ];
 }
 
 /**
- * The Secret must fit in etcd's 1 MiB. Counted from the values known now (stack-file values are),
- * which the encoded Secret can only exceed, so a refusal here is certain to be the API server's too;
- * reported at the largest entry, the one to move elsewhere first.
+ * The Secrets the variables go to (see shards.ts for the rule). Each entry counts its name and its
+ * encoded value (at least what Kubernetes counts, the values alone); a value known only at deployment
+ * counts `UNKNOWN_VALUE_BYTES`. An entry that cannot fit any Secret is refused at its field.
  */
-function checkSecretSize(plan: SecretsPlan, declarations: SecretsDeclarations, problems: Problems): void {
-  const entries: Array<[path: string, bytes: number]> = [
-    ...(declarations.connections ?? []).map((c): [string, number] => [
-      `connections[${c.conn_id}]`,
-      // Only what is stored: the id is the variable's name, rotation and description are not values.
-      knownBytes({ ...c, conn_id: undefined, rotation: undefined, description: undefined }),
-    ]),
-    ...(declarations.variables ?? []).map((v): [string, number] => [
-      `variables[${v.key}].value`,
-      knownBytes(v.value),
-    ]),
-    ...(declarations.config ?? []).map((o): [string, number] => [
-      `config[${o.section}.${o.option}].value`,
-      knownBytes(o.value),
-    ]),
-  ];
-  const names = plan.secrets.reduce((sum, s) => sum + Buffer.byteLength(s.name), 0);
-  const total = entries.reduce((sum, [, bytes]) => sum + bytes, names);
-  if (total <= SECRET_MAX_BYTES) return;
-  const [largest, largestBytes] = entries.reduce((a, b) => (b[1] > a[1] ? b : a), ["connections", 0]);
-  problems.add(
-    largest,
-    `the env backend's Kubernetes Secret would hold at least ${total} bytes (${largestBytes} of them here); Kubernetes allows ${SECRET_MAX_BYTES} (1 MiB): move large values to another backend`,
+function planShards(
+  plan: SecretsPlan,
+  paths: readonly string[],
+  secretName: string,
+  problems: Problems,
+): EnvSecretShard[] | undefined {
+  const entries: ShardEntry[] = plan.secrets.map((s) => ({
+    name: s.name,
+    bytes: Buffer.byteLength(s.name) + (s.knownBytes ?? UNKNOWN_VALUE_BYTES),
+  }));
+  const before = problems.list.length;
+  entries.forEach((entry, i) =>
+    problems.check(
+      entry.bytes <= SECRET_MAX_BYTES,
+      paths[i] ?? entry.name,
+      `holds ${entry.bytes} bytes with its variable name; one Kubernetes Secret allows ${SECRET_MAX_BYTES} (1 MiB): move it to another backend`,
+    ),
   );
+  if (problems.list.length > before) return undefined;
+  const assignment = assignShards(secretName, entries);
+  if (!assignment.ok) {
+    const total = entries.reduce((sum, e) => sum + e.bytes, 0);
+    problems.add(
+      "connections",
+      `the env backend's ${total} bytes do not fit ${2 ** MAX_SHARD_BITS} Kubernetes Secrets of ${SECRET_MAX_BYTES} bytes (the fullest would hold ${assignment.fullestBytes}): move large values to another backend`,
+    );
+    return undefined;
+  }
+  const last = assignment.shards[assignment.shards.length - 1];
+  problems.check(
+    last.secretName.length <= KUBERNETES_NAME_MAX,
+    "env.secretName",
+    () =>
+      `the variables need ${assignment.shards.length} Kubernetes Secrets, the last named ${shardSecretName("{secretName}", last.index)}, which must be at most ${KUBERNETES_NAME_MAX} characters`,
+  );
+  return assignment.shards;
 }
 
 export const backend: AirflowSecretsBackend<typeof settingsSchema, EnvResolved> = {
@@ -70,18 +93,20 @@ export const backend: AirflowSecretsBackend<typeof settingsSchema, EnvResolved> 
     };
   },
   resolve({ context, settings, complete, plan }, problems) {
-    if (plan !== undefined) checkSecretSize(plan, context.declarations, problems);
+    const secretName = settings.secretName ?? `airflow-${context.environment}-secrets`;
+    const shards =
+      plan !== undefined ? planShards(plan, entryPaths(context), secretName, problems) : undefined;
     if (context.owner !== undefined)
       problems.check(
         KUBERNETES_LABEL_VALUE.test(context.owner),
         "owner",
         "becomes a label of the env backend's Kubernetes Secret: at most 63 letters, digits, -, _ or ., starting and ending with a letter or digit",
       );
-    if (!complete || plan === undefined || !problems.empty) return undefined;
+    if (!complete || plan === undefined || shards === undefined || !problems.empty) return undefined;
     return {
       plan,
       namespace: context.kubernetes.namespace,
-      secretName: settings.secretName ?? `airflow-${context.environment}-secrets`,
+      shards,
       labels: kubernetesLabels(context.environment, context.owner),
     };
   },

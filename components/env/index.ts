@@ -5,4 +5,5 @@
  */
 export { backend as envBackend } from "./backend";
 export { EnvAirflowSecrets, type EnvResolved } from "./envAirflowSecrets";
+export type { EnvSecretShard } from "./shards";
 export type { EnvBackendSettings, EnvBackendSettingsInput } from "./schema";

@@ -11,9 +11,9 @@ export interface FernetReencryptJobArgs {
   image: pulumi.Input<string>;
   /** The service account Airflow reads its secrets as (the reader identity). */
   serviceAccountName: pulumi.Input<string>;
-  /** The ConfigMap (and the env backend's Secret) that point Airflow at its secrets backend. */
+  /** The ConfigMap (and the env backend's Secrets) that point Airflow at its secrets backend. */
   configMapName: pulumi.Input<string>;
-  envSecretName?: pulumi.Input<string>;
+  envSecretNames?: pulumi.Input<string>[];
   /** The Secret holding the metadata database URL (the Helm chart's `<release>-metadata`) and its key. */
   metadataSecret: { name: pulumi.Input<string>; key: pulumi.Input<string> };
 }
@@ -32,7 +32,7 @@ export class FernetReencryptJob extends pulumi.ComponentResource {
     super("airflow-secrets:fernet:FernetReencryptJob", name, {}, opts);
     const envFrom: pulumi.Input<k8s.types.input.core.v1.EnvFromSource>[] = [
       { configMapRef: { name: args.configMapName } },
-      ...(args.envSecretName !== undefined ? [{ secretRef: { name: args.envSecretName } }] : []),
+      ...(args.envSecretNames ?? []).map((name) => ({ secretRef: { name } })),
     ];
     this.job = new k8s.batch.v1.Job(
       `${name}-job`,

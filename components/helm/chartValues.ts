@@ -24,8 +24,8 @@ export interface ChartValuesInput {
   configMapName: string;
   /** Its data, for the checksum. */
   configData: Record<string, string>;
-  /** The env backend's Secret of `AIRFLOW_CONN_*` / `AIRFLOW_VAR_*` variables, when that is the backend. */
-  envSecret?: { name: string; data: Record<string, string> };
+  /** The env backend's Secrets of `AIRFLOW_CONN_*` / `AIRFLOW_VAR_*` variables, when that is the backend. */
+  envSecrets?: Array<{ name: string; data: Record<string, string> }>;
   /** The service account every secret-reading component runs as (created by this library, not the chart). */
   serviceAccountName: string;
   /** The Fernet key is stored in the backend (read through `AIRFLOW__CORE__FERNET_KEY_SECRET`). */
@@ -44,19 +44,26 @@ export function contentChecksum(data: Record<string, string>): string {
 }
 
 /** The chart's `extraEnvFrom`, a templated YAML string; names are single-quoted YAML scalars. */
-function envFrom(configMapName: string, secretName: string | undefined): string {
+function envFrom(configMapName: string, secretNames: readonly string[]): string {
   const quoted = (name: string) => `'${name.replace(/'/g, "''")}'`;
   const lines = [`- configMapRef:`, `    name: ${quoted(configMapName)}`];
-  if (secretName !== undefined) lines.push(`- secretRef:`, `    name: ${quoted(secretName)}`);
+  for (const secretName of secretNames) lines.push(`- secretRef:`, `    name: ${quoted(secretName)}`);
   return lines.join("\n") + "\n";
 }
 
 export function airflowChartValues(input: ChartValuesInput): Record<string, unknown> {
+  const secrets = input.envSecrets ?? [];
   const values: Record<string, unknown> = {
-    extraEnvFrom: envFrom(input.configMapName, input.envSecret?.name),
+    extraEnvFrom: envFrom(
+      input.configMapName,
+      secrets.map((s) => s.name),
+    ),
     airflowPodAnnotations: {
       [CONFIG_CHECKSUM_ANNOTATION]: contentChecksum(input.configData),
-      ...(input.envSecret ? { [SECRET_CHECKSUM_ANNOTATION]: contentChecksum(input.envSecret.data) } : {}),
+      // Over every Secret's data at once: the variables the pods see, wherever each is stored.
+      ...(secrets.length > 0
+        ? { [SECRET_CHECKSUM_ANNOTATION]: contentChecksum(Object.assign({}, ...secrets.map((s) => s.data))) }
+        : {}),
     },
   };
   // Airflow reads AIRFLOW__CORE__FERNET_KEY before AIRFLOW__CORE__FERNET_KEY_SECRET: the chart's own

@@ -182,8 +182,9 @@ describe("EnvAirflowSecrets composed on its own", () => {
       "kubernetes:core/v1:Secret",
     ]);
     expect(secretsOf(added)[0].inputs.metadata).toMatchObject({ name: "warehouse.airflow-env" });
-    expect(Object.keys(secrets.deployment).sort()).toEqual(["airflowConfig", "envFromSecret", "outputs"]);
-    const envFrom = secrets.deployment.envFromSecret!;
+    expect(Object.keys(secrets.deployment).sort()).toEqual(["airflowConfig", "envFromSecrets", "outputs"]);
+    expect(secrets.deployment.envFromSecrets).toHaveLength(1);
+    const envFrom = secrets.deployment.envFromSecrets![0];
     expect((await resolveOutput(envFrom.name)).value).toBe("warehouse.airflow-env");
     const data = await resolveOutput(envFrom.data);
     expect(data.secret).toBe(true);
@@ -211,7 +212,10 @@ describe("EnvAirflowSecrets composed on its own", () => {
     await session.settle();
     const before = session.resources.length;
     // A resolved value resolve would never produce: the constructor builds it as given, unchecked.
-    new EnvAirflowSecrets("unchecked", { ...resolved, secretName: "Not_A_Kubernetes_Name" });
+    new EnvAirflowSecrets("unchecked", {
+      ...resolved,
+      shards: [{ ...resolved.shards[0], secretName: "Not_A_Kubernetes_Name" }],
+    });
     await session.settle();
     const secret = secretsOf(session.resources.slice(before));
     expect(secret).toHaveLength(1);

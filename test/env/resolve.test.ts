@@ -2,10 +2,11 @@
  * The env backend's rules live in `resolve`, which is pure: these run without Pulumi's mock runtime,
  * where registering any resource would throw, so a passing call also proves nothing was registered.
  */
+import * as pulumi from "@pulumi/pulumi";
 import { Problems, SecretsDeclarations, tryPlanSecrets } from "../../components/airflow";
 import { BackendContext, prepareBackend } from "../../components/backend";
 import { envBackend } from "../../components/env";
-import { SECRET_MAX_BYTES } from "../../components/env/backend";
+import { SECRET_MAX_BYTES, UNKNOWN_VALUE_BYTES } from "../../components/env/shards";
 import { ENVIRONMENT_LABEL } from "../../components/core/labels";
 
 const MARKER = "hunter2-MARKER-env-resolve";
@@ -43,7 +44,13 @@ describe("env backend resolve", () => {
     const { resolved, problems } = prepare({});
     expect(problems).toEqual([]);
     expect(resolved).toMatchObject({
-      secretName: "airflow-dev-secrets",
+      shards: [
+        {
+          index: 0,
+          secretName: "airflow-dev-secrets",
+          variableNames: ["AIRFLOW_CONN_WAREHOUSE", "AIRFLOW_VAR_ALERT_EMAIL"],
+        },
+      ],
       namespace: "airflow-dev",
       labels: { [ENVIRONMENT_LABEL]: "dev", owner: "data-platform", "managed-by": "airflow-secrets" },
     });
@@ -90,27 +97,91 @@ describe("env backend resolve", () => {
     ]);
   });
 
-  it("refuses a Secret over 1 MiB at its largest entry, before anything exists, without a value", () => {
-    const declarations = bigVariables(2, 600 * 1024);
-    declarations.variables![1].value = MARKER + declarations.variables![1].value;
+  it("refuses a value that cannot fit any Secret at its field, before anything exists, without the value", () => {
+    const declarations = bigVariables(2, 10);
+    // Under the contract's 1 MiB per value, over it with the variable's name.
+    declarations.variables![1].value = MARKER + "x".repeat(SECRET_MAX_BYTES - MARKER.length - 5);
     const { resolved, problems } = prepare({}, contextWith(declarations));
     expect(resolved).toBeUndefined();
-    expect(problems).toHaveLength(1);
-    expect(problems[0]).toMatch(
-      /^variables\[v1\]\.value: the env backend's Kubernetes Secret would hold at least \d+ bytes .*Kubernetes allows 1048576 \(1 MiB\)/,
-    );
+    expect(problems).toEqual([
+      expect.stringMatching(
+        /^variables\[v1\]\.value: holds \d+ bytes with its variable name; one Kubernetes Secret allows 1048576 \(1 MiB\)/,
+      ),
+    ]);
     expect(problems[0]).not.toContain(MARKER);
   });
 
-  it("accepts a Secret of exactly 1 MiB (names included) and refuses one byte more", () => {
-    const names = "AIRFLOW_VAR_V0".length + "AIRFLOW_VAR_V1".length;
-    const half = (SECRET_MAX_BYTES - names) / 2;
-    expect(Number.isInteger(half)).toBe(true);
-    const atLimit = bigVariables(2, half);
-    expect(prepare({}, contextWith(atLimit)).problems).toEqual([]);
+  it("accepts an entry of exactly 1 MiB with its name, in one Secret, and refuses one byte more", () => {
+    const atLimit = bigVariables(1, SECRET_MAX_BYTES - "AIRFLOW_VAR_V0".length);
+    const { resolved, problems } = prepare({}, contextWith(atLimit));
+    expect(problems).toEqual([]);
+    expect(resolved!.shards).toEqual([
+      {
+        index: 0,
+        secretName: "airflow-dev-secrets",
+        variableNames: ["AIRFLOW_VAR_V0"],
+        bytes: SECRET_MAX_BYTES,
+      },
+    ]);
     atLimit.variables![0].value += "x";
     expect(prepare({}, contextWith(atLimit)).problems).toEqual([
-      expect.stringMatching(/^variables\[v0\]\.value: .*at least 1048577 bytes/),
+      expect.stringMatching(/^variables\[v0\]\.value: holds 1048577 bytes/),
     ]);
+  });
+
+  it("keeps one Secret up to 1 MiB in total and splits beyond it, the first keeping its name", () => {
+    const names = "AIRFLOW_VAR_V0".length + "AIRFLOW_VAR_V1".length;
+    const atLimit = bigVariables(2, (SECRET_MAX_BYTES - names) / 2);
+    expect(prepare({}, contextWith(atLimit)).resolved!.shards.map((s) => s.secretName)).toEqual([
+      "airflow-dev-secrets",
+    ]);
+    atLimit.variables![0].value += "x";
+    const { resolved, problems } = prepare({}, contextWith(atLimit));
+    expect(problems).toEqual([]);
+    const shards = resolved!.shards;
+    expect(shards.length).toBe(2);
+    expect(shards[0].secretName).toBe("airflow-dev-secrets");
+    expect(shards[1].secretName).toMatch(/^airflow-dev-secrets-\d+$/);
+    expect(shards.flatMap((s) => s.variableNames).sort()).toEqual(["AIRFLOW_VAR_V0", "AIRFLOW_VAR_V1"]);
+  });
+
+  it("counts a value known only at deployment as UNKNOWN_VALUE_BYTES", () => {
+    const names = "AIRFLOW_VAR_V0".length + "AIRFLOW_VAR_PENDING".length;
+    const declarations = bigVariables(1, SECRET_MAX_BYTES - names - UNKNOWN_VALUE_BYTES);
+    declarations.variables!.push({ key: "pending", value: pulumi.output("from another resource") });
+    expect(prepare({}, contextWith(declarations)).resolved!.shards).toHaveLength(1);
+    declarations.variables![0].value += "x";
+    expect(prepare({}, contextWith(declarations)).resolved!.shards).toHaveLength(2);
+  });
+
+  it("resolves 10,000 connections into Secrets that each fit, every connection in one of them", () => {
+    const connections = Array.from({ length: 10_000 }, (_, i) => ({
+      conn_id: `conn_${i}`,
+      conn_type: "postgres",
+      host: `db${i}.dev.internal`,
+      port: 5432,
+      schema: "analytics",
+      login: `user_${i}`,
+      password: `password-dev-${i}-${"p".repeat(80)}`,
+      extra: { sslmode: "require" },
+    }));
+    const { resolved, problems } = prepare({}, contextWith({ connections }));
+    expect(problems).toEqual([]);
+    const shards = resolved!.shards;
+    expect(shards.length).toBeGreaterThan(1);
+    for (const shard of shards) expect(shard.bytes).toBeLessThanOrEqual(SECRET_MAX_BYTES);
+    expect(new Set(shards.flatMap((s) => s.variableNames)).size).toBe(10_000);
+  });
+
+  it("refuses a Secret name that leaves no room for the split's suffix, at env.secretName", () => {
+    const secretName = "a".repeat(253);
+    const names = "AIRFLOW_VAR_V0".length + "AIRFLOW_VAR_V1".length;
+    const over = bigVariables(2, (SECRET_MAX_BYTES - names) / 2 + 1);
+    expect(prepare({ secretName }, contextWith(over)).problems).toEqual([
+      expect.stringMatching(
+        /^env\.secretName: the variables need 2 Kubernetes Secrets, the last named \{secretName\}-\d+, which must be at most 253 characters/,
+      ),
+    ]);
+    expect(prepare({ secretName }, contextWith(bigVariables(2, 10))).problems).toEqual([]);
   });
 });

@@ -36,7 +36,19 @@ const variants = [
       ...base,
       airflowMajor: 3 as const,
       fernetFromBackend: false,
-      envSecret: { name: "airflow-dev-env", data: { AIRFLOW_CONN_WAREHOUSE: "postgresql://x" } },
+      envSecrets: [{ name: "airflow-dev-env", data: { AIRFLOW_CONN_WAREHOUSE: "postgresql://x" } }],
+    },
+  },
+  {
+    name: "Airflow 2, env backend split over three Secrets",
+    input: {
+      ...base,
+      airflowMajor: 2 as const,
+      fernetFromBackend: false,
+      envSecrets: [0, 1, 3].map((i) => ({
+        name: i === 0 ? "airflow-dev-env" : `airflow-dev-env-${i}`,
+        data: { [`AIRFLOW_CONN_C${i}`]: "postgresql://x" },
+      })),
     },
   },
 ];
@@ -118,6 +130,16 @@ test("extraEnvFrom names the ConfigMap and the env Secret, quoted for YAML", () 
   ]);
 });
 
+test("extraEnvFrom lists every Secret of a split env backend, first to last", () => {
+  const values = airflowChartValues(variants[3].input);
+  expect(parse(values.extraEnvFrom as string)).toEqual([
+    { configMapRef: { name: "airflow-prod-secrets-config" } },
+    { secretRef: { name: "airflow-dev-env" } },
+    { secretRef: { name: "airflow-dev-env-1" } },
+    { secretRef: { name: "airflow-dev-env-3" } },
+  ]);
+});
+
 describe("checksums", () => {
   const data = { A: "1", B: "two" };
   test("equal content, in any key order, gives the same checksum", () => {
@@ -142,5 +164,26 @@ describe("checksums", () => {
     expect(env[SECRET_CHECKSUM_ANNOTATION]).toBe(
       contentChecksum({ AIRFLOW_CONN_WAREHOUSE: "postgresql://x" }),
     );
+  });
+  test("a split env backend's checksum covers every Secret: a change in any one rolls the pods", () => {
+    const input = variants[3].input;
+    if (!("envSecrets" in input)) throw new Error("variant 3 is the split env backend");
+    const checksum = (envSecrets: typeof input.envSecrets) =>
+      (airflowChartValues({ ...input, envSecrets }).airflowPodAnnotations as Record<string, string>)[
+        SECRET_CHECKSUM_ANNOTATION
+      ];
+    const before = checksum(input.envSecrets);
+    expect(input.envSecrets.length).toBe(3);
+    input.envSecrets.forEach((_secret, i) => {
+      const changed = input.envSecrets.map((s, j) =>
+        j === i ? { ...s, data: { ...s.data, AIRFLOW_VAR_NEW: "x" } } : s,
+      );
+      expect(checksum(changed)).not.toBe(before);
+    });
+    // The same variables, spread differently, are what the pods see either way.
+    const merged = [
+      { name: "airflow-dev-env", data: Object.assign({}, ...input.envSecrets.map((s) => s.data)) },
+    ];
+    expect(checksum(merged)).toBe(before);
   });
 });
