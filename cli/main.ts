@@ -25,6 +25,9 @@ const COMMANDS: Record<string, (argv: string[], io: MainIo) => Promise<number>> 
   "lint-dags": (argv, io) => (require("./lintDags") as typeof import("./lintDags")).runLintDags(argv, io),
   import: (argv, io) => (require("./import") as typeof import("./import")).runImport(argv, io),
   inventory: (argv, io) => (require("./inventory") as typeof import("./inventory")).runInventory(argv, io),
+  "rotate-now": (argv, io) =>
+    (require("./incident/rotateNow") as typeof import("./incident/rotateNow")).runRotateNow(argv, io),
+  revoke: (argv, io) => (require("./incident/revoke") as typeof import("./incident/revoke")).runRevoke(argv, io),
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
 

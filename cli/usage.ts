@@ -13,6 +13,8 @@ commands:
   lint-dags [--format text|json] PATH...                      secret lookups that run at DAG parse time
   import --stack NAME [--dry-run] [--dags PATH] EXPORT_FILE... connections/variables exported from Airflow into the stack
   inventory --stack NAME [--format md|json] [--dags PATH]      what lives where, rotation, readers, lookup cost
+  rotate-now --stack NAME (--conn ID | --all-rotated)          rotate now through the backend's rotation, prove the login
+  revoke --stack NAME [--undo]                                 end the reader identity's live sessions (AWS, Vault)
 
 airflow-secrets <command> --help   a command's options
 airflow-secrets --version          the installed version`;
@@ -84,6 +86,27 @@ lookup-cost estimate of the top-level lookups lint-dags finds there (prices per 
 documented table, overridable with --prices; parse interval default 30 s; one DAG processor).
 Exit status: 0 listed, 1 invalid stack, 2 usage error.`;
 
+export const ROTATE_NOW_USAGE = `usage: airflow-secrets rotate-now (--stack NAME | --config-file FILE) (--conn ID[,ID] | --all-rotated)
+                                  [--retire-previous] [--timeout SECONDS]
+
+Rotates now, with your credentials, through the backend's own deployed rotation: AWS RotateSecret (the
+rotation Lambda), GCP a SECRET_ROTATE message on the rotation topic (the rotator function), Azure the
+rotator function run with Key Vault's near-expiry event, Vault rotate-role for database static roles and
+revocation of dynamic roles' leases (on Vault, --conn names a vault.database role). Waits (default 300 s),
+prints each step with its time, then logs in with the credential Airflow now reads. No value is printed.
+--retire-previous rotates alternating-users connections twice, so the login that held the old password
+gets a new one too. Credentials: AWS the SDK's chain; GCP GOOGLE_OAUTH_ACCESS_TOKEN or gcloud; Azure
+AZURE_ACCESS_TOKEN and AZURE_FUNCTIONS_MASTER_KEY or az; Vault VAULT_ADDR and VAULT_TOKEN.
+Exit status: 0 rotated and the new credential logs in, 1 a step failed (see which), 2 usage error.`;
+
+export const REVOKE_USAGE = `usage: airflow-secrets revoke (--stack NAME | --config-file FILE) [--undo]
+
+Ends the reader identity's live sessions now. AWS: an inline policy on the reader role denying every
+session issued before now (aws:TokenIssueTime); pods get new sessions through IRSA; --undo removes it.
+Vault: revokes every token of Airflow's Kubernetes auth role; pods log in again (--undo: nothing to undo).
+GCP, Azure and env cannot revoke issued tokens: the command says what they offer and changes nothing.
+Exit status: 0 done, 1 failed or not available on the backend, 2 usage error.`;
+
 /** Usage per command, for `airflow-secrets <command> --help`. */
 export const COMMAND_USAGE: Record<string, string> = {
   init: INIT_USAGE,
@@ -92,6 +115,8 @@ export const COMMAND_USAGE: Record<string, string> = {
   "lint-dags": LINT_DAGS_USAGE,
   import: IMPORT_USAGE,
   inventory: INVENTORY_USAGE,
+  "rotate-now": ROTATE_NOW_USAGE,
+  revoke: REVOKE_USAGE,
 };
 
 /** `--help` or `-h` anywhere before a `--` separator asks for a command's usage. */

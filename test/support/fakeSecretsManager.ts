@@ -6,7 +6,10 @@
  * AWSCURRENT puts AWSPREVIOUS on the version it left; PutSecretValue is idempotent on
  * ClientRequestToken and refuses to change an existing version's value. Errors carry AWS's
  * `__type` names. RotateSecret / CancelRotateSecret are test helpers (`startRotation`,
- * `cancelRotation`) because the service, not the handler, calls them.
+ * `cancelRotation`) because the service, not the handler, calls them. RotateSecret is also served
+ * over HTTP (for callers such as `rotate-now`) when a `rotationFunction` is set: like the service, it
+ * answers with the new version id at once and then invokes the function's four steps in order,
+ * stopping at the first that throws (recorded in `rotationRuns`; AWSPENDING stays where it was).
  */
 import { randomUUID } from "crypto";
 import * as http from "http";
@@ -42,9 +45,29 @@ export class AwsError extends Error {
 
 type Body = Record<string, unknown>;
 
+/** One step of the rotation protocol, as the service invokes the rotation function. */
+export interface RotationInvocation {
+  Step: "createSecret" | "setSecret" | "testSecret" | "finishSecret";
+  SecretId: string;
+  ClientRequestToken: string;
+}
+
+/** A rotation RotateSecret started over HTTP: its token and, once settled, the failed step's error. */
+export interface RotationRun {
+  secretId: string;
+  token: string;
+  done: Promise<void>;
+  failedStep?: string;
+  error?: unknown;
+}
+
 export class FakeSecretsManager {
   /** Operation names in the order they were called over HTTP. */
   readonly calls: string[] = [];
+  /** The rotation function RotateSecret invokes (e.g. the Lambda handler, in-process); none: refused. */
+  rotationFunction?: (event: RotationInvocation) => Promise<unknown>;
+  /** Rotations started over HTTP, oldest first. */
+  readonly rotationRuns: RotationRun[] = [];
   private readonly secrets = new Map<string, StoredSecret>();
   private constructor(
     private readonly server: http.Server,
@@ -179,6 +202,8 @@ export class FakeSecretsManager {
         return this.putSecretValue(body);
       case "UpdateSecretVersionStage":
         return this.updateSecretVersionStage(body);
+      case "RotateSecret":
+        return this.rotateSecret(body);
       default:
         throw new AwsError(
           "UnknownOperationException",
@@ -281,6 +306,37 @@ export class FakeSecretsManager {
       VersionId: token,
       VersionStages: [...secret.versions.get(token)!.stages],
     };
+  }
+
+  /** RotateSecret: starts a rotation (as `startRotation`) and runs the function's steps after answering. */
+  private rotateSecret(body: Body): Body {
+    const secret = this.find(body.SecretId);
+    const rotationFunction = this.rotationFunction;
+    if (!rotationFunction) {
+      throw new AwsError(
+        "InvalidRequestException",
+        "No Lambda rotation function ARN is associated with this secret.",
+      );
+    }
+    const token = this.startRotation(
+      secret.arn,
+      typeof body.ClientRequestToken === "string" ? body.ClientRequestToken : randomUUID(),
+    );
+    const run: RotationRun = { secretId: secret.arn, token, done: Promise.resolve() };
+    run.done = (async () => {
+      await new Promise((resolve) => setImmediate(resolve));
+      for (const Step of ["createSecret", "setSecret", "testSecret", "finishSecret"] as const) {
+        try {
+          await rotationFunction({ Step, SecretId: secret.arn, ClientRequestToken: token });
+        } catch (error) {
+          run.failedStep = Step;
+          run.error = error;
+          return;
+        }
+      }
+    })();
+    this.rotationRuns.push(run);
+    return { ARN: secret.arn, Name: secret.name, VersionId: token };
   }
 
   private updateSecretVersionStage(body: Body): Body {
