@@ -59,11 +59,14 @@ export async function runChecks(
 ): Promise<CheckReport> {
   const { result, mockOptions } = invocation;
   const resources = analyzedResources(result);
+  // Outputs are recomputed from the final inputs, through the provider (its account) that made them.
+  const providers = new Map(result.raw.map((r) => [r.urn, r.provider]));
   const analysis = await analyze(resources, {
     policies,
     config,
     packEnforcementLevel: PACK_ENFORCEMENT_LEVEL,
-    outputsOf: (resource, inputs) => computedState(resource.type, resource.name, inputs, mockOptions),
+    outputsOf: (resource, inputs) =>
+      computedState(resource.type, resource.name, inputs, mockOptions, providers.get(resource.urn)),
     identitiesOf,
   });
   return buildReport(

@@ -27,6 +27,8 @@ export interface RecordedResource {
   dependencies: string[];
   /** Aliases this resource declares, as sent (a spec's empty fields mean "the resource's own"). */
   aliases: RecordedAlias[];
+  /** The explicit provider's reference (`urn::id`), when it has one: offline outputs depend on its account. */
+  provider?: string;
 }
 
 /** An alias as the engine receives it: a URN, or a spec whose parent is a (mock) URN. */
@@ -67,6 +69,7 @@ interface RegisterRequest {
   getRetainondelete(): boolean | undefined;
   getDependenciesList(): string[];
   getAliasesList?(): AliasMessage[];
+  getProvider?(): string;
 }
 interface AliasMessage {
   getUrn(): string;
@@ -124,11 +127,11 @@ export function installMocks(options: MockOptions): MockSession {
         inputsByKey.set(`${args.type}::${args.name}`, { inputs: args.inputs, custom: args.custom !== false });
         return {
           id: args.custom === false ? undefined : `${args.name}-id`,
-          state: computedState(args.type, args.name, args.inputs, options),
+          state: computedState(args.type, args.name, args.inputs, options, args.provider),
         };
       },
       call(args) {
-        return invokeResult(args.token, args.inputs, options);
+        return invokeResult(args.token, args.inputs, options, args.provider);
       },
     },
     options.project,
@@ -163,6 +166,7 @@ export function installMocks(options: MockOptions): MockSession {
           retainOnDelete: req.getRetainondelete() === true,
           dependencies: req.getDependenciesList(),
           aliases: (req.getAliasesList?.() ?? []).map(recordAlias),
+          provider: req.getProvider?.() || undefined,
         });
         options.onRecord?.();
       }

@@ -26,8 +26,12 @@ export function computedState(
   name: string,
   inputs: Record<string, unknown>,
   options: MockOptions,
+  provider?: string,
 ): Record<string, unknown> {
-  const extra = byPackage.get(type.split(":")[0])?.state?.(type, name, inputs, options) ?? {};
+  // An explicit provider (`pulumi:providers:aws`) goes to its package's mock too.
+  const [first, second, third] = type.split(":");
+  const pkg = first === "pulumi" && second === "providers" ? third : first;
+  const extra = byPackage.get(pkg)?.state?.(type, name, inputs, options, provider) ?? {};
   return { ...inputs, ...extra, urn: undefined };
 }
 
@@ -35,7 +39,8 @@ export function invokeResult(
   token: string,
   inputs: Record<string, unknown>,
   options: MockOptions,
+  provider?: string,
 ): Record<string, unknown> {
   const handler = byPackage.get(token.split(":")[0])?.invokes?.[token];
-  return handler ? handler(inputs, options) : {};
+  return handler ? handler(inputs, options, provider) : {};
 }
