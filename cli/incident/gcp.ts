@@ -88,7 +88,11 @@ export function gcpRotationDriver(
     },
     async trigger(connection) {
       const messageId = await clients.publish(topic, {
-        attributes: { eventType: SECRET_ROTATE, secretId: secret(connection.name), dataFormat: "JSON" },
+        attributes: {
+          eventType: SECRET_ROTATE,
+          secretId: secret(connection.name),
+          dataFormat: "JSON_API_V1",
+        },
         data: Buffer.from(JSON.stringify({ name: secret(connection.name) }), "utf8").toString("base64"),
       });
       return messageId;
