@@ -28,6 +28,7 @@ const COMMANDS: Record<string, (argv: string[], io: MainIo) => Promise<number>> 
   "rotate-now": (argv, io) =>
     (require("./incident/rotateNow") as typeof import("./incident/rotateNow")).runRotateNow(argv, io),
   revoke: (argv, io) => (require("./incident/revoke") as typeof import("./incident/revoke")).runRevoke(argv, io),
+  verify: (argv, io) => (require("./verify") as typeof import("./verify")).runVerify(argv, io),
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
 

@@ -15,6 +15,7 @@ commands:
   inventory --stack NAME [--format md|json] [--dags PATH]      what lives where, rotation, readers, lookup cost
   rotate-now --stack NAME (--conn ID | --all-rotated)          rotate now through the backend's rotation, prove the login
   revoke --stack NAME [--undo]                                 end the reader identity's live sessions (AWS, Vault)
+  verify --stack NAME [--via mirror] [--config-json FILE|-]    DR drill: look every id up as Airflow's reader would
 
 airflow-secrets <command> --help   a command's options
 airflow-secrets --version          the installed version`;
@@ -86,6 +87,29 @@ lookup-cost estimate of the top-level lookups lint-dags finds there (prices per 
 documented table, overridable with --prices; parse interval default 30 s; one DAG processor).
 Exit status: 0 listed, 1 invalid stack, 2 usage error.`;
 
+export const VERIFY_USAGE = `usage: airflow-secrets verify (--stack NAME | --config-file FILE) [--via primary|mirror]
+                              [--config-json FILE|-] [--endpoint URL] [--jwt-file FILE] [--json]
+
+Looks every declared connection, variable and config secret up in the backend the way Airflow's
+secrets backend does (Vault KV v2 over HTTP, Secrets Manager, Secret Manager, Key Vault) with the
+caller's credentials, and reports each id as ok, missing, denied (the reader may not read it),
+altered (differs from the stack's plan; the differing field names are listed), stale (an earlier
+version's value, or a rotated connection not changed within its rotation period) or skipped (a
+rotation master, which Airflow never reads). No value is ever printed.
+
+options:
+  --via primary|mirror  the active backend (default) or the standby of \`mirror:\`
+  --config-json FILE|-  \`pulumi config --show-secrets --json\` output: secret fields are compared with
+                        it; without it they are only checked to be present
+  --endpoint URL        the store's address when not the configured one (Key Vault URL, Vault address)
+  --jwt-file FILE       Vault: the reader's service-account token for Kubernetes login (when no VAULT_TOKEN)
+  --json                the report as JSON
+
+credentials: Vault VAULT_TOKEN (a token with the reader's policy) or Kubernetes login as the reader's
+role; AWS the SDK's default chain; GCP GOOGLE_OAUTH_ACCESS_TOKEN or the metadata server; Azure
+AZURE_ACCESS_TOKEN or the instance metadata service.
+Exit status: 0 every id ok, 1 a finding, 2 usage error, invalid stack or no access to the store.`;
+
 export const ROTATE_NOW_USAGE = `usage: airflow-secrets rotate-now (--stack NAME | --config-file FILE) (--conn ID[,ID] | --all-rotated)
                                   [--retire-previous] [--timeout SECONDS]
 
@@ -117,6 +141,7 @@ export const COMMAND_USAGE: Record<string, string> = {
   inventory: INVENTORY_USAGE,
   "rotate-now": ROTATE_NOW_USAGE,
   revoke: REVOKE_USAGE,
+  verify: VERIFY_USAGE,
 };
 
 /** `--help` or `-h` anywhere before a `--` separator asks for a command's usage. */
