@@ -25,7 +25,7 @@ async function cli(...argv: string[]) {
 
 describe("help and version", () => {
   it("lists every command in the main usage", () => {
-    expect(COMMANDS).toEqual(["init", "synth", "check", "lint-dags", "import", "inventory"]);
+    expect(COMMANDS).toEqual(["init", "synth", "check", "lint-dags", "import", "inventory", "verify"]);
     for (const command of COMMANDS) expect(MAIN_USAGE).toContain(`  ${command} `);
   });
 
@@ -77,6 +77,13 @@ describe("misuse: stderr, exit 2, nothing on stdout", () => {
     "lint-dags": [["--bogus", "dags"], ["--format"], ["--format", "xml", "dags"], []],
     import: [["--bogus", "x.json"], ["--stack"], [], ["--stack", "dev"]],
     inventory: [["--bogus"], ["--stack"], [], ["--stack", "dev", "--format", "xml"]],
+    verify: [
+      ["--bogus"],
+      ["--stack"],
+      [],
+      ["--stack", "dev", "--json=yes"],
+      ["--stack", "dev", "--via", "standby"],
+    ],
   };
   it("covers every command", () => expect(Object.keys(misuse).sort()).toEqual([...COMMANDS].sort()));
   const cases = Object.entries(misuse).flatMap(([command, list]) =>
