@@ -206,7 +206,8 @@ export function azureRotationDriver(
       if (latest === undefined)
         throw new StepFailed(
           `no new version within ${Math.round(wait.timeoutMs / 1000)} s (latest is still ${current.version}): ` +
-            'the rotator failed or is still running — read the function app\'s log ("rotation failed")',
+            'the rotator failed or is still running — read the function app\'s log ("rotation failed"); ' +
+            "running rotate-now again resumes a rotation the rotator journaled",
         );
       return latest;
     },

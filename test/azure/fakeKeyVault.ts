@@ -28,6 +28,13 @@ export class FakeKeyVault implements KeyVaultSecretsClient {
     this.failures.set(name.toLowerCase(), error);
   }
 
+  /** Sets one version's expiry, as `PATCH secrets/{name}/{version}` does (no new version). */
+  async updateExpiry(name: string, version: string, expiresOn: Date): Promise<void> {
+    const found = this.history(name).find((v) => v.version === version);
+    if (!found) throw new Error(`no version ${version} of ${name}`);
+    found.expiresOn = expiresOn;
+  }
+
   async getSecret(name: string): Promise<KeyVaultSecret | undefined> {
     this.calls.push({ op: "get", name });
     const latest = this.latest(name);
