@@ -25,7 +25,17 @@ async function cli(...argv: string[]) {
 
 describe("help and version", () => {
   it("lists every command in the main usage", () => {
-    expect(COMMANDS).toEqual(["init", "synth", "check", "lint-dags", "import", "inventory", "verify"]);
+    expect(COMMANDS).toEqual([
+      "init",
+      "synth",
+      "check",
+      "lint-dags",
+      "import",
+      "inventory",
+      "rotate-now",
+      "revoke",
+      "verify",
+    ]);
     for (const command of COMMANDS) expect(MAIN_USAGE).toContain(`  ${command} `);
   });
 
@@ -77,6 +87,16 @@ describe("misuse: stderr, exit 2, nothing on stdout", () => {
     "lint-dags": [["--bogus", "dags"], ["--format"], ["--format", "xml", "dags"], []],
     import: [["--bogus", "x.json"], ["--stack"], [], ["--stack", "dev"]],
     inventory: [["--bogus"], ["--stack"], [], ["--stack", "dev", "--format", "xml"]],
+    "rotate-now": [
+      ["--bogus"],
+      ["--stack"],
+      [],
+      ["--stack", "dev"],
+      ["--stack", "dev", "--conn", "warehouse", "--all-rotated"],
+      ["--stack", "dev", "--all-rotated=yes"],
+      ["--stack", "dev", "--conn", "warehouse", "--timeout", "soon"],
+    ],
+    revoke: [["--bogus"], ["--stack"], [], ["--stack", "dev", "--undo=yes"], ["--stack", "dev", "extra"]],
     verify: [
       ["--bogus"],
       ["--stack"],
