@@ -71,6 +71,24 @@ function kindOf(backend: string, settings: Record<string, unknown>): BackendKind
   }
 }
 
+/**
+ * The store a backend block describes: the contract's kind and profile and the layout names follow
+ * (the primary's `<backend>:` block, or the standby's `mirror.<backend>:` block).
+ */
+export function backendStore(
+  backend: string,
+  settings: Record<string, unknown>,
+  environment: string,
+): { kind: BackendKind; profile: BackendProfile; layout: SecretsLayout } {
+  const kind = kindOf(backend, settings);
+  const profile = backendProfile(kind);
+  return {
+    kind,
+    profile,
+    layout: { ...profile.defaultLayout(environment), ...layoutOverrides(backend, settings) },
+  };
+}
+
 export function readStackTarget(file: string): StackTarget {
   if (!fs.existsSync(file)) throw new Error(`stack config file ${file} does not exist`);
   const document = parseDocument(fs.readFileSync(file, "utf8"));
@@ -86,8 +104,7 @@ export function readStackTarget(file: string): StackTarget {
   const settings = isRecord(config[configKey(backend)])
     ? (config[configKey(backend)] as Record<string, unknown>)
     : {};
-  const kind = kindOf(backend, settings);
-  const profile = backendProfile(kind);
+  const { kind, profile, layout } = backendStore(backend, settings, environment);
   const production = config[configKey("production")];
   const list = (name: string) =>
     Array.isArray(config[configKey(name)]) ? (config[configKey(name)] as unknown[]).filter(isRecord) : [];
@@ -108,7 +125,7 @@ export function readStackTarget(file: string): StackTarget {
     backend,
     kind,
     profile,
-    layout: { ...profile.defaultLayout(environment), ...layoutOverrides(backend, settings) },
+    layout,
     airflow: isRecord(config[configKey("airflow")])
       ? (config[configKey("airflow")] as unknown as AirflowSettings)
       : { version: "2.10" },

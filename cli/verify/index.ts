@@ -10,7 +10,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { parseArgs, UsageError } from "../args";
 import { VERIFY_USAGE } from "../usage";
-import { readStackTarget, StackTarget } from "../import/stackTarget";
+import { backendStore, readStackTarget, StackTarget } from "../import/stackTarget";
 import { locateStack } from "../synth/stackFile";
 import { synthesize, SynthResult } from "../synth/synth";
 import { BackendKind } from "../../components/airflow";
@@ -170,10 +170,12 @@ function azureImdsToken(): () => Promise<string> {
   };
 }
 
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
+
 /**
- * The store `--via` names. The standby (`mirror:`) is not in the stack schema yet: once it is, its
- * kind, layout and rendered (inactive) Airflow configuration are returned here and everything else
- * works unchanged.
+ * The store `--via` names: the active backend, or the standby of `airflow-secrets:mirror` with the names
+ * of its own rules and the Airflow configuration synth renders for it (output `mirror`, not active).
  */
 export function storeFor(
   via: Via,
@@ -181,19 +183,27 @@ export function storeFor(
   target: StackTarget,
   synth: SynthResult,
 ): { store: StoreTarget; backendKwargs: Record<string, unknown> } {
-  if (via === "mirror")
+  const common = { environment: target.environment, airflow: target.airflow };
+  if (via === "primary")
+    return {
+      store: { kind: target.kind, profile: target.profile, layout: target.layout, ...common },
+      backendKwargs: (synth.airflowConfig?.backendKwargs ?? {}) as Record<string, unknown>,
+    };
+  const config = (target.document.toJS()?.config ?? {}) as Record<string, unknown>;
+  const block = config["airflow-secrets:mirror"];
+  if (!isRecord(block) || typeof block.backend !== "string")
     throw new UsageError(
-      `stack ${stack} has no standby backend to verify: --via mirror needs an airflow-secrets:mirror setting, which this version does not support yet`,
+      `stack ${stack} has no standby backend to verify: --via mirror needs an airflow-secrets:mirror setting`,
+    );
+  const settings = isRecord(block[block.backend]) ? (block[block.backend] as Record<string, unknown>) : {};
+  const rendered = synth.outputs.mirror as { airflowConfig?: { backendKwargs?: unknown } } | undefined;
+  if (!isRecord(rendered?.airflowConfig?.backendKwargs))
+    throw new Error(
+      `synth rendered no Airflow configuration for the standby of stack ${stack} (output mirror)`,
     );
   return {
-    store: {
-      kind: target.kind,
-      profile: target.profile,
-      layout: target.layout,
-      environment: target.environment,
-      airflow: target.airflow,
-    },
-    backendKwargs: (synth.airflowConfig?.backendKwargs ?? {}) as Record<string, unknown>,
+    store: { ...backendStore(block.backend, settings, target.environment), ...common },
+    backendKwargs: rendered.airflowConfig.backendKwargs,
   };
 }
 
