@@ -23,6 +23,11 @@ export interface ConnectionDeclaration {
   extra?: pulumi.Input<Record<string, unknown>>;
   /** Rotation settings; the cloud backends that rotate read them, the contract only validates them. */
   rotation?: RotationDeclaration;
+  /**
+   * Part of the emergency subset: exported in the `airflow connections import` file kept for the day
+   * every backend is down (README "Emergency subset"). Never stored in the connection's value.
+   */
+  critical?: boolean;
 }
 
 /** How a connection's password is rotated. Interpreted by the backends that support rotation. */

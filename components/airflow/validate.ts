@@ -35,8 +35,13 @@ const CONN_TYPE_PATTERN = /^[a-z][a-z0-9_+.-]*$/i;
 const MAX_DESCRIPTION_CHARS = 1024;
 const VARIABLE_KEY_PATTERN = /^[\p{L}\p{N}_.\-/:]{1,250}$/u;
 const CONFIG_NAME_PATTERN = /^[a-z][a-z0-9_]*$/;
-/** The keys a connection declaration may have: Airflow's fields plus this library's `rotation`. */
-const CONNECTION_KEYS: ReadonlySet<string> = new Set(["conn_id", ...AIRFLOW_CONNECTION_FIELDS, "rotation"]);
+/** The keys a connection declaration may have: Airflow's fields plus this library's `rotation` and `critical`. */
+const CONNECTION_KEYS: ReadonlySet<string> = new Set([
+  "conn_id",
+  ...AIRFLOW_CONNECTION_FIELDS,
+  "rotation",
+  "critical",
+]);
 
 /** A value known now (neither an Output nor a Promise) can be checked before any resource exists. */
 export function isKnown<T>(value: pulumi.Input<T> | undefined): value is T {
@@ -175,6 +180,11 @@ function validateConnection(
     }
   }
   if (conn.rotation !== undefined) validateRotation(conn, `${path}.rotation`, problems);
+  problems.check(
+    conn.critical === undefined || typeof conn.critical === "boolean",
+    `${path}.critical`,
+    "must be true or false",
+  );
   for (const key of Object.keys(conn)) {
     if (!CONNECTION_KEYS.has(key)) {
       problems.add(

@@ -7,6 +7,8 @@ export type SemanticsRequest =
   | { op: "json"; value: string }
   | { op: "match"; pattern: string; ids: string[] }
   | { op: "sensitive"; dir: string; line: string }
+  /** `airflow connections import` of a JSON file: conn_id → ReadConnection, or an error when skipped. */
+  | { op: "import"; line: string; value: string }
   | LookupRequest;
 
 /** One Airflow process (server or 3.x worker) reading declared ids from an in-memory store. */

@@ -367,6 +367,35 @@ def lookup(request):
     return result
 
 
+# `airflow connections import FILE` of a JSON file: airflow/secrets/local_filesystem.py
+# (load_connections_dict -> _create_connection: a string value is a URI, a dict is Connection(**value),
+# `extra` as given when a string, json.dumps'd when a dict) and the importer's id check
+# (2.x connection_command._import_helper: helpers.validate_key(conn_id, max_length=200), ^[\w.-]+$;
+# 3.x ConnectionBody.connection_id: same pattern, at most 200). A skipped id answers an error.
+def import_file(line, text):
+    document = json.loads(text)
+    if not isinstance(document, dict):
+        raise ValueError("the file must hold a JSON object")
+    result = {}
+    for conn_id, value in document.items():
+        if len(conn_id) > 200 or not re.match(r"^[\w.-]+$", conn_id):
+            result[conn_id] = {"error": f"Could not import connection {conn_id!r}: invalid key"}
+            continue
+        try:
+            if isinstance(value, str):
+                result[conn_id] = connection(conn_id, line, parse_uri(value))
+            elif isinstance(value, dict):
+                fields = dict(value)
+                if "conn_id" in fields and fields.pop("conn_id") != conn_id:
+                    raise ValueError("conn_id differs from the key")
+                result[conn_id] = connection(conn_id, line, fields)
+            else:
+                raise ValueError("a connection must be a URI string or a map")
+        except Exception as error:
+            result[conn_id] = {"error": f"{type(error).__name__}: {error}"}
+    return result
+
+
 def main():
     for line in sys.stdin:
         request = json.loads(line)
@@ -379,6 +408,8 @@ def main():
                 answer = {"ok": [bool(re.match(request["pattern"], i, re.IGNORECASE)) for i in request["ids"]]}
             elif request["op"] == "lookup":
                 answer = {"ok": lookup(request)}
+            elif request["op"] == "import":
+                answer = {"ok": import_file(request["line"], request["value"])}
             elif request["op"] == "sensitive":
                 answer = {"ok": sorted(sensitive_options(request["dir"], request["line"]))}
             else:
