@@ -60,6 +60,18 @@ export interface BackendDeployment {
 /** Every backend's resolved value carries the one plan of what is stored, and where. */
 export interface ResolvedBackend {
   plan: SecretsPlan;
+  /**
+   * Provider packages whose second, workload-side provider the component builds with (e.g. `aws`
+   * when Airflow runs in another account than its secrets): the environment requires each in its
+   * `workloadProviders` option before registering anything, and hands them to the component.
+   */
+  workloadProviders?: string[];
+}
+
+/** Resource options of a component that may also build in Airflow's (workload) account. */
+export interface WorkloadProviderOptions extends pulumi.ComponentResourceOptions {
+  /** The workload account's providers by package (`{ aws: workloadProvider }`); `providers` stay the secrets side's. */
+  workloadProviders?: Record<string, pulumi.ProviderResource>;
 }
 
 /** A backend's umbrella component: `<Backend>AirflowSecrets`. */

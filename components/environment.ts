@@ -28,6 +28,7 @@ import {
   BackendContext,
   KubernetesSettings,
   ResolvedBackend,
+  WorkloadProviderOptions,
   prepareBackend,
 } from "./backend";
 
@@ -202,14 +203,25 @@ export class AirflowSecretsEnvironment extends pulumi.ComponentResource {
   static fromConfig(
     name: string,
     args: AirflowSecretsEnvironmentConfigArgs,
-    opts?: pulumi.ComponentResourceOptions,
+    opts?: WorkloadProviderOptions,
   ): AirflowSecretsEnvironment {
     return new AirflowSecretsEnvironment(name, args as AirflowSecretsEnvironmentArgs, opts);
   }
 
-  constructor(name: string, args: AirflowSecretsEnvironmentArgs, opts?: pulumi.ComponentResourceOptions) {
+  /**
+   * `opts.providers` reach every resource as usual; `opts.workloadProviders` (`{ aws }`) is the
+   * provider of the account Airflow runs in, required when the backend's settings put it in another
+   * account than the secrets (AWS `accounts`).
+   */
+  constructor(name: string, args: AirflowSecretsEnvironmentArgs, opts?: WorkloadProviderOptions) {
     const problems = new Problems();
     const prepared = prepareEnvironment(args, problems);
+    for (const pkg of prepared?.resolved.workloadProviders ?? [])
+      problems.check(
+        opts?.workloadProviders?.[pkg] !== undefined,
+        `${args.backend}.accounts.workload`,
+        `puts Airflow in another account: pass that account's ${pkg} provider as the workloadProviders.${pkg} resource option (the stack program builds it from accounts.workload)`,
+      );
     problems.throwIfAny(`Airflow secrets environment "${args.environment}" (${args.backend} backend)`);
     const { production, backend, resolved, resolveFernetValue } = prepared!;
 
@@ -238,7 +250,8 @@ export class AirflowSecretsEnvironment extends pulumi.ComponentResource {
       resolved,
       {
         parent: this,
-      },
+        ...(opts?.workloadProviders !== undefined ? { workloadProviders: opts.workloadProviders } : {}),
+      } as WorkloadProviderOptions,
     );
     const deployment = component.deployment;
     this.airflowConfig = deployment.airflowConfig;

@@ -23,6 +23,7 @@ export {
   type BackendDeployment,
   type KubernetesSettings,
   type ResolvedBackend,
+  type WorkloadProviderOptions,
   resolveBackendOrThrow,
 } from "./backend";
 export { BACKEND_NAMES, type BackendName } from "./registry";

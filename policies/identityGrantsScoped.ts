@@ -86,13 +86,14 @@ const configSchema = { properties: { ...ENVIRONMENT_CONFIG_SCHEMA } };
 export const identityGrantsScoped: AirflowStackPolicy = {
   name: "identity-grants-scoped",
   description:
-    "What Airflow's identities may do (Vault policies on its Kubernetes auth role, IAM policies on its IRSA role, GCP bindings of its Workload Identity service account, Azure role assignments and access policies of its federated identity) is read-only and inside its environment; the CI writer never reads; no Vault policy lists everything.",
+    "What Airflow's identities may do (Vault policies on its Kubernetes auth role, IAM policies on its IRSA role and on every role it may assume, GCP bindings of its Workload Identity service account, Azure role assignments and access policies of its federated identity) is read-only and inside its environment; the CI writer never reads; no Vault policy lists everything.",
   enforcementLevel: "mandatory",
   remediationSteps:
     'Vault: give Airflow\'s Kubernetes auth role only policies with `capabilities = ["read"]` on "<mount>/data/<env>/…" (and ' +
     '"database/creds/<env role>"); keep create/update/delete for the CI role\'s policy, which must not read; never grant list on "*". ' +
     "AWS: the IRSA role's inline and attached policies allow only secretsmanager:GetSecretValue/DescribeSecret (ssm:GetParameter*) " +
-    "on arn:…:secret:<prefix>/<env>/* and kms:Decrypt; the CI role denies GetSecretValue and kms:Decrypt. GCP: grant " +
+    "on arn:…:secret:<prefix>/<env>/* and kms:Decrypt (across accounts: the IRSA role only sts:AssumeRole on its own " +
+    "environment's reader by exact ARN, and the reader those reads); the CI role denies GetSecretValue and kms:Decrypt. GCP: grant " +
     "roles/secretmanager.secretAccessor per secret of the environment (or on the project with a condition on the env prefix) " +
     "and only roles/secretmanager.secretVersionAdder to CI. Azure: assign Key Vault Secrets User on the environment's vault (not " +
     "the subscription or resource group) and a custom role without getSecret to CI; access policies give Airflow get/list only.",
@@ -122,9 +123,11 @@ export const identityGrantsScoped: AirflowStackPolicy = {
       const duty = dutyOf(binding, context);
       if (duty) principals.set(binding.principal.urn, { duty, resource: binding.principal, context });
     }
+    // Roles Airflow reaches by sts:AssumeRole (its reader in a secrets account) are judged once, as Airflow.
+    const judged = new Set<string>();
     for (const principal of principals.values()) {
       await checkVault(principal, resources, reportViolation);
-      checkAws(principal, resources, reportViolation);
+      checkAws(principal, resources, reportViolation, judged);
       checkGcp(principal, resources, environments, reportViolation);
       checkAzure(principal, resources, environments, reportViolation);
     }
@@ -270,7 +273,55 @@ function confinedToEnvironment(namePart: string, envs: string[]): boolean {
   );
 }
 
-function checkAws(p: Principal, resources: readonly PolicyResource[], report: Report): void {
+/** `arn:…:iam::<account>:role/<path>/<name>` → `<name>` (undefined for other ARNs). */
+function roleNameOf(arn: string): string | undefined {
+  return /^arn:[^:]*:iam::[^:]*:role\/(?:.*\/)?([^/]+)$/.exec(arn)?.[1];
+}
+
+/**
+ * Across accounts, Airflow's IRSA role only assumes its environment's reader in the secrets account
+ * (`sts:AssumeRole`). Whatever it may assume is Airflow's too: a pattern that admits several roles,
+ * a role named for no environment of this stack or for another (`airflow-prod-…` from dev) is a
+ * finding; a role of this stack that it assumes is judged as Airflow's identity itself.
+ */
+function checkAssumedRoles(
+  p: Principal,
+  where: string,
+  target: string,
+  resources: readonly PolicyResource[],
+  report: Report,
+  judged: Set<string>,
+): void {
+  if (/[*?]/.test(target)) {
+    report(
+      `${label(p)}: ${where} may assume any role matching "${target}"; Airflow's identity assumes only its environment's reader, by exact ARN.`,
+      p.resource.urn,
+    );
+    return;
+  }
+  const name = roleNameOf(target);
+  if (name === undefined || !p.context.environments.some((env) => segmentPattern(env).test(name))) {
+    report(
+      `${label(p)}: ${where} may assume "${target}", a role outside ${envLabel(p.context)}.`,
+      p.resource.urn,
+    );
+    return;
+  }
+  const roles = resources.filter((r) => r.type === "aws:iam/role:Role");
+  // By ARN once known; by name at a first preview (another account's role may share a name).
+  const assumed =
+    roles.find((r) => identities(r).includes(target)) ?? roles.find((r) => prop(r, "name") === name);
+  if (assumed === undefined || judged.has(assumed.urn)) return;
+  judged.add(assumed.urn);
+  checkAws({ duty: "airflow", resource: assumed, context: p.context }, resources, report, judged);
+}
+
+function checkAws(
+  p: Principal,
+  resources: readonly PolicyResource[],
+  report: Report,
+  judged: Set<string> = new Set(),
+): void {
   if (p.resource.type !== "aws:iam/role:Role") return;
   const { documents, unreadable } = awsDocuments(p.resource, resources);
   for (const arn of unreadable) {
@@ -310,6 +361,12 @@ function checkAws(p: Principal, resources: readonly PolicyResource[], report: Re
             p.resource.urn,
           );
         }
+        if (
+          p.duty === "airflow" &&
+          decide([{ Statement: [rawStatement(s)] }], "sts:AssumeRole", instance(target)) === "allowed" &&
+          decide(all, "sts:AssumeRole", instance(target)) === "allowed"
+        )
+          checkAssumedRoles(p, where, target, resources, report, judged);
         const storeReads = reads.filter((a) => !a.startsWith("kms:"));
         if (p.duty === "airflow" && storeReads.length > 0) {
           const name = target === "*" ? "*" : storeNamePart(target);

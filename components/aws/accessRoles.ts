@@ -84,6 +84,11 @@ export interface SecretsAccessRolesArgs {
   recoveryWindowInDays?: number;
   tags?: Record<string, string>;
   account?: pulumi.Input<AwsAccountContext>;
+  /**
+   * Across accounts: the reader's trust (Airflow's IRSA role in the workload account, from
+   * `WorkloadReaderIdentity`), instead of the cluster's service account through IRSA.
+   */
+  readerTrustPolicy?: pulumi.Input<string>;
 }
 
 export function validateCiWriter(
@@ -214,14 +219,16 @@ export class SecretsAccessRoles extends pulumi.ComponentResource {
       {
         name: roleName(args.environment, "reader"),
         description: `Airflow ${args.environment} (${args.namespace}/${args.serviceAccount}) reads its secrets through IRSA`,
-        assumeRolePolicy: JSON.stringify(
-          irsaTrustPolicy({
-            oidcProviderArn: args.oidcProviderArn,
-            oidcIssuer: args.oidcIssuer,
-            namespace: args.namespace,
-            serviceAccount: args.serviceAccount,
-          }),
-        ),
+        assumeRolePolicy:
+          args.readerTrustPolicy ??
+          JSON.stringify(
+            irsaTrustPolicy({
+              oidcProviderArn: args.oidcProviderArn,
+              oidcIssuer: args.oidcIssuer,
+              namespace: args.namespace,
+              serviceAccount: args.serviceAccount,
+            }),
+          ),
         maxSessionDuration: 3600,
         tags,
       },

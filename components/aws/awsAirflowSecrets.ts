@@ -1,9 +1,15 @@
 import { createHash } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { PlannedSecret, SecretKind, SecretsPlan } from "../airflow";
-import type { BackendDeployment, KubernetesSettings, ResolvedBackend } from "../backend";
+import type {
+  BackendDeployment,
+  KubernetesSettings,
+  ResolvedBackend,
+  WorkloadProviderOptions,
+} from "../backend";
 import { RotationStrategy } from "../rotation/strategy";
 import { SecretsAccessRoles } from "./accessRoles";
+import { CrossAccountAccess, WorkloadReaderIdentity } from "./accounts";
 import { SecretsAuditTrail } from "./auditTrail";
 import { AwsStoreArgs, awsAccountContext, idSlug } from "./common";
 import { ParameterStore } from "./parameterStore";
@@ -27,6 +33,8 @@ export interface AwsResolved extends ResolvedBackend {
   audit: boolean;
   /** Secrets whose loss is unrecoverable (the Fernet key): protected and retained in production. */
   criticalSecretNames: string[];
+  /** With `accounts`: Airflow's IRSA role in the workload account assumes the reader (accounts.ts). */
+  crossAccount?: CrossAccountAccess;
 }
 
 const KINDS: readonly SecretKind[] = ["connection", "variable", "config"];
@@ -76,6 +84,8 @@ export class AwsAirflowSecrets extends pulumi.ComponentResource {
   readonly plan: SecretsPlan;
   readonly keys: SecretsKmsKey;
   readonly access: SecretsAccessRoles;
+  /** With `accounts`: Airflow's IRSA role in the workload account, built with `opts.workloadProviders.aws`. */
+  readonly workloadIdentity?: WorkloadReaderIdentity;
   readonly store: SecretsManagerStore | ParameterStore;
   readonly audit?: SecretsAuditTrail;
   /** Only with rotated connections: one function per strategy and master, by function name. */
@@ -83,7 +93,12 @@ export class AwsAirflowSecrets extends pulumi.ComponentResource {
   /** What the environment reads: Airflow's configuration, the IRSA annotation, stack outputs. */
   readonly deployment: BackendDeployment;
 
-  constructor(name: string, resolved: AwsResolved, opts?: pulumi.ComponentResourceOptions) {
+  constructor(name: string, resolved: AwsResolved, opts?: WorkloadProviderOptions) {
+    // A wiring mistake of the caller, not a setting: `AirflowSecretsEnvironment` reports it with the rest.
+    if (resolved.crossAccount !== undefined && opts?.workloadProviders?.aws === undefined)
+      throw new Error(
+        `AwsAirflowSecrets ${name}: aws.accounts puts Airflow in account ${resolved.crossAccount.workloadAccountId}; pass that account's AWS provider as the workloadProviders.aws resource option`,
+      );
     super("airflow-secrets:aws:AwsAirflowSecrets", name, {}, opts);
     const { plan, settings, environment, production, owner, recoveryWindowInDays } = resolved;
     this.plan = plan;
@@ -99,6 +114,25 @@ export class AwsAirflowSecrets extends pulumi.ComponentResource {
     const namePrefixes = [
       ...new Set(KINDS.map((kind) => plan.profile.storageName(plan.layout, kind, ""))),
     ].sort();
+
+    const crossAccount = resolved.crossAccount;
+    const workloadProvider = opts?.workloadProviders?.aws;
+    if (crossAccount !== undefined && workloadProvider !== undefined)
+      this.workloadIdentity = new WorkloadReaderIdentity(
+        `${environment}-workload-identity`,
+        {
+          environment,
+          owner,
+          access: crossAccount,
+          oidcProviderArn: settings.oidcProviderArn,
+          oidcIssuer: settings.oidcIssuer,
+          namespace: resolved.kubernetes.namespace,
+          serviceAccount: resolved.kubernetes.serviceAccount,
+          tags,
+        },
+        { parent: this, providers: { aws: workloadProvider } },
+      );
+    const workloadIdentity = this.workloadIdentity;
 
     // The key policy names the reader role and the reader's policy names the key.
     const [keyArns, resolveKeyArns] = pulumi.deferredOutput<string[]>();
@@ -120,6 +154,7 @@ export class AwsAirflowSecrets extends pulumi.ComponentResource {
         recoveryWindowInDays: store === "secretsmanager" ? recoveryWindowInDays : undefined,
         tags,
         account,
+        readerTrustPolicy: workloadIdentity?.readerTrustPolicy,
       },
       childOpts,
     );
@@ -173,6 +208,7 @@ export class AwsAirflowSecrets extends pulumi.ComponentResource {
       kmsKeyArn: key.keyArn,
       readerRoleArn: access.readerRoleArn,
     };
+    if (workloadIdentity) outputs.workloadRoleArn = workloadIdentity.roleArn;
     if (access.writerPolicyArn) outputs.writerPolicyArn = access.writerPolicyArn;
     if (access.writerRoleArn) outputs.writerRoleArn = access.writerRoleArn;
     if (audit) {
@@ -303,7 +339,8 @@ export class AwsAirflowSecrets extends pulumi.ComponentResource {
 
     this.deployment = {
       airflowConfig: plan.airflowConfig,
-      serviceAccountAnnotations: access.serviceAccountAnnotations,
+      // Across accounts the pods run as the workload account's IRSA role, which assumes the reader.
+      serviceAccountAnnotations: (workloadIdentity ?? access).serviceAccountAnnotations,
       outputs,
     };
     this.registerOutputs(outputs);

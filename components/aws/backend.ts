@@ -3,6 +3,7 @@
  */
 import { PlanArgs, configKey } from "../airflow";
 import type { AirflowSecretsBackend, BackendContext } from "../backend";
+import { crossAccountAccess, crossAccountKwargs } from "./accounts";
 import { AwsAirflowSecrets, AwsResolved } from "./awsAirflowSecrets";
 import { settingsSchema } from "./schema";
 import { DEFAULT_RECOVERY_WINDOW_DAYS, PRODUCTION_RECOVERY_WINDOW_DAYS } from "./secretsManagerStore";
@@ -20,13 +21,18 @@ import {
 /** Where the contract stores the declarations with these (possibly partial) settings. */
 function planArgs(context: BackendContext, raw: Partial<AwsBackendSettings>): PlanArgs {
   const settings = normalizeSettings(raw);
+  // Across accounts Airflow assumes the reader in the secrets account (accounts.ts says how).
+  const crossAccount = crossAccountAccess(context.environment, settings.region, settings.accounts);
   return {
     backend: settings.store === "ssm" ? "aws-ssm" : "aws-secrets-manager",
     environment: context.environment,
     declarations: context.declarations,
     airflow: context.airflow,
     layout: confinedLayout(settings, context.environment),
-    extraKwargs: settings.region !== undefined ? { region_name: settings.region } : undefined,
+    extraKwargs:
+      settings.region !== undefined
+        ? { region_name: settings.region, ...(crossAccount ? crossAccountKwargs(crossAccount) : {}) }
+        : undefined,
   };
 }
 
@@ -64,8 +70,10 @@ export const backend: AirflowSecretsBackend<typeof settingsSchema, AwsResolved> 
         .filter((o) => o.section === "core" && o.option === "fernet_key")
         .map((o) => configKey(o, plan.profile.kind)),
     );
+    const crossAccount = crossAccountAccess(context.environment, settings.region, settings.accounts);
     return {
       plan,
+      ...(crossAccount ? { crossAccount, workloadProviders: ["aws"] } : {}),
       environment: context.environment,
       production: context.production,
       owner: context.owner,

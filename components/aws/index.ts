@@ -6,6 +6,14 @@ export { backend as awsBackend } from "./backend";
 export { AwsAirflowSecrets, type AwsResolved } from "./awsAirflowSecrets";
 export type { AwsBackendSettings, AwsBackendSettingsInput } from "./schema";
 export { SecretsAccessRoles, type SecretsAccessRolesArgs, type CiWriterSettings } from "./accessRoles";
+export {
+  WorkloadReaderIdentity,
+  type WorkloadReaderIdentityArgs,
+  type CrossAccountAccess,
+  awsAccountProviders,
+  type AwsAccountProviders,
+  type AwsAccountsSettings,
+} from "./accounts";
 export { SecretsAuditTrail, type SecretsAuditTrailArgs, type ExistingTrail } from "./auditTrail";
 export { SecretsKmsKey, type SecretsKmsKeyArgs, type ExistingSecretsKey } from "./secretsKey";
 export { SecretsManagerStore, type SecretsManagerStoreArgs, type StoredSecret } from "./secretsManagerStore";

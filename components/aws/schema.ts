@@ -75,6 +75,35 @@ const auditBlock = z.strictObject({
 });
 renamedKeys.add(auditBlock, { existingTrail: "existing" });
 
+const accountBlock = (role: string, account: string) =>
+  z.strictObject({
+    accountId: z.string().describe(`The 12-digit id of the account ${account}. Required.`),
+    deployRoleArn: z
+      .string()
+      .nullish()
+      .describe(
+        `A role in that account that the stack program's AWS provider assumes to create ${role}. Default: the credentials \`pulumi up\` runs with, which must then be in that account.`,
+      ),
+  });
+
+/** Secrets in a central account, Airflow in a workload account (components/aws/accounts.ts). */
+const accountsBlock = z.strictObject({
+  secrets: accountBlock(
+    "the store, key, reader role, CI writer, rotation and audit trail",
+    "that holds the secrets, the KMS key, the CI writer, rotation and the audit trail",
+  ).describe("The central secrets account."),
+  workload: accountBlock(
+    "Airflow's IRSA role",
+    "where the EKS cluster runs Airflow (its OIDC provider is `oidcProviderArn`)",
+  ).describe("The account Airflow runs in."),
+  organizationId: z
+    .string()
+    .nullish()
+    .describe(
+      "The AWS Organizations id (`o-…`) of both accounts: the reader then also requires the caller to be in it (`aws:PrincipalOrgID`).",
+    ),
+});
+
 export const settingsSchema = z
   .strictObject({
     region: z
@@ -91,6 +120,11 @@ export const settingsSchema = z
       .string()
       .describe(
         "The cluster's OIDC issuer without scheme: `oidc.eks.<region>.amazonaws.com/id/<ID>`. Required.",
+      ),
+    accounts: accountsBlock
+      .nullish()
+      .describe(
+        "Secrets in a central account and Airflow in a workload account, each reached through its own AWS provider. Default: one account for both.",
       ),
     deployerRoleArns: z
       .array(z.string())

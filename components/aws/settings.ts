@@ -9,6 +9,7 @@ import { STANDARD_LABEL_KEYS } from "../core/labels";
 import { checkRotationPrerequisites, checkRotatorPasswordSettings } from "../rotation/prerequisites";
 import type { BackendContext } from "../backend";
 import { validateCiWriter } from "./accessRoles";
+import { checkAccounts } from "./accounts";
 import { auditFilters, validateAuditTrailArgs } from "./auditTrail";
 import { RotationSchedule, checkRotationSchedule } from "./rotationLambda";
 import { AwsBackendSettings } from "./schema";
@@ -128,6 +129,7 @@ export function checkAwsSettings(
     checkAuditedKeys(region, settings.replicaRegions, problems);
   if (settings.ciWriter !== undefined) validateCiWriter(settings.ciWriter, at("ciWriter"), problems);
   if (settings.rotation !== undefined) checkRotationSettings(settings.rotation, problems);
+  checkAccounts(settings, problems);
 }
 
 /** Audit is on in production unless turned off (with an existing trail), and off elsewhere unless on. */

@@ -73,7 +73,7 @@ describe("the API report", () => {
     );
     expect(environment?.kind).toBe("class");
     expect(environment?.signature).toContain(
-      "constructor(name: string, args: AirflowSecretsEnvironmentArgs, opts?: pulumi.ComponentResourceOptions);",
+      "constructor(name: string, args: AirflowSecretsEnvironmentArgs, opts?: WorkloadProviderOptions);",
     );
     // Default values are implementation: a caller sees an optional parameter.
     const plan = report.symbols.find(

@@ -28,6 +28,12 @@ const trust = (operator: string, sub: string) =>
 const readerDocument = (action: string, target: string) =>
   JSON.stringify({ Statement: [{ Sid: "Read", Effect: "Allow", Action: action, Resource: target }] });
 const prodSecretArn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:airflow/prod/*";
+/** Across accounts: Airflow's IRSA role in a workload account assumes the reader in the secrets account. */
+const SECRETS_ACCOUNT_READER = "arn:aws:iam::111111111111:role/airflow-prod-secrets-central-reader";
+const assumeDocument = (target: string) =>
+  JSON.stringify({
+    Statement: [{ Sid: "Assume", Effect: "Allow", Action: "sts:AssumeRole", Resource: target }],
+  });
 
 interface Case {
   baseline: Fixture[];
@@ -220,8 +226,68 @@ const CASES: Record<string, Case> = {
           { name: "read", policy: readerDocument("secretsmanager:GetSecretValue", prodSecretArn) },
         ],
       }),
+      p("aws:iam/role:Role", "workload", {
+        name: "airflow-prod-secrets-irsa",
+        assumeRolePolicy: trust("StringEquals", "system:serviceaccount:airflow-prod:airflow"),
+        inlinePolicies: [{ name: "assume", policy: assumeDocument(SECRETS_ACCOUNT_READER) }],
+      }),
+      resource(
+        "prod",
+        "aws:iam/role:Role",
+        "central-reader",
+        {
+          name: "airflow-prod-secrets-central-reader",
+          assumeRolePolicy: JSON.stringify({
+            Statement: [
+              {
+                Effect: "Allow",
+                Principal: { AWS: "arn:aws:iam::222222222222:role/airflow-prod-secrets-irsa" },
+                Action: "sts:AssumeRole",
+              },
+            ],
+          }),
+          inlinePolicies: [
+            {
+              name: "read",
+              policy: readerDocument(
+                "secretsmanager:GetSecretValue",
+                "arn:aws:secretsmanager:eu-west-1:111111111111:secret:airflow/prod/*",
+              ),
+            },
+          ],
+        },
+        { computed: { arn: SECRETS_ACCOUNT_READER } },
+      ),
     ],
     mutations: [
+      [
+        "AWS workload role assumes another environment's reader",
+        "workload",
+        (i) =>
+          (i.inlinePolicies[0].policy = assumeDocument(
+            "arn:aws:iam::111111111111:role/airflow-dev-secrets-reader",
+          )),
+        'aws:iam/role:Role "workload" (Airflow\'s identity): inline policy "assume" statement "Assume" may assume "arn:aws:iam::111111111111:role/airflow-dev-secrets-reader", a role outside the "prod" environment.',
+      ],
+      [
+        "AWS workload role assumes any reader",
+        "workload",
+        (i) =>
+          (i.inlinePolicies[0].policy = assumeDocument(
+            "arn:aws:iam::111111111111:role/airflow-*-secrets-reader",
+          )),
+        'aws:iam/role:Role "workload" (Airflow\'s identity): inline policy "assume" statement "Assume" may assume any role matching "arn:aws:iam::111111111111:role/airflow-*-secrets-reader"; Airflow\'s identity assumes only its environment\'s reader, by exact ARN.',
+      ],
+      [
+        "AWS assumed reader reads another environment",
+        "central-reader",
+        (i) =>
+          (i.inlinePolicies[0].policy = readerDocument(
+            "secretsmanager:GetSecretValue",
+            "arn:aws:secretsmanager:eu-west-1:111111111111:secret:airflow/dev/*",
+          )),
+        'aws:iam/role:Role "central-reader" (Airflow\'s identity): inline policy "read" statement "Read" reads "arn:aws:secretsmanager:eu-west-1:111111111111:secret:airflow/dev/*", outside the "prod" environment.',
+      ],
       [
         "Vault update",
         "pol",

@@ -26,6 +26,8 @@ const SHIPPED: Record<string, string> = {
   gcp: "stacks/examples/Pulumi.prod-gcp.yaml",
   azure: "stacks/examples/Pulumi.prod-azure.yaml",
 };
+/** Further shipped files whose blocks the single files above leave absent (AWS `accounts`). */
+const SHIPPED_ALSO: Array<[string, string]> = [["aws", "stacks/examples/Pulumi.prod-multi-account.yaml"]];
 
 const MISSING = Symbol("missing");
 const WRONG_VALUES: Array<[string, unknown]> = [
@@ -48,8 +50,8 @@ function plain(value: unknown): unknown {
   return value;
 }
 
-function baseOf(backend: string): Record<string, unknown> {
-  const document = readYamlFile(path.join(ROOT, SHIPPED[backend])) as { config: Record<string, unknown> };
+function baseOf(backend: string, file = SHIPPED[backend]): Record<string, unknown> {
+  const document = readYamlFile(path.join(ROOT, file)) as { config: Record<string, unknown> };
   const raw: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(document.config))
     if (key.startsWith(`${CONFIG_NAMESPACE}:`)) raw[key.slice(CONFIG_NAMESPACE.length + 1)] = plain(value);
@@ -135,44 +137,48 @@ test("every backend has a schema and the fuzz has at least 1,000 cases", () => {
 
 test("the shipped stack files pass, so each case's refusal is its own", () => {
   for (const backend of BACKEND_NAMES) expect(run(baseOf(backend))).toEqual([]);
+  for (const [backend, file] of SHIPPED_ALSO) expect(run(baseOf(backend, file))).toEqual([]);
 });
 
-describe.each(BACKEND_NAMES.map((b) => [b]))("%s", (backend) => {
-  test("every field × every wrong type: no stack trace, refusals at the field", () => {
-    const mine = cases.filter((c) => c.backend === backend);
-    expect(mine.length).toBeGreaterThan(0);
-    const failures: string[] = [];
-    let applied = 0;
-    let refused = 0;
-    for (const c of mine) {
-      const raw = baseOf(backend);
-      if (!setAt(raw, c.segments, c.value)) continue;
-      applied++;
-      let problems: readonly { path: string; rule: string }[];
-      try {
-        problems = run(raw);
-      } catch (error) {
-        failures.push(
-          `${c.field} = ${c.kind}: threw ${(error as Error).stack?.split("\n").slice(0, 2).join(" ")}`,
-        );
-        continue;
+describe.each([...BACKEND_NAMES.map((b): [string, string] => [b, SHIPPED[b]]), ...SHIPPED_ALSO])(
+  "%s (%s)",
+  (backend, file) => {
+    test("every field × every wrong type: no stack trace, refusals at the field", () => {
+      const mine = cases.filter((c) => c.backend === backend);
+      expect(mine.length).toBeGreaterThan(0);
+      const failures: string[] = [];
+      let applied = 0;
+      let refused = 0;
+      for (const c of mine) {
+        const raw = baseOf(backend, file);
+        if (!setAt(raw, c.segments, c.value)) continue;
+        applied++;
+        let problems: readonly { path: string; rule: string }[];
+        try {
+          problems = run(raw);
+        } catch (error) {
+          failures.push(
+            `${c.field} = ${c.kind}: threw ${(error as Error).stack?.split("\n").slice(0, 2).join(" ")}`,
+          );
+          continue;
+        }
+        if (problems.length > 0) refused++;
+        // A value the field's own schema accepts may be refused by a rule elsewhere (production: true).
+        if (problems.length === 0 || (c.value !== MISSING && c.schema.safeParse(c.value).success)) continue;
+        if (c.value === MISSING && c.schema.safeParse(undefined).success) continue;
+        const field = normalise(c.field);
+        const named = problems.some((p) => {
+          const at = normalise(p.path);
+          return at === field || at.startsWith(`${field}.`) || at.startsWith(`${field}[`);
+        });
+        if (!named)
+          failures.push(`${c.field} = ${c.kind}: refused at ${problems.map((p) => p.path).join(", ")}`);
       }
-      if (problems.length > 0) refused++;
-      // A value the field's own schema accepts may be refused by a rule elsewhere (production: true).
-      if (problems.length === 0 || (c.value !== MISSING && c.schema.safeParse(c.value).success)) continue;
-      if (c.value === MISSING && c.schema.safeParse(undefined).success) continue;
-      const field = normalise(c.field);
-      const named = problems.some((p) => {
-        const at = normalise(p.path);
-        return at === field || at.startsWith(`${field}.`) || at.startsWith(`${field}[`);
-      });
-      if (!named)
-        failures.push(`${c.field} = ${c.kind}: refused at ${problems.map((p) => p.path).join(", ")}`);
-    }
-    expect(applied).toBeGreaterThan(mine.length / 2);
-    // Most wrong types must be refused: a fuzz that accepts everything proves nothing.
-    expect(refused).toBeGreaterThan(applied / 2);
-    if (process.env.FUZZ_COUNTS) console.log(backend, mine.length, applied, refused);
-    expect(failures).toEqual([]);
-  });
-});
+      expect(applied).toBeGreaterThan(mine.length / 2);
+      // Most wrong types must be refused: a fuzz that accepts everything proves nothing.
+      expect(refused).toBeGreaterThan(applied / 2);
+      if (process.env.FUZZ_COUNTS) console.log(backend, mine.length, applied, refused);
+      expect(failures).toEqual([]);
+    });
+  },
+);
