@@ -18,19 +18,19 @@ export type AirflowView = Record<string, string>;
 
 export class UnreadableValue extends Error {}
 
-/** Secrets Manager's accepted spellings of each connection field, in the order Airflow tries them. */
+/** Secrets Manager's accepted spellings of each connection field (`_standardize_secret_keys`). */
 const AWS_KEY_ALIASES: Record<string, readonly string[]> = {
-  conn_type: ["conn_type", "conn_id", "connection_type", "engine"],
   login: ["login", "user", "username", "user_name"],
   password: ["password", "pass", "key"],
   host: ["host", "remote_host", "server"],
   port: ["port"],
-  schema: ["schema", "database"],
+  schema: ["database", "schema"],
+  conn_type: ["conn_type", "conn_id", "connection_type", "engine"],
   extra: ["extra"],
 };
 
-/** Vault's `Connection(conn_id, **response)` takes exactly these keys; any other makes the lookup fail. */
-const VAULT_FIELD_KEYS = new Set([
+/** The keyword arguments `Connection(...)` takes besides conn_id and uri; any other is a TypeError. */
+const CONNECTION_KEYS = new Set([
   "conn_type",
   "description",
   "host",
@@ -44,34 +44,48 @@ const VAULT_FIELD_KEYS = new Set([
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null && !Array.isArray(value);
 
-/** Flattens `extra` (a JSON text or an object) into `extra.<path>` leaves; a non-JSON text stays `extra`. */
+/** Python's truthiness for JSON values. */
+const truthy = (value: unknown) =>
+  !(value === null || value === undefined || value === false || value === 0 || value === "") &&
+  !(Array.isArray(value) && value.length === 0) &&
+  !(isRecord(value) && Object.keys(value).length === 0);
+
+/** `normalize_conn_type`. */
+const normalizeConnType = (connType: string) =>
+  connType === "postgresql" ? "postgres" : connType.replace(/-/g, "_");
+
+/** An extra is compared by its parsed leaves (`extra.<path>`), so its key order and spacing do not count. */
 function flattenExtra(extra: unknown, view: AirflowView): void {
-  if (extra === undefined || extra === null || extra === "") return;
+  if (!truthy(extra)) return;
   let parsed: unknown = extra;
   if (typeof extra === "string") {
     try {
       parsed = JSON.parse(extra);
     } catch {
-      view.extra = extra;
-      return;
+      throw new UnreadableValue("extra is not JSON");
     }
   }
+  // `Connection._validate_extra`: the extra must be a JSON object.
+  if (!isRecord(parsed)) throw new UnreadableValue("extra is not a JSON object");
   const walk = (value: unknown, at: string) => {
     if (isRecord(value) && Object.keys(value).length > 0) {
       for (const [key, item] of Object.entries(value)) walk(item, `${at}.${key}`);
     } else view[at] = typeof value === "string" ? value : JSON.stringify(value);
   };
-  if (isRecord(parsed)) {
-    for (const [key, item] of Object.entries(parsed)) walk(item, `extra.${key}`);
-  } else view.extra = typeof parsed === "string" ? parsed : JSON.stringify(parsed);
+  for (const [key, item] of Object.entries(parsed)) walk(item, `extra.${key}`);
 }
 
-function fromFields(fields: Record<string, unknown>): AirflowView {
+/** `Connection(conn_id, **fields)`: unknown keys fail; the fields Airflow holds, as text. */
+export function fieldsView(fields: Record<string, unknown>): AirflowView {
+  const unknown = Object.keys(fields).filter((key) => !CONNECTION_KEYS.has(key));
+  if (unknown.length > 0)
+    // Counted, not named: the stored value's own text is never echoed.
+    throw new UnreadableValue(`${unknown.length} key(s) Airflow's Connection does not take`);
   const view: AirflowView = {};
   for (const key of ["conn_type", "description", "host", "port", "schema", "login", "password"]) {
     const value = fields[key];
     if (value === undefined || value === null || value === "") continue;
-    view[key] = String(value);
+    view[key] = typeof value === "string" ? value : JSON.stringify(value);
   }
   flattenExtra(fields.extra, view);
   return view;
@@ -84,7 +98,29 @@ function fromUri(uri: string): AirflowView {
   } catch {
     throw new UnreadableValue("not a connection URI Airflow can parse");
   }
-  return fromFields({ ...fields, port: fields.port ?? undefined });
+  return fieldsView({ ...fields });
+}
+
+/** Python's `int(value)` for what JSON can hold; undefined where it raises. */
+function pythonInt(value: unknown): number | undefined {
+  if (typeof value === "boolean") return value ? 1 : 0;
+  if (typeof value === "number") return Number.isFinite(value) ? Math.trunc(value) : undefined;
+  if (typeof value === "string" && /^\s*[+-]?\d+(_\d+)*\s*$/.test(value))
+    return Number(value.trim().replace(/_/g, ""));
+  return undefined;
+}
+
+/** `Connection.from_json`: extra, conn_type and port are kept only when truthy; port goes through int(). */
+function fromJsonKwargs(kwargs: Record<string, unknown>): AirflowView {
+  const fields: Record<string, unknown> = { ...kwargs };
+  for (const key of ["extra", "conn_type", "port"]) if (!truthy(fields[key])) delete fields[key];
+  if (typeof fields.conn_type === "string") fields.conn_type = normalizeConnType(fields.conn_type);
+  if (fields.port !== undefined) {
+    const port = pythonInt(fields.port);
+    if (port === undefined) throw new UnreadableValue("port is not a whole number");
+    fields.port = port;
+  }
+  return fieldsView(fields);
 }
 
 function parseJsonObject(text: string, what: string): Record<string, unknown> {
@@ -102,23 +138,25 @@ function parseJsonObject(text: string, what: string): Record<string, unknown> {
 export function connectionView(kind: BackendKind, stored: string): AirflowView {
   if (kind === "vault") {
     const data = parseJsonObject(stored, "the KV data");
-    if (typeof data.conn_uri === "string") return fromUri(data.conn_uri);
-    const unknown = Object.keys(data).filter((key) => !VAULT_FIELD_KEYS.has(key));
-    if (unknown.length > 0)
-      throw new UnreadableValue(
-        `the KV data has keys Airflow's Connection does not take: ${unknown.join(", ")}`,
-      );
-    return fromFields(data);
+    if (truthy(data.conn_uri)) {
+      if (typeof data.conn_uri !== "string") throw new UnreadableValue("conn_uri is not a text");
+      return fromUri(data.conn_uri);
+    }
+    return fieldsView(data);
   }
-  if (!stored.trimStart().startsWith("{")) return fromUri(stored);
-  const data = parseJsonObject(stored, "the value");
-  if (kind !== "aws-secrets-manager") return fromFields(data);
+  // `BaseSecretsBackend.deserialize_connection`: stripped, then JSON when it starts with "{", else a URI.
+  const value = stored.trim();
+  if (value === "") throw new UnreadableValue("the value is empty");
+  if (!value.startsWith("{")) return fromUri(value);
+  const data = parseJsonObject(value, "the value");
+  if (kind !== "aws-secrets-manager") return fromJsonKwargs(data);
+  // The first key of the stored object that spells a field wins, as `_standardize_secret_keys` reads it.
   const standardized: Record<string, unknown> = {};
   for (const [field, aliases] of Object.entries(AWS_KEY_ALIASES)) {
-    const key = aliases.find((alias) => data[alias] !== undefined);
+    const key = Object.keys(data).find((k) => aliases.includes(k));
     if (key !== undefined) standardized[field] = data[key];
   }
-  return fromFields(standardized);
+  return fromJsonKwargs(standardized);
 }
 
 /** Airflow's view of a stored variable or config value: the text it returns. */

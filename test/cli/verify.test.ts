@@ -92,7 +92,7 @@ interface Deployment {
 }
 
 function prepare(stackFile: string, dir: string): Deployment {
-  const target = readStackTarget(path.join(ROOT, stackFile));
+  const target = readStackTarget(path.resolve(ROOT, stackFile));
   const config = target.document.toJS().config as Record<string, unknown>;
   const secrets: string[] = [];
   const list = (key: string) => {
