@@ -41,6 +41,7 @@ export {
   type ResolvedConnection,
 } from "./serialize";
 export type { FernetSettings } from "./fernet";
+export { type MwaaConfiguration, mwaaConfiguration } from "./mwaa";
 export {
   type AirflowLine,
   type AirflowVersionRules,

@@ -25,6 +25,7 @@ export {
   type VaultKubernetesAuthRoleArgs,
   type VaultCiWriterRoleArgs,
 } from "./authRoles";
+export { VaultAwsAuthRole, type VaultAwsAuthRoleArgs } from "./awsAuthRole";
 export {
   VaultDatabaseSecrets,
   type VaultDatabaseSecretsArgs,
