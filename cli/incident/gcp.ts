@@ -40,16 +40,24 @@ export function gcloudToken(env: NodeJS.ProcessEnv): () => Promise<string> {
 }
 
 export const PUBSUB_ENDPOINT = "https://pubsub.googleapis.com";
+/** The rotator's endpoint variable (components/gcp/rotator/entry.ts, not imported: it registers the function on load). */
+const SECRET_MANAGER_ENDPOINT_ENV = "SECRET_MANAGER_ENDPOINT";
 
 export function gcpClientsFromEnvironment(
   env: NodeJS.ProcessEnv,
 ): (target: IncidentTarget) => GcpRotationClients {
   return () => {
     const getToken = gcloudToken(env);
+    // The Pub/Sub emulator's variable, as Google's client libraries read it; Secret Manager's endpoint
+    // override is the rotator's own (a regional or Private Service Connect endpoint).
+    const pubsub = env.PUBSUB_EMULATOR_HOST ? `http://${env.PUBSUB_EMULATOR_HOST}` : PUBSUB_ENDPOINT;
     return {
-      secretManager: restSecretManagerClient({ getToken }),
+      secretManager: restSecretManagerClient({
+        getToken,
+        endpoint: env[SECRET_MANAGER_ENDPOINT_ENV] || undefined,
+      }),
       async publish(topic, message) {
-        const response = await fetch(`${PUBSUB_ENDPOINT}/v1/${topic}:publish`, {
+        const response = await fetch(`${pubsub}/v1/${topic}:publish`, {
           method: "POST",
           headers: { authorization: `Bearer ${await getToken()}`, "content-type": "application/json" },
           body: JSON.stringify({ messages: [message] }),

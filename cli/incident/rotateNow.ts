@@ -127,10 +127,13 @@ export async function runRotateNow(
       (t) => `${t.stack}: ${t.environment}, backend ${t.backend}`,
     );
     if (target.backend === "vault") {
-      return await vaultRotateNow(target, { conn: options.conn, allRotated: options.allRotated }, log, {
-        client: (deps.vault ?? vaultClientFromEnvironment(deps.env ?? process.env))(),
-        retirePrevious: options.retirePrevious,
-      });
+      const { rotated, failed } = await vaultRotateNow(
+        target,
+        { conn: options.conn, allRotated: options.allRotated },
+        log,
+        (deps.vault ?? vaultClientFromEnvironment(deps.env ?? process.env))(),
+      );
+      return finish(io, log, rotated, failed);
     }
     selected = selectRotated(target, options);
   } catch (error) {
@@ -161,10 +164,22 @@ export async function runRotateNow(
       failed.push(connection.connId);
     }
   }
+  return finish(
+    io,
+    log,
+    selected.map((c) => c.connId).filter((id) => !failed.includes(id)),
+    failed,
+  );
+}
+
+/** The closing line and the exit status: 1 if anything failed. */
+function finish(io: IncidentIo, log: StepLog, rotated: string[], failed: string[]): number {
   if (failed.length > 0) {
-    io.stderr(`error: rotation failed for ${failed.join(", ")}\n`);
+    io.stderr(
+      `error: rotation failed for ${failed.join(", ")}${rotated.length > 0 ? ` (rotated: ${rotated.join(", ")})` : ""}\n`,
+    );
     return 1;
   }
-  log.heading(`rotated ${selected.map((c) => c.connId).join(", ")}; the new credentials log in`);
+  log.heading(`rotated ${rotated.join(", ")}; the new credentials log in`);
   return 0;
 }

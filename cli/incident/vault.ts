@@ -211,9 +211,9 @@ export async function vaultRotateNow(
   target: IncidentTarget,
   selection: { conn?: string; allRotated: boolean },
   log: StepLog,
-  options: { client: VaultClientOptions; retirePrevious: boolean },
-): Promise<number> {
-  const api = new VaultApi(options.client);
+  client: VaultClientOptions,
+): Promise<{ rotated: string[]; failed: string[] }> {
+  const api = new VaultApi(client);
   const statics = databaseRoles(target, "static");
   const dynamics = databaseRoles(target, "dynamic");
   let chosenStatic = statics;
@@ -249,12 +249,10 @@ export async function vaultRotateNow(
       failed.push(role.declared);
     }
   }
-  if (failed.length > 0) {
-    log.heading(`FAILED: ${failed.join(", ")}`);
-    return 1;
-  }
-  log.heading(`rotated ${[...chosenStatic, ...chosenDynamic].map((r) => r.declared).join(", ")}`);
-  return 0;
+  const rotated = [...chosenStatic, ...chosenDynamic]
+    .map((r) => r.declared)
+    .filter((r) => !failed.includes(r));
+  return { rotated, failed };
 }
 
 /** The Kubernetes auth role Airflow logs in with: its mount and name, from the synth. */

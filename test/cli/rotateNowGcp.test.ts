@@ -217,3 +217,42 @@ describe("rotate-now on GCP Secret Manager", () => {
     },
   );
 });
+
+describe("the command's own GCP clients (as installed, with the caller's token)", () => {
+  it("publish goes to {endpoint}/v1/{topic}:publish with the caller's bearer token and Pub/Sub's message shape", async () => {
+    const http = await import("http");
+    const received: Array<{ url?: string; auth?: string; body: string }> = [];
+    const server = http.createServer((req, res) => {
+      let body = "";
+      req.on("data", (chunk: Buffer) => (body += chunk.toString("utf8")));
+      req.on("end", () => {
+        received.push({ url: req.url, auth: req.headers.authorization, body });
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end(JSON.stringify({ messageIds: ["4242"] }));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const { port } = server.address() as import("net").AddressInfo;
+      const { gcpClientsFromEnvironment } = await import("../../cli/incident/gcp");
+      const real = gcpClientsFromEnvironment({
+        PUBSUB_EMULATOR_HOST: `127.0.0.1:${port}`,
+        GOOGLE_OAUTH_ACCESS_TOKEN: "ya29.test-token",
+      })({} as never);
+      const message = {
+        attributes: { eventType: "SECRET_ROTATE", secretId: "projects/p/secrets/s" },
+        data: "e30=",
+      };
+      expect(await real.publish("projects/p/topics/t", message)).toBe("4242");
+      expect(received).toEqual([
+        {
+          url: "/v1/projects/p/topics/t:publish",
+          auth: "Bearer ya29.test-token",
+          body: JSON.stringify({ messages: [message] }),
+        },
+      ]);
+    } finally {
+      server.close();
+    }
+  });
+});

@@ -88,6 +88,7 @@ describe("rotate-now on Vault", () => {
     const run = await rotateNow(root(), "--conn", "reporting");
     expect(run.stderr).toBe("");
     expect(run.code).toBe(0);
+    expect(run.stdout).toContain("rotated reporting; the new credentials log in");
     const after = vault.staticPassword(MOUNT, STATIC)!;
     expect(after).not.toBe(before);
     expect(await staticLogsIn(after)).toBe(true);
@@ -135,6 +136,7 @@ describe("rotate-now on Vault", () => {
     );
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/FAIL rotate the role's password \(rotate-role\): .*HTTP 403/);
+    expect(run.stderr).toBe("error: rotation failed for reporting\n");
     expect(run.stdout).toMatch(/ok {3}the current credential still logs in/);
     expect(run.stdout).not.toContain(created.auth.client_token);
     expect(vault.staticPassword(MOUNT, STATIC)).toBe(before);
