@@ -35,12 +35,13 @@ export function checkAwsTarget(
   problems: Problems,
 ): void {
   if (kubernetes !== false) {
-    for (const field of ["oidcProviderArn", "oidcIssuer"] as const)
-      problems.check(
-        settings[field] !== undefined,
-        `aws.${field}`,
-        "is required on Kubernetes: Airflow's service accounts reach the reader role through IRSA",
-      );
+    // With one of the two given, the OIDC rule (checkOidc) names the missing one.
+    if (settings.oidcProviderArn === undefined && settings.oidcIssuer === undefined)
+      for (const field of ["oidcProviderArn", "oidcIssuer"] as const)
+        problems.add(
+          `aws.${field}`,
+          "is required on Kubernetes: Airflow's service accounts reach the reader role through IRSA",
+        );
     problems.check(
       settings.offKubernetes === undefined,
       "aws.offKubernetes",
