@@ -48,8 +48,10 @@ export function awsRotationDriver(options: AwsRotationOptions): RotationDriver {
       );
       if (unfinished !== undefined)
         throw new StepFailed(
-          `an earlier rotation is unfinished (version ${unfinished} is ${PENDING}); Secrets Manager retries it — ` +
-            `read the rotation function's log, fix the cause, then run rotate-now again (AWSCURRENT is ${current.version})`,
+          `an earlier rotation is unfinished (version ${unfinished} is ${PENDING}; AWSCURRENT is ${current.version}): ` +
+            "read the rotation function's log and fix the cause; then either let Secrets Manager retry it, or drop it " +
+            `(aws secretsmanager update-secret-version-stage --secret-id ${connection.name} --version-stage ${PENDING} ` +
+            `--remove-from-version-id ${unfinished}) and run rotate-now again`,
         );
       const started = await client.send(
         new sdk.RotateSecretCommand({ SecretId: connection.name, RotateImmediately: true }),

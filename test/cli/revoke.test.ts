@@ -222,3 +222,65 @@ describe("revoke where the cloud cannot revoke issued tokens", () => {
     expect(run.stderr).toContain(says);
   });
 });
+
+describe("the IAM client revoke builds on @aws-sdk/client-iam", () => {
+  afterEach(() => jest.resetModules());
+
+  it("sends PutRolePolicy / DeleteRolePolicy with the role, our policy name and the document; NoSuchEntity on undo is 'no such policy'", async () => {
+    const sent: Array<{ command: string; input: unknown }> = [];
+    let failDelete: Error | undefined;
+    jest.doMock(
+      "@aws-sdk/client-iam",
+      () => {
+        const command = (name: string) =>
+          class {
+            constructor(readonly input: unknown) {
+              sent.push({ command: name, input });
+            }
+          };
+        return {
+          IAMClient: class {
+            async send(cmd: { input: unknown }) {
+              if (failDelete && sent.at(-1)?.command === "DeleteRolePolicy") throw failDelete;
+              return cmd.input;
+            }
+            destroy() {}
+          },
+          PutRolePolicyCommand: command("PutRolePolicy"),
+          DeleteRolePolicyCommand: command("DeleteRolePolicy"),
+        };
+      },
+      { virtual: true },
+    );
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { runRevoke: revokeWithSdk } =
+      require("../../cli/incident/revoke") as typeof import("../../cli/incident/revoke");
+    const io = { stdout: () => undefined, stderr: () => undefined };
+    const now = new Date("2026-12-04T00:05:00Z");
+    expect(await revokeWithSdk(["--cwd", ROOT, "--stack", "prod"], io, { now: () => now })).toBe(0);
+    expect(sent).toEqual([
+      {
+        command: "PutRolePolicy",
+        input: {
+          RoleName: "airflow-prod-secrets-reader",
+          PolicyName: REVOKE_POLICY_NAME,
+          PolicyDocument: JSON.stringify(revokeOlderSessionsPolicy(now)),
+        },
+      },
+    ]);
+    let stdout = "";
+    failDelete = Object.assign(new Error("The role policy cannot be found."), {
+      name: "NoSuchEntityException",
+    });
+    const undo = await revokeWithSdk(["--cwd", ROOT, "--stack", "prod", "--undo"], {
+      stdout: (t) => (stdout += t),
+      stderr: () => undefined,
+    });
+    expect(undo).toBe(0);
+    expect(sent.at(-1)).toEqual({
+      command: "DeleteRolePolicy",
+      input: { RoleName: "airflow-prod-secrets-reader", PolicyName: REVOKE_POLICY_NAME },
+    });
+    expect(stdout).toContain("the role had no such policy");
+  });
+});
