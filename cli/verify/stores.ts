@@ -268,14 +268,21 @@ const httpStatus = (error: unknown) => (error as { status?: number }).status;
 
 export function keyVaultStoreReader(client: KeyVaultReadClient): StoreReader {
   const currentVersions = new Map<string, string>();
-  const versionsOf = async (name: string): Promise<KeyVaultVersionInfo[]> => {
-    if (!client.listVersions) return [];
-    try {
-      const versions = await client.listVersions(name);
-      return [...versions].sort((a, b) => (b.created?.getTime() ?? 0) - (a.created?.getTime() ?? 0));
-    } catch {
-      return [];
-    }
+  // Listed once per secret: current() needs the time, earlier() the other versions.
+  const listed = new Map<string, Promise<KeyVaultVersionInfo[]>>();
+  const versionsOf = (name: string): Promise<KeyVaultVersionInfo[]> => {
+    if (!client.listVersions) return Promise.resolve([]);
+    if (!listed.has(name))
+      listed.set(
+        name,
+        client
+          .listVersions(name)
+          .then((versions) =>
+            [...versions].sort((a, b) => (b.created?.getTime() ?? 0) - (a.created?.getTime() ?? 0)),
+          )
+          .catch(() => []),
+      );
+    return listed.get(name)!;
   };
   return {
     async current(name) {
