@@ -228,7 +228,7 @@ describe("the IAM client revoke builds on @aws-sdk/client-iam", () => {
 
   it("sends PutRolePolicy / DeleteRolePolicy with the role, our policy name and the document; NoSuchEntity on undo is 'no such policy'", async () => {
     const sent: Array<{ command: string; input: unknown }> = [];
-    let failDelete: Error | undefined;
+    const faults: { onDelete?: Error } = {};
     jest.doMock(
       "@aws-sdk/client-iam",
       () => {
@@ -241,7 +241,7 @@ describe("the IAM client revoke builds on @aws-sdk/client-iam", () => {
         return {
           IAMClient: class {
             async send(cmd: { input: unknown }) {
-              if (failDelete && sent.at(-1)?.command === "DeleteRolePolicy") throw failDelete;
+              if (faults.onDelete && sent.at(-1)?.command === "DeleteRolePolicy") throw faults.onDelete;
               return cmd.input;
             }
             destroy() {}
@@ -252,8 +252,8 @@ describe("the IAM client revoke builds on @aws-sdk/client-iam", () => {
       },
       { virtual: true },
     );
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { runRevoke: revokeWithSdk } =
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
       require("../../cli/incident/revoke") as typeof import("../../cli/incident/revoke");
     const io = { stdout: () => undefined, stderr: () => undefined };
     const now = new Date("2026-12-04T00:05:00Z");
@@ -269,7 +269,7 @@ describe("the IAM client revoke builds on @aws-sdk/client-iam", () => {
       },
     ]);
     let stdout = "";
-    failDelete = Object.assign(new Error("The role policy cannot be found."), {
+    faults.onDelete = Object.assign(new Error("The role policy cannot be found."), {
       name: "NoSuchEntityException",
     });
     const undo = await revokeWithSdk(["--cwd", ROOT, "--stack", "prod", "--undo"], {
