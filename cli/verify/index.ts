@@ -218,6 +218,27 @@ function declarationsOf(target: StackTarget): StackDeclarations {
   };
 }
 
+/**
+ * What Airflow does with credentials that verify leaves to the caller, so the drill reads with the
+ * reader's rights only when the caller arranges it.
+ */
+function credentialNotes(
+  kind: BackendKind,
+  kwargs: Record<string, unknown>,
+  env: NodeJS.ProcessEnv,
+): string[] {
+  const notes: string[] = [];
+  if (kind.startsWith("aws-") && text(kwargs.role_arn))
+    notes.push(
+      `Airflow assumes ${String(kwargs.role_arn)} (backend_kwargs.role_arn); verify reads with your credentials as they are: run it under that role (an AWS profile with role_arn, or aws sts assume-role) for the reader's view`,
+    );
+  if (kind === "vault" && text(kwargs.verify) && !text(env.NODE_EXTRA_CA_CERTS))
+    notes.push(
+      `Airflow checks Vault's certificate against ${String(kwargs.verify)}; verify uses Node's trust store: add that file with NODE_EXTRA_CA_CERTS`,
+    );
+  return notes;
+}
+
 /** Looks every id up, a few at a time, keeping the declaration order. */
 async function judgeAll(
   kind: BackendKind,
@@ -310,6 +331,7 @@ export async function runVerify(
     const synth = await synthesize({ project, stack, configFile });
     const { store, backendKwargs } = storeFor(via, stack, target, synth);
     const expected = expectations(store, declarationsOf(target), decrypted);
+    for (const note of credentialNotes(store.kind, backendKwargs, env)) io.stderr(`note: ${note}\n`);
     const reader = await (deps.readerFor ?? defaultReader)({
       kind: store.kind,
       backendKwargs,

@@ -599,6 +599,30 @@ describe("verify: Airflow's reading, the reader's rights, the command line", () 
     assertNoValues(stdout + stderr, { ...gcp, secrets: [...gcp.secrets, ...aws.secrets] });
   });
 
+  it("says which credentials Airflow uses that the caller must arrange: an assumed AWS role, Vault's CA file", async () => {
+    const notes = async (stackFile: string, env: NodeJS.ProcessEnv) => {
+      let stderr = "";
+      const code = await runVerify(
+        ["--cwd", ROOT, "--config-file", path.join(ROOT, stackFile)],
+        { stdout: () => undefined, stderr: (t) => (stderr += t) },
+        // A store that holds nothing: every id is missing, which is beside the point here.
+        { env, readerFor: async () => ({ current: async () => undefined, earlier: async () => [] }) },
+      );
+      expect(code).toBe(1);
+      return stderr;
+    };
+    const multiAccount = await notes("stacks/examples/Pulumi.prod-multi-account.yaml", {});
+    expect(multiAccount).toMatch(
+      /^note: Airflow assumes arn:aws:iam::\d+:role\/\S+ \(backend_kwargs\.role_arn\); verify reads with your credentials/m,
+    );
+    expect(await notes("stacks/Pulumi.staging.yaml", {})).toMatch(
+      /^note: Airflow checks Vault's certificate against \/etc\/ssl\/certs\/vault-ca\.pem; .*NODE_EXTRA_CA_CERTS/m,
+    );
+    expect(
+      await notes("stacks/Pulumi.staging.yaml", { NODE_EXTRA_CA_CERTS: "/etc/ssl/certs/vault-ca.pem" }),
+    ).toBe("");
+  });
+
   it("--via mirror names the missing standby setting; usage errors exit 2; main knows the command", async () => {
     const run = async (argv: string[]) => {
       let stderr = "";
