@@ -64,13 +64,15 @@ function withoutSecure(value: unknown): unknown {
 /** The reader identities the backend reports in its stack outputs, plus the pods' service account. */
 function readersOf(target: StackTarget, synth: SynthResult): string[] {
   const config = target.document.toJS()?.config ?? {};
-  const kubernetes = (config["airflow-secrets:kubernetes"] ?? {}) as {
-    namespace?: string;
-    serviceAccount?: string;
-  };
-  const readers = [
-    `Kubernetes service account ${kubernetes.namespace ?? "airflow"}/${kubernetes.serviceAccount ?? "airflow"}`,
-  ];
+  const kubernetes = (config["airflow-secrets:kubernetes"] ?? {}) as
+    { namespace?: string; serviceAccount?: string } | false;
+  // Off Kubernetes (`kubernetes: false`) the readers are the principals the backend's outputs name.
+  const readers =
+    kubernetes === false
+      ? []
+      : [
+          `Kubernetes service account ${kubernetes.namespace ?? "airflow"}/${kubernetes.serviceAccount ?? "airflow"}`,
+        ];
   for (const [key, value] of Object.entries(synth.outputs).sort(([a], [b]) => (a < b ? -1 : 1))) {
     if (
       typeof value === "string" &&
