@@ -21,6 +21,8 @@ import type { EnvBackendSettingsInput } from "./env/schema";
 import type { VaultBackendSettingsInput } from "./vault/schema";
 import { loadBackend } from "./registry";
 import { airflowChartValues } from "./helm/chartValues";
+import { checkEmergencySubset, emergencyVariable } from "./airflow/emergency";
+import { MirrorArgs, PreparedMirror, prepareMirror } from "./mirror";
 import {
   AirflowSecretsBackend,
   BackendComponent,
@@ -73,6 +75,19 @@ export interface EnvironmentArgsBase {
 }
 
 /**
+ * A standby backend (README "Standby backend (mirror)"): `backend` selects the type of
+ * `backendSettings`, as for the primary.
+ */
+export type StandbyBackendArgs = {
+  [B in keyof BackendSettingsByName]: {
+    /** The standby backend: another one than the primary's. */
+    backend: B;
+    /** Its settings, exactly as when it is the primary. */
+    backendSettings: BackendSettingsByName[B];
+  };
+}[keyof BackendSettingsByName];
+
+/**
  * One environment's arguments: `backend` selects the type of `backendSettings`, so a missing or
  * misspelt setting (e.g. `aws.deployerRoleArns`) is a compile error. Providers come through the
  * resource options (`{ providers: { aws, kubernetes } }`), never through args.
@@ -83,6 +98,11 @@ export type AirflowSecretsEnvironmentArgs = {
     backend: B;
     /** The backend's own settings (see its README section). */
     backendSettings: BackendSettingsByName[B];
+    /**
+     * A standby backend storing the same declarations, with its own reader identity; its Airflow
+     * configuration is rendered (`mirror.airflowConfig`) but not active. Rotation stays with the primary.
+     */
+    mirror?: StandbyBackendArgs;
   };
 }[keyof BackendSettingsByName];
 
@@ -95,6 +115,8 @@ export interface AirflowSecretsEnvironmentConfigArgs extends EnvironmentArgsBase
   backend: string;
   /** The backend's own settings block, checked by the backend's schema. */
   backendSettings?: unknown;
+  /** The standby backend and its settings block, checked by that backend's schema. */
+  mirror?: MirrorArgs;
 }
 
 /** @deprecated The name before `AirflowSecretsEnvironmentArgs` became the typed union. */
@@ -124,11 +146,27 @@ function chartValues(
   return pulumi.unsecret(values);
 }
 
+/** The standby backend once built: what Airflow would read after a failover. */
+export interface StandbyDeployment {
+  /** The standby backend's name. */
+  backend: string;
+  /** The Airflow configuration that reads the standby: rendered, not active. */
+  airflowConfig: AirflowConfig;
+  /** The Helm chart values after a failover. */
+  helmValues?: pulumi.Output<Record<string, unknown>>;
+  /** The standby backend's outputs (ARNs, URLs, role names). */
+  outputs: Record<string, pulumi.Input<unknown>>;
+}
+
 /** What `prepareEnvironment` found, ready to build. */
 export interface PreparedEnvironment {
   production: boolean;
   backend: AirflowSecretsBackend;
   resolved: ResolvedBackend;
+  /** The standby backend (`mirror`), when the environment has one. */
+  mirror?: PreparedMirror;
+  /** The emergency subset's `airflow connections import` file, when a connection is critical. Secret. */
+  emergencyConnections?: pulumi.Output<string>;
   /** Hands the generated Fernet key to the declaration that stores it. */
   resolveFernetValue(value: pulumi.Output<string>): void;
 }
@@ -162,6 +200,12 @@ export function prepareEnvironment(
       { section: "core", option: "fernet_key", value: fernetValue },
     ];
   }
+  // The emergency subset is one more Variable: named, encrypted and granted by each backend's rules.
+  const emergency = Array.isArray(declarations.connections)
+    ? emergencyVariable(declarations.connections)
+    : undefined;
+  if (Array.isArray(declarations.connections)) checkEmergencySubset(declarations.connections, problems);
+  if (emergency !== undefined) declarations.variables = [...(declarations.variables ?? []), emergency];
   const backend = loadBackend(args.backend);
   const context: BackendContext = {
     environment: args.environment,
@@ -173,8 +217,19 @@ export function prepareEnvironment(
     now: args.now ?? new Date(),
   };
   const resolved = prepareBackend(backend, context, args.backendSettings, problems);
+  const mirror =
+    args.mirror !== undefined ? prepareMirror(args.mirror, args.backend, context, problems) : undefined;
   if (problems.list.length > before) return undefined;
-  return { production, backend, resolved: resolved!, resolveFernetValue };
+  return {
+    production,
+    backend,
+    resolved: resolved!,
+    mirror,
+    resolveFernetValue,
+    ...(emergency !== undefined
+      ? { emergencyConnections: pulumi.secret(pulumi.output(emergency.value)) }
+      : {}),
+  };
 }
 
 /**
@@ -195,6 +250,16 @@ export class AirflowSecretsEnvironment extends pulumi.ComponentResource {
   readonly helmValues: pulumi.Output<Record<string, unknown>>;
   /** During a Fernet rotation: what to do next (README, "Fernet key"). */
   readonly fernetNextStep?: string;
+  /**
+   * The standby backend (`mirror`): its Airflow configuration, rendered but not active (what Airflow
+   * reads after a failover), and its outputs (reader identity, store).
+   */
+  readonly mirror?: StandbyDeployment;
+  /**
+   * The emergency subset: the critical connections as an `airflow connections import` file
+   * (README "Emergency subset"). Secret; absent when no connection is critical.
+   */
+  readonly emergencyConnections?: pulumi.Output<string>;
 
   /**
    * An environment whose backend settings come from stack config (or another untyped source): the
@@ -216,14 +281,18 @@ export class AirflowSecretsEnvironment extends pulumi.ComponentResource {
   constructor(name: string, args: AirflowSecretsEnvironmentArgs, opts?: WorkloadProviderOptions) {
     const problems = new Problems();
     const prepared = prepareEnvironment(args, problems);
-    for (const pkg of prepared?.resolved.workloadProviders ?? [])
-      problems.check(
-        opts?.workloadProviders?.[pkg] !== undefined,
-        `${args.backend}.accounts.workload`,
-        `puts Airflow in another account: pass that account's ${pkg} provider as the workloadProviders.${pkg} resource option (the stack program builds it from accounts.workload)`,
-      );
+    const needsWorkload = (resolvedBackend: ResolvedBackend | undefined, at: string) => {
+      for (const pkg of resolvedBackend?.workloadProviders ?? [])
+        problems.check(
+          opts?.workloadProviders?.[pkg] !== undefined,
+          `${at}.accounts.workload`,
+          `puts Airflow in another account: pass that account's ${pkg} provider as the workloadProviders.${pkg} resource option (the stack program builds it from accounts.workload)`,
+        );
+    };
+    needsWorkload(prepared?.resolved, args.backend);
+    needsWorkload(prepared?.mirror?.resolved, `mirror.${args.mirror?.backend}`);
     problems.throwIfAny(`Airflow secrets environment "${args.environment}" (${args.backend} backend)`);
-    const { production, backend, resolved, resolveFernetValue } = prepared!;
+    const { production, backend, resolved, mirror, resolveFernetValue } = prepared!;
 
     // The policy pack reads these inputs to judge what this environment creates (never names).
     super(
@@ -234,6 +303,9 @@ export class AirflowSecretsEnvironment extends pulumi.ComponentResource {
         production,
         kubernetesNamespace: args.kubernetes.namespace,
         kubernetesServiceAccount: args.kubernetes.serviceAccount,
+        // With a standby: which backend Airflow reads (the rest of the environment is the same
+        // either way), so the policy pack holds the standby's copies to the standby's rules.
+        ...(mirror !== undefined ? { activeBackend: backend.name, standbyBackend: mirror.backend.name } : {}),
       },
       opts,
     );
@@ -245,24 +317,34 @@ export class AirflowSecretsEnvironment extends pulumi.ComponentResource {
       );
       resolveFernetValue(fernet.value);
     }
-    const component: BackendComponent = new backend.component(
-      `${args.environment}-${backend.name}`,
-      resolved,
-      {
+    // Each backend's component is named by the environment and the backend alone, never by its role,
+    // so failing over (`backend` <-> `mirror`) keeps every URN of both and changes what Airflow reads.
+    const build = (chosen: AirflowSecretsBackend, chosenResolved: ResolvedBackend): BackendComponent =>
+      new chosen.component(`${args.environment}-${chosen.name}`, chosenResolved, {
         parent: this,
         ...(opts?.workloadProviders !== undefined ? { workloadProviders: opts.workloadProviders } : {}),
-      } as WorkloadProviderOptions,
-    );
+      } as WorkloadProviderOptions);
+    const component = build(backend, resolved);
     const deployment = component.deployment;
+    const standby = mirror !== undefined ? build(mirror.backend, mirror.resolved).deployment : undefined;
     this.airflowConfig = deployment.airflowConfig;
     this.backendOutputs = deployment.outputs;
+    this.emergencyConnections = prepared!.emergencyConnections;
+    if (standby !== undefined && mirror !== undefined)
+      this.mirror = {
+        backend: mirror.backend.name,
+        airflowConfig: standby.airflowConfig,
+        outputs: standby.outputs,
+      };
     this.serviceAccount = new AirflowServiceAccount(
       `${name}-airflow`,
       {
         namespace: args.kubernetes.namespace,
         name: args.kubernetes.serviceAccount,
-        annotations: deployment.serviceAccountAnnotations,
-        labels: deployment.serviceAccountLabels,
+        // The standby's reader binds the same account (its own annotation keys), so it is the same
+        // whichever backend is active.
+        annotations: { ...standby?.serviceAccountAnnotations, ...deployment.serviceAccountAnnotations },
+        labels: { ...standby?.serviceAccountLabels, ...deployment.serviceAccountLabels },
         environment: args.environment,
         owner: args.owner,
       },
@@ -302,10 +384,14 @@ export class AirflowSecretsEnvironment extends pulumi.ComponentResource {
         { parent: this, dependsOn: [component, this.configMap] },
       );
     this.helmValues = chartValues(args, deployment, this.configMap.name);
+    if (this.mirror !== undefined && standby !== undefined)
+      this.mirror.helmValues = chartValues(args, standby, this.configMap.name);
     this.registerOutputs({
       airflowConfig: this.airflowConfig,
       helmValues: this.helmValues,
       ...this.backendOutputs,
+      ...(this.mirror !== undefined ? { mirror: this.mirror } : {}),
+      ...(this.emergencyConnections !== undefined ? { emergencyConnections: this.emergencyConnections } : {}),
     });
   }
 }

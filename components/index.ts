@@ -15,7 +15,10 @@ export {
   type AwsEnvironmentSettings,
   type BackendSettingsByName,
   type TypedEnvironmentArgs,
+  type StandbyBackendArgs,
+  type StandbyDeployment,
 } from "./environment";
+export type { MirrorArgs } from "./core/mirrorSchema";
 export {
   type AirflowSecretsBackend,
   type BackendComponent,

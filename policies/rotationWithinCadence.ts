@@ -85,7 +85,7 @@ export const rotationWithinCadence: AirflowStackPolicy = {
   configExample: { databasePasswordMaxDays: 60, productionStacks: ["live"] },
   validateStack: (args, reportViolation) => {
     const config = readConfig<RotationConfig>(args, configSchema);
-    const resources = productionResources(args);
+    const resources = productionResources(args).filter((r) => !standbyCopy(r));
     const maxSeconds = config.databasePasswordMaxDays * DAY;
     const rotatable = (stored: unknown) => {
       const type = connectionType(stored);
@@ -100,6 +100,33 @@ export const rotationWithinCadence: AirflowStackPolicy = {
     checkVault(resources, rotatable, config, reportViolation);
   },
 };
+
+/** Where a backend stores connections: a standby's copies of these are judged by the primary's rotation. */
+const STORED_SECRET_TYPES = new Set([
+  "aws:secretsmanager/secret:Secret",
+  "aws:ssm/parameter:Parameter",
+  "gcp:secretmanager/secret:Secret",
+  "gcp:secretmanager/regionalSecret:RegionalSecret",
+  "azure-native:keyvault:Secret",
+  "vault:kv/secretV2:SecretV2",
+]);
+
+/**
+ * A stored secret of an environment's standby backend (`mirror:`): it holds the value the primary's
+ * rotator owns, refreshed after each rotation (README "Standby backend (mirror)"), and has no rotator
+ * of its own by design; the primary's copy is held to the cadence.
+ */
+function standbyCopy(resource: PolicyResource): boolean {
+  if (!STORED_SECRET_TYPES.has(resource.type)) return false;
+  let backend: string | undefined;
+  for (let at = resource.parent; at; at = at.parent) {
+    const component = /^airflow-secrets:([a-z]+):[A-Za-z]+AirflowSecrets$/.exec(at.type);
+    if (component && backend === undefined) backend = component[1];
+    if (at.type === "airflow-secrets:index:AirflowSecretsEnvironment")
+      return backend !== undefined && known(() => at!.props.standbyBackend) === backend;
+  }
+  return false;
+}
 
 /** Stored values of `secret` held by version resources that point at it through `property`. */
 function storedValues(

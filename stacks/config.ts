@@ -68,6 +68,8 @@ export function environmentArgsFromValues(
         : airflow,
     kubernetes: topLevel.kubernetes ?? { namespace: "airflow", serviceAccount: "airflow" },
     fernet: topLevel.fernet,
+    // The standby's block as written: its backend parses it once, with its own schema.
+    ...(parsed!.mirror !== undefined ? { mirror: parsed!.mirror } : {}),
     declarations: {
       connections: topLevel.connections ?? [],
       variables: topLevel.variables ?? [],

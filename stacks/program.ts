@@ -43,5 +43,9 @@ export function deployEnvironment(): Record<string, pulumi.Input<unknown>> {
     helmValues: environment.helmValues,
     ...(environment.fernetNextStep ? { fernetNextStep: environment.fernetNextStep } : {}),
     ...environment.backendOutputs,
+    // The standby's configuration, rendered but not active, and its outputs (README "Standby backend").
+    ...(environment.mirror ? { mirror: environment.mirror } : {}),
+    // Secret: `pulumi stack output emergencyConnections --show-secrets` (README "Emergency subset").
+    ...(environment.emergencyConnections ? { emergencyConnections: environment.emergencyConnections } : {}),
   };
 }

@@ -84,6 +84,14 @@ export function checkStackFileSecrets(
     } else if (inner instanceof z.ZodRecord && isMap(value)) {
       for (const [key, item] of Object.entries(value))
         walk(inner.valueType as z.ZodType, item, `${path}.${key}`);
+    } else if (inner instanceof z.ZodUnion && isMap(value)) {
+      // A union of maps (the standby's `mirror:`, one shape per backend): the shapes that hold
+      // every key the value has, so a backend's settings are held to its own secret fields.
+      for (const option of inner.options as z.ZodType[]) {
+        const shape = innerSchema(option);
+        if (shape instanceof z.ZodObject && Object.keys(value).every((k) => k in shape.shape))
+          walk(shape, value, path);
+      }
     }
   };
 

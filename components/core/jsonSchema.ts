@@ -61,6 +61,19 @@ export function stackJsonSchema(): Record<string, unknown> {
         description: `Settings of the ${name} backend (only with backend: ${name}).`,
       };
   }
+  // The standby's settings are each backend's own block: referenced, not copied five more times.
+  const mirror = properties[`${CONFIG_NAMESPACE}:mirror`] as {
+    oneOf?: Array<{ properties: Record<string, unknown> }>;
+  };
+  for (const option of mirror?.oneOf ?? [])
+    for (const name of BACKEND_NAMES) {
+      const settings = option.properties[name] as { description?: string } | undefined;
+      if (settings !== undefined && properties[`${CONFIG_NAMESPACE}:${name}`] !== undefined)
+        option.properties[name] = {
+          description: settings.description,
+          $ref: `#/properties/config/properties/${CONFIG_NAMESPACE}:${name}`,
+        };
+    }
   const known = Object.keys(properties)
     .map((k) => k.slice(CONFIG_NAMESPACE.length + 1))
     .join("|");

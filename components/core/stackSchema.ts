@@ -8,6 +8,7 @@ import { ENVIRONMENT_PATTERN } from "../airflow/validate";
 import { booleanSetting, freeFormMap, secretString } from "./schema";
 import { BACKEND_NAMES } from "../registry";
 import { ROTATION_STRATEGIES } from "../rotation/strategy";
+import { mirrorSettingsSchema } from "./mirrorSchema";
 
 export const CONFIG_NAMESPACE = "airflow-secrets";
 
@@ -56,6 +57,11 @@ export const connectionDeclarationSchema = z.strictObject({
     "Provider-specific extras (a map). Entries named like credentials (password, secret, token, auth, API/private key…) at any depth are `secure:` in production files. Always stored as a secret.",
   ).optional(),
   rotation: rotationDeclarationSchema.optional(),
+  critical: booleanSetting()
+    .optional()
+    .describe(
+      "In the emergency subset: exported in the `airflow connections import` file kept for when every backend is down. Never part of the stored value.",
+    ),
 });
 
 export const variableDeclarationSchema = z.strictObject({
@@ -164,6 +170,7 @@ export const topLevelShape = {
   airflow: airflowSettingsSchema.optional(),
   kubernetes: kubernetesSettingsSchema.optional(),
   fernet: fernetSettingsSchema.optional(),
+  mirror: mirrorSettingsSchema.optional(),
   connections: z.array(connectionDeclarationSchema).optional().describe("Airflow connections."),
   variables: z.array(variableDeclarationSchema).optional().describe("Airflow Variables."),
   config: z

@@ -16,6 +16,7 @@ import {
   topLevelShape,
 } from "./stackSchema";
 import { backendSettingsSchema } from "../registry";
+import { MirrorArgs, mirrorArgsFromBlock, mirrorSettingsSchema } from "./mirrorSchema";
 
 /** Each backend's settings schema, by the name a stack selects (no provider SDK is loaded). */
 export function backendSettingsSchemas(): Record<BackendName, z.ZodObject> {
@@ -54,6 +55,8 @@ export interface ParsedStackSettings {
   backend: BackendName;
   /** The backend's block as written (its backend parses it once, with its own schema). */
   backendSettings: unknown;
+  /** The standby (`mirror:`), its settings block as written (the standby's backend parses it). */
+  mirror?: MirrorArgs;
   production: boolean;
 }
 
@@ -88,7 +91,19 @@ export function parseStackSettings(
         `is not a key this program reads (known: ${[...TOP_LEVEL_KEYS, backend ?? "<backend>"].join(", ")})`,
       );
   }
-  const parsed = parseSettingsSalvaging(topLevelSchema, topLevel, "", problems);
+  // The standby's settings block is the standby backend's to parse (like the primary's, below), so
+  // its shape problems come with everything else its resolve finds; the block's own shape is ours.
+  const { mirror: rawMirror, ...withoutMirror } = topLevel;
+  const mirrorProblems = new Problems();
+  if (rawMirror !== undefined) parseSettings(mirrorSettingsSchema, rawMirror, "mirror", mirrorProblems);
+  const standby =
+    rawMirror !== null && typeof rawMirror === "object" && !Array.isArray(rawMirror)
+      ? (rawMirror as Record<string, unknown>).backend
+      : undefined;
+  const inStandbySettings = (path: string) =>
+    typeof standby === "string" && (path === `mirror.${standby}` || path.startsWith(`mirror.${standby}.`));
+  for (const p of mirrorProblems.list) if (!inStandbySettings(p.path)) problems.add(p.path, p.rule);
+  const parsed = parseSettingsSalvaging(topLevelSchema, withoutMirror, "", problems);
   const schema = backend !== undefined ? schemas[backend] : undefined;
   const backendSettings = backend !== undefined ? (raw[backend] ?? {}) : undefined;
   if (schema !== undefined && backend !== undefined) {
@@ -98,6 +113,8 @@ export function parseStackSettings(
     parseSettings(schema, backendSettings, backend, backendProblems);
     if (options.backendShape || !parsed.ok || problems.list.length > before) problems.merge(backendProblems);
   }
+  if (options.backendShape || !parsed.ok || problems.list.length > before)
+    for (const p of mirrorProblems.list) problems.add(p.path, p.rule);
   if (!parsed.ok || parsed.value === undefined || backend === undefined || problems.list.length > before)
     return undefined;
   const topLevelValue = parsed.value;
@@ -105,6 +122,7 @@ export function parseStackSettings(
     topLevel: topLevelValue,
     backend,
     backendSettings,
+    ...(rawMirror !== undefined ? { mirror: mirrorArgsFromBlock(rawMirror as Record<string, unknown>) } : {}),
     production: isProduction({
       production: topLevelValue.production,
       environment: topLevelValue.environment,

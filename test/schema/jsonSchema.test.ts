@@ -56,6 +56,19 @@ test.each<[string, (config: Record<string, unknown>) => void]>([
   ["production: yes", (c) => (c["airflow-secrets:production"] = "yes")],
   ["backend: constructor", (c) => (c["airflow-secrets:backend"] = "constructor")],
   ["a numeric Airflow version", (c) => (c["airflow-secrets:airflow"] = { version: 2.1 })],
+  // The standby's block is its backend's own schema (by reference): a misspelt key there is refused.
+  [
+    "a misspelt key in the standby's settings",
+    (c) => (c["airflow-secrets:mirror"] = { backend: "aws", aws: { regoin: "x" } }),
+  ],
+  [
+    "another backend's settings under the standby",
+    (c) => (c["airflow-secrets:mirror"] = { backend: "aws", gcp: {} }),
+  ],
+  [
+    "a critical flag that is not a boolean",
+    (c) => ((c["airflow-secrets:connections"] as Array<Record<string, unknown>>)[0].critical = "yes"),
+  ],
 ])("the schema refuses %s", (_, spoil) => {
   const document = base();
   expect(validate(document)).toBe(true);
