@@ -64,7 +64,7 @@ function rawJson(declared: Declared): string {
 }
 
 /** The shipped stack file's flat config with `count` generated connections added to its own. */
-function stackConfig(file: string, count: number, rotated: boolean) {
+export function stackConfig(file: string, count: number, rotated: boolean) {
   const { config, secretKeys } = readStackConfig(path.join(ROOT, file), PROJECT);
   const environment = config[`${PROJECT}:environment`];
   // The stack's own connections stay (its rotation settings need the rotated ones); N are added.
@@ -204,6 +204,8 @@ export const BACKENDS: BackendCase[] = [
 interface Run {
   cpuMs: number;
   peakHeapMb: number;
+  /** Live heap with every registration in flight (measured only when asked: it forces a full GC). */
+  inFlightHeapMb?: number;
   resources: RecordedResource[];
 }
 
@@ -216,9 +218,11 @@ const gc = (): void => (global as { gc?: () => void }).gc?.();
 async function measure(
   config: { config: Record<string, string>; secretKeys: string[] },
   build: () => void,
+  options: { inFlightHeap?: boolean } = {},
 ): Promise<Run> {
   gc();
-  let peak = process.memoryUsage().heapUsed;
+  const base = process.memoryUsage().heapUsed;
+  let peak = base;
   const sample = () => {
     peak = Math.max(peak, v8.getHeapStatistics().used_heap_size);
   };
@@ -233,9 +237,16 @@ async function measure(
       if (++registered % 500 === 0) sample();
     },
   });
+  let inFlight: number | undefined;
   await withoutStackCapture(async () => {
     build();
     sample();
+    if (options.inFlightHeap) {
+      // The program has returned and no registration has completed: what is alive now is what every
+      // resource holds while Pulumi's runtime works on it (the sampled peak adds garbage on top).
+      gc();
+      inFlight = process.memoryUsage().heapUsed - base;
+    }
     await session.settle();
   });
   const used = process.cpuUsage(start);
@@ -244,6 +255,7 @@ async function measure(
   return {
     cpuMs: (used.user + used.system) / 1000,
     peakHeapMb: peak / 1024 / 1024,
+    ...(inFlight !== undefined ? { inFlightHeapMb: inFlight / 1024 / 1024 } : {}),
     resources: session.resources,
   };
 }
@@ -303,7 +315,8 @@ export async function benchSynth(options: SynthBenchOptions, print: (line: strin
       const environment = config.config[`${PROJECT}:environment`];
       let reference: Run;
       try {
-        reference = await measure(config, () => program.deployEnvironment());
+        // Not timed: the one run that measures the live heap in flight (it forces a full GC).
+        reference = await measure(config, () => program.deployEnvironment(), { inFlightHeap: true });
       } catch (error) {
         // Reported, not hidden: e.g. the env backend refuses a Kubernetes Secret over 1 MiB.
         print(
@@ -313,6 +326,8 @@ export async function benchSynth(options: SynthBenchOptions, print: (line: strin
         );
         continue;
       }
+      const inFlightMb = reference.inFlightHeapMb ?? 0;
+      const resourceCount = reference.resources.length;
       const replayed = replay(reference.resources);
       reference.resources.length = 0;
       // Every variant reads the same stack config; the raw ones take their connections from it too.
@@ -348,6 +363,10 @@ export async function benchSynth(options: SynthBenchOptions, print: (line: strin
           `[${fixed(Math.min(...sameRatio))}-${fixed(Math.max(...sameRatio))}]; library ${median(cpu.library).toFixed(0)} ms, ` +
           `minimal raw ${median(cpu.minimal).toFixed(0)} ms, raw same resources ${median(cpu.same).toFixed(0)} ms` +
           (options.repeats < 7 ? ` (only ${options.repeats} run${options.repeats === 1 ? "" : "s"})` : ""),
+      );
+      print(
+        `  ${c.backend} n=${n}: ${resourceCount} resources, live heap added with every registration in flight ` +
+          `${Math.round(inFlightMb)} MB (${((inFlightMb * 1024) / Math.max(resourceCount, 1)).toFixed(0)} KB/resource)`,
       );
     }
   }
