@@ -231,3 +231,46 @@ describe("rotate-now on Azure Key Vault", () => {
     expect(await logsIn(latest(ADMIN))).toBe(true);
   });
 });
+
+describe("the command's own Azure clients (as installed, with the caller's credentials)", () => {
+  afterEach(() => jest.restoreAllMocks());
+
+  it("run the stack's rotator function app through the admin endpoint and PATCH one version's expiry", async () => {
+    const { loadIncidentTarget } = await import("../../cli/incident/target");
+    const { azureClientsFromEnvironment } = await import("../../cli/incident/azure");
+    const target = await loadIncidentTarget({ configFile: STACK, cwd: ROOT });
+    const requests: Array<{ url: string; method?: string; headers: Record<string, string>; body?: string }> =
+      [];
+    jest.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
+      requests.push({
+        url: String(input),
+        method: init?.method,
+        headers: init?.headers as Record<string, string>,
+        body: init?.body as string | undefined,
+      });
+      return new Response(null, { status: 202 });
+    });
+    const real = azureClientsFromEnvironment({
+      AZURE_ACCESS_TOKEN: "kv-token",
+      AZURE_FUNCTIONS_MASTER_KEY: "master-key",
+    })(target);
+    const event = { id: "e1", eventType: "Microsoft.KeyVault.SecretNearExpiry" } as KeyVaultEvent;
+    await real.invokeRotator(event);
+    const expiry = new Date("2027-01-03T00:00:00Z");
+    await real.keyVault.updateExpiry(ADMIN, "v1", expiry);
+    expect(requests).toEqual([
+      {
+        url: "https://func-airflow-rotator-prod-704bcb.azurewebsites.net/admin/functions/RotateSecret",
+        method: "POST",
+        headers: { "x-functions-key": "master-key", "Content-Type": "application/json" },
+        body: JSON.stringify({ input: JSON.stringify(event) }),
+      },
+      {
+        url: `https://kv-airflow-prod-7dd9f.vault.azure.net/secrets/${ADMIN}/v1?api-version=7.4`,
+        method: "PATCH",
+        headers: { Authorization: "Bearer kv-token", "Content-Type": "application/json" },
+        body: JSON.stringify({ attributes: { exp: expiry.getTime() / 1000 } }),
+      },
+    ]);
+  });
+});
