@@ -79,7 +79,7 @@ function ruleOf(
 function descriptionAt(schema: z.ZodType, path: readonly PropertyKey[]): string | undefined {
   let current: z.ZodType | undefined = schema;
   for (const segment of path) {
-    const inner = unwrap(current);
+    const inner = objectOption(unwrap(current));
     if (inner instanceof z.ZodObject) current = inner.shape[String(segment)] as z.ZodType | undefined;
     else if (inner instanceof z.ZodArray) current = inner.element as z.ZodType;
     else return undefined;
@@ -108,7 +108,7 @@ function renamedKeysAt(schema: z.ZodType, path: readonly PropertyKey[]): Record<
 function schemaAt(schema: z.ZodType, path: readonly PropertyKey[]): z.ZodType | undefined {
   let current: z.ZodType | undefined = schema;
   for (const segment of path) {
-    current = unwrap(current);
+    current = objectOption(unwrap(current));
     if (current instanceof z.ZodObject) current = current.shape[String(segment)] as z.ZodType | undefined;
     else if (current instanceof z.ZodArray) current = current.element as z.ZodType;
     else if (current instanceof z.ZodRecord) current = current.valueType as z.ZodType;
@@ -120,8 +120,43 @@ function schemaAt(schema: z.ZodType, path: readonly PropertyKey[]): z.ZodType | 
 
 /** Known keys of the object schema at `path`, for the "known: …" hint on a misspelt key. */
 function knownKeysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] | undefined {
-  const current = unwrap(schemaAt(schema, path));
+  const current = objectOption(unwrap(schemaAt(schema, path)));
   return current instanceof z.ZodObject ? Object.keys(current.shape) : undefined;
+}
+
+/**
+ * A union of a map and scalars (`kubernetes: {…} | false`) describes its map by the map option: the
+ * walks above and the field list below go through it.
+ */
+function objectOption(schema: z.ZodType | undefined): z.ZodType | undefined {
+  if (!(schema instanceof z.ZodUnion)) return schema;
+  const objects = (schema.options as z.ZodType[])
+    .map((o) => unwrap(o))
+    .filter((o) => o instanceof z.ZodObject);
+  return objects.length === 1 ? objects[0] : schema;
+}
+
+/**
+ * Zod reports a map that fails its option of a union (`kubernetes: {…} | false`) as one union issue
+ * at the map. When exactly one option takes a map, its own issues say more: each at its field.
+ */
+function expandUnionIssues(issues: readonly z.core.$ZodIssue[], raw: unknown): z.core.$ZodIssue[] {
+  return issues.flatMap((issue) => {
+    if (issue.code !== "invalid_union") return [issue];
+    let value: unknown = raw;
+    for (const segment of issue.path) value = (value as Record<PropertyKey, unknown> | undefined)?.[segment];
+    if (value === null || typeof value !== "object" || Array.isArray(value)) return [issue];
+    // The options that took the map: none of their issues says the map itself is the wrong kind.
+    const wrongKind = new Set(["invalid_type", "invalid_value", "invalid_union"]);
+    const typed = issue.errors.filter(
+      (option) => !option.some((i) => i.path.length === 0 && wrongKind.has(i.code)),
+    );
+    if (typed.length !== 1) return [issue];
+    return expandUnionIssues(
+      typed[0].map((i) => ({ ...i, path: [...issue.path, ...i.path] })),
+      raw,
+    );
+  });
 }
 
 /** The schema under its optional/nullable/default/pipe wrappers. */
@@ -141,7 +176,7 @@ export function parseSettings<S extends z.ZodType>(
 ): z.output<S> | undefined {
   const result = schema.safeParse(raw, { reportInput: true });
   if (result.success) return result.data;
-  for (const issue of result.error.issues) {
+  for (const issue of expandUnionIssues(result.error.issues, raw)) {
     if (issue.code === "unrecognized_keys") {
       const renames = renamedKeysAt(schema, issue.path);
       for (const key of issue.keys)
@@ -272,6 +307,10 @@ export function schemaFields(schema: z.ZodType, prefix: string[] = []): SchemaFi
 
 function childFields(inner: z.ZodType, path: string[]): SchemaField[] {
   if (inner instanceof z.ZodObject) return schemaFields(inner, path);
+  if (inner instanceof z.ZodUnion) {
+    const option = objectOption(inner);
+    if (option instanceof z.ZodObject) return schemaFields(option, path);
+  }
   if (inner instanceof z.ZodArray) {
     const element = innerSchema(inner.element as z.ZodType);
     return childFields(element, [...path, "[]"]);

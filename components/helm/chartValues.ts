@@ -1,18 +1,13 @@
 /**
  * Values for the official Apache Airflow Helm chart (chart 1.x) that make Airflow read what this
  * library provisioned: the secrets-backend settings from the ConfigMap (and the env backend's Secret)
- * through `extraEnvFrom`, the service account carrying the identity for every component that looks
- * secrets up, the Fernet key from the backend instead of the chart's own Secret, and pod annotations
+ * through `extraEnvFrom`, each component that looks secrets up running as a service account carrying
+ * the identity (one shared, or one per component), the Fernet key from the backend instead of the chart's own Secret, and pod annotations
  * holding checksums of what the pods read at start, so a change rolls them. Pure: plain values in,
  * plain values out (the environment component applies it to resolved outputs).
  */
 import { createHash } from "crypto";
-
-/** The chart's components whose pods look connections, variables or config up. */
-export const SECRET_READING_COMPONENTS = {
-  2: ["scheduler", "workers", "triggerer", "dagProcessor", "webserver"],
-  3: ["scheduler", "workers", "triggerer", "dagProcessor", "apiServer"],
-} as const;
+import { AirflowComponent, IDENTITY_COMPONENTS } from "../kubernetes/serviceAccountNames";
 
 export const CONFIG_CHECKSUM_ANNOTATION = "airflow-secrets/config-checksum";
 export const SECRET_CHECKSUM_ANNOTATION = "airflow-secrets/secret-checksum";
@@ -26,8 +21,11 @@ export interface ChartValuesInput {
   configData: Record<string, string>;
   /** The env backend's Secrets of `AIRFLOW_CONN_*` / `AIRFLOW_VAR_*` variables, when that is the backend. */
   envSecrets?: Array<{ name: string; data: Record<string, string> }>;
-  /** The service account every secret-reading component runs as (created by this library, not the chart). */
-  serviceAccountName: string;
+  /**
+   * The service account each component that reads secrets runs as (`IDENTITY_COMPONENTS` of the
+   * line), created by this library with the identity binding, never by the chart.
+   */
+  serviceAccounts: Partial<Record<AirflowComponent, string>>;
   /** The Fernet key is stored in the backend (read through `AIRFLOW__CORE__FERNET_KEY_SECRET`). */
   fernetFromBackend: boolean;
 }
@@ -69,7 +67,9 @@ export function airflowChartValues(input: ChartValuesInput): Record<string, unkn
   // Airflow reads AIRFLOW__CORE__FERNET_KEY before AIRFLOW__CORE__FERNET_KEY_SECRET: the chart's own
   // key would win over the backend's, so its variable is turned off.
   if (input.fernetFromBackend) values.enableBuiltInSecretEnvVars = { AIRFLOW__CORE__FERNET_KEY: false };
-  for (const component of SECRET_READING_COMPONENTS[input.airflowMajor])
-    values[component] = { serviceAccount: { create: false, name: input.serviceAccountName } };
+  for (const component of IDENTITY_COMPONENTS[input.airflowMajor]) {
+    const name = input.serviceAccounts[component];
+    if (name !== undefined) values[component] = { serviceAccount: { create: false, name } };
+  }
   return values;
 }

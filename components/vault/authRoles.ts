@@ -32,8 +32,11 @@ export interface VaultKubernetesAuthRoleArgs {
   mount?: string;
   /** Role name Airflow logs in with (`kubernetes_role`). */
   roleName: string;
-  /** Airflow's Kubernetes service account and its namespace: the only identity bound. */
-  serviceAccount: string;
+  /**
+   * Airflow's Kubernetes service accounts (one per component, or one shared) and their namespace:
+   * the only identities bound (`bound_service_account_names`, exact names).
+   */
+  serviceAccounts: string[];
   namespace: string;
   /** Policies the issued token carries (the environment's reader policy). */
   policies: pulumi.Input<string>[];
@@ -56,12 +59,21 @@ export function validateKubernetesAuthRoleArgs(
 ): void {
   if (args.mount !== undefined) checkMountPath(args.mount, `${field}.mount`, problems);
   checkRoleName(args.roleName, `${field}.roleName`, problems);
-  // Vault accepts "*" and globs here; Airflow's reader must be bound to exactly one identity.
-  problems.check(
-    K8S_NAME.test(args.serviceAccount ?? ""),
-    `${field}.serviceAccount`,
-    `must be one Kubernetes service account name, no wildcards`,
-  );
+  // Vault accepts "*" and globs here; Airflow's reader must be bound to exactly Airflow's accounts.
+  if (
+    problems.check(
+      Array.isArray(args.serviceAccounts) && args.serviceAccounts.length > 0,
+      `${field}.serviceAccounts`,
+      "must name at least one Kubernetes service account",
+    )
+  )
+    args.serviceAccounts.forEach((name, i) =>
+      problems.check(
+        K8S_NAME.test(name ?? ""),
+        `${field}.serviceAccounts[${i}]`,
+        "must be one Kubernetes service account name, no wildcards",
+      ),
+    );
   problems.check(
     K8S_NAME.test(args.namespace ?? ""),
     `${field}.namespace`,
@@ -88,7 +100,7 @@ export function validateKubernetesAuthRoleArgs(
 }
 
 /**
- * Binds Airflow's Kubernetes service account (one name, one namespace) to the environment's reader
+ * Binds Airflow's Kubernetes service accounts (exact names, one namespace) to the environment's reader
  * policy with short-lived tokens. Airflow's `VaultBackend` logs in with `auth_type: kubernetes` and
  * `kubernetes_role`, reading the pod's service account token.
  */
@@ -105,7 +117,7 @@ export class VaultKubernetesAuthRole extends pulumi.ComponentResource {
       {
         backend: this.mount,
         roleName: args.roleName,
-        boundServiceAccountNames: [args.serviceAccount],
+        boundServiceAccountNames: [...new Set(args.serviceAccounts)],
         boundServiceAccountNamespaces: [args.namespace],
         audience: args.audience,
         tokenPolicies: args.policies,

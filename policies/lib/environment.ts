@@ -65,7 +65,7 @@ export interface EnvironmentConfig {
 interface ComponentSettings {
   environment: string;
   production: boolean;
-  serviceAccount?: ServiceAccountRef;
+  serviceAccounts: ServiceAccountRef[];
 }
 
 function componentSettings(component: PolicyResource): ComponentSettings | undefined {
@@ -74,15 +74,21 @@ function componentSettings(component: PolicyResource): ComponentSettings | undef
   if (typeof environment !== "string") return undefined;
   const production = knownOrUndefined(() => props.production);
   const namespace = knownOrUndefined(() => props.kubernetesNamespace);
-  const name = knownOrUndefined(() => props.kubernetesServiceAccount);
+  // One per Airflow component (`kubernetesServiceAccounts`); components recorded before then name one.
+  const list = knownOrUndefined(() => props.kubernetesServiceAccounts);
+  const single = knownOrUndefined(() => props.kubernetesServiceAccount);
+  const names = Array.isArray(list)
+    ? list.filter((n): n is string => typeof n === "string")
+    : typeof single === "string"
+      ? [single]
+      : [];
   return {
     environment,
     production: isProduction({
       environment,
       production: typeof production === "boolean" ? production : undefined,
     }),
-    serviceAccount:
-      typeof namespace === "string" && typeof name === "string" ? { namespace, name } : undefined,
+    serviceAccounts: typeof namespace === "string" ? names.map((name) => ({ namespace, name })) : [],
   };
 }
 
@@ -90,7 +96,7 @@ function fromComponents(components: ComponentSettings[]): EnvironmentContext {
   return {
     environments: [...new Set(components.map((c) => c.environment))],
     production: components.some((c) => c.production),
-    serviceAccounts: components.flatMap((c) => (c.serviceAccount ? [c.serviceAccount] : [])),
+    serviceAccounts: components.flatMap((c) => c.serviceAccounts),
     source: "component",
   };
 }
