@@ -89,9 +89,8 @@ describe("stack settings (airflow-secrets:aws) are refused before any resource",
 
   it("a missing OIDC issuer, an issuer with a scheme, a provider for another issuer", async () => {
     expect(await refused(environment("prod", { oidcIssuer: undefined }))).toEqual([
-      expect.stringMatching(
-        /^aws\.oidcIssuer: is required \(a string\): The cluster's OIDC issuer without scheme/,
-      ),
+      // Required on Kubernetes only (kubernetes: false has no IRSA): the OIDC rule names it.
+      expect.stringMatching(/^aws\.oidcIssuer: is required: the cluster's OIDC issuer without scheme/),
     ]);
     expect(
       await refused(environment("prod", { oidcIssuer: "https://oidc.eks.eu-west-1.amazonaws.com/id/5C1A" })),
@@ -316,7 +315,7 @@ describe("components refuse bad arguments before registering anything", () => {
           oidcProviderArn: `arn:aws:iam::${ACCOUNT}:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/X`,
           oidcIssuer: "",
           namespace: "airflow prod",
-          serviceAccount: "airflow",
+          serviceAccounts: ["airflow"],
         }),
     );
     expect(problems.map((p) => p.split(":")[0])).toEqual(["oidcIssuer", "namespace", "namePrefixes[0]"]);

@@ -426,7 +426,7 @@ describe("network and identity", () => {
           location: "westeurope",
           oidcIssuerUrl: ISSUER,
           namespace: "Airflow",
-          serviceAccount: "airflow",
+          serviceAccounts: ["airflow"],
         }),
     ).toThrow(/namespace: must be a Kubernetes namespace name/);
   });

@@ -10,10 +10,10 @@ import { parse } from "yaml";
 import {
   CONFIG_CHECKSUM_ANNOTATION,
   SECRET_CHECKSUM_ANNOTATION,
-  SECRET_READING_COMPONENTS,
   airflowChartValues,
   contentChecksum,
 } from "../../components/helm/chartValues";
+import { IDENTITY_COMPONENTS } from "../../components/kubernetes/serviceAccountNames";
 
 const CHART = path.resolve(__dirname, "../../../shared/airflow-helm-chart");
 const present = fs.existsSync(path.join(CHART, "values.schema.json"));
@@ -24,7 +24,9 @@ const base = {
   configData: {
     AIRFLOW__SECRETS__BACKEND: "airflow.providers.amazon.aws.secrets.secrets_manager.SecretsManagerBackend",
   },
-  serviceAccountName: "airflow",
+  serviceAccounts: Object.fromEntries(
+    [...IDENTITY_COMPONENTS[2], ...IDENTITY_COMPONENTS[3]].map((c) => [c, "airflow"]),
+  ),
   fernetFromBackend: true,
 };
 const variants = [
@@ -106,11 +108,23 @@ describeWithChart("against the chart's own schema and defaults", () => {
 test("every secret-reading component runs as the library's service account, none creating its own", () => {
   for (const major of [2, 3] as const) {
     const values = airflowChartValues({ ...base, airflowMajor: major });
-    const components = SECRET_READING_COMPONENTS[major];
-    expect(components.length).toBe(5);
+    const components = IDENTITY_COMPONENTS[major];
+    expect(components.length).toBe(6);
     for (const c of components)
       expect(values[c]).toEqual({ serviceAccount: { create: false, name: "airflow" } });
+    // The other line's UI component is not set: the chart renders it only on its own line.
+    expect(values[major === 2 ? "apiServer" : "webserver"]).toBeUndefined();
   }
+});
+
+test("each component runs as its own service account when it has one", () => {
+  const own = Object.fromEntries(IDENTITY_COMPONENTS[3].map((c) => [c, `airflow-${c.toLowerCase()}`]));
+  const values = airflowChartValues({ ...base, airflowMajor: 3, serviceAccounts: own });
+  const names = IDENTITY_COMPONENTS[3].map(
+    (c) => (values[c] as { serviceAccount: { name: string } }).serviceAccount.name,
+  );
+  expect(names).toEqual(IDENTITY_COMPONENTS[3].map((c) => own[c]));
+  expect(new Set(names).size).toBe(6);
 });
 
 test("the chart's Fernet variable is off only when the backend holds the key", () => {

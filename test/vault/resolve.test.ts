@@ -65,7 +65,7 @@ describe("resolve is pure", () => {
 
   test("what it returns carries the defaults the components build from", () => {
     const resolved = backend.resolve({ context: context(), settings, complete: true, plan }, new Problems())!;
-    expect(resolved.kubernetesAuth).toMatchObject({ roleName: "airflow-qa", serviceAccount: "airflow" });
+    expect(resolved.kubernetesAuth).toMatchObject({ roleName: "airflow-qa", serviceAccounts: ["airflow"] });
     expect(resolved.ciWriter).toMatchObject({ roleName: "airflow-qa-ci", production: false });
     expect(resolved.audit).toMatchObject({ type: "file", path: "airflow-qa-file", protect: false });
     expect(resolved.policies.reader.name).toBe("airflow-qa-reader");
@@ -99,7 +99,7 @@ describe("every rule is reported by resolve, with its field path and without the
     );
     expect(resolved).toBeUndefined();
     expect(text).toMatch(
-      /vault\.kubernetesAuth\.serviceAccount: must be one Kubernetes service account name/,
+      /vault\.kubernetesAuth\.serviceAccounts\[0\]: must be one Kubernetes service account name/,
     );
     expect(text).toMatch(/vault\.kubernetesAuth\.tokenMaxTtlSeconds: must be at least the default TTL/);
     for (const i of [1, 2, 3])
