@@ -22,6 +22,7 @@ import {
   tryPlanSecrets,
 } from "../../components/airflow";
 import { CONFIG_NAMESPACE } from "../../components/core/stackSchema";
+import { standbyDeclarations } from "../../components/mirror";
 import { AirflowView, connectionView, scalarText } from "./airflowView";
 
 /** What one field must read as. */
@@ -59,6 +60,8 @@ export interface StoreTarget {
   layout: SecretsLayout;
   environment: string;
   airflow: AirflowSettings;
+  /** The standby of `mirror:`, which stores the declarations as `standbyDeclarations` says. */
+  standby?: boolean;
 }
 
 /** `pulumi config --show-secrets --json`: `{ "ns:key": { value, objectValue?, secret } }`. */
@@ -206,13 +209,18 @@ export function expectations(
   const unknowns = new Unknowns();
   const unknownExtras = new Set<number>();
   const key = (name: string) => `${CONFIG_NAMESPACE}:${name}`;
-  const connections = withSecrets(
+  const declaredConnections = withSecrets(
     declared.connections,
     decrypted?.[key("connections")],
     key("connections"),
     unknowns,
     unknownExtras,
   ) as unknown as ConnectionDeclaration[];
+  const wholeExtraUnknown = new Set([...unknownExtras].map((i) => declaredConnections[i].conn_id));
+  // The standby stores rotated connections as declared (no rotator) and no rotation master.
+  const connections = store.standby
+    ? (standbyDeclarations({ connections: declaredConnections }).connections ?? [])
+    : declaredConnections;
   const variables = withSecrets(
     declared.variables,
     decrypted?.[key("variables")],
@@ -236,7 +244,7 @@ export function expectations(
   problems.throwIfAny(`Stack plan (${store.profile.title})`);
   const format = plan!.airflowConfig.connectionFormat ?? "json";
   const masters = rotationMasterIds(connections);
-  const byId = new Map(connections.map((c, i) => [c.conn_id, { declaration: c, index: i }]));
+  const byId = new Map(connections.map((c) => [c.conn_id, c]));
   const variableValues = new Map(variables.map((v) => [String(v.key), v.value as string]));
   const configValues = new Map(
     (config as unknown as ConfigDeclaration[]).map((c) => [configKey(c, store.kind), c.value as string]),
@@ -244,7 +252,8 @@ export function expectations(
 
   const result: Expectation[] = plan!.secrets.map((secret) => {
     if (secret.kind === "connection") {
-      const { declaration, index } = byId.get(secret.id)!;
+      const declaration = byId.get(secret.id)!;
+      const anyExtra = wholeExtraUnknown.has(secret.id);
       const rotation = declaration.rotation;
       const resolved: ResolvedConnection = {
         conn_type: declaration.conn_type,
@@ -270,8 +279,8 @@ export function expectations(
         name: secret.name,
         fields,
         connection: true,
-        fullyKnown: fullyKnown && !unknownExtras.has(index) && !rotation,
-        ...(unknownExtras.has(index) ? { anyExtra: true } : {}),
+        fullyKnown: fullyKnown && !anyExtra && !rotation,
+        ...(anyExtra ? { anyExtra: true } : {}),
         ...(rotation ? { rotation: { strategy: rotation.strategy, everyDays: rotation.everyDays } } : {}),
         ...(masters.has(secret.id)
           ? { skip: "a rotation master: only the rotation function reads it, Airflow's reader may not" }

@@ -202,7 +202,7 @@ export function storeFor(
       `synth rendered no Airflow configuration for the standby of stack ${stack} (output mirror)`,
     );
   return {
-    store: { ...backendStore(block.backend, settings, target.environment), ...common },
+    store: { ...backendStore(block.backend, settings, target.environment), ...common, standby: true },
     backendKwargs: rendered.airflowConfig.backendKwargs,
   };
 }

@@ -11,6 +11,7 @@
  * readers over the rotators' client interfaces (their REST clients are the rotators', tested there).
  */
 import { randomBytes } from "crypto";
+import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -25,12 +26,13 @@ import {
   ConnectionDeclaration,
   SecretsDeclarations,
 } from "../../components/airflow";
-import { readStackTarget, StackTarget } from "../../cli/import/stackTarget";
+import { backendStore, readStackTarget, StackTarget } from "../../cli/import/stackTarget";
 import { resolveOutput } from "../../cli/synth/mockRuntime";
+import { standbyDeclarations } from "../../components/mirror";
 import { findProject } from "../../cli/synth/stackFile";
 import { synthesize } from "../../cli/synth/synth";
 import { main } from "../../cli/main";
-import { runVerify, VerifyDeps, VerifyReport } from "../../cli/verify";
+import { ReaderContext, runVerify, VerifyDeps, VerifyReport } from "../../cli/verify";
 import { fernetSecretName } from "../../cli/verify/expected";
 import { keyVaultStoreReader, secretManagerStoreReader } from "../../cli/verify/stores";
 import { FakeKeyVault } from "../azure/fakeKeyVault";
@@ -229,6 +231,7 @@ function assertNoValues(output: string, deployment: Deployment) {
   const plainValues = deployment.declarations.variables
     .map((v) => v.value)
     .filter((v): v is string => typeof v === "string");
+  expect(plainValues.length).toBeGreaterThan(0);
   for (const value of plainValues) expect(output).not.toContain(value);
 }
 
@@ -642,5 +645,85 @@ describe("verify: Airflow's reading, the reader's rights, the command line", () 
       0,
     );
     expect(stdout).toMatch(/^usage: airflow-secrets verify/);
+  });
+});
+
+describe("verify --via mirror", () => {
+  it("reads the standby with its own names and its rendered (inactive) Airflow configuration", async () => {
+    const caseDir = fs.mkdtempSync(path.join(dir, "case-"));
+    // The AWS prod stack with the GCP example's settings as its standby (rotation stays with the primary).
+    const stack = parseYaml(fs.readFileSync(path.join(ROOT, "stacks/Pulumi.prod.yaml"), "utf8"));
+    const gcpExample = parseYaml(
+      fs.readFileSync(path.join(ROOT, "stacks/examples/Pulumi.prod-gcp.yaml"), "utf8"),
+    );
+    const { rotation: _rotation, ...gcpSettings } = gcpExample.config["airflow-secrets:gcp"];
+    stack.config["airflow-secrets:mirror"] = { backend: "gcp", gcp: gcpSettings };
+    const stackFile = path.join(caseDir, "Pulumi.prod-with-standby.yaml");
+    fs.writeFileSync(stackFile, stringifyYaml(stack));
+
+    const primary = prepare(stackFile, caseDir);
+    // What the standby stores: rotated connections as declared (no rotator), no rotation master.
+    const standby: Deployment = {
+      ...primary,
+      declarations: standbyDeclarations(primary.declarations) as Required<SecretsDeclarations>,
+      masters: new Set(),
+      target: { ...primary.target, ...backendStore("gcp", gcpSettings, primary.target.environment) },
+    };
+    const rotated = primary.declarations.connections.filter(
+      (c) => c.rotation && !primary.masters.has(c.conn_id),
+    );
+    expect(rotated.length).toBeGreaterThan(0);
+    const gcp = BACKENDS.find((b) => b.stackFile === "stacks/examples/Pulumi.prod-gcp.yaml")!;
+    const contexts: ReaderContext[] = [];
+    const run = async (skip: ReadonlySet<string>, after?: (store: Store) => Promise<void>) => {
+      const store = await gcp.start(standby.target, caseDir);
+      try {
+        const values = await deployAll(store, standby, skip);
+        await after?.(store);
+        const recorded: VerifyDeps = {
+          readerFor: async (context) => {
+            contexts.push(context);
+            return store.deps.readerFor!(context);
+          },
+        };
+        return {
+          values,
+          ...(await verify({ ...store, deps: recorded }, standby, [
+            "--via",
+            "mirror",
+            "--config-json",
+            standby.configJsonFile,
+          ])),
+        };
+      } finally {
+        await store.close();
+      }
+    };
+
+    const whole = await run(new Set());
+    // Secret Manager's names, not Secrets Manager's paths.
+    expect([...whole.values.keys()].every((name) => /^[A-Za-z0-9_-]+$/.test(name))).toBe(true);
+    expect(whole.code).toBe(0);
+    expect(whole.report).toMatchObject({ via: "mirror", store: "GCP Secret Manager", findings: 0 });
+    expect(contexts[0]).toMatchObject({
+      kind: "gcp-secret-manager",
+      backendKwargs: { project_id: gcpSettings.project, connections_prefix: "airflow-prod-connections" },
+    });
+
+    // No rotation master on the standby; a rotated connection is compared with its declared value.
+    expect(whole.report.verdicts.map((v) => v.id)).not.toContain(rotated[0].rotation!.masterConnId ?? "-");
+    const [rotatedName] = [...whole.values.entries()].find(([, v]) => v.id === rotated[0].conn_id)!;
+    const notRefreshed = await run(new Set(), async (store) => {
+      const older = await planned(standby.target, variant(standby, "connection", rotated[0].conn_id));
+      await store.write(rotatedName, older.get(rotatedName)!.value);
+    });
+    expect(notRefreshed.code).toBe(1);
+    const verdict = notRefreshed.report.verdicts.find((v) => v.id === rotated[0].conn_id)!;
+    expect(verdict).toMatchObject({ status: "altered", detail: "differs from the declaration in: password" });
+
+    const [missingName, missing] = [...whole.values.entries()].find(([, v]) => v.kind === "variable")!;
+    const partial = await run(new Set([missingName]));
+    expect(partial.code).toBe(1);
+    expect(statusById(partial.report)[`variable:${missing.id}`]).toBe("missing");
   });
 });
