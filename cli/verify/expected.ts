@@ -245,6 +245,7 @@ export function expectations(
   const format = plan!.airflowConfig.connectionFormat ?? "json";
   const masters = rotationMasterIds(connections);
   const byId = new Map(connections.map((c) => [c.conn_id, c]));
+  const rotationOf = new Map(declaredConnections.map((c) => [c.conn_id, c.rotation]));
   const variableValues = new Map(variables.map((v) => [String(v.key), v.value as string]));
   const configValues = new Map(
     (config as unknown as ConfigDeclaration[]).map((c) => [configKey(c, store.kind), c.value as string]),
@@ -254,7 +255,10 @@ export function expectations(
     if (secret.kind === "connection") {
       const declaration = byId.get(secret.id)!;
       const anyExtra = wholeExtraUnknown.has(secret.id);
-      const rotation = declaration.rotation;
+      // The standby's copy has no rotator: it holds the declared value, refreshed by declaring the
+      // current one after each primary rotation, so its age still tells whether it kept up.
+      const rotation = rotationOf.get(secret.id);
+      const rotatorOwned = rotation !== undefined && !store.standby;
       const resolved: ResolvedConnection = {
         conn_type: declaration.conn_type,
         description: declaration.description,
@@ -264,14 +268,14 @@ export function expectations(
         login: declaration.login as string | undefined,
         // The rotator owns a rotated password: whatever the config says, only its presence is checked.
         password:
-          rotation && declaration.password !== undefined
+          rotatorOwned && declaration.password !== undefined
             ? unknowns.next()
             : (declaration.password as string | undefined),
         extra: declaration.extra as Record<string, unknown> | undefined,
       };
       const view = connectionView(store.kind, store.profile.encodeConnection(resolved, format));
       const { fields, fullyKnown } = rulesOf(view, unknowns);
-      if (rotation?.strategy === "alternating-users" && typeof declaration.login === "string")
+      if (rotatorOwned && rotation.strategy === "alternating-users" && typeof declaration.login === "string")
         fields.login = { oneOf: [declaration.login, `${declaration.login}_clone`] };
       return {
         kind: secret.kind,
@@ -279,7 +283,7 @@ export function expectations(
         name: secret.name,
         fields,
         connection: true,
-        fullyKnown: fullyKnown && !anyExtra && !rotation,
+        fullyKnown: fullyKnown && !anyExtra && !rotatorOwned,
         ...(anyExtra ? { anyExtra: true } : {}),
         ...(rotation ? { rotation: { strategy: rotation.strategy, everyDays: rotation.everyDays } } : {}),
         ...(masters.has(secret.id)

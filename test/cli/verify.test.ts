@@ -675,12 +675,13 @@ describe("verify --via mirror", () => {
     expect(rotated.length).toBeGreaterThan(0);
     const gcp = BACKENDS.find((b) => b.stackFile === "stacks/examples/Pulumi.prod-gcp.yaml")!;
     const contexts: ReaderContext[] = [];
-    const run = async (skip: ReadonlySet<string>, after?: (store: Store) => Promise<void>) => {
+    const run = async (skip: ReadonlySet<string>, after?: (store: Store) => Promise<void>, now?: Date) => {
       const store = await gcp.start(standby.target, caseDir);
       try {
         const values = await deployAll(store, standby, skip);
         await after?.(store);
         const recorded: VerifyDeps = {
+          ...(now ? { now: () => now } : {}),
           readerFor: async (context) => {
             contexts.push(context);
             return store.deps.readerFor!(context);
@@ -720,6 +721,15 @@ describe("verify --via mirror", () => {
     expect(notRefreshed.code).toBe(1);
     const verdict = notRefreshed.report.verdicts.find((v) => v.id === rotated[0].conn_id)!;
     expect(verdict).toMatchObject({ status: "altered", detail: "differs from the declaration in: password" });
+
+    // Held unchanged for longer than the rotation period: the primary has rotated since the last refresh.
+    const everyDays = rotated[0].rotation!.everyDays;
+    const late = await run(new Set(), undefined, new Date(Date.now() + (everyDays + 2) * DAY_MS));
+    expect(late.code).toBe(1);
+    expect(late.report.verdicts.find((v) => v.id === rotated[0].conn_id)).toMatchObject({
+      status: "stale",
+      detail: expect.stringMatching(new RegExp(`rotated every ${everyDays} days`)),
+    });
 
     const [missingName, missing] = [...whole.values.entries()].find(([, v]) => v.kind === "variable")!;
     const partial = await run(new Set([missingName]));
