@@ -23,12 +23,26 @@ import {
 } from "./airflow";
 import { isProduction } from "./core/production";
 import { parseSettingsSalvaging } from "./core/schema";
+import type { AirflowComponent } from "./kubernetes/serviceAccountNames";
 
 export interface KubernetesSettings {
   /** Namespace Airflow runs in. */
   namespace: string;
-  /** Service account of Airflow's pods (scheduler, workers, API server, triggerer). */
-  serviceAccount: string;
+  /**
+   * The service account of every Airflow component not named in `serviceAccounts` (scheduler,
+   * workers, triggerer, DAG processor, API server or webserver, migrate-database Job). Default `airflow`.
+   */
+  serviceAccount?: string;
+  /**
+   * A service account per component, keyed as the official Helm chart's values name them; the
+   * reader identity covers each name and nothing more.
+   */
+  serviceAccounts?: Partial<Record<AirflowComponent, string>>;
+  /**
+   * Name each component's service account as the chart generates it for this Helm release
+   * (`<release>-scheduler`, `<release>-worker`, …). Not with `serviceAccount` or `serviceAccounts`.
+   */
+  chartRelease?: string;
 }
 
 /** What every backend resolves against: the environment, already checked for shape. */
@@ -39,7 +53,12 @@ export interface BackendContext {
   owner?: string;
   declarations: SecretsDeclarations;
   airflow: AirflowSettings;
-  kubernetes: KubernetesSettings;
+  /**
+   * Where Airflow runs: a Kubernetes namespace and its service accounts, or `false` off Kubernetes
+   * (MWAA, Astronomer, Cloud Composer), where the reader identity is bound to a principal the
+   * backend's own settings name instead of a service account.
+   */
+  kubernetes: KubernetesSettings | false;
   /** The clock for expiries and rotation slots, read once per environment so resolve is pure. */
   now: Date;
 }
@@ -163,4 +182,18 @@ export function resolveBackendOrThrow<Schema extends z.ZodObject, Resolved exten
   );
   problems.throwIfAny(`Airflow secrets "${context.environment}" (${backend.name} backend)`);
   return resolved!;
+}
+
+/**
+ * The cluster settings of a backend whose reader is bound to Kubernetes service accounts only:
+ * `kubernetes: false` is a problem at `kubernetes` saying why (`rule`), and undefined is returned.
+ */
+export function requireKubernetes(
+  context: BackendContext,
+  rule: string,
+  problems: Problems,
+): KubernetesSettings | undefined {
+  if (context.kubernetes !== false) return context.kubernetes;
+  problems.add("kubernetes", rule);
+  return undefined;
 }

@@ -3,17 +3,26 @@ import {
   AirflowConfig,
   AirflowSettings,
   ENVIRONMENT_PATTERN,
+  MwaaConfiguration,
   FernetSettings,
   Problems,
   SecretsDeclarations,
+  mwaaConfiguration,
   validateFernetSettings,
 } from "./airflow";
 import { FernetKey } from "./fernet";
 import { FernetReencryptJob } from "./fernet/reencryptJob";
 import { AirflowConfigMap, AirflowServiceAccount } from "./kubernetes";
+import {
+  AirflowComponent,
+  checkComponentServiceAccounts,
+  componentServiceAccounts,
+  kubernetesIdentity,
+  perServiceAccountName,
+} from "./kubernetes/serviceAccountNames";
 import { isProduction } from "./core/production";
 import { parseSettings } from "./core/schema";
-import { fernetSettingsSchema, kubernetesSettingsSchema } from "./core/stackSchema";
+import { fernetSettingsSchema, kubernetesTargetSchema } from "./core/stackSchema";
 import type { AwsBackendSettingsInput } from "./aws/schema";
 import type { AzureSettingsSchemaInput } from "./azure/schema";
 import type { GcpSettingsSchemaInput } from "./gcp/schema";
@@ -64,7 +73,12 @@ export interface EnvironmentArgsBase {
   owner?: string;
   declarations: SecretsDeclarations;
   airflow: AirflowSettings;
-  kubernetes: KubernetesSettings;
+  /**
+   * Where Airflow runs, or `false` off Kubernetes (MWAA, Astronomer, Cloud Composer): then only the
+   * Airflow configuration and the reader identity are built, no Kubernetes resource (README
+   * "Without Kubernetes").
+   */
+  kubernetes: KubernetesSettings | false;
   /**
    * Generate Airflow's Fernet key and store it in the backend as config `core.fernet_key`
    * (Airflow reads it through `AIRFLOW__CORE__FERNET_KEY_SECRET`). Protected in production.
@@ -125,6 +139,7 @@ export type TypedEnvironmentArgs = AirflowSecretsEnvironmentArgs;
 /** The chart values for one environment, once the names and the env Secret's data resolve. */
 function chartValues(
   args: AirflowSecretsEnvironmentArgs | AirflowSecretsEnvironmentConfigArgs,
+  kubernetes: KubernetesSettings,
   deployment: BackendDeployment,
   configMapName: pulumi.Input<string>,
 ): pulumi.Output<Record<string, unknown>> {
@@ -137,7 +152,7 @@ function chartValues(
         configMapName: name,
         configData: deployment.airflowConfig.env,
         envSecrets: envSecrets.map(([secretName, data]) => ({ name: secretName, data })),
-        serviceAccountName: args.kubernetes.serviceAccount,
+        serviceAccounts: Object.fromEntries(componentServiceAccounts(kubernetes, args.airflow.version)),
         fernetFromBackend: args.fernet !== undefined,
       }),
     );
@@ -152,8 +167,10 @@ export interface StandbyDeployment {
   backend: string;
   /** The Airflow configuration that reads the standby: rendered, not active. */
   airflowConfig: AirflowConfig;
-  /** The Helm chart values after a failover. */
+  /** The Helm chart values after a failover; absent with `kubernetes: false`. */
   helmValues?: pulumi.Output<Record<string, unknown>>;
+  /** With `kubernetes: false`: the standby's configuration as MWAA takes it. */
+  mwaaConfiguration?: MwaaConfiguration;
   /** The standby backend's outputs (ARNs, URLs, role names). */
   outputs: Record<string, pulumi.Input<unknown>>;
 }
@@ -187,7 +204,17 @@ export function prepareEnvironment(
     `must be 1-20 lowercase letters, digits or -, starting with a letter (got "${args.environment}")`,
   );
   // Names, types and unknown keys of `kubernetes`, by the same schema the stack file is parsed with.
-  parseSettings(kubernetesSettingsSchema, args.kubernetes, "kubernetes", problems);
+  if (
+    parseSettings(kubernetesTargetSchema, args.kubernetes, "kubernetes", problems) !== undefined &&
+    args.kubernetes !== false
+  )
+    checkComponentServiceAccounts(args.kubernetes, args.airflow?.version, problems);
+  // Off Kubernetes there is no cluster to run a Job in (nor a service account to run it as).
+  problems.check(
+    !(args.kubernetes === false && args.fernet?.reencryptJob !== undefined),
+    "fernet.reencryptJob",
+    "is a Kubernetes Job and kubernetes is false: remove it and run `airflow rotate-fernet-key` on the platform (e.g. as a one-off task) during the rotation window",
+  );
   const production = isProduction({ production: args.production, environment: args.environment });
   // The Fernet key is declared now (so the backend validates its name) and resolved once generated.
   const [fernetValue, resolveFernetValue] = pulumi.deferredOutput<string>();
@@ -239,15 +266,28 @@ export function prepareEnvironment(
  */
 export class AirflowSecretsEnvironment extends pulumi.ComponentResource {
   readonly airflowConfig: AirflowConfig;
-  readonly serviceAccount: AirflowServiceAccount;
-  readonly configMap: AirflowConfigMap;
+  /**
+   * The shared service account (`kubernetes.serviceAccount`), or the first component's when each
+   * has its own; absent with `kubernetes: false`.
+   */
+  readonly serviceAccount?: AirflowServiceAccount;
+  /** The service account each Airflow component runs as (several components may share one); empty with `kubernetes: false`. */
+  readonly serviceAccounts: Partial<Record<AirflowComponent, AirflowServiceAccount>> = {};
+  /** The ConfigMap of `AIRFLOW__*` settings; absent with `kubernetes: false`. */
+  readonly configMap?: AirflowConfigMap;
   /** Backend-specific outputs (ARNs, URLs, role names). */
   readonly backendOutputs: Record<string, pulumi.Input<unknown>>;
   /**
    * Values for the official Apache Airflow Helm chart that make every Airflow component read what
-   * this environment provisioned (see README "Running it with the Airflow Helm chart").
+   * this environment provisioned (see README "Running it with the Airflow Helm chart"); absent with
+   * `kubernetes: false`.
    */
-  readonly helmValues: pulumi.Output<Record<string, unknown>>;
+  readonly helmValues?: pulumi.Output<Record<string, unknown>>;
+  /**
+   * With `kubernetes: false`: the configuration as Amazon MWAA's `AirflowConfigurationOptions` and
+   * what MWAA cannot take, with the reason (README "Without Kubernetes").
+   */
+  readonly mwaaConfiguration?: MwaaConfiguration;
   /** During a Fernet rotation: what to do next (README, "Fernet key"). */
   readonly fernetNextStep?: string;
   /**
@@ -293,6 +333,7 @@ export class AirflowSecretsEnvironment extends pulumi.ComponentResource {
     needsWorkload(prepared?.mirror?.resolved, `mirror.${args.mirror?.backend}`);
     problems.throwIfAny(`Airflow secrets environment "${args.environment}" (${args.backend} backend)`);
     const { production, backend, resolved, mirror, resolveFernetValue } = prepared!;
+    const identity = kubernetesIdentity(args);
 
     // The policy pack reads these inputs to judge what this environment creates (never names).
     super(
@@ -301,8 +342,11 @@ export class AirflowSecretsEnvironment extends pulumi.ComponentResource {
       {
         environment: args.environment,
         production,
-        kubernetesNamespace: args.kubernetes.namespace,
-        kubernetesServiceAccount: args.kubernetes.serviceAccount,
+        kubernetesNamespace: identity?.namespace,
+        // Every component's account (what the identity binds); the single name as before with one.
+        kubernetesServiceAccounts: identity?.serviceAccounts,
+        kubernetesServiceAccount:
+          identity?.serviceAccounts.length === 1 ? identity.serviceAccounts[0] : undefined,
         // With a standby: which backend Airflow reads (the rest of the environment is the same
         // either way), so the policy pack holds the standby's copies to the standby's rules.
         ...(mirror !== undefined ? { activeBackend: backend.name, standbyBackend: mirror.backend.name } : {}),
@@ -336,20 +380,54 @@ export class AirflowSecretsEnvironment extends pulumi.ComponentResource {
         airflowConfig: standby.airflowConfig,
         outputs: standby.outputs,
       };
-    this.serviceAccount = new AirflowServiceAccount(
-      `${name}-airflow`,
-      {
-        namespace: args.kubernetes.namespace,
-        name: args.kubernetes.serviceAccount,
-        // The standby's reader binds the same account (its own annotation keys), so it is the same
-        // whichever backend is active.
-        annotations: { ...standby?.serviceAccountAnnotations, ...deployment.serviceAccountAnnotations },
-        labels: { ...standby?.serviceAccountLabels, ...deployment.serviceAccountLabels },
-        environment: args.environment,
-        owner: args.owner,
-      },
-      { parent: this },
+    const mirrorOutputs = () => (this.mirror !== undefined ? { mirror: this.mirror } : {});
+    const emergencyOutputs =
+      this.emergencyConnections !== undefined ? { emergencyConnections: this.emergencyConnections } : {};
+    const job = args.fernet?.reencryptJob;
+    if (args.fernet?.rotationInProgress === true)
+      this.fernetNextStep =
+        job !== undefined
+          ? "the re-encryption Job ran in this update; set fernet.rotationInProgress: false and deploy, then restart Airflow"
+          : "restart every Airflow component, run `airflow rotate-fernet-key` once, then set fernet.rotationInProgress: false and deploy";
+    if (args.kubernetes === false) {
+      // Off Kubernetes: the configuration in the forms the platforms take, no Kubernetes resource.
+      this.mwaaConfiguration = mwaaConfiguration(deployment.airflowConfig);
+      if (this.mirror !== undefined)
+        this.mirror.mwaaConfiguration = mwaaConfiguration(this.mirror.airflowConfig);
+      this.registerOutputs({
+        airflowConfig: this.airflowConfig,
+        mwaaConfiguration: this.mwaaConfiguration,
+        ...this.backendOutputs,
+        ...mirrorOutputs(),
+        ...emergencyOutputs,
+      });
+      return;
+    }
+    // One service account per distinct name, each carrying the reader identity's binding.
+    const accounts = new Map(
+      identity!.serviceAccounts.map((account) => [
+        account,
+        new AirflowServiceAccount(
+          perServiceAccountName(`${name}-airflow`, identity!, account),
+          {
+            namespace: identity!.namespace,
+            name: account,
+            // The standby's reader binds the same accounts (its own annotation keys), so they are
+            // the same whichever backend is active.
+            annotations: { ...standby?.serviceAccountAnnotations, ...deployment.serviceAccountAnnotations },
+            labels: { ...standby?.serviceAccountLabels, ...deployment.serviceAccountLabels },
+            environment: args.environment,
+            owner: args.owner,
+          },
+          { parent: this },
+        ),
+      ]),
     );
+    const byComponent = componentServiceAccounts(args.kubernetes, args.airflow.version);
+    this.serviceAccounts = Object.fromEntries(
+      byComponent.map(([component, account]) => [component, accounts.get(account)!]),
+    );
+    this.serviceAccount = accounts.get(identity!.sharedServiceAccount ?? identity!.serviceAccounts[0])!;
     this.configMap = new AirflowConfigMap(
       `${name}-airflow-config`,
       {
@@ -361,12 +439,6 @@ export class AirflowSecretsEnvironment extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    const job = args.fernet?.reencryptJob;
-    if (args.fernet?.rotationInProgress === true)
-      this.fernetNextStep =
-        job !== undefined
-          ? "the re-encryption Job ran in this update; set fernet.rotationInProgress: false and deploy, then restart Airflow"
-          : "restart every Airflow component, run `airflow rotate-fernet-key` once, then set fernet.rotationInProgress: false and deploy";
     if (args.fernet?.rotationInProgress === true && job !== undefined)
       // After the backend holds `new,old` (the Job reads it through the backend, as Airflow does).
       new FernetReencryptJob(
@@ -376,22 +448,23 @@ export class AirflowSecretsEnvironment extends pulumi.ComponentResource {
           environment: args.environment,
           generation: args.fernet.generations[args.fernet.generations.length - 1],
           image: job.image,
-          serviceAccountName: this.serviceAccount.name,
+          // `airflow rotate-fernet-key` maintains the metadata database, as `airflow db migrate` does.
+          serviceAccountName: this.serviceAccounts.migrateDatabaseJob!.name,
           configMapName: this.configMap.name,
           envSecretNames: deployment.envFromSecrets?.map((s) => s.name),
           metadataSecret: { name: job.metadataSecret.name, key: job.metadataSecret.key ?? "connection" },
         },
         { parent: this, dependsOn: [component, this.configMap] },
       );
-    this.helmValues = chartValues(args, deployment, this.configMap.name);
+    this.helmValues = chartValues(args, args.kubernetes, deployment, this.configMap.name);
     if (this.mirror !== undefined && standby !== undefined)
-      this.mirror.helmValues = chartValues(args, standby, this.configMap.name);
+      this.mirror.helmValues = chartValues(args, args.kubernetes, standby, this.configMap.name);
     this.registerOutputs({
       airflowConfig: this.airflowConfig,
       helmValues: this.helmValues,
       ...this.backendOutputs,
-      ...(this.mirror !== undefined ? { mirror: this.mirror } : {}),
-      ...(this.emergencyConnections !== undefined ? { emergencyConnections: this.emergencyConnections } : {}),
+      ...mirrorOutputs(),
+      ...emergencyOutputs,
     });
   }
 }

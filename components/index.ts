@@ -47,6 +47,16 @@ export { FernetKey, type FernetKeyArgs } from "./fernet";
 export {
   AirflowConfigMap,
   type AirflowConfigMapArgs,
+  type AirflowComponent,
   AirflowServiceAccount,
   type AirflowServiceAccountArgs,
+  IDENTITY_COMPONENTS,
+  type KubernetesIdentity,
 } from "./kubernetes";
+export {
+  AIRFLOW_CHART_REPO,
+  AIRFLOW_CHART_VERSION,
+  AirflowHelmRelease,
+  type AirflowHelmReleaseArgs,
+  mergeChartValues,
+} from "./helm/release";

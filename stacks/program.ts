@@ -38,9 +38,26 @@ export function deployEnvironment(): Record<string, pulumi.Input<unknown>> {
     airflowConfig: environment.airflowConfig,
     airflowEnv: environment.airflowConfig.env,
     airflowCfg: environment.airflowConfig.cfg,
-    serviceAccount: environment.serviceAccount.name,
-    configMap: environment.configMap.name,
-    helmValues: environment.helmValues,
+    ...(environment.serviceAccount ? { serviceAccount: environment.serviceAccount.name } : {}),
+    // Each Airflow component's service account (chart values key → name): the identity binds each.
+    ...(environment.serviceAccount
+      ? {
+          serviceAccounts: Object.fromEntries(
+            Object.entries(environment.serviceAccounts).map(([component, account]) => [
+              component,
+              account!.name,
+            ]),
+          ),
+        }
+      : {}),
+    ...(environment.configMap ? { configMap: environment.configMap.name } : {}),
+    ...(environment.helmValues ? { helmValues: environment.helmValues } : {}),
+    ...(environment.mwaaConfiguration
+      ? {
+          mwaaConfigurationOptions: environment.mwaaConfiguration.options,
+          mwaaOmittedOptions: environment.mwaaConfiguration.omitted,
+        }
+      : {}),
     ...(environment.fernetNextStep ? { fernetNextStep: environment.fernetNextStep } : {}),
     ...environment.backendOutputs,
     // The standby's configuration, rendered but not active, and its outputs (README "Standby backend").

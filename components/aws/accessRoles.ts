@@ -73,8 +73,8 @@ export interface SecretsAccessRolesArgs {
   oidcIssuer: string;
   /** Namespace of Airflow's pods. */
   namespace: string;
-  /** Service account of Airflow's pods. */
-  serviceAccount: string;
+  /** Airflow's service accounts (one per component, or one shared): the reader's IRSA trust names each. */
+  serviceAccounts: string[];
   /** The CI writer. */
   ciWriter?: CiWriterSettings;
   /**
@@ -145,14 +145,24 @@ export function validateCiWriter(
 export function validateSecretsAccessRolesArgs(args: SecretsAccessRolesArgs, problems: Problems): void {
   checkRegion(args.region, "region", problems);
   checkReplicaRegions(args.replicaRegions, args.region, "replicaRegions", problems);
-  checkOidc(
-    args.oidcProviderArn,
-    args.oidcIssuer,
-    { providerArn: "oidcProviderArn", issuer: "oidcIssuer" },
-    problems,
-  );
-  checkNamespace(args.namespace, "namespace", problems);
-  checkServiceAccount(args.serviceAccount, "serviceAccount", problems);
+  // A given trust (across accounts, or off Kubernetes) replaces IRSA's: its fields are not used then.
+  if (args.readerTrustPolicy === undefined) {
+    checkOidc(
+      args.oidcProviderArn,
+      args.oidcIssuer,
+      { providerArn: "oidcProviderArn", issuer: "oidcIssuer" },
+      problems,
+    );
+    checkNamespace(args.namespace, "namespace", problems);
+    if (
+      problems.check(
+        Array.isArray(args.serviceAccounts) && args.serviceAccounts.length > 0,
+        "serviceAccounts",
+        "must name at least one service account",
+      )
+    )
+      args.serviceAccounts.forEach((name, i) => checkServiceAccount(name, `serviceAccounts[${i}]`, problems));
+  }
   validateCiWriter(args.ciWriter, "ciWriter", problems);
   checkRecoveryWindow(args.recoveryWindowInDays, false, "recoveryWindowInDays", problems);
   checkTags(args.tags, "tags", problems);
@@ -218,7 +228,10 @@ export class SecretsAccessRoles extends pulumi.ComponentResource {
       `${name}-reader`,
       {
         name: roleName(args.environment, "reader"),
-        description: `Airflow ${args.environment} (${args.namespace}/${args.serviceAccount}) reads its secrets through IRSA`,
+        description:
+          args.readerTrustPolicy === undefined
+            ? `Airflow ${args.environment} (${args.namespace}/${args.serviceAccounts.join(", ")}) reads its secrets through IRSA`
+            : `Airflow ${args.environment} reads its secrets, assumed by the roles its trust policy names`,
         assumeRolePolicy:
           args.readerTrustPolicy ??
           JSON.stringify(
@@ -226,7 +239,7 @@ export class SecretsAccessRoles extends pulumi.ComponentResource {
               oidcProviderArn: args.oidcProviderArn,
               oidcIssuer: args.oidcIssuer,
               namespace: args.namespace,
-              serviceAccount: args.serviceAccount,
+              serviceAccounts: args.serviceAccounts,
             }),
           ),
         maxSessionDuration: 3600,

@@ -219,7 +219,8 @@ export interface WorkloadReaderIdentityArgs {
   oidcProviderArn: string;
   oidcIssuer: string;
   namespace: string;
-  serviceAccount: string;
+  /** Airflow's service accounts (one per component, or one shared). */
+  serviceAccounts: string[];
   tags?: Record<string, string>;
 }
 
@@ -244,13 +245,13 @@ export class WorkloadReaderIdentity extends pulumi.ComponentResource {
       `${name}-role`,
       {
         name: access.workloadRoleName,
-        description: `Airflow ${args.environment} (${args.namespace}/${args.serviceAccount}) through IRSA; only assumes its reader in ${access.secretsAccountId}`,
+        description: `Airflow ${args.environment} (${args.namespace}/${args.serviceAccounts.join(", ")}) through IRSA; only assumes its reader in ${access.secretsAccountId}`,
         assumeRolePolicy: JSON.stringify(
           irsaTrustPolicy({
             oidcProviderArn: args.oidcProviderArn,
             oidcIssuer: args.oidcIssuer,
             namespace: args.namespace,
-            serviceAccount: args.serviceAccount,
+            serviceAccounts: args.serviceAccounts,
           }),
         ),
         maxSessionDuration: 3600,

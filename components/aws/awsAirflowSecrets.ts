@@ -1,15 +1,12 @@
 import { createHash } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { PlannedSecret, SecretKind, SecretsPlan } from "../airflow";
-import type {
-  BackendDeployment,
-  KubernetesSettings,
-  ResolvedBackend,
-  WorkloadProviderOptions,
-} from "../backend";
+import type { BackendDeployment, ResolvedBackend, WorkloadProviderOptions } from "../backend";
+import type { KubernetesIdentity } from "../kubernetes/serviceAccountNames";
 import { RotationStrategy } from "../rotation/strategy";
 import { SecretsAccessRoles } from "./accessRoles";
 import { CrossAccountAccess, WorkloadReaderIdentity } from "./accounts";
+import { airflowRolesTrustPolicy } from "./offKubernetes";
 import { SecretsAuditTrail } from "./auditTrail";
 import { AwsStoreArgs, awsAccountContext, idSlug } from "./common";
 import { ParameterStore } from "./parameterStore";
@@ -24,7 +21,8 @@ export interface AwsResolved extends ResolvedBackend {
   environment: string;
   production: boolean;
   owner?: string;
-  kubernetes: KubernetesSettings;
+  /** Airflow's namespace and the service accounts of its components; absent off Kubernetes. */
+  kubernetes?: KubernetesIdentity;
   /** The settings with nulls read as absent and the store defaulted. */
   settings: AwsSettings;
   /** Secrets Manager's recovery window (production 30 days, 7 elsewhere, unless set). */
@@ -124,10 +122,11 @@ export class AwsAirflowSecrets extends pulumi.ComponentResource {
           environment,
           owner,
           access: crossAccount,
-          oidcProviderArn: settings.oidcProviderArn,
-          oidcIssuer: settings.oidcIssuer,
-          namespace: resolved.kubernetes.namespace,
-          serviceAccount: resolved.kubernetes.serviceAccount,
+          // Across accounts Airflow is on Kubernetes (checkAwsTarget refuses accounts off it).
+          oidcProviderArn: settings.oidcProviderArn ?? "",
+          oidcIssuer: settings.oidcIssuer ?? "",
+          namespace: resolved.kubernetes?.namespace ?? "",
+          serviceAccounts: resolved.kubernetes?.serviceAccounts ?? [],
           tags,
         },
         { parent: this, providers: { aws: workloadProvider } },
@@ -146,15 +145,20 @@ export class AwsAirflowSecrets extends pulumi.ComponentResource {
         store,
         namePrefixes,
         kmsKeyArns: keyArns,
-        oidcProviderArn: settings.oidcProviderArn,
-        oidcIssuer: settings.oidcIssuer,
-        namespace: resolved.kubernetes.namespace,
-        serviceAccount: resolved.kubernetes.serviceAccount,
+        // Absent only off Kubernetes, where the trust below replaces IRSA's (checkAwsTarget).
+        oidcProviderArn: settings.oidcProviderArn ?? "",
+        oidcIssuer: settings.oidcIssuer ?? "",
+        namespace: resolved.kubernetes?.namespace ?? "",
+        serviceAccounts: resolved.kubernetes?.serviceAccounts ?? [],
         ciWriter: settings.ciWriter,
         recoveryWindowInDays: store === "secretsmanager" ? recoveryWindowInDays : undefined,
         tags,
         account,
-        readerTrustPolicy: workloadIdentity?.readerTrustPolicy,
+        readerTrustPolicy:
+          workloadIdentity?.readerTrustPolicy ??
+          (settings.offKubernetes
+            ? JSON.stringify(airflowRolesTrustPolicy(settings.offKubernetes.airflowRoleArns))
+            : undefined),
       },
       childOpts,
     );
@@ -340,7 +344,10 @@ export class AwsAirflowSecrets extends pulumi.ComponentResource {
     this.deployment = {
       airflowConfig: plan.airflowConfig,
       // Across accounts the pods run as the workload account's IRSA role, which assumes the reader.
-      serviceAccountAnnotations: (workloadIdentity ?? access).serviceAccountAnnotations,
+      serviceAccountAnnotations:
+        resolved.kubernetes === undefined
+          ? undefined
+          : (workloadIdentity ?? access).serviceAccountAnnotations,
       outputs,
     };
     this.registerOutputs(outputs);

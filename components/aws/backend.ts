@@ -3,7 +3,9 @@
  */
 import { PlanArgs, configKey } from "../airflow";
 import type { AirflowSecretsBackend, BackendContext } from "../backend";
+import { kubernetesIdentity } from "../kubernetes/serviceAccountNames";
 import { crossAccountAccess, crossAccountKwargs } from "./accounts";
+import { checkAwsTarget, offKubernetesKwargs } from "./offKubernetes";
 import { AwsAirflowSecrets, AwsResolved } from "./awsAirflowSecrets";
 import { settingsSchema } from "./schema";
 import { DEFAULT_RECOVERY_WINDOW_DAYS, PRODUCTION_RECOVERY_WINDOW_DAYS } from "./secretsManagerStore";
@@ -31,7 +33,12 @@ function planArgs(context: BackendContext, raw: Partial<AwsBackendSettings>): Pl
     layout: confinedLayout(settings, context.environment),
     extraKwargs:
       settings.region !== undefined
-        ? { region_name: settings.region, ...(crossAccount ? crossAccountKwargs(crossAccount) : {}) }
+        ? {
+            region_name: settings.region,
+            ...(crossAccount ? crossAccountKwargs(crossAccount) : {}),
+            // Off Kubernetes Airflow assumes the reader with the host's role (offKubernetes.ts).
+            ...(context.kubernetes === false ? offKubernetesKwargs(context.environment, settings) : {}),
+          }
         : undefined,
   };
 }
@@ -61,6 +68,7 @@ export const backend: AirflowSecretsBackend<typeof settingsSchema, AwsResolved> 
     const before = problems.list.length;
     const settings = normalizeSettings(raw);
     checkAwsSettings(settings, context, problems);
+    checkAwsTarget(settings, context.kubernetes, problems);
     checkAwsRotations(context, settings, problems);
     if (!complete || plan === undefined || problems.list.length > before) return undefined;
 
@@ -77,7 +85,10 @@ export const backend: AirflowSecretsBackend<typeof settingsSchema, AwsResolved> 
       environment: context.environment,
       production: context.production,
       owner: context.owner,
-      kubernetes: context.kubernetes,
+      kubernetes:
+        context.kubernetes === false
+          ? undefined
+          : kubernetesIdentity({ ...context, kubernetes: context.kubernetes }),
       settings,
       recoveryWindowInDays:
         settings.recoveryWindowDays ??

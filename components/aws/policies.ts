@@ -300,13 +300,20 @@ export function secretsKeyPolicy(args: SecretsKeyPolicyArgs): PolicyDocument {
   ]);
 }
 
-/** IRSA: only pods running as `namespace/serviceAccount` in the cluster behind the OIDC provider. */
+/**
+ * IRSA: only pods running as one of `serviceAccounts` (one per Airflow component, or one shared) in
+ * `namespace` of the cluster behind the OIDC provider. `StringEquals` with a list matches any one of
+ * its values exactly, so no other service account of the namespace can assume the role.
+ */
 export function irsaTrustPolicy(args: {
   oidcProviderArn: string;
   oidcIssuer: string;
   namespace: string;
-  serviceAccount: string;
+  serviceAccounts: readonly string[];
 }): PolicyDocument {
+  const subjects = [...new Set(args.serviceAccounts)].map(
+    (name) => `system:serviceaccount:${args.namespace}:${name}`,
+  );
   return document([
     {
       Sid: "AirflowServiceAccountThroughIrsa",
@@ -315,7 +322,8 @@ export function irsaTrustPolicy(args: {
       Action: "sts:AssumeRoleWithWebIdentity",
       Condition: {
         StringEquals: {
-          [`${args.oidcIssuer}:sub`]: `system:serviceaccount:${args.namespace}:${args.serviceAccount}`,
+          // One subject stays a string: the document of a one-account environment is unchanged.
+          [`${args.oidcIssuer}:sub`]: subjects.length === 1 ? subjects[0] : subjects,
           [`${args.oidcIssuer}:aud`]: "sts.amazonaws.com",
         },
       },

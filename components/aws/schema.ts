@@ -115,11 +115,34 @@ export const settingsSchema = z
       .describe(
         "`secretsmanager` (default) or `ssm` (Parameter Store SecureStrings: no rotation, no replicas).",
       ),
-    oidcProviderArn: z.string().describe("IAM OIDC provider of the EKS cluster running Airflow. Required."),
+    oidcProviderArn: z
+      .string()
+      .nullish()
+      .describe(
+        "IAM OIDC provider of the EKS cluster running Airflow. Required on Kubernetes; refused with `kubernetes: false`.",
+      ),
     oidcIssuer: z
       .string()
+      .nullish()
       .describe(
-        "The cluster's OIDC issuer without scheme: `oidc.eks.<region>.amazonaws.com/id/<ID>`. Required.",
+        "The cluster's OIDC issuer without scheme: `oidc.eks.<region>.amazonaws.com/id/<ID>`. Required on Kubernetes; refused with `kubernetes: false`.",
+      ),
+    offKubernetes: z
+      .strictObject({
+        airflowRoleArns: z
+          .array(z.string())
+          .describe(
+            "The IAM roles Airflow runs as (MWAA's execution role, Astronomer's customer-managed role, an EC2 instance role): the only principals the reader role trusts. Required.",
+          ),
+        accountId: z
+          .string()
+          .describe(
+            "The 12-digit id of the account this stack deploys the reader role into: Airflow's `backend_kwargs` name the role by ARN (`role_arn`), which must be known before deployment. Required.",
+          ),
+      })
+      .nullish()
+      .describe(
+        "With `kubernetes: false` (required then, refused on Kubernetes): who assumes the reader role, instead of Airflow's service accounts through IRSA.",
       ),
     accounts: accountsBlock
       .nullish()

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as authorization from "@pulumi/azure-native/authorization";
 import * as managedidentity from "@pulumi/azure-native/managedidentity";
 import { Problems, validateOrThrow } from "../airflow";
+import { perServiceAccountName } from "../kubernetes/serviceAccountNames";
 import { checkGuid, checkResourceGroupName } from "./naming";
 import {
   CI_WRITER_PERMISSIONS,
@@ -17,6 +18,17 @@ export const WORKLOAD_IDENTITY_AUDIENCE = "api://AzureADTokenExchange";
 
 const K8S_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
+/**
+ * Entra ID accepts at most 20 federated identity credentials per user-assigned identity
+ * (https://learn.microsoft.com/en-us/entra/workload-id/workload-identity-federation-considerations).
+ */
+export const MAX_FEDERATED_CREDENTIALS = 20;
+
+/** A federated credential's name: 3-120 URL-friendly characters, unique on its identity. */
+export function federatedCredentialName(namespace: string, serviceAccount: string): string {
+  return `aks-${namespace}-${serviceAccount}`.slice(0, 120);
+}
+
 export interface ScopedSecret {
   name: string;
   id: pulumi.Input<string>;
@@ -30,11 +42,18 @@ export interface KeyVaultAccessArgs {
   /** Where the managed identity is created. */
   resourceGroupName: string;
   location: string;
-  /** The AKS cluster's OIDC issuer (https). */
-  oidcIssuerUrl: string;
-  /** Airflow's Kubernetes namespace and service account (the federated credential's subject). */
+  /** The AKS cluster's OIDC issuer (https); absent off Kubernetes. */
+  oidcIssuerUrl?: string;
+  /**
+   * Airflow runs off Kubernetes: the identity gets no federated credential (namespace and service
+   * accounts are empty); its owner assigns it to Airflow's host (a VM, a container app).
+   */
+  offKubernetes?: boolean;
+  /** Airflow's Kubernetes namespace and service accounts: one federated credential (subject) per name. */
   namespace: string;
-  serviceAccount: string;
+  serviceAccounts: string[];
+  /** The shared account (`KubernetesIdentity.sharedServiceAccount`): its credential keeps its resource name. */
+  sharedServiceAccount?: string;
   /** The CI principal that writes, and can never read, secrets. */
   ciWriter?: { principalId: string; principalType?: PrincipalType };
   /**
@@ -46,20 +65,32 @@ export interface KeyVaultAccessArgs {
 }
 
 export function validateKeyVaultAccessArgs(args: KeyVaultAccessArgs, problems: Problems): void {
-  checkIssuerUrl(args.oidcIssuerUrl, "oidcIssuerUrl", problems);
   checkResourceGroupName(args.resourceGroupName, "resourceGroupName", problems);
+  if (args.ciWriter)
+    checkGuid(args.ciWriter.principalId, "ciWriter.principalId", problems, "the CI principal's object id");
+  if (args.offKubernetes === true) return;
+  checkIssuerUrl(args.oidcIssuerUrl, "oidcIssuerUrl", problems);
   problems.check(
     K8S_NAME.test(args.namespace ?? ""),
     "namespace",
     `must be a Kubernetes namespace name (got ${JSON.stringify(args.namespace)})`,
   );
+  const accounts = Array.isArray(args.serviceAccounts) ? [...new Set(args.serviceAccounts)] : [];
+  problems.check(accounts.length > 0, "serviceAccounts", "must name at least one Kubernetes service account");
   problems.check(
-    K8S_NAME.test(args.serviceAccount ?? ""),
-    "serviceAccount",
-    `must be a Kubernetes name (got ${JSON.stringify(args.serviceAccount)})`,
+    accounts.length <= MAX_FEDERATED_CREDENTIALS,
+    "serviceAccounts",
+    `names ${accounts.length} service accounts: Entra ID allows at most ${MAX_FEDERATED_CREDENTIALS} federated credentials per managed identity`,
   );
-  if (args.ciWriter)
-    checkGuid(args.ciWriter.principalId, "ciWriter.principalId", problems, "the CI principal's object id");
+  accounts.forEach((account, i) =>
+    problems.check(K8S_NAME.test(account ?? ""), `serviceAccounts[${i}]`, "must be a Kubernetes name"),
+  );
+  const credentialNames = accounts.map((account) => federatedCredentialName(args.namespace, account));
+  problems.check(
+    new Set(credentialNames).size === credentialNames.length,
+    "serviceAccounts",
+    "are too long to tell apart in Azure's 120-character federated credential names: shorten them",
+  );
 }
 
 /**
@@ -71,7 +102,13 @@ export function validateKeyVaultAccessArgs(args: KeyVaultAccessArgs, problems: P
  */
 export class KeyVaultAccess extends pulumi.ComponentResource {
   readonly identity: managedidentity.UserAssignedIdentity;
-  readonly federatedCredential: managedidentity.FederatedIdentityCredential;
+  /** One per Kubernetes service account, created one after another (see below). */
+  readonly federatedCredentials: managedidentity.FederatedIdentityCredential[] = [];
+  /**
+   * @deprecated The first of `federatedCredentials` (the only one with one shared service account);
+   * absent off Kubernetes.
+   */
+  readonly federatedCredential?: managedidentity.FederatedIdentityCredential;
   readonly readerAssignment: authorization.RoleAssignment;
   readonly writerRole?: authorization.RoleDefinition;
   readonly writerAssignment?: authorization.RoleAssignment;
@@ -96,18 +133,29 @@ export class KeyVaultAccess extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    this.federatedCredential = new managedidentity.FederatedIdentityCredential(
-      `${name}-airflow-aks`,
-      {
-        resourceGroupName: args.resourceGroupName,
-        resourceName: this.identity.name,
-        federatedIdentityCredentialResourceName: `aks-${args.namespace}-${args.serviceAccount}`.slice(0, 120),
-        issuer: args.oidcIssuerUrl,
-        subject: `system:serviceaccount:${args.namespace}:${args.serviceAccount}`,
-        audiences: [WORKLOAD_IDENTITY_AUDIENCE],
-      },
-      { parent: this },
-    );
+    const accounts = args.offKubernetes === true ? [] : [...new Set(args.serviceAccounts)];
+    for (const account of accounts) {
+      const previous = this.federatedCredentials.at(-1);
+      this.federatedCredentials.push(
+        new managedidentity.FederatedIdentityCredential(
+          // The shared account's credential keeps its URN: a second resource with the same
+          // credential name would delete it when the first is deleted.
+          perServiceAccountName(`${name}-airflow-aks`, { ...args, serviceAccounts: accounts }, account),
+          {
+            resourceGroupName: args.resourceGroupName,
+            resourceName: this.identity.name,
+            federatedIdentityCredentialResourceName: federatedCredentialName(args.namespace, account),
+            // Credentials exist only on Kubernetes, where validateKeyVaultAccessArgs required the issuer.
+            issuer: args.oidcIssuerUrl!,
+            subject: `system:serviceaccount:${args.namespace}:${account}`,
+            audiences: [WORKLOAD_IDENTITY_AUDIENCE],
+          },
+          // Entra ID refuses concurrent credential writes on one identity (409): one at a time.
+          { parent: this, ...(previous ? { dependsOn: [previous] } : {}) },
+        ),
+      );
+    }
+    this.federatedCredential = this.federatedCredentials[0];
     const secretsUser = pulumi
       .output(args.subscriptionId)
       .apply((id) => builtInRoleDefinitionId(id, KEY_VAULT_SECRETS_USER_ROLE_ID));

@@ -1,7 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as authorization from "@pulumi/azure-native/authorization";
 import { SecretsPlan } from "../airflow";
-import type { BackendComponent, BackendDeployment, KubernetesSettings, ResolvedBackend } from "../backend";
+import type { BackendComponent, BackendDeployment, ResolvedBackend } from "../backend";
+import type { KubernetesIdentity } from "../kubernetes/serviceAccountNames";
 import { KeyVaultAccess } from "./access";
 import { KeyVaultDiagnostics } from "./diagnostics";
 import { AirflowKeyVault } from "./keyVault";
@@ -15,8 +16,8 @@ export interface AzureResolved extends ResolvedBackend {
   plan: SecretsPlan;
   environment: string;
   production: boolean;
-  /** Airflow's namespace and service account (the workload identity subject). */
-  kubernetes: KubernetesSettings;
+  /** Airflow's namespace and service accounts (one workload identity subject each); absent off Kubernetes. */
+  kubernetes?: KubernetesIdentity;
   /** The settings with every default applied (vault name and URL included). */
   settings: ResolvedAzureSettings;
   /** The rotated connections, their journals and masters, by stored name. */
@@ -133,8 +134,10 @@ export class AzureAirflowSecrets extends pulumi.ComponentResource implements Bac
         resourceGroupName: settings.resourceGroupName,
         location: settings.location,
         oidcIssuerUrl: settings.aksOidcIssuerUrl,
-        namespace: kubernetes.namespace,
-        serviceAccount: kubernetes.serviceAccount,
+        offKubernetes: kubernetes === undefined,
+        namespace: kubernetes?.namespace ?? "",
+        serviceAccounts: kubernetes?.serviceAccounts ?? [],
+        sharedServiceAccount: kubernetes?.sharedServiceAccount,
         ciWriter: settings.ciWriter,
         rotator: this.rotation ? this.rotatorGrants(this.rotation, this.store) : undefined,
         tags: settings.tags,
@@ -171,6 +174,8 @@ export class AzureAirflowSecrets extends pulumi.ComponentResource implements Bac
         keyVaultUrl: this.vault.url,
         keyVaultSecretNames: plan.secrets.map((s) => s.name).sort(),
         airflowIdentityClientId: this.access.identity.clientId,
+        // Off Kubernetes, the identity to assign to Airflow's host (a VM's user-assigned identities).
+        ...(resolved.kubernetes === undefined ? { airflowIdentityId: this.access.identity.id } : {}),
         airflowIdentityPrincipalId: this.access.identity.principalId,
         ...(this.access.writerRole ? { ciWriterRoleDefinitionId: this.access.writerRole.id } : {}),
         logAnalyticsWorkspaceId: this.audit.workspaceId,

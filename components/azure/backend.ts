@@ -6,6 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { PlanArgs, Problems, SecretsDeclarations } from "../airflow";
 import type { AirflowSecretsBackend, BackendContext } from "../backend";
+import { kubernetesIdentity } from "../kubernetes/serviceAccountNames";
 import { checkRotationPrerequisites } from "../rotation/prerequisites";
 import { AzureAirflowSecrets, AzureResolved } from "./azureAirflowSecrets";
 import { initialRotatedExpiry, staticExpiry } from "./expiry";
@@ -84,6 +85,19 @@ export const backend: AirflowSecretsBackend<typeof settingsSchema, AzureResolved
     checkRotationPrerequisites(context.declarations, context.airflow, problems);
     checkKeyVaultStore(context.environment, context.declarations, settings.layout ?? undefined, problems);
     if (resolved !== undefined && rotates(context.declarations)) checkRotatorNetwork(resolved, problems);
+    // On Kubernetes the identity is federated with the cluster; off it, the host is assigned it.
+    if (context.kubernetes !== false)
+      problems.check(
+        settings.aksOidcIssuerUrl !== undefined,
+        "azure.aksOidcIssuerUrl",
+        "is required on Kubernetes: Airflow's service accounts reach the managed identity through federated credentials",
+      );
+    else
+      problems.check(
+        settings.aksOidcIssuerUrl === undefined,
+        "azure.aksOidcIssuerUrl",
+        "is the AKS cluster's and kubernetes is false: remove it; assign the managed identity (output airflowIdentityId) to Airflow's host instead",
+      );
     if (resolved === undefined || plan === undefined || problems.list.length > before) return undefined;
 
     const names = [...uniqueness, resolved.resourceGroupName];
@@ -91,7 +105,7 @@ export const backend: AirflowSecretsBackend<typeof settingsSchema, AzureResolved
       plan,
       environment: context.environment,
       production: context.production,
-      kubernetes: context.kubernetes,
+      kubernetes: kubernetesIdentity(context),
       settings: resolved,
       rotated: rotatedSecretNames(plan),
       names: {

@@ -242,9 +242,11 @@ export const settingsSchema = z
       .describe("Existing resource group every created resource goes into. Required."),
     tenantId: guid("the Entra tenant id").optional().describe("Entra tenant. Default the provider's."),
     vault: vaultSchema,
-    aksOidcIssuerUrl: issuerUrl().describe(
-      "The AKS cluster's OIDC issuer URL (`az aks show --query oidcIssuerProfile.issuerUrl`). Required.",
-    ),
+    aksOidcIssuerUrl: issuerUrl()
+      .optional()
+      .describe(
+        "The AKS cluster's OIDC issuer URL (`az aks show --query oidcIssuerProfile.issuerUrl`). Required on Kubernetes; refused with `kubernetes: false`, where the identity gets no federated credential and is assigned to Airflow's host instead.",
+      ),
     secretExpiryDays: z
       .number()
       .int()

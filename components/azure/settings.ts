@@ -64,7 +64,8 @@ export interface ResolvedAzureSettings {
     allowedIpRanges: string[];
     subnetIds: string[];
   };
-  aksOidcIssuerUrl: string;
+  /** Absent off Kubernetes (no federated credential). */
+  aksOidcIssuerUrl?: string;
   expiry: ExpirySettings;
   ciWriter?: { principalId: string; principalType: PrincipalType };
   diagnostics: {

@@ -106,18 +106,84 @@ export const airflowSettingsSchema = z
   })
   .describe("The Airflow deployment that reads the secrets.");
 
+const serviceAccountName = (description: string) =>
+  z
+    .string()
+    .regex(K8S_NAME, "must be a Kubernetes name: lowercase letters, digits and -, at most 63")
+    .optional()
+    .describe(description);
+
+/** One service account per component, keyed as the official chart's values name them. */
+export const componentServiceAccountsSchema = z
+  .strictObject({
+    scheduler: serviceAccountName("The scheduler's."),
+    workers: serviceAccountName(
+      "Celery workers' and KubernetesExecutor task pods' (the chart's `workers.serviceAccount`).",
+    ),
+    triggerer: serviceAccountName("The triggerer's."),
+    dagProcessor: serviceAccountName("The DAG processor's."),
+    apiServer: serviceAccountName("The API server's (Airflow 3)."),
+    webserver: serviceAccountName("The webserver's (Airflow 2)."),
+    migrateDatabaseJob: serviceAccountName(
+      "The `airflow db migrate` Job's (migrations may use the Fernet key, DAG re-serialisation may read Variables).",
+    ),
+  })
+  .describe("A service account per Airflow component; a component not listed runs as `serviceAccount`.");
+
 export const kubernetesSettingsSchema = z
   .strictObject({
     namespace: z
       .string()
       .regex(K8S_NAME, "must be a Kubernetes namespace name: lowercase letters, digits and -, at most 63")
       .describe("Namespace Airflow runs in."),
-    serviceAccount: z
+    serviceAccount: serviceAccountName(
+      "The service account of every component not named in `serviceAccounts`. Default `airflow`.",
+    ),
+    serviceAccounts: componentServiceAccountsSchema.optional(),
+    chartRelease: z
       .string()
-      .regex(K8S_NAME, "must be a Kubernetes name: lowercase letters, digits and -, at most 63")
-      .describe("Service account of Airflow's pods."),
+      .max(53, "must be a Helm release name: at most 53 characters")
+      .regex(K8S_NAME, "must be a Helm release name: lowercase letters, digits and -")
+      .optional()
+      .describe(
+        "Name each component's service account as the chart does for this Helm release (`<release>-scheduler`, `<release>-worker`…; `<release>-airflow-…` when the name lacks `airflow`). Not with `serviceAccount`/`serviceAccounts`.",
+      ),
   })
-  .describe("Where Airflow runs. Default `{namespace: airflow, serviceAccount: airflow}`.");
+  // One form names each component's account: refused together rather than one silently winning.
+  .superRefine((value, ctx) => {
+    if (value.chartRelease === undefined) return;
+    for (const other of ["serviceAccount", "serviceAccounts"] as const)
+      if (value[other] !== undefined)
+        ctx.addIssue({
+          code: "custom",
+          path: [other],
+          message: `cannot be combined with chartRelease, which names every component's service account: keep one of the two`,
+        });
+  })
+  .describe(
+    "Where Airflow runs and the service accounts its components run as. Default `{namespace: airflow, serviceAccount: airflow}`.",
+  );
+
+/**
+ * `kubernetes:` in a stack file: the cluster settings above, or `false` when Airflow runs off
+ * Kubernetes (MWAA, Astronomer, Cloud Composer): no Kubernetes resource is built and the reader
+ * identity is bound to the principal the backend's settings name.
+ */
+export const kubernetesTargetSchema = z
+  .union(
+    [
+      z
+        .literal(false)
+        .describe(
+          "Airflow runs off Kubernetes (MWAA, Astronomer, Cloud Composer): only its configuration and the reader identity are built.",
+        ),
+      kubernetesSettingsSchema,
+    ],
+    { error: "must be a map of Kubernetes settings, or false when Airflow runs off Kubernetes" },
+  )
+  .describe(
+    "Where Airflow runs: a Kubernetes namespace and service accounts, or `false` off Kubernetes (MWAA, Astronomer, Cloud Composer). Default `{namespace: airflow, serviceAccount: airflow}`.",
+  );
 
 export const fernetSettingsSchema = z
   .strictObject({
@@ -168,7 +234,7 @@ export const topLevelShape = {
   owner: z.string().optional().describe("Owning team, tagged on resources."),
   backend: z.enum(BACKEND_NAMES).describe("Which store Airflow reads."),
   airflow: airflowSettingsSchema.optional(),
-  kubernetes: kubernetesSettingsSchema.optional(),
+  kubernetes: kubernetesTargetSchema.optional(),
   fernet: fernetSettingsSchema.optional(),
   mirror: mirrorSettingsSchema.optional(),
   connections: z.array(connectionDeclarationSchema).optional().describe("Airflow connections."),

@@ -5,7 +5,7 @@
  * (`EnvAirflowSecrets`).
  */
 import { PlanArgs, Problems, SecretsPlan } from "../airflow";
-import type { AirflowSecretsBackend, BackendContext } from "../backend";
+import { type AirflowSecretsBackend, type BackendContext, requireKubernetes } from "../backend";
 import { kubernetesLabels } from "../kubernetes/labels";
 import { EnvAirflowSecrets, EnvResolved } from "./envAirflowSecrets";
 import { settingsSchema } from "./schema";
@@ -102,10 +102,22 @@ export const backend: AirflowSecretsBackend<typeof settingsSchema, EnvResolved> 
         "owner",
         "becomes a label of the env backend's Kubernetes Secret: at most 63 letters, digits, -, _ or ., starting and ending with a letter or digit",
       );
-    if (!complete || plan === undefined || shards === undefined || !problems.empty) return undefined;
+    const kubernetes = requireKubernetes(
+      context,
+      "false is refused with the env backend: its store is a Kubernetes Secret loaded into Airflow's pods; off Kubernetes choose a backend Airflow reads over the network (aws), so the platform's own settings never hold the values",
+      problems,
+    );
+    if (
+      !complete ||
+      plan === undefined ||
+      shards === undefined ||
+      kubernetes === undefined ||
+      !problems.empty
+    )
+      return undefined;
     return {
       plan,
-      namespace: context.kubernetes.namespace,
+      namespace: kubernetes.namespace,
       shards,
       labels: kubernetesLabels(context.environment, context.owner),
     };

@@ -1,6 +1,8 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { Problems } from "../airflow";
+import { KubernetesIdentity, perServiceAccountName } from "../kubernetes/serviceAccountNames";
+import { SERVICE_ACCOUNT_TOKEN_CREATOR } from "./offKubernetes";
 
 export const SECRET_ACCESSOR = "roles/secretmanager.secretAccessor";
 export const SECRET_VERSION_ADDER = "roles/secretmanager.secretVersionAdder";
@@ -61,8 +63,16 @@ export interface SecretManagerAccessArgs {
    * masters), the CI writer adds versions to all of them.
    */
   secrets: AccessTarget[];
-  /** Airflow's Kubernetes service account, bound through GKE Workload Identity. */
-  kubernetes: { namespace: string; serviceAccount: string };
+  /**
+   * Airflow's namespace and Kubernetes service accounts (one per component, or one shared), each
+   * bound through GKE Workload Identity: one `workloadIdentityUser` member per name, no other.
+   */
+  kubernetes: KubernetesIdentity;
+  /**
+   * Off Kubernetes: the service accounts Airflow runs as (Cloud Composer's), each allowed to
+   * impersonate the reader (Token Creator on it) instead of any Workload Identity binding.
+   */
+  impersonators?: string[];
   /** Workload Identity pool, `{project}.svc.id.goog` for GKE. */
   workloadIdentityPool: string;
   /** Service account id of Airflow's Google service account. */
@@ -120,6 +130,16 @@ export class SecretManagerAccess extends pulumi.ComponentResource {
       "namePrefixes",
       "must list the environment's secret-id prefixes (letters, digits, _ or -): the grants are scoped to them",
     );
+    // Off Kubernetes the impersonators replace the Workload Identity binding.
+    problems.check(
+      args.impersonators !== undefined
+        ? args.impersonators.length > 0
+        : args.kubernetes.serviceAccounts.length > 0,
+      args.impersonators !== undefined ? "impersonators" : "kubernetes.serviceAccounts",
+      args.impersonators !== undefined
+        ? "must name at least one service account Airflow runs as"
+        : "must name at least one Kubernetes service account",
+    );
     problems.check(
       /\.svc\.id\.goog$/.test(args.workloadIdentityPool),
       "workloadIdentityPool",
@@ -138,15 +158,30 @@ export class SecretManagerAccess extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    new gcp.serviceaccount.IAMMember(
-      `${name}-airflow-workload-identity`,
-      {
-        serviceAccountId: this.airflowServiceAccount.name,
-        role: WORKLOAD_IDENTITY_USER,
-        member: `serviceAccount:${args.workloadIdentityPool}[${args.kubernetes.namespace}/${args.kubernetes.serviceAccount}]`,
-      },
-      { parent: this },
-    );
+    for (const email of new Set(args.impersonators ?? []))
+      new gcp.serviceaccount.IAMMember(
+        `${name}-airflow-impersonated-by-${email}`,
+        {
+          serviceAccountId: this.airflowServiceAccount.name,
+          role: SERVICE_ACCOUNT_TOKEN_CREATOR,
+          member: `serviceAccount:${email}`,
+        },
+        { parent: this },
+      );
+    for (const kubernetesAccount of args.impersonators !== undefined
+      ? []
+      : new Set(args.kubernetes.serviceAccounts))
+      new gcp.serviceaccount.IAMMember(
+        // The shared account's member keeps its URN: a second resource granting the same member
+        // would revoke it when the first is deleted.
+        perServiceAccountName(`${name}-airflow-workload-identity`, args.kubernetes, kubernetesAccount),
+        {
+          serviceAccountId: this.airflowServiceAccount.name,
+          role: WORKLOAD_IDENTITY_USER,
+          member: `serviceAccount:${args.workloadIdentityPool}[${args.kubernetes.namespace}/${kubernetesAccount}]`,
+        },
+        { parent: this },
+      );
     const notRead = args.secrets.filter((t) => t.readByAirflow === false).map((t) => t.name);
     new gcp.projects.IAMMember(
       `${name}-airflow-reads-environment`,

@@ -7,8 +7,10 @@ import { Problems, SecretsLayout, SecretsPlan, rotationMasterIds } from "../airf
 import { secretPrefixCondition } from "./access";
 import { AirflowSecretsBackend } from "../backend";
 import { standardLabels } from "../core/labels";
+import { kubernetesIdentity } from "../kubernetes/serviceAccountNames";
 import { checkRotationPrerequisites, checkRotatorPasswordSettings } from "../rotation/prerequisites";
 import { GcpAirflowSecrets, GcpResolved } from "./gcpAirflowSecrets";
+import { checkGcpTarget, offKubernetesKwargs } from "./offKubernetes";
 import { settingsSchema } from "./schema";
 import { resolveGcpSettings } from "./settings";
 
@@ -48,7 +50,11 @@ export const backend: AirflowSecretsBackend<typeof settingsSchema, GcpResolved> 
       declarations: context.declarations,
       airflow: context.airflow,
       layout: (settings.layout ?? undefined) as Partial<SecretsLayout> | undefined,
-      extraKwargs: { project_id: settings.project },
+      extraKwargs: {
+        project_id: settings.project,
+        // Off Kubernetes Airflow acts as the reader by impersonation (offKubernetes.ts).
+        ...(context.kubernetes === false ? offKubernetesKwargs(context.environment, settings) : {}),
+      },
     };
   },
   resolve({ context, settings, plan }, problems) {
@@ -73,11 +79,18 @@ export const backend: AirflowSecretsBackend<typeof settingsSchema, GcpResolved> 
       99,
     );
     if (plan !== undefined) checkReaderCondition(plan, problems);
+    checkGcpTarget(settings, context.kubernetes, problems);
     if (resolved === undefined || plan === undefined || problems.list.length > before) return undefined;
     return {
       plan,
       environment: context.environment,
-      kubernetes: context.kubernetes,
+      kubernetes:
+        context.kubernetes === false
+          ? undefined
+          : kubernetesIdentity({ ...context, kubernetes: context.kubernetes }),
+      ...(context.kubernetes === false && settings.offKubernetes
+        ? { impersonators: settings.offKubernetes.airflowServiceAccounts }
+        : {}),
       labels: standardLabels(context.environment, context.owner, resolved.labels),
       settings: resolved,
       rotationMasters: [...rotationMasterIds(context.declarations.connections ?? [])],

@@ -1,7 +1,8 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { SecretsPlan } from "../airflow";
-import { BackendDeployment, KubernetesSettings, ResolvedBackend } from "../backend";
+import { BackendDeployment, ResolvedBackend } from "../backend";
+import type { KubernetesIdentity } from "../kubernetes/serviceAccountNames";
 import { SecretManagerAccess } from "./access";
 import { SECRET_MANAGER_SERVICE, SecretManagerAudit } from "./audit";
 import { SecretManagerKeys } from "./kms";
@@ -15,8 +16,10 @@ export interface GcpResolved extends ResolvedBackend {
   plan: SecretsPlan;
   /** Environment name (dev, staging, prod): in every secret id and account id. */
   environment: string;
-  /** Airflow's namespace and Kubernetes service account (bound through Workload Identity). */
-  kubernetes: KubernetesSettings;
+  /** Airflow's namespace and Kubernetes service accounts (each bound through Workload Identity); absent off Kubernetes. */
+  kubernetes?: KubernetesIdentity;
+  /** Off Kubernetes: the service accounts Airflow runs as, which may impersonate the reader. */
+  impersonators?: string[];
   /** Labels of every resource that takes them: the stack's own and the standard ones. */
   labels: Record<string, string>;
   settings: ResolvedGcpSettings;
@@ -131,7 +134,8 @@ export class GcpAirflowSecrets extends pulumi.ComponentResource {
           secretId: s.secret.id,
           readByAirflow: !(s.planned.kind === "connection" && masters.has(s.planned.id)),
         })),
-        kubernetes: resolved.kubernetes,
+        kubernetes: resolved.kubernetes ?? { namespace: "", serviceAccounts: [] },
+        impersonators: resolved.impersonators,
         workloadIdentityPool: settings.workloadIdentityPool,
         airflowAccountId: settings.airflowAccountId,
         ciWriter: settings.ciWriter.enabled ? settings.ciWriter : undefined,

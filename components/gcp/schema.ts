@@ -347,6 +347,18 @@ export const settingsSchema = z
       .optional()
       .describe("Workload Identity pool of the GKE cluster. Default `{project}.svc.id.goog`."),
     airflowAccountId: accountId("Service account id of Airflow. Default `airflow-{env}`.").optional(),
+    offKubernetes: z
+      .strictObject({
+        airflowServiceAccounts: z
+          .array(z.string())
+          .describe(
+            "Emails of the service accounts Airflow runs as (Cloud Composer's environment service account): each may impersonate Airflow's reader service account and nothing else; `backend_kwargs` carry `impersonation_chain`. Required.",
+          ),
+      })
+      .nullish()
+      .describe(
+        "With `kubernetes: false` (required then, refused on Kubernetes): who acts as the reader, instead of Airflow's service accounts through Workload Identity.",
+      ),
     ciWriter: ciWriterSchema,
     audit: auditSchema,
     rotation: rotationSchema,

@@ -6,6 +6,7 @@
 import { PlanArgs, Problems } from "../airflow";
 import type { AirflowSecretsBackend, BackendContext } from "../backend";
 import { refuseWithExisting } from "../core/existing";
+import { kubernetesIdentity } from "../kubernetes/serviceAccountNames";
 import { checkEnvironmentPrefix, validateEnvironmentPolicies } from "./airflowPolicies";
 import { VaultAuditDeviceArgs, validateAuditDeviceArgs } from "./auditDevice";
 import {
@@ -23,6 +24,7 @@ import { DEFAULT_KV_MOUNT } from "./kvStore";
 import { checkMountPath } from "./paths";
 import { VaultBackendSettings, settingsSchema } from "./schema";
 import { VaultAirflowSecrets, VaultResolved } from "./vaultAirflowSecrets";
+import { DEFAULT_AWS_AUTH_MOUNT, VaultAwsAuthRoleArgs, validateAwsAuthRoleArgs } from "./awsAuthRole";
 
 const PREFIX = "vault";
 
@@ -30,20 +32,25 @@ const PREFIX = "vault";
 function connectionKwargs(
   environment: string,
   settings: Partial<VaultBackendSettings>,
+  onKubernetes = true,
 ): Record<string, unknown> {
   const kubernetesAuth = settings.kubernetesAuth ?? undefined;
-  const kwargs: Record<string, unknown> = {
-    url: typeof settings.address === "string" ? settings.address.replace(/\/$/, "") : undefined,
-    auth_type: "kubernetes",
-    kubernetes_role: kubernetesAuth?.roleName ?? `airflow-${environment}`,
-  };
-  // hvac's Kubernetes login defaults to the `kubernetes` mount; name it only when it differs.
-  if (kubernetesAuth?.mount !== undefined && kubernetesAuth.mount !== "kubernetes")
+  const awsAuth = settings.awsAuth ?? undefined;
+  const url = typeof settings.address === "string" ? settings.address.replace(/\/$/, "") : undefined;
+  const kwargs: Record<string, unknown> = onKubernetes
+    ? { url, auth_type: "kubernetes", kubernetes_role: kubernetesAuth?.roleName ?? `airflow-${environment}` }
+    : // Off Kubernetes: AWS IAM auth with the host's credentials (awsAuthRole.ts); role_id is Vault's role.
+      { url, auth_type: "aws_iam", role_id: awsAuth?.roleName ?? `airflow-${environment}` };
+  // hvac's logins default to the method's own mount (`kubernetes`, `aws`); name it only when it differs.
+  if (onKubernetes && kubernetesAuth?.mount !== undefined && kubernetesAuth.mount !== "kubernetes")
     kwargs.auth_mount_point = kubernetesAuth.mount;
+  if (!onKubernetes && awsAuth?.mount !== undefined && awsAuth.mount !== DEFAULT_AWS_AUTH_MOUNT)
+    kwargs.auth_mount_point = awsAuth.mount;
   // Unknown kwargs reach hvac.Client: `namespace` and `verify` are its own parameters.
   if (settings.namespace !== undefined) kwargs.namespace = settings.namespace;
   if (settings.caCertPath !== undefined) kwargs.verify = settings.caCertPath;
-  if (kubernetesAuth?.jwtPath !== undefined) kwargs.kubernetes_jwt_path = kubernetesAuth.jwtPath;
+  if (onKubernetes && kubernetesAuth?.jwtPath !== undefined)
+    kwargs.kubernetes_jwt_path = kubernetesAuth.jwtPath;
   return kwargs;
 }
 
@@ -66,7 +73,7 @@ function planArgs(context: BackendContext, settings: Partial<VaultBackendSetting
       configPrefix: layout?.configPath ?? `${env}/config`,
       sep: "/",
     },
-    extraKwargs: connectionKwargs(env, settings),
+    extraKwargs: connectionKwargs(env, settings, context.kubernetes !== false),
   };
 }
 
@@ -126,23 +133,59 @@ export function resolveVault(
   // Salvaged settings may lack `address` (already reported as a shape problem).
   if (settings.address !== undefined) checkAddress(settings.address, production, problems);
 
-  const kubernetesAuth: Omit<VaultKubernetesAuthRoleArgs, "policies"> = {
-    mount: kubernetesAuthSettings?.mount,
-    roleName: kubernetesAuthSettings?.roleName ?? `airflow-${env}`,
-    serviceAccount: context.kubernetes?.serviceAccount,
-    namespace: context.kubernetes?.namespace,
-    tokenTtlSeconds: kubernetesAuthSettings?.tokenTtlSeconds,
-    tokenMaxTtlSeconds: kubernetesAuthSettings?.tokenMaxTtlSeconds,
-    audience: kubernetesAuthSettings?.audience,
-    tokenBoundCidrs: kubernetesAuthSettings?.tokenBoundCidrs,
-    vaultNamespace: settings.namespace,
-  };
-  // A placeholder stands in for the reader policy's name, an output of the component.
-  validateKubernetesAuthRoleArgs(
-    { ...kubernetesAuth, policies: ["reader"] },
-    problems,
-    `${PREFIX}.kubernetesAuth`,
-  );
+  // On Kubernetes Airflow logs in with Kubernetes auth; off it, with AWS IAM auth (awsAuthRole.ts).
+  const awsAuthSettings = settings.awsAuth ?? undefined;
+  let kubernetesAuth: Omit<VaultKubernetesAuthRoleArgs, "policies"> | undefined;
+  let awsAuth: Omit<VaultAwsAuthRoleArgs, "policies"> | undefined;
+  if (context.kubernetes !== false) {
+    problems.check(
+      awsAuthSettings === undefined,
+      `${PREFIX}.awsAuth`,
+      "applies only with kubernetes: false; on Kubernetes Airflow logs in with Kubernetes auth (kubernetesAuth)",
+    );
+    const identity = kubernetesIdentity({ ...context, kubernetes: context.kubernetes });
+    kubernetesAuth = {
+      mount: kubernetesAuthSettings?.mount,
+      roleName: kubernetesAuthSettings?.roleName ?? `airflow-${env}`,
+      // Every Airflow component's service account, and no other (validated just below).
+      serviceAccounts: identity?.serviceAccounts ?? [],
+      namespace: identity?.namespace ?? "",
+      tokenTtlSeconds: kubernetesAuthSettings?.tokenTtlSeconds,
+      tokenMaxTtlSeconds: kubernetesAuthSettings?.tokenMaxTtlSeconds,
+      audience: kubernetesAuthSettings?.audience,
+      tokenBoundCidrs: kubernetesAuthSettings?.tokenBoundCidrs,
+      vaultNamespace: settings.namespace,
+    };
+    // A placeholder stands in for the reader policy's name, an output of the component.
+    validateKubernetesAuthRoleArgs(
+      { ...kubernetesAuth, policies: ["reader"] },
+      problems,
+      `${PREFIX}.kubernetesAuth`,
+    );
+  } else {
+    problems.check(
+      kubernetesAuthSettings === undefined,
+      `${PREFIX}.kubernetesAuth`,
+      "is Kubernetes auth's and kubernetes is false: remove it; awsAuth names the IAM roles Airflow logs in as",
+    );
+    if (
+      problems.check(
+        awsAuthSettings !== undefined,
+        `${PREFIX}.awsAuth`,
+        "is required with kubernetes: false: name the IAM roles Airflow runs as (airflowRoleArns, e.g. MWAA's execution role)",
+      )
+    ) {
+      awsAuth = {
+        mount: awsAuthSettings!.mount,
+        roleName: awsAuthSettings!.roleName ?? `airflow-${env}`,
+        airflowRoleArns: awsAuthSettings!.airflowRoleArns,
+        tokenTtlSeconds: awsAuthSettings!.tokenTtlSeconds,
+        tokenMaxTtlSeconds: awsAuthSettings!.tokenMaxTtlSeconds,
+        vaultNamespace: settings.namespace,
+      };
+      validateAwsAuthRoleArgs(awsAuth, problems, `${PREFIX}.awsAuth`);
+    }
+  }
 
   // The store: its mount, and a layout each of whose paths the environment's policies can cover.
   if (kv?.mount !== undefined) checkMountPath(kv.mount, `${PREFIX}.kv.mount`, problems);
@@ -227,7 +270,8 @@ export function resolveVault(
       owner: context.owner,
     },
     policies: { reader: policies.reader, writer: policies.writer, namespace: settings.namespace },
-    kubernetesAuth,
+    ...(kubernetesAuth ? { kubernetesAuth } : {}),
+    ...(awsAuth ? { awsAuth } : {}),
     ciWriter,
     database,
     audit,

@@ -166,6 +166,29 @@ export const settingsSchema = z.strictObject({
     })
     .nullish()
     .describe("Airflow's Kubernetes auth role."),
+  awsAuth: z
+    .strictObject({
+      mount: z
+        .string()
+        .optional()
+        .describe(
+          "Existing AWS auth mount (Vault configured with its own AWS access to resolve role ARNs); default `aws`.",
+        ),
+      roleName: z.string().optional().describe("Default `airflow-{env}`."),
+      airflowRoleArns: z
+        .array(z.string())
+        .describe(
+          "The IAM roles Airflow runs as (MWAA's execution role, Astronomer's role): the only principals bound. Required.",
+        ),
+      tokenTtlSeconds: positiveSeconds().optional().describe("`token_ttl` of Airflow's Vault token."),
+      tokenMaxTtlSeconds: positiveSeconds()
+        .optional()
+        .describe("`token_max_ttl`; at least `tokenTtlSeconds`."),
+    })
+    .nullish()
+    .describe(
+      "With `kubernetes: false` (required then, refused on Kubernetes): Airflow logs in with Vault's AWS IAM auth as the IAM role it runs as; no secret enters its configuration.",
+    ),
   ciWriter: z
     .strictObject({
       mount: z

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { SecretsPlan } from "../airflow";
 import type { BackendComponent, BackendDeployment, ResolvedBackend } from "../backend";
 import { VaultAuditDevice, VaultAuditDeviceArgs } from "./auditDevice";
+import { VaultAwsAuthRole, VaultAwsAuthRoleArgs } from "./awsAuthRole";
 import {
   VaultCiWriterRole,
   VaultCiWriterRoleArgs,
@@ -17,8 +18,10 @@ export interface VaultResolved extends ResolvedBackend {
   environment: string;
   store: VaultKvStoreArgs;
   policies: VaultEnvironmentPoliciesArgs;
-  /** Airflow's Kubernetes auth role; it carries the reader policy. */
-  kubernetesAuth: Omit<VaultKubernetesAuthRoleArgs, "policies">;
+  /** Airflow's Kubernetes auth role; it carries the reader policy. Absent off Kubernetes. */
+  kubernetesAuth?: Omit<VaultKubernetesAuthRoleArgs, "policies">;
+  /** Off Kubernetes: Airflow's AWS IAM auth role, carrying the reader policy. */
+  awsAuth?: Omit<VaultAwsAuthRoleArgs, "policies">;
   /** The CI's JWT role, when configured; it carries the writer policy. */
   ciWriter?: Omit<VaultCiWriterRoleArgs, "policies">;
   database?: VaultDatabaseSecretsArgs;
@@ -28,7 +31,9 @@ export interface VaultResolved extends ResolvedBackend {
 /** Who may do what: the environment's policies and the roles that carry them. */
 export interface VaultAccess {
   policies: VaultEnvironmentPolicies;
-  kubernetesRole: VaultKubernetesAuthRole;
+  /** Absent off Kubernetes (`awsRole` instead). */
+  kubernetesRole?: VaultKubernetesAuthRole;
+  awsRole?: VaultAwsAuthRole;
   ciWriterRole?: VaultCiWriterRole;
 }
 
@@ -62,11 +67,20 @@ export class VaultAirflowSecrets extends pulumi.ComponentResource implements Bac
       : undefined;
     this.store = new VaultKvStore(`${name}-kv`, resolved.store, child);
     const policies = new VaultEnvironmentPolicies(`${name}-policies`, resolved.policies, child);
-    const kubernetesRole = new VaultKubernetesAuthRole(
-      `${name}-kubernetes`,
-      { ...resolved.kubernetesAuth, policies: [policies.readerPolicyName] },
-      child,
-    );
+    const kubernetesRole = resolved.kubernetesAuth
+      ? new VaultKubernetesAuthRole(
+          `${name}-kubernetes`,
+          { ...resolved.kubernetesAuth, policies: [policies.readerPolicyName] },
+          child,
+        )
+      : undefined;
+    const awsRole = resolved.awsAuth
+      ? new VaultAwsAuthRole(
+          `${name}-aws`,
+          { ...resolved.awsAuth, policies: [policies.readerPolicyName] },
+          child,
+        )
+      : undefined;
     const ciWriterRole = resolved.ciWriter
       ? new VaultCiWriterRole(
           `${name}-ci`,
@@ -74,7 +88,12 @@ export class VaultAirflowSecrets extends pulumi.ComponentResource implements Bac
           child,
         )
       : undefined;
-    this.access = { policies, kubernetesRole, ...(ciWriterRole ? { ciWriterRole } : {}) };
+    this.access = {
+      policies,
+      ...(kubernetesRole ? { kubernetesRole } : {}),
+      ...(awsRole ? { awsRole } : {}),
+      ...(ciWriterRole ? { ciWriterRole } : {}),
+    };
     this.audit = resolved.audit ? new VaultAuditDevice(`${name}-audit`, resolved.audit, child) : undefined;
     this.deployment = {
       airflowConfig: resolved.plan.airflowConfig,
@@ -83,7 +102,8 @@ export class VaultAirflowSecrets extends pulumi.ComponentResource implements Bac
         vaultSecretPaths: this.store.secretPaths,
         vaultReaderPolicy: policies.readerPolicyName,
         vaultWriterPolicy: policies.writerPolicyName,
-        vaultKubernetesRole: kubernetesRole.roleName,
+        ...(kubernetesRole ? { vaultKubernetesRole: kubernetesRole.roleName } : {}),
+        ...(awsRole ? { vaultAwsRole: awsRole.roleName } : {}),
         ...(ciWriterRole ? { vaultCiRole: ciWriterRole.roleName } : {}),
         ...(this.database ? { vaultDatabaseCredentialPaths: this.database.credentialPaths } : {}),
         ...(this.audit ? { vaultAuditDevice: this.audit.path } : {}),

@@ -354,6 +354,18 @@ const CASES: Record<string, Case> = {
         (i) => (i.subject = "system:serviceaccount:*:airflow"),
         'azure-native:managedidentity:UserAssignedIdentity "id" can be assumed by any Kubernetes pod matching namespace "*" (the federated credential\'s subject of azure-native:managedidentity:FederatedIdentityCredential "fic").',
       ],
+      [
+        "Vault a service account no component runs as",
+        "role",
+        (i) => (i.boundServiceAccountNames = ["airflow", "default"]),
+        'vault:kubernetes/authBackendRole:AuthBackendRole "role" can be assumed through service account "default", which no Airflow component of its environment runs as (boundServiceAccountNames / boundServiceAccountNamespaces); Airflow\'s: "airflow-prod/airflow".',
+      ],
+      [
+        "IRSA another namespace",
+        "irsa",
+        (i) => (i.assumeRolePolicy = trust("StringEquals", "system:serviceaccount:kube-system:airflow")),
+        'aws:iam/role:Role "irsa" can be assumed through namespace "kube-system", which no Airflow component of its environment runs as (the trust policy\'s <issuer>:sub condition); Airflow\'s: "airflow-prod/airflow".',
+      ],
     ],
   },
   "no-plaintext-secrets-in-env-or-tags": {
