@@ -27,7 +27,8 @@ const COMMANDS: Record<string, (argv: string[], io: MainIo) => Promise<number>> 
   inventory: (argv, io) => (require("./inventory") as typeof import("./inventory")).runInventory(argv, io),
   "rotate-now": (argv, io) =>
     (require("./incident/rotateNow") as typeof import("./incident/rotateNow")).runRotateNow(argv, io),
-  revoke: (argv, io) => (require("./incident/revoke") as typeof import("./incident/revoke")).runRevoke(argv, io),
+  revoke: (argv, io) =>
+    (require("./incident/revoke") as typeof import("./incident/revoke")).runRevoke(argv, io),
   verify: (argv, io) => (require("./verify") as typeof import("./verify")).runVerify(argv, io),
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
