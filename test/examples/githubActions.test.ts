@@ -567,8 +567,11 @@ describe("the checks catch broken workflows", () => {
 
   it("an unknown command, an unknown option, a stack without a file", () => {
     expect(
-      cliProblems(mutate(PR_FILE, "airflow-secrets check --stack", "airflow-secrets verify --stack"), usage),
-    ).toEqual(expect.arrayContaining([expect.stringContaining('no command "verify"')]));
+      cliProblems(
+        mutate(PR_FILE, "airflow-secrets check --stack", "airflow-secrets validate --stack"),
+        usage,
+      ),
+    ).toEqual(expect.arrayContaining([expect.stringContaining('no command "validate"')]));
     expect(
       cliProblems(mutate(DEPLOY_FILE, "check --stack prod", "check --stack prod --strict"), usage),
     ).toEqual(["up-prod: check has no option --strict"]);
