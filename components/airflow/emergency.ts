@@ -12,6 +12,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { ConnectionDeclaration, VariableDeclaration } from "./declarations";
+import { resolvedConnection } from "./plan";
 import { Problems } from "./problems";
 import { ResolvedConnection, connectionsImportFile } from "./serialize";
 import { isKnown } from "./validate";
@@ -50,24 +51,6 @@ export function checkEmergencySubset(
   });
 }
 
-function resolved(conn: ConnectionDeclaration): pulumi.Output<[string, ResolvedConnection]> {
-  return pulumi
-    .all([conn.host, conn.port, conn.schema, conn.login, conn.password, conn.extra])
-    .apply(([host, port, schema, login, password, extra]): [string, ResolvedConnection] => [
-      conn.conn_id,
-      {
-        conn_type: conn.conn_type,
-        description: conn.description,
-        host,
-        port,
-        schema,
-        login,
-        password,
-        extra: extra as Record<string, unknown> | undefined,
-      },
-    ]);
-}
-
 /**
  * The import file of the critical connections: a plain string when every field is known now (so the
  * backend's size limit is checked before anything is registered), otherwise an Output. Either way the
@@ -84,8 +67,10 @@ export function emergencyImportFile(
       Object.fromEntries(critical.map((c) => [c.conn_id, c as unknown as ResolvedConnection])),
     );
   return pulumi
-    .all(critical.map(resolved))
-    .apply((pairs) => connectionsImportFile(Object.fromEntries(pairs)));
+    .all(critical.map(resolvedConnection))
+    .apply((resolved) =>
+      connectionsImportFile(Object.fromEntries(resolved.map((r, i) => [critical[i].conn_id, r]))),
+    );
 }
 
 /** The Variable that stores the file in the backend, or undefined when no connection is critical. */

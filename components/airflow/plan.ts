@@ -85,7 +85,8 @@ interface ValidatedPlan {
   encodedKnown: Map<string, string>;
 }
 
-function resolvedConnection(conn: ConnectionDeclaration): pulumi.Output<ResolvedConnection> {
+/** A connection with its fields resolved (its Output fields awaited), as the serializers take it. */
+export function resolvedConnection(conn: ConnectionDeclaration): pulumi.Output<ResolvedConnection> {
   return pulumi
     .all([conn.host, conn.port, conn.schema, conn.login, conn.password, conn.extra])
     .apply(([host, port, schema, login, password, extra]) => ({
