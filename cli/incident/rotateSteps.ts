@@ -37,8 +37,22 @@ function parse(text: string, label: string): AirflowConnectionJson {
   return parseConnectionJson(text, label);
 }
 
+/** Reads the current credential and conceals its text and password before any step prints them. */
+async function readConcealed(
+  connection: RotatedConnection,
+  driver: RotationDriver,
+  log: StepLog,
+  label: string,
+): Promise<StoredCredential & { json: AirflowConnectionJson }> {
+  const current = await driver.readCurrent(connection);
+  log.conceal(current.text);
+  const json = parse(current.text, label);
+  log.conceal(typeof json.password === "string" ? json.password : undefined);
+  return { ...current, json };
+}
+
 /** Whether a credential logs in; false only when the database refuses the login itself. */
-async function logsIn(json: AirflowConnectionJson, label: string): Promise<boolean> {
+export async function logsIn(json: AirflowConnectionJson, label: string): Promise<boolean> {
   try {
     await verifyLogin(json, label);
     return true;
@@ -60,13 +74,7 @@ export async function rotateConnection(
   log.heading(`${connection.connId} (${connection.strategy}) in ${driver.describe(connection)}`);
   const before = await log.step(
     "read the current credential",
-    async () => {
-      const current = await driver.readCurrent(connection);
-      log.conceal(current.text);
-      const json = parse(current.text, "current secret");
-      log.conceal(typeof json.password === "string" ? json.password : undefined);
-      return { ...current, json };
-    },
+    () => readConcealed(connection, driver, log, "current secret"),
     (c) => `version ${c.version}, login ${String(c.json.login)}`,
   );
   let newVersion: string;
@@ -95,10 +103,7 @@ export async function rotateConnection(
   await log.step(
     "the new credential logs in",
     async () => {
-      const after = await driver.readCurrent(connection);
-      log.conceal(after.text);
-      const json = parse(after.text, "new secret");
-      log.conceal(typeof json.password === "string" ? json.password : undefined);
+      const { json, ...after } = await readConcealed(connection, driver, log, "new secret");
       if (after.version !== newVersion)
         throw new StepFailed(`the current version is ${after.version}, not the rotated ${newVersion}`);
       await verifyLogin(json, "new secret");

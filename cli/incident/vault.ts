@@ -16,9 +16,9 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { RotationError } from "../../components/rotation/errors";
 import { verifyLogin } from "../../components/rotation/rotate";
 import type { AirflowConnectionJson } from "../../components/rotation/connection";
+import { logsIn } from "./rotateSteps";
 import { StepFailed, StepLog } from "./steps";
 import { IncidentTarget, resourcesOf } from "./target";
 
@@ -112,16 +112,6 @@ function databaseConnection(target: IncidentTarget, login: string, password: str
     password,
     extra: { sslmode: database.sslmode ?? "prefer" },
   };
-}
-
-async function logsIn(json: AirflowConnectionJson, label: string): Promise<boolean> {
-  try {
-    await verifyLogin(json, label);
-    return true;
-  } catch (error) {
-    if (error instanceof RotationError && error.code === "AUTH_FAILED") return false;
-    throw error;
-  }
 }
 
 async function rotateStaticRole(
