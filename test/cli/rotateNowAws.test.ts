@@ -7,15 +7,15 @@ import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import * as path from "path";
 import { handler, type RotationEvent } from "../../components/aws/rotator/handler";
 import type { AirflowConnectionJson } from "../../components/rotation/connection";
-import { runRotateNow } from "../../cli/incident/rotateNow";
 import { FakeSecretsManager, type RotationInvocation } from "../support/fakeSecretsManager";
+import { connectionJson, type TestPostgres } from "../support/postgres";
 import {
-  acceptsLogin,
-  connectionJson,
-  createRandomLogin,
-  startPostgres,
-  type TestPostgres,
-} from "../support/postgres";
+  logsIn as loginWorks,
+  runRotateNowCapturing,
+  startRotationDatabase,
+  withDatabaseDown,
+  withFault,
+} from "./rotateNowHelpers";
 
 jest.setTimeout(300_000);
 
@@ -30,7 +30,11 @@ const savedEnv: Record<string, string | undefined> = {};
 const clients: SecretsManagerClient[] = [];
 
 beforeAll(async () => {
-  [pg, fake] = await Promise.all([startPostgres(), FakeSecretsManager.start()]);
+  const [{ admin, warehouse, ...db }, started] = await Promise.all([
+    startRotationDatabase("rn"),
+    FakeSecretsManager.start(),
+  ]);
+  [pg, fake] = [db.pg, started];
   for (const key of ENV_KEYS) savedEnv[key] = process.env[key];
   // The Lambda handler reads its endpoint and credentials from the environment, as on Lambda.
   Object.assign(process.env, {
@@ -45,8 +49,6 @@ beforeAll(async () => {
     "test/rotation-master",
     JSON.stringify(connectionJson(pg, pg.superuser, pg.superPassword)),
   );
-  const admin = await createRandomLogin(pg, "rn_admin");
-  const warehouse = await createRandomLogin(pg, "rn_wh");
   fake.createSecret(
     ADMIN,
     JSON.stringify({ ...connectionJson(pg, admin.login, admin.password), rotation_strategy: "single-user" }),
@@ -88,12 +90,9 @@ function passwordsSeen(): string[] {
   );
 }
 
-async function rotateNow(...argv: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const code = await runRotateNow(
+function rotateNow(...argv: string[]) {
+  return runRotateNowCapturing(
     ["--cwd", ROOT, "--stack", "prod", ...argv],
-    { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) },
     {
       secretsManager: (region) => {
         const client = new SecretsManagerClient({
@@ -106,19 +105,14 @@ async function rotateNow(...argv: string[]) {
       },
       intervalMs: 25,
     },
+    passwordsSeen,
   );
-  const output = stdout + stderr;
-  const seen = passwordsSeen();
-  expect(seen.length).toBeGreaterThan(0);
-  for (const password of seen) expect(output).not.toContain(password);
-  return { code, stdout, stderr };
 }
 
 function current(name: string): AirflowConnectionJson {
   return JSON.parse(fake.value(name, { stage: "AWSCURRENT" })!) as AirflowConnectionJson;
 }
-const logsIn = (json: AirflowConnectionJson) =>
-  acceptsLogin(pg, String(json.login), String(json.password), String(json.schema));
+const logsIn = (json: AirflowConnectionJson) => loginWorks(pg, json);
 
 describe("rotate-now on AWS Secrets Manager", () => {
   it("single user: RotateSecret, AWSCURRENT moves, the new password logs in and the old one no longer does", async () => {
@@ -206,12 +200,7 @@ describe("rotate-now on AWS Secrets Manager", () => {
       fault: "the database is down during setSecret",
       inject: async (event: RotationInvocation) => {
         if (event.Step !== "setSecret") return handler(event as RotationEvent);
-        await pg.stop();
-        try {
-          return await handler(event as RotationEvent);
-        } finally {
-          await pg.start();
-        }
+        return withDatabaseDown(() => pg)(() => handler(event as RotationEvent));
       },
     },
   ])("when $fault", ({ inject }) => {
@@ -221,13 +210,11 @@ describe("rotate-now on AWS Secrets Manager", () => {
         [WAREHOUSE, "warehouse"],
       ] as const) {
         const before = current(name);
-        fake.rotationFunction = inject;
-        let run;
-        try {
-          run = await rotateNow("--conn", conn, "--timeout", "2");
-        } finally {
-          fake.rotationFunction = (event) => handler(event as RotationEvent);
-        }
+        const run = await withFault(
+          () => (fake.rotationFunction = inject),
+          () => (fake.rotationFunction = (event) => handler(event as RotationEvent)),
+          () => rotateNow("--conn", conn, "--timeout", "2"),
+        );
         await fake.rotationRuns.at(-1)!.done;
         expect(fake.rotationRuns.at(-1)!.failedStep).toBe("setSecret");
         expect(run.code).toBe(1);

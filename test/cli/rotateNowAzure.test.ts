@@ -11,16 +11,17 @@ import type { RotationConfig } from "../../components/azure/rotator/config";
 import { DAY_MS } from "../../components/azure/rotator/schedule";
 import { rotatorPasswordPolicy } from "../../components/rotation/config";
 import type { AirflowConnectionJson } from "../../components/rotation/connection";
-import { runRotateNow } from "../../cli/incident/rotateNow";
 import type { AzureRotationClients, KeyVaultEvent } from "../../cli/incident/azure";
 import { FakeKeyVault } from "../azure/fakeKeyVault";
+import { connectionJson, type TestPostgres } from "../support/postgres";
 import {
-  acceptsLogin,
-  connectionJson,
-  createRandomLogin,
-  startPostgres,
-  type TestPostgres,
-} from "../support/postgres";
+  afterTheCallReturns,
+  logsIn as loginWorks,
+  runRotateNowCapturing,
+  startRotationDatabase,
+  withDatabaseDown,
+  withFault,
+} from "./rotateNowHelpers";
 
 jest.setTimeout(300_000);
 
@@ -42,10 +43,9 @@ let aroundDelivery: (deliver: () => Promise<RotationOutcome>) => Promise<Rotatio
   deliver();
 
 beforeAll(async () => {
-  pg = await startPostgres();
+  const { admin, warehouse, ...db } = await startRotationDatabase("ra");
+  pg = db.pg;
   vault = new FakeKeyVault();
-  const admin = await createRandomLogin(pg, "ra_admin");
-  const warehouse = await createRandomLogin(pg, "ra_wh");
   const farOut = new Date(Date.now() + 90 * DAY_MS);
   await vault.setSecret(MASTER, JSON.stringify(connectionJson(pg, pg.superuser, pg.superPassword)));
   await vault.setSecret(ADMIN, JSON.stringify(connectionJson(pg, admin.login, admin.password)), {
@@ -81,40 +81,39 @@ const clients: AzureRotationClients = {
     events.push(event);
     // The admin endpoint answers 202 and runs the function afterwards.
     deliveries.push(
-      new Promise((resolve) => setImmediate(resolve))
-        .then(() => aroundDelivery(() => handleKeyVaultEvent(event, { client: vault, config })))
-        .then(
-          (outcome) => outcomes.push(outcome),
-          (error: Error) => outcomes.push(error),
-        ),
+      afterTheCallReturns(() =>
+        aroundDelivery(() => handleKeyVaultEvent(event, { client: vault, config })),
+      ).then(
+        (outcome) => outcomes.push(outcome),
+        (error: Error) => outcomes.push(error),
+      ),
     );
   },
 };
 
 const latest = (name: string) => JSON.parse(vault.latest(name)!.value) as AirflowConnectionJson;
-const logsIn = (json: AirflowConnectionJson) =>
-  acceptsLogin(pg, String(json.login), String(json.password), String(json.schema));
+const logsIn = (json: AirflowConnectionJson) => loginWorks(pg, json);
+
+/** Every password any version of the two secrets and their rotation journals ever held. */
+function passwordsSeen(): string[] {
+  return [ADMIN, WAREHOUSE, `${ADMIN}-rotation-pending`, `${WAREHOUSE}-rotation-pending`].flatMap((name) =>
+    vault
+      .history(name)
+      .map((v) => (JSON.parse(v.value) as AirflowConnectionJson).password)
+      .filter((p): p is string => typeof p === "string" && p !== ""),
+  );
+}
 
 async function rotateNow(...argv: string[]) {
-  let stdout = "";
-  let stderr = "";
   deliveries = [];
-  const code = await runRotateNow(
+  return runRotateNowCapturing(
     ["--cwd", ROOT, "--config-file", STACK, ...argv],
-    { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) },
     { azure: () => clients, intervalMs: 25 },
+    async () => {
+      await Promise.all(deliveries);
+      return passwordsSeen();
+    },
   );
-  await Promise.all(deliveries);
-  const passwords = [ADMIN, WAREHOUSE, `${ADMIN}-rotation-pending`, `${WAREHOUSE}-rotation-pending`].flatMap(
-    (name) =>
-      vault
-        .history(name)
-        .map((v) => (JSON.parse(v.value) as AirflowConnectionJson).password)
-        .filter((p): p is string => typeof p === "string" && p !== ""),
-  );
-  expect(passwords.length).toBeGreaterThan(0);
-  for (const password of passwords) expect(stdout + stderr).not.toContain(password);
-  return { code, stdout, stderr };
 }
 
 describe("rotate-now on Azure Key Vault", () => {
@@ -156,13 +155,11 @@ describe("rotate-now on Azure Key Vault", () => {
 
   it("the Functions host refuses the invocation: exits 1, nothing new, the current version logs in", async () => {
     const versions = vault.history(ADMIN).length;
-    hostRefuses = true;
-    let run;
-    try {
-      run = await rotateNow("--conn", "warehouse_admin", "--timeout", "1");
-    } finally {
-      hostRefuses = false;
-    }
+    const run = await withFault(
+      () => (hostRefuses = true),
+      () => (hostRefuses = false),
+      () => rotateNow("--conn", "warehouse_admin", "--timeout", "1"),
+    );
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/FAIL trigger the backend's rotation: .*HTTP 401/);
     expect(run.stdout).toMatch(/ok {3}the current credential still logs in/);
@@ -180,14 +177,7 @@ describe("rotate-now on Azure Key Vault", () => {
     },
     {
       fault: "the database is down",
-      around: async (deliver: () => Promise<RotationOutcome>) => {
-        await pg.stop();
-        try {
-          return await deliver();
-        } finally {
-          await pg.start();
-        }
-      },
+      around: withDatabaseDown(() => pg),
     },
   ])("$fault: exits 1, the latest version unchanged and still logging in", async ({ around }) => {
     for (const [name, conn] of [
@@ -195,13 +185,11 @@ describe("rotate-now on Azure Key Vault", () => {
       [WAREHOUSE, "warehouse"],
     ] as const) {
       const before = vault.latest(name)!;
-      aroundDelivery = (deliver) => around(deliver, name);
-      let run;
-      try {
-        run = await rotateNow("--conn", conn, "--timeout", "1");
-      } finally {
-        aroundDelivery = (deliver) => deliver();
-      }
+      const run = await withFault(
+        () => (aroundDelivery = (deliver) => around(deliver, name)),
+        () => (aroundDelivery = (deliver) => deliver()),
+        () => rotateNow("--conn", conn, "--timeout", "1"),
+      );
       expect(outcomes.at(-1)).toBeInstanceOf(Error);
       expect(run.code).toBe(1);
       expect(run.stdout).toMatch(/FAIL wait for a new version.*no new version within 1 s/);
@@ -212,16 +200,15 @@ describe("rotate-now on Azure Key Vault", () => {
   });
 
   it("the final write fails after a single-user change: the run fails and says so; the next rotate-now resumes from the journal", async () => {
-    aroundDelivery = (deliver) => {
-      vault.failNextWrite(ADMIN);
-      return deliver();
-    };
-    let run;
-    try {
-      run = await rotateNow("--conn", "warehouse_admin", "--timeout", "1");
-    } finally {
-      aroundDelivery = (deliver) => deliver();
-    }
+    const run = await withFault(
+      () =>
+        (aroundDelivery = (deliver) => {
+          vault.failNextWrite(ADMIN);
+          return deliver();
+        }),
+      () => (aroundDelivery = (deliver) => deliver()),
+      () => rotateNow("--conn", "warehouse_admin", "--timeout", "1"),
+    );
     expect(run.code).toBe(1);
     // The database has the journaled password, the vault the old one: the report says the current one fails.
     expect(run.stdout).toMatch(/FAIL the current credential still logs in/);
