@@ -5,9 +5,7 @@
  * named under `mirror.` before anything is registered, and it never rotates.
  */
 import * as pulumi from "@pulumi/pulumi";
-import * as path from "path";
 import { installMocks } from "../../cli/synth/mockRuntime";
-import { readYamlFile } from "../../cli/synth/stackFile";
 import { checkStackFileSecrets } from "../../cli/synth/stackFileSecrets";
 import { Problems, SecretsDeclarations, SecretsPlan, ValidationError } from "../../components/airflow";
 import { BACKEND_NAMES } from "../../components/core/stackSchema";
@@ -19,36 +17,13 @@ import {
 import { standbyDeclarations } from "../../components/mirror";
 import { environmentArgsFromValues } from "../../stacks/config";
 import { askLookups, differences, lookupRequests, storedValues } from "../fidelity/matrix";
-import { REPO } from "../support/shippedStacks";
+import { SHIPPED_STACK_BY_BACKEND, stackFileValues } from "../support/stackValues";
 
 const session = installMocks({ project: "airflow-secrets", stack: "standby" });
 
 /** One shipped stack file per backend: its declarations and its backend's settings. */
-const SHIPPED: Record<string, string> = {
-  env: "stacks/Pulumi.dev.yaml",
-  vault: "stacks/Pulumi.staging.yaml",
-  aws: "stacks/Pulumi.prod.yaml",
-  gcp: "stacks/examples/Pulumi.prod-gcp.yaml",
-  azure: "stacks/examples/Pulumi.prod-azure.yaml",
-};
-
-/** `secure:` entries as synth hands them to the program: a placeholder string. */
-function plain(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(plain);
-  if (value !== null && typeof value === "object")
-    return "secure" in value
-      ? "[secret]"
-      : Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plain(v)]));
-  return value;
-}
-
-function stackValues(backend: string): Record<string, unknown> {
-  const document = readYamlFile(path.join(REPO, SHIPPED[backend])) as { config: Record<string, unknown> };
-  const raw: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(document.config))
-    if (key.startsWith("airflow-secrets:")) raw[key.slice("airflow-secrets:".length)] = plain(value);
-  return raw;
-}
+const SHIPPED = SHIPPED_STACK_BY_BACKEND;
+const stackValues = (backend: string) => stackFileValues(SHIPPED[backend]);
 
 /** A backend's shipped settings as a standby's: without rotation settings (a standby rotates nothing). */
 function standbySettings(backend: string): Record<string, unknown> {

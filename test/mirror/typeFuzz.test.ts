@@ -6,44 +6,15 @@
  * repeats a refused value. (test/schema/typeFuzz.test.ts covers the top level, `critical` included,
  * and `mirror` as a whole.)
  */
-import * as path from "path";
-import { z } from "zod";
 import { installMocks } from "../../cli/synth/mockRuntime";
-import { readYamlFile } from "../../cli/synth/stackFile";
-import { Problems, ValidationError } from "../../components/airflow";
 import { BACKEND_NAMES } from "../../components/core/stackSchema";
 import { backendSettingsSchemas } from "../../components/core/stackSettings";
-import { prepareEnvironment } from "../../components/environment";
-import { environmentArgsFromValues } from "../../stacks/config";
-import { MARKER, WRONG_VALUES, fieldPaths, withValue } from "../stackFiles/generated";
-import { REPO } from "../support/shippedStacks";
+import { MARKER, WRONG_VALUES, fieldPaths, fieldSchemaAt, withValue } from "../stackFiles/generated";
+import { SHIPPED_STACK_BY_BACKEND, parseAndResolveProblems, stackFileValues } from "../support/stackValues";
 
 installMocks({ project: "airflow-secrets", stack: "fuzz" });
 
-const SHIPPED: Record<string, string> = {
-  env: "stacks/Pulumi.dev.yaml",
-  vault: "stacks/Pulumi.staging.yaml",
-  aws: "stacks/Pulumi.prod.yaml",
-  gcp: "stacks/examples/Pulumi.prod-gcp.yaml",
-  azure: "stacks/examples/Pulumi.prod-azure.yaml",
-};
-
-function plain(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(plain);
-  if (value !== null && typeof value === "object")
-    return "secure" in value
-      ? "[secret]"
-      : Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plain(v)]));
-  return value;
-}
-
-function stackValues(backend: string): Record<string, unknown> {
-  const document = readYamlFile(path.join(REPO, SHIPPED[backend])) as { config: Record<string, unknown> };
-  const raw: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(document.config))
-    if (key.startsWith("airflow-secrets:")) raw[key.slice("airflow-secrets:".length)] = plain(value);
-  return raw;
-}
+const stackValues = (backend: string) => stackFileValues(SHIPPED_STACK_BY_BACKEND[backend]);
 
 /** A stack whose standby is `standby` with its shipped settings (no rotation: a standby rotates nothing). */
 function baseWithStandby(standby: string): Record<string, unknown> {
@@ -53,18 +24,7 @@ function baseWithStandby(standby: string): Record<string, unknown> {
   return { ...stackValues(primary), mirror: { backend: standby, [standby]: settings } };
 }
 
-function run(raw: Record<string, unknown>): readonly { path: string; rule: string }[] {
-  let args;
-  try {
-    args = environmentArgsFromValues(raw);
-  } catch (error) {
-    if (error instanceof ValidationError) return error.problems;
-    throw error;
-  }
-  const problems = new Problems();
-  prepareEnvironment(args, problems);
-  return problems.list;
-}
+const run = parseAndResolveProblems;
 
 const normalise = (p: string) => p.replace(/\[[^\]]*\]/g, "[]");
 const schemas = backendSettingsSchemas();
@@ -99,16 +59,7 @@ describe.each(BACKEND_NAMES.map((b) => [b]))("standby %s", (standby) => {
           if (p.rule.includes(MARKER)) failures.push(`${at} = ${kind}: the rule repeats the value`);
         if (problems.length === 0) continue;
         refused++;
-        const fieldSchema = field.reduce<z.ZodType | undefined>((schema, key) => {
-          let inner = schema;
-          while (
-            inner instanceof z.ZodOptional ||
-            inner instanceof z.ZodNullable ||
-            inner instanceof z.ZodDefault
-          )
-            inner = inner.unwrap() as z.ZodType;
-          return inner instanceof z.ZodObject ? (inner.shape as Record<string, z.ZodType>)[key] : undefined;
-        }, schemas[standby]);
+        const fieldSchema = fieldSchemaAt(schemas[standby], field);
         // A value its own field accepts may break a rule elsewhere (a cross-field rule).
         if (fieldSchema?.safeParse(value).success) continue;
         if (!problems.every((p) => p.path.startsWith("mirror")))

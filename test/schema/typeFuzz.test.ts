@@ -5,27 +5,16 @@
  * backend's resolve (registering nothing) and must either be accepted or refused with a problem at
  * that field (or below it); a thrown error that is not a validation error is a stack trace and fails.
  */
-import * as path from "path";
 import { z } from "zod";
 import { installMocks } from "../../cli/synth/mockRuntime";
-import { readYamlFile } from "../../cli/synth/stackFile";
-import { Problems, ValidationError } from "../../components/airflow";
 import { displayPath, schemaFields } from "../../components/core/schema";
-import { BACKEND_NAMES, CONFIG_NAMESPACE, topLevelSchema } from "../../components/core/stackSchema";
+import { BACKEND_NAMES, topLevelSchema } from "../../components/core/stackSchema";
 import { backendSettingsSchemas } from "../../components/core/stackSettings";
-import { prepareEnvironment } from "../../components/environment";
-import { environmentArgsFromValues } from "../../stacks/config";
+import { SHIPPED_STACK_BY_BACKEND, parseAndResolveProblems, stackFileValues } from "../support/stackValues";
 
 installMocks({ project: "airflow-secrets", stack: "fuzz" });
 
-const ROOT = path.join(__dirname, "..", "..");
-const SHIPPED: Record<string, string> = {
-  env: "stacks/Pulumi.dev.yaml",
-  vault: "stacks/Pulumi.staging.yaml",
-  aws: "stacks/Pulumi.prod.yaml",
-  gcp: "stacks/examples/Pulumi.prod-gcp.yaml",
-  azure: "stacks/examples/Pulumi.prod-azure.yaml",
-};
+const SHIPPED = SHIPPED_STACK_BY_BACKEND;
 /** Further shipped files whose blocks the single files above leave absent (AWS `accounts`). */
 const SHIPPED_ALSO: Array<[string, string]> = [["aws", "stacks/examples/Pulumi.prod-multi-account.yaml"]];
 
@@ -40,22 +29,8 @@ const WRONG_VALUES: Array<[string, unknown]> = [
   ["missing", MISSING],
 ];
 
-/** secure: entries as synth hands them to the program: a placeholder string. */
-function plain(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(plain);
-  if (value !== null && typeof value === "object")
-    return "secure" in value
-      ? "[secret]"
-      : Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plain(v)]));
-  return value;
-}
-
 function baseOf(backend: string, file = SHIPPED[backend]): Record<string, unknown> {
-  const document = readYamlFile(path.join(ROOT, file)) as { config: Record<string, unknown> };
-  const raw: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(document.config))
-    if (key.startsWith(`${CONFIG_NAMESPACE}:`)) raw[key.slice(CONFIG_NAMESPACE.length + 1)] = plain(value);
-  return raw;
+  return stackFileValues(file);
 }
 
 /** Sets (or removes) the value at `segments` (`[]` means the first list item); false when the path is not there. */
@@ -85,18 +60,7 @@ function setAt(root: Record<string, unknown>, segments: string[], value: unknown
 }
 
 /** Runs the stack program's parse and the backend's resolve; returns the problems (empty: accepted). */
-function run(raw: Record<string, unknown>): readonly { path: string; rule: string }[] {
-  let args;
-  try {
-    args = environmentArgsFromValues(raw);
-  } catch (error) {
-    if (error instanceof ValidationError) return error.problems;
-    throw error;
-  }
-  const problems = new Problems();
-  prepareEnvironment(args, problems);
-  return problems.list;
-}
+const run = parseAndResolveProblems;
 
 const normalise = (p: string) => p.replace(/\[[^\]]*\]/g, "[]");
 

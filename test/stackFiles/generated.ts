@@ -22,6 +22,14 @@ export function fieldPaths(schema: z.ZodType, base: string[] = []): string[][] {
   return out;
 }
 
+/** The schema of the field at `path` inside `schema` (undefined where the path leaves the objects). */
+export function fieldSchemaAt(schema: z.ZodType, path: string[]): z.ZodType | undefined {
+  return path.reduce<z.ZodType | undefined>((current, key) => {
+    const inner = current === undefined ? undefined : unwrap(current);
+    return inner instanceof z.ZodObject ? (inner.shape as Record<string, z.ZodType>)[key] : undefined;
+  }, schema);
+}
+
 /** `settings` with the field at `path` set to `value` (parents created as maps). */
 export function withValue(
   settings: Record<string, unknown>,
