@@ -8,6 +8,7 @@ import { BackendContext, prepareBackend } from "../../components/backend";
 import { envBackend } from "../../components/env";
 import { SECRET_MAX_BYTES, UNKNOWN_VALUE_BYTES } from "../../components/env/shards";
 import { ENVIRONMENT_LABEL } from "../../components/core/labels";
+import { manyPostgresConnections } from "./manyConnections";
 
 const MARKER = "hunter2-MARKER-env-resolve";
 
@@ -155,16 +156,7 @@ describe("env backend resolve", () => {
   });
 
   it("resolves 10,000 connections into Secrets that each fit, every connection in one of them", () => {
-    const connections = Array.from({ length: 10_000 }, (_, i) => ({
-      conn_id: `conn_${i}`,
-      conn_type: "postgres",
-      host: `db${i}.dev.internal`,
-      port: 5432,
-      schema: "analytics",
-      login: `user_${i}`,
-      password: `password-dev-${i}-${"p".repeat(80)}`,
-      extra: { sslmode: "require" },
-    }));
+    const connections = manyPostgresConnections(10_000, (i) => `password-dev-${i}-${"p".repeat(80)}`);
     const { resolved, problems } = prepare({}, contextWith({ connections }));
     expect(problems).toEqual([]);
     const shards = resolved!.shards;

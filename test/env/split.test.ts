@@ -14,6 +14,7 @@ import { AirflowSecretsEnvironment } from "../../components/environment";
 import { SECRET_MAX_BYTES } from "../../components/env/shards";
 import { contentChecksum, SECRET_CHECKSUM_ANNOTATION } from "../../components/helm/chartValues";
 import { findUnwrappedSecrets } from "../support/secrets";
+import { manyPostgresConnections } from "./manyConnections";
 
 jest.setTimeout(120_000);
 
@@ -21,16 +22,7 @@ const session = installMocks({ project: "airflow-secrets", stack: "dev" });
 const SCHEMA = path.resolve(__dirname, "../../../shared/airflow-helm-chart/values.schema.json");
 
 const COUNT = 10_000;
-const connections = Array.from({ length: COUNT }, (_, i) => ({
-  conn_id: `conn_${i}`,
-  conn_type: "postgres",
-  host: `db${i}.dev.internal`,
-  port: 5432,
-  schema: "analytics",
-  login: `user_${i}`,
-  password: `split-secret-${i}-${"p".repeat(60)}`,
-  extra: { sslmode: "require" },
-}));
+const connections = manyPostgresConnections(COUNT, (i) => `split-secret-${i}-${"p".repeat(60)}`);
 
 type Recorded = (typeof session.resources)[number];
 const dataOf = (secret: Recorded) => (secret.inputs.stringData as { value: Record<string, string> }).value;
