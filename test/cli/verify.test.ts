@@ -401,20 +401,27 @@ afterAll(() => {
   process.env = savedEnv;
 });
 
-describe.each(BACKENDS)("verify: $label", (backend) => {
-  let store: Store;
-  let deployment: Deployment;
-
+/** A fresh case directory, deployment of `backend`'s stack file and store for each test (closed after it). */
+function deployedCaseEach(backend: BackendCase): { store: Store; deployment: Deployment } {
+  const current = {} as { store: Store; deployment: Deployment };
   beforeEach(async () => {
     const caseDir = fs.mkdtempSync(path.join(dir, "case-"));
-    deployment = prepare(backend.stackFile, caseDir);
-    store = await backend.start(deployment.target, caseDir);
+    current.deployment = prepare(backend.stackFile, caseDir);
+    current.store = await backend.start(current.deployment.target, caseDir);
   });
-  afterEach(async () => store.close());
+  afterEach(async () => current.store.close());
+  return current;
+}
+
+describe.each(BACKENDS)("verify: $label", (backend) => {
+  const fixture = deployedCaseEach(backend);
 
   it("passes on a correct deployment, with and without the decrypted config", async () => {
-    await deployAll(store, deployment);
-    const compared = await verify(store, deployment, ["--config-json", deployment.configJsonFile]);
+    await deployAll(fixture.store, fixture.deployment);
+    const compared = await verify(fixture.store, fixture.deployment, [
+      "--config-json",
+      fixture.deployment.configJsonFile,
+    ]);
     expect(compared.report.secretValues).toBe("compared");
     expect(compared.report.verdicts.length).toBeGreaterThan(0);
     for (const verdict of compared.report.verdicts) expect(["ok", "skipped"]).toContain(verdict.status);
@@ -422,36 +429,39 @@ describe.each(BACKENDS)("verify: $label", (backend) => {
     expect(compared.code).toBe(0);
     expect(compared.text).toMatch(/no finding\. No value was printed\.\n$/);
 
-    const presence = await verify(store, deployment);
+    const presence = await verify(fixture.store, fixture.deployment);
     expect(presence.report.secretValues).toBe("presence only");
     expect(presence.code).toBe(0);
   });
 
   it("finds an injected missing, altered and stale value, exits 1 and prints none of the values", async () => {
-    const values = await planned(deployment.target, deployment.declarations);
+    const values = await planned(fixture.deployment.target, fixture.deployment.declarations);
     const plain = [...values.entries()].filter(
       ([, v]) =>
-        !(v.kind === "connection" && deployment.masters.has(v.id)) &&
-        !deployment.declarations.connections.some(
+        !(v.kind === "connection" && fixture.deployment.masters.has(v.id)) &&
+        !fixture.deployment.declarations.connections.some(
           (c) => c.conn_id === v.id && c.rotation && v.kind === "connection",
         ),
     );
     expect(plain.length).toBeGreaterThanOrEqual(3);
     const [[missingName, missing], [alteredName, altered], [staleName, stale]] = plain;
-    await deployAll(store, deployment, new Set([missingName]));
+    await deployAll(fixture.store, fixture.deployment, new Set([missingName]));
     const alteredValue = (
-      await planned(deployment.target, variant(deployment, altered.kind, altered.id))
+      await planned(fixture.deployment.target, variant(fixture.deployment, altered.kind, altered.id))
     ).get(alteredName)!;
-    await store.write(alteredName, alteredValue.value);
+    await fixture.store.write(alteredName, alteredValue.value);
     // A rollback: the declared value replaced by the one before it.
-    const earlier = (await planned(deployment.target, variant(deployment, stale.kind, stale.id))).get(
-      staleName,
-    )!;
-    await store.write(staleName, earlier.value);
-    await store.write(staleName, values.get(staleName)!.value);
-    await store.rollback(staleName, earlier.value);
+    const earlier = (
+      await planned(fixture.deployment.target, variant(fixture.deployment, stale.kind, stale.id))
+    ).get(staleName)!;
+    await fixture.store.write(staleName, earlier.value);
+    await fixture.store.write(staleName, values.get(staleName)!.value);
+    await fixture.store.rollback(staleName, earlier.value);
 
-    const run = await verify(store, deployment, ["--config-json", deployment.configJsonFile]);
+    const run = await verify(fixture.store, fixture.deployment, [
+      "--config-json",
+      fixture.deployment.configJsonFile,
+    ]);
     expect(run.code).toBe(1);
     const statuses = statusById(run.report);
     expect(statuses[`${missing.kind}:${missing.id}`]).toBe("missing");
@@ -465,26 +475,20 @@ describe.each(BACKENDS)("verify: $label", (backend) => {
 });
 
 describe.each(BACKENDS.filter((b) => b.rotates))("verify, rotation: $label", (backend) => {
-  let store: Store;
-  let deployment: Deployment;
-
-  beforeEach(async () => {
-    const caseDir = fs.mkdtempSync(path.join(dir, "case-"));
-    deployment = prepare(backend.stackFile, caseDir);
-    store = await backend.start(deployment.target, caseDir);
-  });
-  afterEach(async () => store.close());
+  const fixture = deployedCaseEach(backend);
 
   it("reports a rotated connection that has not changed within its rotation period as stale", async () => {
-    const rotated = deployment.declarations.connections.filter(
-      (c) => c.rotation && !deployment.masters.has(c.conn_id),
+    const rotated = fixture.deployment.declarations.connections.filter(
+      (c) => c.rotation && !fixture.deployment.masters.has(c.conn_id),
     );
     expect(rotated.length).toBeGreaterThan(0);
-    await deployAll(store, deployment);
-    const soon = await verify(store, deployment, [], { now: () => new Date(Date.now() + DAY_MS) });
+    await deployAll(fixture.store, fixture.deployment);
+    const soon = await verify(fixture.store, fixture.deployment, [], {
+      now: () => new Date(Date.now() + DAY_MS),
+    });
     expect(soon.code).toBe(0);
     const late = new Date(Date.now() + (Math.max(...rotated.map((c) => c.rotation!.everyDays)) + 2) * DAY_MS);
-    const run = await verify(store, deployment, [], { now: () => late });
+    const run = await verify(fixture.store, fixture.deployment, [], { now: () => late });
     expect(run.code).toBe(1);
     for (const conn of rotated) {
       const verdict = run.report.verdicts.find((v) => v.kind === "connection" && v.id === conn.conn_id)!;
