@@ -232,16 +232,7 @@ export class SecretsAccessRoles extends pulumi.ComponentResource {
           args.readerTrustPolicy === undefined
             ? `Airflow ${args.environment} (${args.namespace}/${args.serviceAccounts.join(", ")}) reads its secrets through IRSA`
             : `Airflow ${args.environment} reads its secrets, assumed by the roles its trust policy names`,
-        assumeRolePolicy:
-          args.readerTrustPolicy ??
-          JSON.stringify(
-            irsaTrustPolicy({
-              oidcProviderArn: args.oidcProviderArn,
-              oidcIssuer: args.oidcIssuer,
-              namespace: args.namespace,
-              serviceAccounts: args.serviceAccounts,
-            }),
-          ),
+        assumeRolePolicy: args.readerTrustPolicy ?? JSON.stringify(irsaTrustPolicy(args)),
         maxSessionDuration: 3600,
         tags,
       },

@@ -246,14 +246,7 @@ export class WorkloadReaderIdentity extends pulumi.ComponentResource {
       {
         name: access.workloadRoleName,
         description: `Airflow ${args.environment} (${args.namespace}/${args.serviceAccounts.join(", ")}) through IRSA; only assumes its reader in ${access.secretsAccountId}`,
-        assumeRolePolicy: JSON.stringify(
-          irsaTrustPolicy({
-            oidcProviderArn: args.oidcProviderArn,
-            oidcIssuer: args.oidcIssuer,
-            namespace: args.namespace,
-            serviceAccounts: args.serviceAccounts,
-          }),
-        ),
+        assumeRolePolicy: JSON.stringify(irsaTrustPolicy(args)),
         maxSessionDuration: 3600,
         tags: standardTags(args.environment, args.owner, args.tags),
       },

@@ -113,6 +113,13 @@ export class AwsAirflowSecrets extends pulumi.ComponentResource {
       ...new Set(KINDS.map((kind) => plan.profile.storageName(plan.layout, kind, ""))),
     ].sort();
 
+    // What IRSA trusts; empty only off Kubernetes, where no IRSA trust is built.
+    const irsa = {
+      oidcProviderArn: settings.oidcProviderArn ?? "",
+      oidcIssuer: settings.oidcIssuer ?? "",
+      namespace: resolved.kubernetes?.namespace ?? "",
+      serviceAccounts: resolved.kubernetes?.serviceAccounts ?? [],
+    };
     const crossAccount = resolved.crossAccount;
     const workloadProvider = opts?.workloadProviders?.aws;
     if (crossAccount !== undefined && workloadProvider !== undefined)
@@ -123,10 +130,7 @@ export class AwsAirflowSecrets extends pulumi.ComponentResource {
           owner,
           access: crossAccount,
           // Across accounts Airflow is on Kubernetes (checkAwsTarget refuses accounts off it).
-          oidcProviderArn: settings.oidcProviderArn ?? "",
-          oidcIssuer: settings.oidcIssuer ?? "",
-          namespace: resolved.kubernetes?.namespace ?? "",
-          serviceAccounts: resolved.kubernetes?.serviceAccounts ?? [],
+          ...irsa,
           tags,
         },
         { parent: this, providers: { aws: workloadProvider } },
@@ -146,10 +150,7 @@ export class AwsAirflowSecrets extends pulumi.ComponentResource {
         namePrefixes,
         kmsKeyArns: keyArns,
         // Absent only off Kubernetes, where the trust below replaces IRSA's (checkAwsTarget).
-        oidcProviderArn: settings.oidcProviderArn ?? "",
-        oidcIssuer: settings.oidcIssuer ?? "",
-        namespace: resolved.kubernetes?.namespace ?? "",
-        serviceAccounts: resolved.kubernetes?.serviceAccounts ?? [],
+        ...irsa,
         ciWriter: settings.ciWriter,
         recoveryWindowInDays: store === "secretsmanager" ? recoveryWindowInDays : undefined,
         tags,
