@@ -37,6 +37,28 @@ export interface StoreReader {
 
 type Fetch = typeof fetch;
 
+/**
+ * For stores that number versions (Vault KV v2, Secret Manager): up to EARLIER_VERSIONS versions
+ * before `latest`, newest first, skipping missing ones and stopping at the first the reader may not read.
+ */
+async function numberedVersionsBefore(
+  latest: number | undefined,
+  readVersion: (version: number) => Promise<StoredValue | undefined>,
+): Promise<StoredValue[]> {
+  const values: StoredValue[] = [];
+  if (latest === undefined) return values;
+  for (let version = latest - 1; version >= Math.max(1, latest - EARLIER_VERSIONS); version--) {
+    try {
+      const found = await readVersion(version);
+      if (found) values.push(found);
+    } catch (error) {
+      if (error instanceof ReadDenied) break;
+      throw error;
+    }
+  }
+  return values;
+}
+
 // ---- Vault KV v2 (hvac's `secrets.kv.v2.read_secret_version`) ----
 
 export interface VaultReaderOptions {
@@ -92,25 +114,16 @@ export function vaultStoreReader(options: VaultReaderOptions): StoreReader {
         changedAt: found.metadata.created_time ? new Date(found.metadata.created_time) : undefined,
       };
     },
-    async earlier(name) {
-      const latest = currentVersions.get(name);
-      const values: StoredValue[] = [];
-      if (latest === undefined) return values;
-      for (let version = latest - 1; version >= Math.max(1, latest - EARLIER_VERSIONS); version--) {
-        try {
-          const found = await read(name, version);
-          if (found)
-            values.push({
+    earlier: (name) =>
+      numberedVersionsBefore(currentVersions.get(name), async (version) => {
+        const found = await read(name, version);
+        return found
+          ? {
               value: found.value,
               changedAt: found.metadata.created_time ? new Date(found.metadata.created_time) : undefined,
-            });
-        } catch (error) {
-          if (error instanceof ReadDenied) break;
-          throw error;
-        }
-      }
-      return values;
-    },
+            }
+          : undefined;
+      }),
   };
 }
 
@@ -229,22 +242,12 @@ export function secretManagerStoreReader(client: SecretManagerClient, projectId:
       }
       return { value: found.data.toString("utf8"), changedAt };
     },
-    async earlier(name) {
-      const latest = latestNumbers.get(name);
-      const values: StoredValue[] = [];
-      if (latest === undefined) return values;
-      for (let version = latest - 1; version >= Math.max(1, latest - EARLIER_VERSIONS); version--) {
-        try {
-          const found = await access(name, version);
-          // Older Secret Manager versions are older by construction: their times are not needed.
-          if (found) values.push({ value: found.data.toString("utf8") });
-        } catch (error) {
-          if (error instanceof ReadDenied) break;
-          throw error;
-        }
-      }
-      return values;
-    },
+    earlier: (name) =>
+      numberedVersionsBefore(latestNumbers.get(name), async (version) => {
+        const found = await access(name, version);
+        // Older Secret Manager versions are older by construction: their times are not needed.
+        return found ? { value: found.data.toString("utf8") } : undefined;
+      }),
   };
 }
 
