@@ -9,6 +9,7 @@ import { MOCK_PROJECT_NUMBER } from "../../cli/synth/computed/gcp";
 import type { KubernetesSettings } from "../../components/backend";
 import { effectiveGrants } from "./effectiveAccess";
 import { SECRET_TYPE, ofType } from "./helpers";
+import { AIRFLOW3_CHART_SERVICE_ACCOUNTS } from "../support/chartServiceAccounts";
 
 const session = installMocks({ project: "airflow-secrets", stack: "gcp-component-identities" });
 /* eslint-disable @typescript-eslint/no-require-imports */
@@ -24,14 +25,7 @@ const KUBERNETES: Record<Env, KubernetesSettings> = {
   qa: { namespace: "airflow-qa", serviceAccount: "airflow", serviceAccounts: { workers: "airflow-worker" } },
 };
 const ACCOUNTS: Record<Env, string[]> = {
-  dev: [
-    "airflow-scheduler",
-    "airflow-worker",
-    "airflow-triggerer",
-    "airflow-dag-processor",
-    "airflow-api-server",
-    "airflow-migrate-database-job",
-  ],
+  dev: [...AIRFLOW3_CHART_SERVICE_ACCOUNTS],
   qa: ["airflow", "airflow-worker"],
 };
 const googleAccount = (env: Env) => `serviceAccount:airflow-${env}@${PROJECT}.iam.gserviceaccount.com`;

@@ -7,16 +7,10 @@
 import { identityGrantsScoped } from "../../policies/identityGrantsScoped";
 import { workloadIdentityBoundExactly } from "../../policies/workloadIdentityBoundExactly";
 import { Fixture, environment, resource, violations } from "./harness";
+import { AIRFLOW3_CHART_SERVICE_ACCOUNTS } from "../support/chartServiceAccounts";
 
 const NAMESPACE = "airflow-prod";
-const COMPONENTS = [
-  "airflow-scheduler",
-  "airflow-worker",
-  "airflow-triggerer",
-  "airflow-dag-processor",
-  "airflow-api-server",
-  "airflow-migrate-database-job",
-];
+const COMPONENTS = [...AIRFLOW3_CHART_SERVICE_ACCOUNTS];
 const OIDC = "oidc.eks.eu-west-1.amazonaws.com/id/X";
 const POOL = "acme-prod.svc.id.goog";
 

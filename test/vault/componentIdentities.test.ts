@@ -10,6 +10,7 @@ import type { KubernetesSettings } from "../../components/backend";
 import { IDENTITY_COMPONENTS } from "../../components/kubernetes/serviceAccountNames";
 import { FakeVault } from "../support/fakeVault";
 import { ofType } from "../support/resources";
+import { AIRFLOW3_CHART_SERVICE_ACCOUNTS } from "../support/chartServiceAccounts";
 
 const session = installMocks({ project: "airflow-secrets", stack: "vault-component-identities" });
 /* eslint-disable @typescript-eslint/no-require-imports */
@@ -27,14 +28,7 @@ const KUBERNETES: Record<Env, KubernetesSettings> = {
   },
 };
 const EXPECTED: Record<Env, string[]> = {
-  dev: [
-    "airflow-scheduler",
-    "airflow-worker",
-    "airflow-triggerer",
-    "airflow-dag-processor",
-    "airflow-api-server",
-    "airflow-migrate-database-job",
-  ],
+  dev: [...AIRFLOW3_CHART_SERVICE_ACCOUNTS],
   prod: ["airflow", "airflow-worker", "airflow-ui"],
 };
 
