@@ -40,25 +40,18 @@ export interface ModelledBackend {
   prefixes: Record<"connection" | "variable" | "config", string | null>;
 }
 
+/** The prefix and lookup pattern of each kind: both classes take them. */
+const LOOKUP_KEYS = [
+  "connections_prefix",
+  "connections_lookup_pattern",
+  "variables_prefix",
+  "variables_lookup_pattern",
+  "config_prefix",
+  "config_lookup_pattern",
+];
 const CONSTRUCTOR_KEYS: Record<AwsBackendClass, string[]> = {
-  SecretsManagerBackend: [
-    "connections_prefix",
-    "connections_lookup_pattern",
-    "variables_prefix",
-    "variables_lookup_pattern",
-    "config_prefix",
-    "config_lookup_pattern",
-    "sep",
-    "extra_conn_words",
-  ],
-  SystemsManagerParameterStoreBackend: [
-    "connections_prefix",
-    "connections_lookup_pattern",
-    "variables_prefix",
-    "variables_lookup_pattern",
-    "config_prefix",
-    "config_lookup_pattern",
-  ],
+  SecretsManagerBackend: [...LOOKUP_KEYS, "sep", "extra_conn_words"],
+  SystemsManagerParameterStoreBackend: [...LOOKUP_KEYS],
 };
 const POPPED: Record<AwsBackendClass, string[]> = {
   SecretsManagerBackend: ["full_url_mode", "are_secret_values_urlencoded", "api_version", "use_ssl"],

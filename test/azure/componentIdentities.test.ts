@@ -7,7 +7,8 @@
 import { installMocks } from "../../cli/synth/mockRuntime";
 import { Problems } from "../../components/airflow";
 import { MAX_FEDERATED_CREDENTIALS, validateKeyVaultAccessArgs } from "../../components/azure/access";
-import { ISSUER, SUBSCRIPTION, ofType, prop } from "./helpers";
+import { ISSUER, SUBSCRIPTION, devSettings, ofType, prop } from "./helpers";
+import { AIRFLOW2_CHART_SERVICE_ACCOUNTS } from "../support/chartServiceAccounts";
 
 const session = installMocks({ project: "airflow-secrets", stack: "azure-component-identities" });
 /* eslint-disable @typescript-eslint/no-require-imports */
@@ -15,24 +16,13 @@ const { AirflowSecretsEnvironment } =
   require("../../components/environment") as typeof import("../../components/environment");
 /* eslint-enable @typescript-eslint/no-require-imports */
 
-const ACCOUNTS = [
-  "airflow-scheduler",
-  "airflow-worker",
-  "airflow-triggerer",
-  "airflow-dag-processor",
-  "airflow-webserver",
-  "airflow-migrate-database-job",
-];
+const ACCOUNTS = [...AIRFLOW2_CHART_SERVICE_ACCOUNTS];
 
 beforeAll(async () => {
   AirflowSecretsEnvironment.fromConfig("dev", {
     environment: "dev",
     backend: "azure",
-    backendSettings: {
-      location: "westeurope",
-      resourceGroupName: "rg-airflow-dev",
-      aksOidcIssuerUrl: ISSUER,
-    },
+    backendSettings: devSettings(),
     airflow: { version: "2.11" },
     kubernetes: { namespace: "airflow-dev", chartRelease: "airflow" },
     declarations: { variables: [{ key: "alert_email", value: "alerts@example.com" }] },

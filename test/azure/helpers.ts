@@ -14,6 +14,16 @@ export const CI_PRINCIPAL = "22222222-2222-4222-8222-222222222222";
 export const ISSUER =
   "https://westeurope.oic.prod-aks.azure.com/11111111-1111-1111-1111-111111111111/33333333-3333-3333-3333-333333333333/";
 
+/** The least a development stack's settings need: no firewall, alerting or CI writer. */
+export function devSettings(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    location: "westeurope",
+    resourceGroupName: "rg-airflow-dev",
+    aksOidcIssuerUrl: ISSUER,
+    ...overrides,
+  };
+}
+
 /** Production settings that pass validation: firewall with the rotator's subnet, alerting, CI writer. */
 export function prodSettings(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {

@@ -3,7 +3,7 @@
  * the environment component) is registered.
  */
 import { installMocks } from "../../cli/synth/mockRuntime";
-import { ACTION_GROUP, ISSUER, SUBNET, prodSettings } from "./helpers";
+import { ACTION_GROUP, ISSUER, SUBNET, devSettings, prodSettings } from "./helpers";
 import { MARKER, WRONG_VALUES, fieldPaths, withValue } from "../stackFiles/generated";
 
 /* eslint-disable @typescript-eslint/no-require-imports -- components load only after the mocks are installed */
@@ -436,11 +436,7 @@ test("a development stack needs no alerting; its vault has the same closed defau
   const env = AirflowSecretsEnvironment.fromConfig("dev", {
     environment: "dev",
     backend: "azure",
-    backendSettings: {
-      location: "westeurope",
-      resourceGroupName: "rg-airflow-dev",
-      aksOidcIssuerUrl: ISSUER,
-    },
+    backendSettings: devSettings(),
     declarations: { connections },
     airflow: { version: "3.1" },
     kubernetes: { namespace: "airflow", serviceAccount: "airflow" },
@@ -470,15 +466,9 @@ test("a development stack needs no alerting; its vault has the same closed defau
 });
 
 test("firewall rules open the public endpoint with a Deny default, from a stack file and in the component alike", async () => {
-  const resolved = resolveAzure(
-    {
-      location: "westeurope",
-      resourceGroupName: "rg-airflow-dev",
-      aksOidcIssuerUrl: ISSUER,
-      vault: { allowedIpRanges: ["203.0.113.0/24"] },
-    },
-    { environment: "dev" },
-  ).resolved!.settings;
+  const resolved = resolveAzure(devSettings({ vault: { allowedIpRanges: ["203.0.113.0/24"] } }), {
+    environment: "dev",
+  }).resolved!.settings;
   expect(resolved.vault).toMatchObject({ publicNetworkAccess: "Enabled", networkDefaultAction: "Deny" });
   expect(azure.defaultVaultNetwork({ allowedIpRanges: ["203.0.113.0/24"] })).toEqual({
     publicNetworkAccess: resolved.vault.publicNetworkAccess,
@@ -502,12 +492,7 @@ test("firewall rules open the public endpoint with a Deny default, from a stack 
 
 test("a development vault is open to everyone only when its stack file says so", () => {
   const { resolved, problems } = resolveAzure(
-    {
-      location: "westeurope",
-      resourceGroupName: "rg-airflow-dev",
-      aksOidcIssuerUrl: ISSUER,
-      vault: { publicNetworkAccess: "Enabled", networkDefaultAction: "Allow" },
-    },
+    devSettings({ vault: { publicNetworkAccess: "Enabled", networkDefaultAction: "Allow" } }),
     { environment: "dev" },
   );
   expect(problems).toEqual([]);
