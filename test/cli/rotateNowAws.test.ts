@@ -8,6 +8,7 @@ import * as path from "path";
 import { handler, type RotationEvent } from "../../components/aws/rotator/handler";
 import type { AirflowConnectionJson } from "../../components/rotation/connection";
 import { FakeSecretsManager, type RotationInvocation } from "../support/fakeSecretsManager";
+import { setLambdaEnvironment } from "../support/lambdaEnvironment";
 import { connectionJson, type TestPostgres } from "../support/postgres";
 import {
   logsIn as loginWorks,
@@ -22,11 +23,10 @@ jest.setTimeout(300_000);
 const ROOT = path.resolve(__dirname, "../..");
 const WAREHOUSE = "airflow/prod/connections/warehouse";
 const ADMIN = "airflow/prod/connections/warehouse_admin";
-const ENV_KEYS = ["SECRETS_MANAGER_ENDPOINT", "AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"];
 
 let pg: TestPostgres;
 let fake: FakeSecretsManager;
-const savedEnv: Record<string, string | undefined> = {};
+let restoreEnvironment: (() => void) | undefined;
 const clients: SecretsManagerClient[] = [];
 
 beforeAll(async () => {
@@ -35,14 +35,8 @@ beforeAll(async () => {
     FakeSecretsManager.start(),
   ]);
   [pg, fake] = [db.pg, started];
-  for (const key of ENV_KEYS) savedEnv[key] = process.env[key];
   // The Lambda handler reads its endpoint and credentials from the environment, as on Lambda.
-  Object.assign(process.env, {
-    SECRETS_MANAGER_ENDPOINT: fake.endpoint,
-    AWS_REGION: "eu-west-1",
-    AWS_ACCESS_KEY_ID: "AKIDTEST",
-    AWS_SECRET_ACCESS_KEY: "test-secret",
-  });
+  restoreEnvironment = setLambdaEnvironment(fake.endpoint, "eu-west-1");
   fake.rotationFunction = (event: RotationInvocation) => handler(event as RotationEvent);
   // Alternating users need a master that may create roles: the server's superuser, in a secret of its own.
   const masterArn = fake.createSecret(
@@ -64,10 +58,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const key of ENV_KEYS) {
-    if (savedEnv[key] === undefined) delete process.env[key];
-    else process.env[key] = savedEnv[key];
-  }
+  restoreEnvironment?.();
   for (const client of clients) client.destroy();
   await Promise.all([fake?.close(), pg?.destroy()]);
 });

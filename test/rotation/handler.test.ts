@@ -19,6 +19,7 @@ import {
   type RotationStrategy,
 } from "../../components/rotation/internal";
 import { FakeSecretsManager } from "../support/fakeSecretsManager";
+import { setLambdaEnvironment } from "../support/lambdaEnvironment";
 import { startPostgres, type TestPostgres } from "../support/postgres";
 import {
   canLogIn,
@@ -45,20 +46,17 @@ let pg: TestPostgres;
 let fake: FakeSecretsManager;
 let sm: SecretsManagerClient;
 let masterArn: string;
-const savedEnv: Record<string, string | undefined> = {};
+let restoreEnvironment: (() => void) | undefined;
 const logLines: string[] = [];
 
 beforeAll(async () => {
   [pg, fake] = await Promise.all([startPostgres(), FakeSecretsManager.start()]);
-  for (const key of ENV_KEYS) savedEnv[key] = process.env[key];
-  Object.assign(process.env, {
-    SECRETS_MANAGER_ENDPOINT: fake.endpoint,
-    AWS_REGION: "us-east-1",
-    AWS_ACCESS_KEY_ID: "AKIDTEST",
-    AWS_SECRET_ACCESS_KEY: "test-secret",
-  });
-  for (const key of ["ROTATION_STRATEGY", "MASTER_SECRET_ARN", "PASSWORD_LENGTH", "EXCLUDE_CHARACTERS"])
-    delete process.env[key];
+  restoreEnvironment = setLambdaEnvironment(fake.endpoint, "us-east-1", [
+    "ROTATION_STRATEGY",
+    "MASTER_SECRET_ARN",
+    "PASSWORD_LENGTH",
+    "EXCLUDE_CHARACTERS",
+  ]);
   sm = new SecretsManagerClient({
     endpoint: fake.endpoint,
     region: "us-east-1",
@@ -71,10 +69,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const key of ENV_KEYS) {
-    if (savedEnv[key] === undefined) delete process.env[key];
-    else process.env[key] = savedEnv[key];
-  }
+  restoreEnvironment?.();
   sm?.destroy();
   await Promise.all([fake?.close(), pg?.destroy()]);
 });
