@@ -197,25 +197,24 @@ async function deployAll(store: Store, deployment: Deployment, skipNames: Readon
 /** A scalar as the backend stores it (Vault: `{"value": …}`). */
 const storedScalar = (target: StackTarget, value: string) => target.profile.encodeScalar(value);
 
+/** Runs `verify` in this repository with `argv`, its output captured. */
+async function runVerifyCaptured(argv: string[], deps?: VerifyDeps) {
+  let stdout = "";
+  let stderr = "";
+  const code = await runVerify(
+    ["--cwd", ROOT, ...argv],
+    { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) },
+    deps,
+  );
+  return { code, stdout, stderr };
+}
+
 async function verify(store: Store, deployment: Deployment, extra: string[] = [], deps: VerifyDeps = {}) {
-  const run = async (json: boolean) => {
-    let stdout = "";
-    let stderr = "";
-    const code = await runVerify(
-      [
-        "--cwd",
-        ROOT,
-        "--config-file",
-        deployment.target.file,
-        ...store.argv,
-        ...extra,
-        ...(json ? ["--json"] : []),
-      ],
-      { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) },
+  const run = (json: boolean) =>
+    runVerifyCaptured(
+      ["--config-file", deployment.target.file, ...store.argv, ...extra, ...(json ? ["--json"] : [])],
       { ...store.deps, ...deps },
     );
-    return { code, stdout, stderr };
-  };
   const [json, text] = [await run(true), await run(false)];
   expect(text.code).toBe(json.code);
   assertNoValues(`${json.stdout}${json.stderr}${text.stdout}${text.stderr}`, deployment);
@@ -567,19 +566,8 @@ describe("verify: Airflow's reading, the reader's rights, the command line", () 
       // A token minted by another Vault's Kubernetes auth (another key) is refused at login.
       const foreign = path.join(caseDir, "foreign-token");
       fs.writeFileSync(foreign, vault.serviceAccountJwt("airflow-staging", "airflow"));
-      let stderr = "";
-      const code = await runVerify(
-        [
-          "--cwd",
-          ROOT,
-          "--config-file",
-          deployment.target.file,
-          "--endpoint",
-          endpoint,
-          "--jwt-file",
-          foreign,
-        ],
-        { stdout: () => undefined, stderr: (t) => (stderr += t) },
+      const { code, stderr } = await runVerifyCaptured(
+        ["--config-file", deployment.target.file, "--endpoint", endpoint, "--jwt-file", foreign],
         { env: {} },
       );
       expect(code).toBe(2);
@@ -592,11 +580,8 @@ describe("verify: Airflow's reading, the reader's rights, the command line", () 
   it("refuses the decrypted config of another stack, naming where it differs and printing no value", async () => {
     const aws = prepare("stacks/Pulumi.prod.yaml", caseDir);
     const gcp = prepare("stacks/examples/Pulumi.prod-gcp.yaml", fs.mkdtempSync(path.join(dir, "case-")));
-    let stdout = "";
-    let stderr = "";
-    const code = await runVerify(
-      ["--cwd", ROOT, "--config-file", aws.target.file, "--config-json", gcp.configJsonFile],
-      { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) },
+    const { code, stdout, stderr } = await runVerifyCaptured(
+      ["--config-file", aws.target.file, "--config-json", gcp.configJsonFile],
       { readerFor: async () => Promise.reject(new Error("must not be reached")) },
     );
     expect(code).toBe(2);
@@ -608,10 +593,8 @@ describe("verify: Airflow's reading, the reader's rights, the command line", () 
 
   it("says which credentials Airflow uses that the caller must arrange: an assumed AWS role, Vault's CA file", async () => {
     const notes = async (stackFile: string, env: NodeJS.ProcessEnv) => {
-      let stderr = "";
-      const code = await runVerify(
-        ["--cwd", ROOT, "--config-file", path.join(ROOT, stackFile)],
-        { stdout: () => undefined, stderr: (t) => (stderr += t) },
+      const { code, stderr } = await runVerifyCaptured(
+        ["--config-file", path.join(ROOT, stackFile)],
         // A store that holds nothing: every id is missing, which is beside the point here.
         { env, readerFor: async () => ({ current: async () => undefined, earlier: async () => [] }) },
       );
@@ -631,14 +614,7 @@ describe("verify: Airflow's reading, the reader's rights, the command line", () 
   });
 
   it("--via mirror names the missing standby setting; usage errors exit 2; main knows the command", async () => {
-    const run = async (argv: string[]) => {
-      let stderr = "";
-      const code = await runVerify(["--cwd", ROOT, ...argv], {
-        stdout: () => undefined,
-        stderr: (t) => (stderr += t),
-      });
-      return { code, stderr };
-    };
+    const run = (argv: string[]) => runVerifyCaptured(argv);
     const mirror = await run(["--stack", "prod", "--via", "mirror"]);
     expect(mirror.code).toBe(2);
     expect(mirror.stderr).toMatch(/--via mirror needs an airflow-secrets:mirror setting/);
