@@ -224,15 +224,8 @@ function normalizeFields(raw: Record<string, unknown>, allowed?: ReadonlySet<str
   }
   const extra = raw.extra;
   if (extra !== null && extra !== undefined && extra !== "") {
-    let parsed: unknown = extra;
-    if (typeof extra === "string") {
-      try {
-        parsed = JSON.parse(extra);
-      } catch {
-        throw new Error("extra is not JSON (Airflow refuses it)");
-      }
-    }
-    if (!isPlainObject(parsed)) throw new Error("extra is not a JSON object (Airflow refuses it)");
+    const parsed = extraObject(extra);
+    if (typeof parsed === "string") throw new Error(`extra is ${parsed} (Airflow refuses it)`);
     const unsafe = unsafeNumberPath(parsed, "extra");
     if (unsafe)
       throw new Error(
@@ -273,6 +266,22 @@ function whereParseFailed(error: unknown): string {
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/**
+ * A connection's extra as Airflow takes it (`Connection._validate_extra`): a JSON object, given as
+ * one or as its JSON text; otherwise why not.
+ */
+export function extraObject(extra: unknown): Record<string, unknown> | "not JSON" | "not a JSON object" {
+  let parsed: unknown = extra;
+  if (typeof extra === "string") {
+    try {
+      parsed = JSON.parse(extra);
+    } catch {
+      return "not JSON";
+    }
+  }
+  return isPlainObject(parsed) ? parsed : "not a JSON object";
 }
 
 /** Where one secret value lives in an export file: what the import script hands the extractor. */

@@ -11,7 +11,8 @@
  * Vault's `value` key.
  */
 import { BackendKind } from "../../components/airflow";
-import { parseAirflowUri } from "../import/airflowUri";
+import { normalizeConnType, parseAirflowUri } from "../import/airflowUri";
+import { extraObject } from "../import/exportFile";
 
 /** Field → text. Connections: conn_type, host, port, schema, login, password, description, and `extra.<path>` per extra leaf. */
 export type AirflowView = Record<string, string>;
@@ -50,23 +51,11 @@ const truthy = (value: unknown) =>
   !(Array.isArray(value) && value.length === 0) &&
   !(isRecord(value) && Object.keys(value).length === 0);
 
-/** `normalize_conn_type`. */
-const normalizeConnType = (connType: string) =>
-  connType === "postgresql" ? "postgres" : connType.replace(/-/g, "_");
-
 /** An extra is compared by its parsed leaves (`extra.<path>`), so its key order and spacing do not count. */
 function flattenExtra(extra: unknown, view: AirflowView): void {
   if (!truthy(extra)) return;
-  let parsed: unknown = extra;
-  if (typeof extra === "string") {
-    try {
-      parsed = JSON.parse(extra);
-    } catch {
-      throw new UnreadableValue("extra is not JSON");
-    }
-  }
-  // `Connection._validate_extra`: the extra must be a JSON object.
-  if (!isRecord(parsed)) throw new UnreadableValue("extra is not a JSON object");
+  const parsed = extraObject(extra);
+  if (typeof parsed === "string") throw new UnreadableValue(`extra is ${parsed}`);
   const walk = (value: unknown, at: string) => {
     if (isRecord(value) && Object.keys(value).length > 0) {
       for (const [key, item] of Object.entries(value)) walk(item, `${at}.${key}`);
