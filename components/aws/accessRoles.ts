@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { Problems, validateOrThrow } from "../airflow";
 import { awsAccountContext, standardTags } from "./common";
+import { checkEachOfNonEmptyList } from "../core/lists";
 import {
   AwsAccountContext,
   GITHUB_OIDC_ISSUER,
@@ -113,21 +114,18 @@ export function validateCiWriter(
       `${path}.githubSubjects`,
       "needs githubRepository",
     );
-    if (
-      problems.check(
-        Array.isArray(ciWriter.githubSubjects) && ciWriter.githubSubjects.length > 0,
-        `${path}.githubSubjects`,
-        "must be a non-empty list",
-      )
-    ) {
-      ciWriter.githubSubjects.forEach((subject, i) =>
+    checkEachOfNonEmptyList(
+      ciWriter.githubSubjects,
+      `${path}.githubSubjects`,
+      "must be a non-empty list",
+      problems,
+      (subject, at) =>
         problems.check(
           isString(subject) && GITHUB_SUBJECT_PATTERN.test(subject),
-          `${path}.githubSubjects[${i}]`,
+          at,
           'must be "ref:refs/heads/<branch>", "ref:refs/tags/<tag>" or "environment:<name>" without wildcards; pull requests may never write secrets',
         ),
-      );
-    }
+    );
   }
   if (ciWriter.githubOidcProviderArn !== undefined) {
     const match = isString(ciWriter.githubOidcProviderArn)
@@ -154,33 +152,29 @@ export function validateSecretsAccessRolesArgs(args: SecretsAccessRolesArgs, pro
       problems,
     );
     checkNamespace(args.namespace, "namespace", problems);
-    if (
-      problems.check(
-        Array.isArray(args.serviceAccounts) && args.serviceAccounts.length > 0,
-        "serviceAccounts",
-        "must name at least one service account",
-      )
-    )
-      args.serviceAccounts.forEach((name, i) => checkServiceAccount(name, `serviceAccounts[${i}]`, problems));
+    checkEachOfNonEmptyList(
+      args.serviceAccounts,
+      "serviceAccounts",
+      "must name at least one service account",
+      problems,
+      (name, at) => checkServiceAccount(name, at, problems),
+    );
   }
   validateCiWriter(args.ciWriter, "ciWriter", problems);
   checkRecoveryWindow(args.recoveryWindowInDays, false, "recoveryWindowInDays", problems);
   checkTags(args.tags, "tags", problems);
-  if (
-    problems.check(
-      Array.isArray(args.namePrefixes) && args.namePrefixes.length > 0,
-      "namePrefixes",
-      "must list the environment's secret name prefixes",
-    )
-  ) {
-    args.namePrefixes.forEach((prefix, i) =>
+  checkEachOfNonEmptyList(
+    args.namePrefixes,
+    "namePrefixes",
+    "must list the environment's secret name prefixes",
+    problems,
+    (prefix, at) =>
       problems.check(
         isString(prefix) && prefix.replace(/^\//, "").length > 1,
-        `namePrefixes[${i}]`,
+        at,
         "must not be empty: the policies are scoped by it, and an empty prefix would cover every secret in the account",
       ),
-    );
-  }
+  );
 }
 
 /** IAM role names are at most 64 characters. */

@@ -2,6 +2,7 @@ import { isIP } from "net";
 import * as pulumi from "@pulumi/pulumi";
 import * as vault from "@pulumi/vault";
 import { Problems } from "../airflow";
+import { checkEachOfNonEmptyList } from "../core/lists";
 import { checkMountPath, checkRoleName, checkTtlPair } from "./paths";
 
 const DAY = 86400;
@@ -60,20 +61,18 @@ export function validateKubernetesAuthRoleArgs(
   if (args.mount !== undefined) checkMountPath(args.mount, `${field}.mount`, problems);
   checkRoleName(args.roleName, `${field}.roleName`, problems);
   // Vault accepts "*" and globs here; Airflow's reader must be bound to exactly Airflow's accounts.
-  if (
-    problems.check(
-      Array.isArray(args.serviceAccounts) && args.serviceAccounts.length > 0,
-      `${field}.serviceAccounts`,
-      "must name at least one Kubernetes service account",
-    )
-  )
-    args.serviceAccounts.forEach((name, i) =>
+  checkEachOfNonEmptyList(
+    args.serviceAccounts,
+    `${field}.serviceAccounts`,
+    "must name at least one Kubernetes service account",
+    problems,
+    (name, at) =>
       problems.check(
         K8S_NAME.test(name ?? ""),
-        `${field}.serviceAccounts[${i}]`,
+        at,
         "must be one Kubernetes service account name, no wildcards",
       ),
-    );
+  );
   problems.check(
     K8S_NAME.test(args.namespace ?? ""),
     `${field}.namespace`,
@@ -173,21 +172,18 @@ export function validateCiWriterRoleArgs(
     `${field}.repository`,
     `must be one repository "owner/name", no wildcards`,
   );
-  if (
-    problems.check(
-      Array.isArray(args.boundAudiences) && args.boundAudiences.length > 0,
-      `${field}.boundAudiences`,
-      "must list at least one audience (a JWT role without one accepts tokens minted for anything)",
-    )
-  ) {
-    args.boundAudiences.forEach((aud, i) =>
+  checkEachOfNonEmptyList(
+    args.boundAudiences,
+    `${field}.boundAudiences`,
+    "must list at least one audience (a JWT role without one accepts tokens minted for anything)",
+    problems,
+    (aud, at) =>
       problems.check(
         typeof aud === "string" && aud.length > 0 && !/[\s*,]/.test(aud),
-        `${field}.boundAudiences[${i}]`,
+        at,
         `must be one audience without spaces, commas or "*"`,
       ),
-    );
-  }
+  );
   for (const claim of ["environment", "ref"] as const) {
     const value = args[claim];
     if (value !== undefined) {
