@@ -10,7 +10,7 @@
  * (providers/amazon/aws/secrets/secrets_manager.py); variables and config as the raw string, or
  * Vault's `value` key.
  */
-import { BackendKind } from "../../components/airflow";
+import { AIRFLOW_CONNECTION_FIELDS, BackendKind } from "../../components/airflow";
 import { normalizeConnType, parseAirflowUri } from "../import/airflowUri";
 import { extraObject } from "../import/exportFile";
 
@@ -31,16 +31,7 @@ const AWS_KEY_ALIASES: Record<string, readonly string[]> = {
 };
 
 /** The keyword arguments `Connection(...)` takes besides conn_id and uri; any other is a TypeError. */
-const CONNECTION_KEYS = new Set([
-  "conn_type",
-  "description",
-  "host",
-  "login",
-  "password",
-  "schema",
-  "port",
-  "extra",
-]);
+const CONNECTION_KEYS = new Set<string>(AIRFLOW_CONNECTION_FIELDS);
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null && !Array.isArray(value);
