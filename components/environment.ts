@@ -15,6 +15,7 @@ import { FernetReencryptJob } from "./fernet/reencryptJob";
 import { AirflowConfigMap, AirflowServiceAccount } from "./kubernetes";
 import {
   AirflowComponent,
+  airflowMajorOf,
   checkComponentServiceAccounts,
   componentServiceAccounts,
   kubernetesIdentity,
@@ -148,7 +149,7 @@ function chartValues(
     .all([configMapName, pulumi.all(secrets.map((s) => pulumi.all([s.name, s.data])))])
     .apply(([name, envSecrets]) =>
       airflowChartValues({
-        airflowMajor: String(args.airflow.version).startsWith("2.") ? 2 : 3,
+        airflowMajor: airflowMajorOf(args.airflow.version),
         configMapName: name,
         configData: deployment.airflowConfig.env,
         envSecrets: envSecrets.map(([secretName, data]) => ({ name: secretName, data })),
