@@ -196,16 +196,27 @@ export function installMocks(options: MockOptions): MockSession {
 
 /**
  * Runs `work` with V8 capturing no stack frames. Pulumi's runtime creates an Error (and so a stack
- * trace) for every promise it tracks, about 50-70 per resource; offline, nobody reads them, and they
- * cost more CPU than the program itself. Errors thrown meanwhile keep their message.
+ * trace) for every promise it tracks, about 50-70 per resource, and every `Resource` constructor
+ * raises the limit to Infinity to record its source position (a full trace, formatted and parsed,
+ * each frame turned into a file URL: it costs more the deeper the program builds its resources).
+ * Offline, nobody reads them, and they cost more CPU than the program itself. So the limit reads as
+ * no number while `work` runs (V8 then captures nothing) and ignores writes; errors thrown meanwhile
+ * keep their message.
  */
 export async function withoutStackCapture<T>(work: () => Promise<T>): Promise<T> {
-  const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 0;
+  const original = Object.getOwnPropertyDescriptor(Error, "stackTraceLimit");
+  // V8 reads the limit as a data property: an accessor is "not a number", so no frames are captured.
+  Object.defineProperty(Error, "stackTraceLimit", {
+    configurable: true,
+    enumerable: original?.enumerable ?? true,
+    get: () => 0,
+    set: () => undefined,
+  });
   try {
     return await work();
   } finally {
-    Error.stackTraceLimit = limit;
+    if (original !== undefined) Object.defineProperty(Error, "stackTraceLimit", original);
+    else delete (Error as { stackTraceLimit?: number }).stackTraceLimit;
   }
 }
 
