@@ -66,12 +66,27 @@ export interface SynthOptions {
  * Pulumi's `main` at `node_modules/airflow-secrets/dist/stacks` synthesizes exactly what it deploys.
  */
 export function stackProgram(projectRoot: string): string {
+  // This package's own checkout: its program is the library's, run as the CLI runs (compiled from
+  // dist/ when that is current), not its TypeScript through ts-node.
+  if (samePath(projectRoot, PACKAGE_ROOT)) return LIBRARY_PROGRAM;
   const own = path.join(projectRoot, "stacks", "program");
   for (const extension of [".ts", ".js"]) if (fs.existsSync(own + extension)) return own;
   return LIBRARY_PROGRAM;
 }
 
 const LIBRARY_PROGRAM = path.join(__dirname, "..", "..", "stacks", "program");
+/** This package's root, whether this file runs compiled (dist/cli/synth) or as a source (cli/synth). */
+const PACKAGE_ROOT = ((up) => (path.basename(up) === "dist" ? path.dirname(up) : up))(
+  path.resolve(__dirname, "..", ".."),
+);
+
+function samePath(a: string, b: string): boolean {
+  try {
+    return fs.realpathSync(a) === fs.realpathSync(b);
+  } catch {
+    return false;
+  }
+}
 
 /** Whether `programPath` is this package's own stack program (the one that reads `airflow-secrets:*`). */
 export function isLibraryProgram(programPath: string): boolean {
