@@ -289,7 +289,8 @@ export function sdkClass(type: string): ResourceClass | undefined {
   if (pkg === "pulumi" || mod === undefined || cls === undefined) return undefined;
   const base = `@pulumi/${pkg}`;
   const [first, second] = mod.split("/");
-  const candidates = first === "index" ? [second && `${base}/${second}`, base] : [`${base}/${mod}`, `${base}/${first}`];
+  const candidates =
+    first === "index" ? [second && `${base}/${second}`, base] : [`${base}/${mod}`, `${base}/${first}`];
   for (const candidate of candidates) {
     if (!candidate) continue;
     try {
@@ -310,7 +311,12 @@ function replay(resources: readonly RecordedResource[]): { run: () => void; byTy
     .filter((r) => r.custom)
     .map((r) => {
       if (!classes.has(r.type)) classes.set(r.type, sdkClass(r.type));
-      return { type: r.type, name: r.name, inputs: rewrap(r.inputs) as pulumi.Inputs, sdk: classes.get(r.type) };
+      return {
+        type: r.type,
+        name: r.name,
+        inputs: rewrap(r.inputs) as pulumi.Inputs,
+        sdk: classes.get(r.type),
+      };
     });
   return {
     run: () => {
@@ -405,7 +411,9 @@ export async function benchSynth(options: SynthBenchOptions, print: (line: strin
         `  ${c.backend} n=${n}: library/raw-same-resources ${fixed(median(sameRatio))}x cpu ` +
           `[${fixed(Math.min(...sameRatio))}-${fixed(Math.max(...sameRatio))}]; library ${median(cpu.library).toFixed(0)} ms, ` +
           `minimal raw ${median(cpu.minimal).toFixed(0)} ms, raw same resources ${median(cpu.same).toFixed(0)} ms` +
-          (replayed.byTypeTokenOnly > 0 ? ` (${replayed.byTypeTokenOnly} replayed by type token, no SDK class)` : "") +
+          (replayed.byTypeTokenOnly > 0
+            ? ` (${replayed.byTypeTokenOnly} replayed by type token, no SDK class)`
+            : "") +
           (options.repeats < 7 ? ` (only ${options.repeats} run${options.repeats === 1 ? "" : "s"})` : ""),
       );
       print(
