@@ -1,7 +1,8 @@
 /**
- * The rotator as deployed: Key Vault's REST API and the App Service managed identity endpoint,
- * emulated by a local HTTP server over the in-memory vault, first through the client alone, then
- * through the esbuild bundle that goes into the function package, against a real Postgres.
+ * The rotator as deployed: Key Vault's REST API, the Blob service's (the journal container of the
+ * rotator's storage account) and the App Service managed identity endpoint, emulated by a local HTTP
+ * server over in-memory stores, first through the clients alone, then through the esbuild bundle
+ * that goes into the function package, against a real Postgres.
  */
 import * as fs from "fs";
 import * as http from "http";
@@ -16,6 +17,13 @@ import {
   managedIdentityTokenProvider,
 } from "../../components/azure/rotator/keyVaultClient";
 import { FUNCTION_JSON, HOST_JSON, rotatorPackage } from "../../components/azure/rotator/bundle";
+import {
+  BLOB_API_VERSION,
+  BlobJournalStore,
+  JOURNAL_CONTAINER,
+  JournalRequestError,
+  STORAGE_RESOURCE,
+} from "../../components/azure/rotator/journal";
 import { FakeKeyVault } from "./fakeKeyVault";
 
 const CLIENT_ID = "cafe0000-0000-4000-8000-000000000001";
@@ -27,13 +35,18 @@ interface Emulator {
   tokenRequests: number;
   /** Secrets answering 403, to check error handling. */
   forbidden: Set<string>;
+  /** Journal blobs by name, as the text the function wrote. */
+  blobs: Map<string, string>;
+  /** Journal blobs answering 403. */
+  forbiddenBlobs: Set<string>;
   close(): Promise<void>;
 }
 
 /** `resource`: the token audience the identity endpoint accepts (the vault's cloud). */
 async function emulator(resource = "https://vault.azure.net"): Promise<Emulator> {
   const vault = new FakeKeyVault();
-  const state = { tokenRequests: 0, forbidden: new Set<string>() };
+  const blobs = new Map<string, string>();
+  const state = { tokenRequests: 0, forbidden: new Set<string>(), forbiddenBlobs: new Set<string>() };
   const server = http.createServer(async (req, res) => {
     const url = new URL(req.url!, "http://127.0.0.1");
     const send = (status: number, body: unknown) => {
@@ -41,17 +54,46 @@ async function emulator(resource = "https://vault.azure.net"): Promise<Emulator>
       res.end(JSON.stringify(body));
     };
     if (url.pathname === "/msi/token") {
+      const audience = url.searchParams.get("resource");
       const ok =
         req.headers["x-identity-header"] === IDENTITY_HEADER &&
-        url.searchParams.get("resource") === resource &&
+        (audience === resource || audience === STORAGE_RESOURCE) &&
         url.searchParams.get("client_id") === CLIENT_ID &&
         url.searchParams.get("api-version") === "2019-08-01";
       if (!ok) return send(400, { error: "bad token request" });
       state.tokenRequests += 1;
+      // A token is good for its audience only: the vault refuses a storage token and vice versa.
       return send(200, {
-        access_token: `token-${state.tokenRequests}`,
+        access_token: `${audience === STORAGE_RESOURCE ? "storage-token" : "token"}-${state.tokenRequests}`,
         expires_on: String(Math.floor(Date.now() / 1000) + 3600),
       });
+    }
+    const blob = new RegExp(`^/${JOURNAL_CONTAINER}/([^/]+)$`).exec(url.pathname);
+    if (blob) {
+      const name = decodeURIComponent(blob[1]);
+      const refuse = (status: number, code: string) => {
+        res.writeHead(status, { "x-ms-error-code": code });
+        res.end();
+      };
+      if (req.headers["x-ms-version"] !== BLOB_API_VERSION) return refuse(400, "MissingRequiredHeader");
+      if (!/^Bearer storage-token-\d+$/.test(String(req.headers.authorization)))
+        return refuse(401, "InvalidAuthenticationInfo");
+      if (state.forbiddenBlobs.has(name)) return refuse(403, "AuthorizationPermissionMismatch");
+      if (req.method === "GET") {
+        const text = blobs.get(name);
+        if (text === undefined) return refuse(404, "BlobNotFound");
+        res.writeHead(200, { "Content-Type": "application/json" });
+        return res.end(text);
+      }
+      if (req.method === "PUT") {
+        if (req.headers["x-ms-blob-type"] !== "BlockBlob") return refuse(400, "MissingRequiredHeader");
+        let text = "";
+        for await (const chunk of req) text += chunk;
+        blobs.set(name, text);
+        res.writeHead(201);
+        return res.end();
+      }
+      return refuse(405, "UnsupportedHttpVerb");
     }
     const match = /^\/secrets\/([^/]+)$/.exec(url.pathname);
     if (!match || url.searchParams.get("api-version") !== "7.4")
@@ -112,6 +154,8 @@ async function emulator(resource = "https://vault.azure.net"): Promise<Emulator>
       return state.tokenRequests;
     },
     forbidden: state.forbidden,
+    blobs,
+    forbiddenBlobs: state.forbiddenBlobs,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }
@@ -149,6 +193,56 @@ test("the REST client reads, writes and reports errors by code, with one cached 
     await expect(
       new KeyVaultRestClient(`${e.base}/`, managedIdentityTokenProvider({}, CLIENT_ID)).getSecret("conn"),
     ).rejects.toThrow(/no managed identity/);
+  } finally {
+    await e.close();
+  }
+});
+
+test("the journal client creates, reads and overwrites blobs with a storage token, and reports errors by code", async () => {
+  const e = await emulator();
+  try {
+    const journals = new BlobJournalStore(
+      `${e.base}/${JOURNAL_CONTAINER}/`,
+      managedIdentityTokenProvider(env(e), CLIENT_ID, STORAGE_RESOURCE),
+    );
+    // No blob yet: idle, and nothing is created by reading.
+    expect(await journals.read("conn.json")).toBeUndefined();
+    expect(e.blobs.size).toBe(0);
+    const pending = {
+      state: "pending" as const,
+      secret: "conn",
+      rotationOf: "v1",
+      pending: { conn_type: "postgres", login: "app", password: "p@ss" },
+    };
+    await journals.write("conn.json", pending);
+    expect(await journals.read("conn.json")).toEqual(pending);
+    await journals.write("conn.json", { state: "idle" });
+    expect(await journals.read("conn.json")).toEqual({ state: "idle" });
+    expect([...e.blobs.keys()]).toEqual(["conn.json"]);
+
+    e.forbiddenBlobs.add("conn.json");
+    const error = await journals.read("conn.json").catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(JournalRequestError);
+    expect((error as JournalRequestError).status).toBe(403);
+    expect((error as Error).message).toBe(
+      "reading journal conn.json failed with HTTP 403 (AuthorizationPermissionMismatch)",
+    );
+    await expect(journals.write("conn.json", pending)).rejects.toThrow(
+      /^writing journal conn.json failed with HTTP 403 \(AuthorizationPermissionMismatch\)$/,
+    );
+
+    // A blob that is not a journal is refused by name, without echoing what it holds.
+    e.forbiddenBlobs.clear();
+    e.blobs.set("odd.json", '{"password":"p@ss"}');
+    await expect(journals.read("odd.json")).rejects.toThrow(
+      /^journal odd.json is neither idle nor a pending rotation$/,
+    );
+    // A Key Vault token does not open the container.
+    const wrongAudience = new BlobJournalStore(
+      `${e.base}/${JOURNAL_CONTAINER}`,
+      managedIdentityTokenProvider(env(e), CLIENT_ID),
+    );
+    await expect(wrongAudience.read("conn.json")).rejects.toThrow(/HTTP 401 \(InvalidAuthenticationInfo\)/);
   } finally {
     await e.close();
   }
@@ -203,9 +297,8 @@ describe("the deployed bundle", () => {
         AIRFLOW_ROTATION_CONFIG: JSON.stringify({
           vaultUrl: `${e.base}/`,
           tokenResource: "https://vault.usgovcloudapi.net",
-          secrets: {
-            [name]: { strategy: "single-user", everyDays: 30, journalName: `${name}-rotation-pending` },
-          },
+          secrets: { [name]: { strategy: "single-user", everyDays: 30, journalName: `${name}.json` } },
+          journals: { containerUrl: `${e.base}/${JOURNAL_CONTAINER}` },
         }),
       });
       // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -228,6 +321,9 @@ describe("the deployed bundle", () => {
       expect(logs).toEqual([expect.stringMatching(new RegExp(`^rotated ${name} to version \\w+$`))]);
       const rotated = JSON.parse(e.vault.latest(name)!.value) as { password: string };
       expect(rotated.password).not.toBe("bundle-initial-pw");
+      // The journal is a blob of the rotator's storage, idle again; the vault holds no journal.
+      expect(JSON.parse(e.blobs.get(`${name}.json`)!)).toEqual({ state: "idle" });
+      expect(e.vault.history(`${name}-rotation-pending`)).toEqual([]);
       const client = new Client({
         host: pg.host,
         port: pg.port,

@@ -1,8 +1,9 @@
 /**
- * The Azure rotator against a real PostgreSQL and an in-memory Key Vault: the database password
- * changes first, the new secret version is written only once the new login works, a failed change
- * leaves the secret and the old login as they were, a repeated event changes nothing, and an
- * attempt that dies between the database change and the write is finished by the next delivery.
+ * The Azure rotator against a real PostgreSQL, an in-memory Key Vault and the in-memory journal
+ * container of its storage account: the database password changes first, the new secret version is
+ * written only once the new login works, a failed change leaves the secret and the old login as they
+ * were, a repeated event changes nothing, and an attempt that dies between the database change and
+ * the write is finished by the next delivery from the journal (never kept in the vault Airflow reads).
  */
 import {
   acceptsLogin,
@@ -14,7 +15,9 @@ import {
 import { handleKeyVaultEvent, type RotatorDependencies } from "../../components/azure/rotator/handler";
 import type { RotatedSecretConfig, RotationConfig } from "../../components/azure/rotator/config";
 import { rotatorPasswordPolicy } from "../../components/rotation/config";
-import { FakeKeyVault } from "./fakeKeyVault";
+import { JOURNAL_VERSION_TAG } from "../../components/azure/rotator/config";
+import type { JournalEntry } from "../../components/azure/rotator/journal";
+import { FakeJournalContainer, FakeKeyVault } from "./fakeKeyVault";
 
 const VAULT_URL = "https://kv-airflow-test-0a1b2.vault.azure.net/";
 const DAY = 86_400_000;
@@ -45,6 +48,9 @@ function connection(login: string, password: string): Record<string, unknown> {
 
 interface Fixture {
   vault: FakeKeyVault;
+  journals: FakeJournalContainer;
+  /** Writes to both stores, in order. */
+  timeline: string[];
   name: string;
   journalName: string;
   deps: RotatorDependencies;
@@ -58,15 +64,18 @@ async function fixture(
   settings: Partial<RotatedSecretConfig> = {},
   expiresInDays = 20,
 ): Promise<Fixture> {
-  const vault = new FakeKeyVault();
+  const timeline: string[] = [];
+  const vault = new FakeKeyVault(timeline);
+  const journals = new FakeJournalContainer(timeline);
   const name = `airflow-test-connections-warehouse-${++secretCounter}`;
-  const journalName = `${name}-rotation-pending`;
+  const journalName = `${name}.json`;
   const { version } = await vault.setSecret(name, JSON.stringify(value), {
     contentType: "application/json",
     expiresOn: new Date(NOW.getTime() + expiresInDays * DAY),
     tags: { "airflow-kind": "connection", "airflow-id": "warehouse" },
   });
-  await vault.setSecret(journalName, JSON.stringify({ state: "idle" }), { contentType: "application/json" });
+  // No journal yet: the container starts empty and the rotator creates the journal on first use.
+  timeline.length = 0;
   const config: RotationConfig = {
     vaultUrl: VAULT_URL,
     secrets: { [name]: { strategy: "single-user", everyDays: 30, journalName, ...settings } },
@@ -75,11 +84,18 @@ async function fixture(
   let n = 0;
   const deps: RotatorDependencies = {
     client: vault,
+    journals,
     config,
     now: () => NOW,
     newPassword: () => `Rotated-${secretCounter}-${++n}-pw!`,
   };
-  return { vault, name, journalName, deps, version };
+  return { vault, journals, timeline, name, journalName, deps, version };
+}
+
+/** The pending credential a journal holds (fails the test when it holds none). */
+function pendingOf(entry: JournalEntry | undefined): Record<string, unknown> {
+  expect(entry?.state).toBe("pending");
+  return (entry as Extract<JournalEntry, { state: "pending" }>).pending;
 }
 
 function nearExpiry(name: string, version: string, eventType = "Microsoft.KeyVault.SecretNearExpiry") {
@@ -126,10 +142,16 @@ describe("single user", () => {
     expect(rotated.password).not.toBe("initial-pw-1");
     expect(await logsIn(role, rotated.password)).toBe(true);
     expect(await logsIn(role, "initial-pw-1")).toBe(false);
-    // The journal was written before the secret, and is idle again afterwards.
-    const writes = f.vault.calls.filter((c) => c.op === "set").map((c) => c.name);
-    expect(writes.slice(-3)).toEqual([f.journalName, f.name, f.journalName]);
-    expect(JSON.parse(f.vault.latest(f.journalName)!.value)).toEqual({ state: "idle" });
+    // The journal was created (there was none) before the secret was written, and is idle again
+    // afterwards; the vault Airflow reads got the new version and nothing else.
+    expect(f.timeline).toEqual([
+      `journal ${f.journalName} pending`,
+      `vault ${f.name}`,
+      `journal ${f.journalName} idle`,
+    ]);
+    expect(f.journals.history(f.journalName).map((e) => e.state)).toEqual(["pending", "idle"]);
+    expect(pendingOf(f.journals.history(f.journalName)[0]).password).toBe(rotated.password);
+    expect(f.vault.history(`${f.name}-rotation-pending`)).toEqual([]);
   });
 
   test("generates the password with the configured policy (length, excluded characters)", async () => {
@@ -167,7 +189,7 @@ describe("single user", () => {
     expect(await logsIn(role, "initial-pw-2")).toBe(true);
 
     // Event Grid redelivers; the database is back; the rotation completes with the journalled password.
-    const journalled = JSON.parse(f.vault.latest(f.journalName)!.value).password;
+    const journalled = pendingOf(f.journals.latest(f.journalName)).password as string;
     const retry = await handleKeyVaultEvent(nearExpiry(f.name, f.version), f.deps);
     expect(retry).toMatchObject({ status: "rotated", resumed: true });
     expect(stored(f).password).toBe(journalled);
@@ -210,10 +232,10 @@ describe("single user", () => {
     await expect(handleKeyVaultEvent(nearExpiry(f.name, f.version), f.deps)).rejects.toThrow(
       /injected failure/,
     );
-    // The database already has the new password; the journal has it too, tagged with the old version.
-    const journal = f.vault.latest(f.journalName)!;
-    expect(journal.tags["rotation-of-version"]).toBe(f.version);
-    const pending = JSON.parse(journal.value).password as string;
+    // The database already has the new password; the journal has it too, naming the old version.
+    const journal = f.journals.latest(f.journalName);
+    expect(journal).toMatchObject({ state: "pending", secret: f.name, rotationOf: f.version });
+    const pending = pendingOf(journal).password as string;
     expect(await logsIn(role, pending)).toBe(true);
     expect(f.vault.history(f.name)).toHaveLength(1);
 
@@ -221,6 +243,108 @@ describe("single user", () => {
     expect(retry).toMatchObject({ status: "rotated", resumed: true });
     expect(stored(f).password).toBe(pending);
     expect(await logsIn(role, stored(f).password)).toBe(true);
+  });
+});
+
+describe("the journal", () => {
+  test("storage unreachable: the rotation stops before the database changes, and the old login works", async () => {
+    const role = await createRole("kv_jr_down", "initial-pw-j1");
+    const f = await fixture(connection(role, "initial-pw-j1"));
+    const deps: RotatorDependencies = {
+      ...f.deps,
+      journals: {
+        read: () => Promise.reject(new Error("reading journal x failed with HTTP 403 (AuthorizationFailure)")),
+        write: () => Promise.reject(new Error("unreachable")),
+      },
+    };
+    await expect(handleKeyVaultEvent(nearExpiry(f.name, f.version), deps)).rejects.toThrow(/HTTP 403/);
+    expect(f.vault.history(f.name)).toHaveLength(1);
+    expect(await logsIn(role, "initial-pw-j1")).toBe(true);
+  });
+
+  test("the journal write fails: nothing changes; the next delivery rotates with a fresh journal", async () => {
+    const role = await createRole("kv_jw_fail", "initial-pw-j2");
+    const f = await fixture(connection(role, "initial-pw-j2"));
+    f.journals.failNextWrite(f.journalName);
+    await expect(handleKeyVaultEvent(nearExpiry(f.name, f.version), f.deps)).rejects.toThrow(
+      /injected failure writing journal/,
+    );
+    expect(f.journals.history(f.journalName)).toEqual([]);
+    expect(f.vault.history(f.name)).toHaveLength(1);
+    expect(await logsIn(role, "initial-pw-j2")).toBe(true);
+
+    const retry = await handleKeyVaultEvent(nearExpiry(f.name, f.version), f.deps);
+    expect(retry).toMatchObject({ status: "rotated", resumed: false });
+    expect(await logsIn(role, stored(f).password)).toBe(true);
+  });
+
+  test("a pending journal of an older version is not resumed: the rotation starts afresh", async () => {
+    const role = await createRole("kv_stale", "initial-pw-j3");
+    const f = await fixture(connection(role, "initial-pw-j3"));
+    await f.journals.write(f.journalName, {
+      state: "pending",
+      secret: f.name,
+      rotationOf: "0123456789abcdef0123456789abcdef",
+      pending: connection(role, "stale-pending-pw"),
+    });
+    const outcome = await handleKeyVaultEvent(nearExpiry(f.name, f.version), f.deps);
+    expect(outcome).toMatchObject({ status: "rotated", resumed: false });
+    expect(stored(f).password).not.toBe("stale-pending-pw");
+    expect(await logsIn(role, stored(f).password)).toBe(true);
+    expect(await logsIn(role, "stale-pending-pw")).toBe(false);
+  });
+
+  test("the reset to idle fails: the rotation stands, and the journal left behind is never resumed", async () => {
+    const role = await createRole("kv_reset", "initial-pw-j4");
+    const f = await fixture(connection(role, "initial-pw-j4"));
+    const logs: string[] = [];
+    const deps = { ...f.deps, log: (m: string) => logs.push(m) };
+    // The pending write succeeds, the reset after the secret write fails.
+    const write = f.journals.write.bind(f.journals);
+    let writes = 0;
+    f.journals.write = async (name, entry) => {
+      if (++writes === 2) throw new Error(`writing journal ${name} failed with HTTP 503`);
+      return write(name, entry);
+    };
+    const outcome = await handleKeyVaultEvent(nearExpiry(f.name, f.version), deps);
+    expect(outcome).toMatchObject({ status: "rotated", resumed: false });
+    expect(logs.some((m) => /could not reset journal .* HTTP 503/.test(m))).toBe(true);
+    const rotated = stored(f).password;
+    expect(await logsIn(role, rotated)).toBe(true);
+    // The journal still names the replaced version: a redelivery is skipped as superseded, and the
+    // next rotation (of the new version) does not mistake it for its own.
+    expect(f.journals.latest(f.journalName)).toMatchObject({ state: "pending", rotationOf: f.version });
+    expect(await handleKeyVaultEvent(nearExpiry(f.name, f.version), deps)).toMatchObject({
+      status: "skipped",
+    });
+  });
+
+  test("a rotator configured without a journal container keeps journals as secrets of the vault", async () => {
+    const role = await createRole("kv_legacy", "initial-pw-j5");
+    const f = await fixture(connection(role, "initial-pw-j5"));
+    const journalName = `${f.name}-rotation-pending`;
+    const deps: RotatorDependencies = {
+      ...f.deps,
+      journals: undefined,
+      config: {
+        ...f.deps.config,
+        secrets: { [f.name]: { ...f.deps.config.secrets[f.name], journalName } },
+      },
+    };
+    f.vault.failNextWrite(f.name);
+    await expect(handleKeyVaultEvent(nearExpiry(f.name, f.version), deps)).rejects.toThrow(/injected/);
+    const journal = f.vault.latest(journalName)!;
+    expect(journal.tags[JOURNAL_VERSION_TAG]).toBe(f.version);
+    const pending = (JSON.parse(journal.value) as { password: string }).password;
+
+    expect(await handleKeyVaultEvent(nearExpiry(f.name, f.version), deps)).toMatchObject({
+      status: "rotated",
+      resumed: true,
+    });
+    expect(stored(f).password).toBe(pending);
+    expect(await logsIn(role, pending)).toBe(true);
+    expect(JSON.parse(f.vault.latest(journalName)!.value)).toEqual({ state: "idle" });
+    expect(f.journals.calls).toEqual([]);
   });
 });
 
@@ -275,4 +399,5 @@ test("events that are not this rotator's business are skipped without touching a
     await handleKeyVaultEvent({ ...other, data: { ...other.data, ObjectType: "Key" } }, f.deps),
   ).toMatchObject({ status: "skipped" });
   expect(f.vault.calls.length).toBe(calls);
+  expect(f.journals.calls).toEqual([]);
 });

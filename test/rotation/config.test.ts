@@ -172,7 +172,7 @@ describe("Azure: one JSON app setting", () => {
     expect(error.detail).toBe(
       "AIRFLOW_ROTATION_CONFIG is invalid: vaultUrl must be the vault's https URL; tokenResource must be https://{vault DNS suffix}; " +
         "secrets.s.master must be a non-empty string; " +
-        "secrets.s.everyDays must be a whole number of days; secrets.s.journalName must be a secret name",
+        "secrets.s.everyDays must be a whole number of days; secrets.s.journalName must be a journal name",
     );
     expect(error.detail).not.toContain("kv.vault.azure.net");
   });

@@ -22,17 +22,28 @@ export const ROTATION_EVENT_TYPES = [
   "Microsoft.KeyVault.SecretExpired",
 ] as const;
 
-/** Tag on the journal naming the version its pending credential replaces. */
+/** Tag on a journal secret (vault journals, see `journal.ts`) naming the version its pending credential replaces. */
 export const JOURNAL_VERSION_TAG = "rotation-of-version";
-/** What a journal holds while no rotation is in flight. */
+/** What a journal secret holds while no rotation is in flight. */
 export const IDLE_JOURNAL_VALUE = JSON.stringify({ state: "idle" });
 
 /** One rotated secret; the core's `master` is the name of the secret with the master credential. */
 export interface RotatedSecretConfig extends RotatedSecretCore {
   /** Days between rotations: a new version expires `everyDays` plus the near-expiry lead after it is written. */
   everyDays: number;
-  /** Journal secret holding the pending credential while a rotation is in flight. */
+  /**
+   * The journal holding the pending credential while a rotation is in flight: a blob of
+   * `journals.containerUrl`, or a secret of the vault when the configuration names no container.
+   */
   journalName: string;
+}
+
+/** Where journals live: a blob container the rotator's identity owns (see `journal.ts`). */
+export interface JournalsConfig {
+  /** `https://{account}.blob.core.windows.net/rotation-journals`. */
+  containerUrl: string;
+  /** Token audience of the storage account. Default `https://storage.azure.com`. */
+  tokenResource?: string;
 }
 
 export interface RotationConfig extends RotatorConfigCore {
@@ -45,27 +56,46 @@ export interface RotationConfig extends RotatorConfigCore {
   tokenResource?: string;
   /** Rotated secrets by stored name (lower-cased: Key Vault names are case-insensitive). */
   secrets: Record<string, RotatedSecretConfig>;
+  /**
+   * The journal container. Absent, journals are secrets of the vault (`journal.ts`'s
+   * `vaultJournals`): configurations written before journals moved out of the vault.
+   */
+  journals?: JournalsConfig;
 }
+
+/** Plain http only for a loopback emulator (tests); a real endpoint is always https. */
+const SERVICE_URL = /^(https:\/\/|http:\/\/(127\.0\.0\.1|localhost)[:/])/;
+const TOKEN_RESOURCE = /^https:\/\/[a-z0-9.-]+$/;
 
 export function parseRotationConfig(text: string | undefined): RotationConfig {
   const value = parseRotatorConfigJson(ROTATION_CONFIG_SETTING, text);
   const problems = new RotatorConfigProblems(ROTATION_CONFIG_SETTING);
-  const { vaultUrl, tokenResource } = value;
-  // Plain http only for a loopback emulator (tests); a real vault is always https.
-  if (typeof vaultUrl !== "string" || !/^(https:\/\/|http:\/\/(127\.0\.0\.1|localhost)[:/])/.test(vaultUrl))
+  const { vaultUrl, tokenResource, journals } = value;
+  if (typeof vaultUrl !== "string" || !SERVICE_URL.test(vaultUrl))
     problems.add("vaultUrl", "must be the vault's https URL");
-  if (
-    tokenResource !== undefined &&
-    (typeof tokenResource !== "string" || !/^https:\/\/[a-z0-9.-]+$/.test(tokenResource))
-  )
+  if (tokenResource !== undefined && (typeof tokenResource !== "string" || !TOKEN_RESOURCE.test(tokenResource)))
     problems.add("tokenResource", "must be https://{vault DNS suffix}");
+  const journalsValue = (journals ?? {}) as { containerUrl?: unknown; tokenResource?: unknown };
+  if (journals !== undefined) {
+    if (journals === null || typeof journals !== "object" || Array.isArray(journals))
+      problems.add("journals", "must be an object with the journal container's URL");
+    else {
+      if (typeof journalsValue.containerUrl !== "string" || !SERVICE_URL.test(journalsValue.containerUrl))
+        problems.add("journals.containerUrl", "must be the journal container's https URL");
+      if (
+        journalsValue.tokenResource !== undefined &&
+        (typeof journalsValue.tokenResource !== "string" || !TOKEN_RESOURCE.test(journalsValue.tokenResource))
+      )
+        problems.add("journals.tokenResource", "must be https://{storage audience}");
+    }
+  }
   const secrets = readSecretsMap(value.secrets, "secrets", problems, (entry, path): RotatedSecretConfig => {
     const core = readRotatedSecret(entry, path, problems, { masterRequired: true });
     const { everyDays, journalName } = (entry ?? {}) as { everyDays?: unknown; journalName?: unknown };
     if (typeof everyDays !== "number" || !Number.isInteger(everyDays) || everyDays < 1)
       problems.add(`${path}.everyDays`, "must be a whole number of days");
     if (typeof journalName !== "string" || journalName === "")
-      problems.add(`${path}.journalName`, "must be a secret name");
+      problems.add(`${path}.journalName`, "must be a journal name");
     return { ...core, everyDays: everyDays as number, journalName: journalName as string };
   });
   const password = readPasswordPolicy(value.password, "password", problems);
@@ -75,5 +105,15 @@ export function parseRotationConfig(text: string | undefined): RotationConfig {
     ...(tokenResource !== undefined ? { tokenResource: tokenResource as string } : {}),
     secrets,
     password,
+    ...(journals !== undefined
+      ? {
+          journals: {
+            containerUrl: journalsValue.containerUrl as string,
+            ...(journalsValue.tokenResource !== undefined
+              ? { tokenResource: journalsValue.tokenResource as string }
+              : {}),
+          },
+        }
+      : {}),
   };
 }

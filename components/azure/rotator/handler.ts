@@ -7,31 +7,32 @@
  * One rotation:
  *  1. Read the current version. Skip when it is not the event's version (a newer version exists:
  *     this event is a redelivery or was overtaken) or when it is not near expiry any more.
- *  2. Journal the pending credential in the journal secret, tagged with the current version, unless
- *     a journal for this very version exists (an earlier attempt died mid-way): then resume with it.
+ *  2. Journal the pending credential (a blob in the rotator's own storage, `journal.ts`), naming the
+ *     current version, unless a journal for this very version exists (an earlier attempt died
+ *     mid-way): then resume with it. No journal yet is idle (first use).
  *  3. Change the password on the database and log in with it (rotation core; returns early when
  *     the pending credential already works, which is how a resumed attempt finishes).
  *  4. Only then write the new version of the Airflow secret, expiring `everyDays` + 30 days out.
- *  5. Reset the journal (best effort: a stale journal names an old version and is ignored).
+ *  5. Reset the journal to idle (best effort: a stale journal names an old version and is ignored).
  * A failure in 1-3 throws before anything Airflow reads has changed; Event Grid redelivers.
  */
 import { parseConnectionJson, type AirflowConnectionJson } from "../../rotation/connection";
 import { RotationError } from "../../rotation/errors";
 import { generatePassword } from "../../rotation/password";
 import { applyPendingCredential, pendingConnectionJson } from "../../rotation/rotate";
-import {
-  IDLE_JOURNAL_VALUE,
-  JOURNAL_VERSION_TAG,
-  ROTATION_EVENT_TYPES,
-  RotatedSecretConfig,
-  RotationConfig,
-} from "./config";
+import { ROTATION_EVENT_TYPES, RotatedSecretConfig, RotationConfig } from "./config";
+import { JournalStore, vaultJournals } from "./journal";
 import { KeyVaultSecretsClient } from "./keyVaultClient";
 import { isDue, rotatedExpiry } from "./schedule";
 
 export interface RotatorDependencies {
   client: KeyVaultSecretsClient;
   config: RotationConfig;
+  /**
+   * Where journals live: the function passes the blob container of `config.journals`. Default:
+   * secrets of `client`'s vault (`vaultJournals`, for configurations that name no container).
+   */
+  journals?: JournalStore;
   now?: () => Date;
   newPassword?: () => string;
   log?: (message: string) => void;
@@ -150,22 +151,23 @@ async function rotate(
   }
   const currentJson = parseConnectionJson(current.value, `secret ${name}`);
 
-  const journal = await client.getSecret(settings.journalName);
+  const journals = deps.journals ?? vaultJournals(client);
+  const journal = await journals.read(settings.journalName);
   let pending: AirflowConnectionJson;
-  const resumed = journal !== undefined && journal.tags[JOURNAL_VERSION_TAG] === current.version;
-  if (resumed) {
-    pending = parseConnectionJson(journal!.value, `journal ${settings.journalName}`);
+  const resumed = journal?.state === "pending" && journal.rotationOf === current.version;
+  if (journal?.state === "pending" && resumed) {
+    pending = journal.pending;
   } else {
     pending = pendingConnectionJson(
       currentJson,
       settings.strategy,
       (deps.newPassword ?? (() => generatePassword(deps.config.password)))(),
     );
-    await client.setSecret(settings.journalName, JSON.stringify(pending), {
-      contentType: "application/json",
-      expiresOn: rotatedExpiry(now, settings.everyDays),
-      tags: { [JOURNAL_VERSION_TAG]: current.version, "rotation-for": name },
-    });
+    await journals.write(
+      settings.journalName,
+      { state: "pending", secret: name, rotationOf: current.version, pending },
+      { expiresOn: rotatedExpiry(now, settings.everyDays), secret: name },
+    );
   }
 
   const masterName = settings.master;
@@ -187,11 +189,7 @@ async function rotate(
   });
 
   try {
-    await client.setSecret(settings.journalName, IDLE_JOURNAL_VALUE, {
-      contentType: "application/json",
-      expiresOn,
-      tags: { [JOURNAL_VERSION_TAG]: "", "rotation-for": name },
-    });
+    await journals.write(settings.journalName, { state: "idle" }, { expiresOn, secret: name });
   } catch (error) {
     (deps.log ?? (() => undefined))(
       `rotated ${name} but could not reset journal ${settings.journalName}: ${(error as Error).message}`,
