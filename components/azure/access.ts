@@ -57,8 +57,8 @@ export interface KeyVaultAccessArgs {
   /** The CI principal that writes, and can never read, secrets. */
   ciWriter?: { principalId: string; principalType?: PrincipalType };
   /**
-   * The rotator's identity, the secrets it reads and writes (rotated secrets and their journals) and
-   * the master secrets it only reads, each by stored name and resource id (the assignment scope).
+   * The rotator's identity, the secrets it reads and writes (the rotated secrets) and the master
+   * secrets it only reads, each by stored name and resource id (the assignment scope).
    */
   rotator?: { principalId: pulumi.Input<string>; secrets: ScopedSecret[]; masterSecrets: ScopedSecret[] };
   tags?: Record<string, string>;

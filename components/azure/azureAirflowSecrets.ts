@@ -159,6 +159,7 @@ export class AzureAirflowSecrets extends pulumi.ComponentResource implements Bac
         retentionDays: settings.diagnostics.workspaceId ? undefined : settings.diagnostics.retentionDays,
         actionGroupId: settings.diagnostics.actionGroupId,
         failedReadThreshold: settings.diagnostics.failedReadThreshold,
+        journals: this.rotation ? { blobServiceId: this.rotation.blobServiceId } : undefined,
         tags: settings.tags,
       },
       { parent: this },
@@ -189,16 +190,16 @@ export class AzureAirflowSecrets extends pulumi.ComponentResource implements Bac
     });
   }
 
-  /** The rotator's grants: get + set on each rotated secret and its journal, read on masters. */
+  /**
+   * The rotator's grants in the vault: get + set on each rotated secret, read on masters. Its
+   * journals are blobs of its own storage account (`KeyVaultRotation`), which it owns already.
+   */
   private rotatorGrants(rotation: KeyVaultRotation, store: KeyVaultSecretStore) {
     const secret = (name: string) => ({ name, id: store.secrets[name].id });
     const rotatedNames = new Set(store.rotated.map((r) => r.name));
     return {
       principalId: rotation.identity.principalId,
-      secrets: store.rotated.flatMap((r) => [
-        secret(r.name),
-        { name: r.journalName, id: store.journalSecrets[r.name].id },
-      ]),
+      secrets: store.rotated.map((r) => secret(r.name)),
       // A master that is itself rotated already has get + set through its own grant.
       masterSecrets: [...new Set(store.rotated.map((r) => r.masterName))]
         .filter((m): m is string => m !== undefined && !rotatedNames.has(m))

@@ -83,7 +83,7 @@ export const backend: AirflowSecretsBackend<typeof settingsSchema, AzureResolved
       problems,
     );
     checkRotationPrerequisites(context.declarations, context.airflow, problems);
-    checkKeyVaultStore(context.environment, context.declarations, settings.layout ?? undefined, problems);
+    checkKeyVaultStore(context.declarations, problems);
     if (resolved !== undefined && rotates(context.declarations)) checkRotatorNetwork(resolved, problems);
     // On Kubernetes the identity is federated with the cluster; off it, the host is assigned it.
     if (context.kubernetes !== false)

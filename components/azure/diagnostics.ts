@@ -18,8 +18,17 @@ export interface KeyVaultDiagnosticsArgs {
   actionGroupId?: string;
   /** Failed secret reads tolerated per 5-minute window. Default 0. */
   failedReadThreshold?: number;
+  /**
+   * The blob service holding the rotator's journals (`KeyVaultRotation.blobServiceId`): its reads,
+   * writes and deletes go to the same workspace, so every access to a pending credential is audited
+   * like an access to the vault.
+   */
+  journals?: { blobServiceId: pulumi.Input<string> };
   tags?: Record<string, string>;
 }
+
+/** The blob service's log categories: every read, write and delete, with caller. */
+export const BLOB_AUDIT_CATEGORIES = ["StorageRead", "StorageWrite", "StorageDelete"] as const;
 
 export function validateKeyVaultDiagnosticsArgs(args: KeyVaultDiagnosticsArgs, problems: Problems): void {
   checkResourceGroupName(args.resourceGroupName, "resourceGroupName", problems);
@@ -71,6 +80,8 @@ export class KeyVaultDiagnostics extends pulumi.ComponentResource {
   readonly workspaceId: pulumi.Output<string>;
   readonly workspace?: operationalinsights.Workspace;
   readonly diagnosticSetting: monitor.DiagnosticSetting;
+  /** The rotator's journal storage audit, when `journals` is given. */
+  readonly journalDiagnosticSetting?: monitor.DiagnosticSetting;
   readonly failedReadAlert: monitor.ScheduledQueryRule;
 
   constructor(name: string, args: KeyVaultDiagnosticsArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -106,6 +117,18 @@ export class KeyVaultDiagnostics extends pulumi.ComponentResource {
       },
       { parent: this },
     );
+    if (args.journals !== undefined) {
+      this.journalDiagnosticSetting = new monitor.DiagnosticSetting(
+        `${name}-journal-audit`,
+        {
+          name: "airflow-secrets-journal-audit",
+          resourceUri: args.journals.blobServiceId,
+          workspaceId: this.workspaceId,
+          logs: BLOB_AUDIT_CATEGORIES.map((category) => ({ category, enabled: true })),
+        },
+        { parent: this },
+      );
+    }
 
     this.failedReadAlert = new monitor.ScheduledQueryRule(
       `${name}-failed-reads`,

@@ -9,6 +9,7 @@ import { rotatorPasswordPolicy } from "../rotation/config";
 import { checkRotatorPasswordSettings } from "../rotation/prerequisites";
 import type { PasswordOptions } from "../rotation/password";
 import type { RotationStrategy } from "../rotation/strategy";
+import { SOFT_DELETE_RETENTION_DAYS } from "./keyVault";
 import { checkArmId, checkResourceGroupName } from "./naming";
 import {
   STORAGE_BLOB_DATA_CONTRIBUTOR_ROLE_ID,
@@ -20,8 +21,10 @@ import {
   ROTATION_CONFIG_SETTING,
   ROTATION_EVENT_TYPES,
   ROTATOR_FUNCTION_NAME,
+  JournalsConfig,
   RotationConfig,
 } from "./rotator/config";
+import { JOURNAL_CONTAINER } from "./rotator/journal";
 import { RotationPlan } from "./settings";
 
 export interface RotatedSecretArgs {
@@ -30,7 +33,10 @@ export interface RotatedSecretArgs {
   strategy: RotationStrategy;
   /** Days between rotations: each new version expires this long after it is written. */
   everyDays: number;
-  /** Journal secret holding the pending credential while a rotation is in flight. */
+  /**
+   * The journal holding the pending credential while a rotation is in flight: a blob the function
+   * writes at run time in the `rotation-journals` container of its own storage account.
+   */
   journalName: string;
   /** Secret with the master credential (alternating users). */
   masterName?: string;
@@ -96,13 +102,20 @@ export function validateKeyVaultRotationArgs(args: KeyVaultRotationArgs, problem
   });
 }
 
+/** The journal container's URL in the rotator's storage account. */
+export function journalContainerUrl(storageAccountName: string): string {
+  return `https://${storageAccountName}.blob.core.windows.net/${JOURNAL_CONTAINER}`;
+}
+
 /**
  * The function's view of the secrets, keyed by lower-cased name (Key Vault names are
  * case-insensitive), and the token audience of the vault's cloud: `https://{dnsSuffix}`, the vault
- * URL's host without the vault name (a public-cloud token is refused by a sovereign-cloud vault).
+ * URL's host without the vault name (a public-cloud token is refused by a sovereign-cloud vault);
+ * and where the journals are (`KeyVaultRotation` always names its journal container).
  */
 export function rotationConfig(
   args: Pick<KeyVaultRotationArgs, "vault" | "secrets" | "password">,
+  journals?: JournalsConfig,
 ): RotationConfig {
   return {
     vaultUrl: args.vault.url,
@@ -119,6 +132,7 @@ export function rotationConfig(
       ]),
     ),
     password: rotatorPasswordPolicy(args.password),
+    ...(journals ? { journals } : {}),
   };
 }
 
@@ -127,6 +141,13 @@ export function rotationConfig(
  * `SecretNearExpiry` (and `SecretExpired`, a second chance) for the rotated secrets only to an
  * Azure Function. The function runs as its own user-assigned identity; its secret grants are made
  * per secret by {@link KeyVaultAccess}. One instance at most, so rotations never race.
+ *
+ * The pending credential of a rotation in flight (the journal) is a blob in the `rotation-journals`
+ * container of the function's own storage account, written at run time: nothing per connection is
+ * declared for it, nothing of the vault Airflow reads holds it, and the only identity with data
+ * access to the container is the rotator's (Storage Blob Data Owner on its account, which the
+ * Functions host needs anyway; Event Grid writes to the dead-letter container only). Deleted blobs
+ * stay recoverable for 90 days and cannot be purged early (blob soft delete without permanent delete).
  */
 export class KeyVaultRotation extends pulumi.ComponentResource {
   readonly identity: managedidentity.UserAssignedIdentity;
@@ -134,6 +155,12 @@ export class KeyVaultRotation extends pulumi.ComponentResource {
   readonly functionApp: web.WebApp;
   readonly systemTopic: eventgrid.SystemTopic;
   readonly eventSubscription: eventgrid.SystemTopicEventSubscription;
+  /** The journal container (`rotation-journals`) of the rotator's storage account. */
+  readonly journalContainer: storage.BlobContainer;
+  /** Soft delete of the account's blobs and containers, the journals' included. */
+  readonly blobService: storage.BlobServiceProperties;
+  /** ARM id of the account's blob service (`…/blobServices/default`), where its audit logs come from. */
+  readonly blobServiceId: pulumi.Output<string>;
 
   constructor(name: string, args: KeyVaultRotationArgs, opts?: pulumi.ComponentResourceOptions) {
     validateOrThrow("KeyVaultRotation", (problems) => validateKeyVaultRotationArgs(args, problems));
@@ -180,6 +207,22 @@ export class KeyVaultRotation extends pulumi.ComponentResource {
       );
     const packages = container("packages", "rotator-packages");
     const deadLetters = container("dead-letters", "rotation-dead-letters");
+    this.journalContainer = container("journals", JOURNAL_CONTAINER);
+    // A journal may hold the only copy of a password the database already has: a deleted one stays
+    // recoverable, and not even the account's owner can purge it before the retention ends.
+    const retention = { enabled: true, days: SOFT_DELETE_RETENTION_DAYS };
+    this.blobService = new storage.BlobServiceProperties(
+      `${name}-blob-service`,
+      {
+        ...group,
+        accountName: this.storageAccount.name,
+        blobServicesName: "default",
+        deleteRetentionPolicy: { ...retention, allowPermanentDelete: false },
+        containerDeleteRetentionPolicy: retention,
+      },
+      parent,
+    );
+    this.blobServiceId = pulumi.interpolate`${this.storageAccount.id}/blobServices/default`;
 
     const code = rotatorPackage();
     const packageBlob = new storage.Blob(
@@ -257,12 +300,17 @@ export class KeyVaultRotation extends pulumi.ComponentResource {
             { name: "AzureWebJobsStorage__credential", value: "managedidentity" },
             { name: "AzureWebJobsStorage__clientId", value: this.identity.clientId },
             { name: "AZURE_CLIENT_ID", value: this.identity.clientId },
-            { name: ROTATION_CONFIG_SETTING, value: JSON.stringify(rotationConfig(args)) },
+            {
+              name: ROTATION_CONFIG_SETTING,
+              value: JSON.stringify(
+                rotationConfig(args, { containerUrl: journalContainerUrl(args.storageAccountName) }),
+              ),
+            },
           ],
         },
         tags: args.tags,
       },
-      { parent: this, dependsOn: [hostStorage] },
+      { parent: this, dependsOn: [hostStorage, this.journalContainer, this.blobService] },
     );
 
     this.systemTopic = new eventgrid.SystemTopic(

@@ -1,21 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as keyvault from "@pulumi/azure-native/keyvault";
-import {
-  Problems,
-  SecretKind,
-  SecretsDeclarations,
-  SecretsLayout,
-  SecretsPlan,
-  backendProfile,
-  configKey,
-} from "../airflow";
+import { Problems, SecretsDeclarations, SecretsPlan } from "../airflow";
 import type { RotationStrategy } from "../rotation/strategy";
-import { IDLE_JOURNAL_VALUE } from "./rotator/config";
 
 /** Event Grid's StringIn filter takes at most 25 values: one subscription covers that many secrets. */
 export const MAX_ROTATED_SECRETS = 25;
-/** Suffix of the journal secret the rotator writes a pending credential to before changing the database. */
-export const JOURNAL_SUFFIX = "-rotation-pending";
 /** Key Vault takes at most 15 tags on a secret (a vault or other resource takes 50). */
 export const MAX_SECRET_TAGS = 15;
 /** Tags the store adds to a secret beside the caller's: `airflow-kind`, `airflow-id`, `rotation`. */
@@ -60,51 +49,20 @@ export interface KeyVaultSecretStoreArgs {
 }
 
 /**
- * What this store adds to the contract's rules: Event Grid's limit on rotated secrets per vault, and
- * journal names that are names Airflow reads or names Key Vault refuses. Judged from the declarations
- * (not the plan) so a run that breaks a contract rule still reports these too; malformed declarations
- * are the contract's to report and are skipped here.
+ * What this store adds to the contract's rules: Event Grid's limit on rotated secrets per vault.
+ * Judged from the declarations (not the plan) so a run that breaks a contract rule still reports it
+ * too; malformed declarations are the contract's to report and are skipped here.
  */
-export function checkKeyVaultStore(
-  environment: string,
-  declarations: SecretsDeclarations,
-  layoutOverrides: Partial<SecretsLayout> | undefined,
-  problems: Problems,
-): void {
+export function checkKeyVaultStore(declarations: SecretsDeclarations, problems: Problems): void {
   const list = <T>(items: T[] | undefined): T[] => (Array.isArray(items) ? items : []);
-  const connections = list(declarations.connections).filter((c) => typeof c?.conn_id === "string");
-  const rotated = connections.filter((c) => c.rotation !== undefined && c.rotation !== null);
-  if (rotated.length === 0) return;
+  const rotated = list(declarations.connections).filter(
+    (c) => typeof c?.conn_id === "string" && c.rotation !== undefined && c.rotation !== null,
+  );
   problems.check(
     rotated.length <= MAX_ROTATED_SECRETS,
     "connections",
     `at most ${MAX_ROTATED_SECRETS} connections can rotate per vault (Event Grid's StringIn filter limit); got ${rotated.length}`,
   );
-  const profile = backendProfile("azure-key-vault");
-  const layout = { ...profile.defaultLayout(environment), ...(layoutOverrides ?? {}) };
-  const ids: Array<[SecretKind, string]> = [
-    ...connections.map((c): [SecretKind, string] => ["connection", c.conn_id]),
-    ...list(declarations.variables)
-      .filter((v) => typeof v?.key === "string")
-      .map((v): [SecretKind, string] => ["variable", v.key]),
-    ...list(declarations.config)
-      .filter((c) => typeof c?.section === "string" && typeof c?.option === "string")
-      .map((c): [SecretKind, string] => ["config", configKey(c, "azure-key-vault")]),
-  ];
-  const taken = new Map(
-    ids.map(([kind, id]) => [profile.collisionKey(profile.storageName(layout, kind, id)), `${kind} ${id}`]),
-  );
-  for (const conn of rotated) {
-    const path = `connections[${conn.conn_id}].rotation`;
-    const journalName = profile.storageName(layout, "connection", conn.conn_id) + JOURNAL_SUFFIX;
-    const clash = taken.get(profile.collisionKey(journalName));
-    problems.check(
-      clash === undefined,
-      path,
-      `the rotator's journal secret "${journalName}" is the name Airflow reads for ${clash}; rename one`,
-    );
-    profile.checkStorageName(journalName, path, problems);
-  }
 }
 
 /** What the rotator needs to know about one rotated connection. */
@@ -112,10 +70,19 @@ export interface RotatedSecretNames {
   connId: string;
   /** The stored name Airflow reads. */
   name: string;
+  /** The journal blob in the rotator's `rotation-journals` container (`journalBlobName`). */
   journalName: string;
   masterName?: string;
   strategy: RotationStrategy;
   everyDays: number;
+}
+
+/**
+ * A rotated secret's journal blob: the secret's name lower-cased (Key Vault names are
+ * case-insensitive, blob names are not), `.json`.
+ */
+export function journalBlobName(secretName: string): string {
+  return `${secretName.toLowerCase()}.json`;
 }
 
 /** The names of rotated secrets and their journals and masters, as the plan names them. */
@@ -128,7 +95,7 @@ export function rotatedSecretNames(plan: SecretsPlan): RotatedSecretNames[] {
       {
         connId: secret.id,
         name: secret.name,
-        journalName: secret.name + JOURNAL_SUFFIX,
+        journalName: journalBlobName(secret.name),
         masterName: rotation.masterConnId !== undefined ? nameOf(rotation.masterConnId) : undefined,
         strategy: rotation.strategy,
         everyDays: rotation.everyDays,
@@ -139,17 +106,15 @@ export function rotatedSecretNames(plan: SecretsPlan): RotatedSecretNames[] {
 
 /**
  * Every planned secret as one `keyvault.Secret`: name and value exactly as the contract planned
- * them (value secret), a content type, an expiry that is stable across runs, tags. Rotated secrets
- * get a journal secret beside them and, after creation, belong to the rotator: their value and
- * expiry are ignored by later updates so `pulumi up` never writes back a stale password.
+ * them (value secret), a content type, an expiry that is stable across runs, tags. Rotated secrets,
+ * after creation, belong to the rotator: their value and expiry are ignored by later updates so
+ * `pulumi up` never writes back a stale password (the rotator's journals are not in this vault).
  */
 export class KeyVaultSecretStore extends pulumi.ComponentResource {
   readonly plan: SecretsPlan;
   /** Resources by stored name. */
   readonly secrets: Record<string, keyvault.Secret>;
   readonly rotated: RotatedSecretNames[];
-  /** Journal secrets by the rotated secret's name. */
-  readonly journalSecrets: Record<string, keyvault.Secret>;
 
   constructor(name: string, args: KeyVaultSecretStoreArgs, opts?: pulumi.ComponentResourceOptions) {
     super("airflow-secrets:azure:KeyVaultSecretStore", name, {}, opts);
@@ -199,24 +164,6 @@ export class KeyVaultSecretStore extends pulumi.ComponentResource {
               }
             : {}),
         },
-      );
-    }
-    this.journalSecrets = {};
-    for (const r of this.rotated) {
-      this.journalSecrets[r.name] = new keyvault.Secret(
-        `${name}-${r.journalName}`,
-        {
-          vaultName: args.vault.name,
-          resourceGroupName: args.vault.resourceGroupName,
-          secretName: r.journalName,
-          properties: {
-            value: pulumi.secret(IDLE_JOURNAL_VALUE),
-            contentType: "application/json",
-            attributes: { enabled: true, expires },
-          },
-          tags: { ...(args.tags ?? {}), purpose: "rotation-journal", "rotation-for": r.name },
-        },
-        { parent: this, ignoreChanges: ["properties.value", "properties.attributes", "tags"] },
       );
     }
     this.registerOutputs({ names: Object.keys(this.secrets) });

@@ -1,8 +1,9 @@
 /**
  * Who can do what: Airflow's workload identity and its read-only grant on one vault, the CI writer
- * that can never read a value, the rotator's per-secret grants; plus the audit trail, the alert on
- * failed reads, and the rotation wiring. Role permissions are evaluated with a wildcard matcher
- * written here from Azure's rules, against the provider's published list of secret data actions.
+ * that can never read a value, the rotator's per-secret grants and its journals (blobs of its own
+ * storage that no other identity reaches); plus the audit trail, the alert on failed reads, and the
+ * rotation wiring. Role permissions are evaluated with a wildcard matcher written here from Azure's
+ * rules, against the provider's published list of secret data actions.
  */
 import { installMocks } from "../../cli/synth/mockRuntime";
 import { mockGuid } from "../../cli/synth/computed/azure";
@@ -15,7 +16,12 @@ const { AirflowSecretsEnvironment } = require("../../components/environment") as
 
 const ASSIGNMENT = "azure-native:authorization:RoleAssignment";
 const DEFINITION = "azure-native:authorization:RoleDefinition";
+const DIAGNOSTIC_SETTING = "azure-native:monitor:DiagnosticSetting";
 const SECRETS_USER = "4633458b-17de-408a-b874-0445c86b69e6";
+const BLOB_DATA_OWNER = "b7e6dc6d-f1e8-4753-8033-0f276bb0955b";
+const BLOB_DATA_CONTRIBUTOR = "ba92f5b4-2d11-453d-a403-e96b0029c9fe";
+const builtIn = (guid: string) =>
+  `/subscriptions/00000000-0000-0000-0000-000000000000/providers/Microsoft.Authorization/roleDefinitions/${guid}`;
 
 /** Microsoft.KeyVault's secret data actions as Azure documents them (resource provider operations). */
 const SECRET_DATA_ACTIONS = [
@@ -192,7 +198,7 @@ describe("CI writer", () => {
 });
 
 describe("rotator", () => {
-  test("gets and sets only the rotated secret and its journal, and only reads the master", () => {
+  test("gets and sets only the rotated secret, and only reads the master", () => {
     const role = one(session.resources, DEFINITION, "prod-azure-access-rotator-role");
     expect(grantedDataActions(prop(role, "permissions") as Permission[]).sort()).toEqual(
       [
@@ -217,16 +223,25 @@ describe("rotator", () => {
     expect(scopes.sort()).toEqual(
       [
         ["azure-native:keyvault:Secret", "airflow-prod-connections-warehouse", "rotator"],
-        ["azure-native:keyvault:Secret", "airflow-prod-connections-warehouse-rotation-pending", "rotator"],
         ["azure-native:keyvault:Secret", "airflow-prod-connections-warehouse-admin", secretsUser],
-        // The Functions host's own storage, not the vault.
+        // The Functions host's own storage (and the journals in it), not the vault.
         [
           "azure-native:storage:StorageAccount",
           prop(one(session.resources, "azure-native:storage:StorageAccount"), "accountName"),
-          "/subscriptions/00000000-0000-0000-0000-000000000000/providers/Microsoft.Authorization/roleDefinitions/b7e6dc6d-f1e8-4753-8033-0f276bb0955b",
+          builtIn(BLOB_DATA_OWNER),
         ],
       ].sort(),
     );
+    // Nothing on the secrets that do not rotate (the master is read only, above).
+    const rotatorScopes = new Set(grants.map((g) => prop(g, "scope")));
+    const others = ofType(session.resources, "azure-native:keyvault:Secret").filter(
+      (s) =>
+        !["airflow-prod-connections-warehouse", "airflow-prod-connections-warehouse-admin"].includes(
+          prop(s, "secretName") as string,
+        ),
+    );
+    expect(others.length).toBeGreaterThan(0);
+    for (const secret of others) expect(rotatorScopes.has(`${secret.name}-id`)).toBe(false);
     // Every secret grant is on one secret of this vault.
     for (const grant of grants.filter(
       (g) => byId(prop(g, "scope") as string)!.type === "azure-native:keyvault:Secret",
@@ -274,12 +289,16 @@ describe("rotator", () => {
         "airflow-prod-connections-warehouse": {
           strategy: "alternating-users",
           everyDays: 30,
-          journalName: "airflow-prod-connections-warehouse-rotation-pending",
+          journalName: "airflow-prod-connections-warehouse.json",
           master: "airflow-prod-connections-warehouse-admin",
         },
       },
       // The rotation core's default policy: no character a connection URI or shell would mangle.
       password: { length: 32, excludeCharacters: "\"'\\/@`" },
+      // Journals: blobs of the function's own storage account.
+      journals: {
+        containerUrl: `https://${prop(one(session.resources, "azure-native:storage:StorageAccount"), "accountName")}.blob.core.windows.net/rotation-journals`,
+      },
     });
     expect(prop(one(session.resources, "azure-native:web:AppServicePlan"), "sku")).toEqual({
       name: "EP1",
@@ -288,6 +307,97 @@ describe("rotator", () => {
     expect(prop(one(session.resources, "azure-native:storage:StorageAccount"), "allowSharedKeyAccess")).toBe(
       false,
     );
+  });
+});
+
+describe("the rotator's journals", () => {
+  const account = () => one(session.resources, "azure-native:storage:StorageAccount");
+  const accountId = () => `${account().name}-id`;
+  /** The journal container's ARM id: what an assignment must cover to reach a journal. */
+  const journalScope = () => `${accountId()}/blobServices/default/containers/rotation-journals`;
+  /** Azure RBAC: an assignment applies at its scope and at every scope beneath it. */
+  const covers = (scope: string, target: string) =>
+    target.toLowerCase() === scope.toLowerCase() ||
+    target.toLowerCase().startsWith(`${scope.toLowerCase()}/`);
+  const rotatorPrincipal = mockGuid("principal:id-airflow-rotator-prod");
+
+  test("live in a private container of the rotator's storage, whose deleted blobs stay 90 days and cannot be purged", () => {
+    const container = one(
+      session.resources,
+      "azure-native:storage:BlobContainer",
+      "prod-azure-rotation-journals",
+    );
+    expect(prop(container, "containerName")).toBe("rotation-journals");
+    expect(prop(container, "publicAccess")).toBe("None");
+    expect(prop(container, "accountName")).toBe(prop(account(), "accountName"));
+    const service = one(session.resources, "azure-native:storage:BlobServiceProperties");
+    expect(prop(service, "accountName")).toBe(prop(account(), "accountName"));
+    expect(prop(service, "deleteRetentionPolicy")).toEqual({
+      enabled: true,
+      days: 90,
+      allowPermanentDelete: false,
+    });
+    expect(prop(service, "containerDeleteRetentionPolicy")).toEqual({ enabled: true, days: 90 });
+    // Entra identities only: no account key or SAS opens the container.
+    expect(prop(account(), "allowSharedKeyAccess")).toBe(false);
+    expect(prop(account(), "allowBlobPublicAccess")).toBe(false);
+  });
+
+  test("only the rotator's identity holds a role that reaches them: not Airflow, not CI, not Event Grid", () => {
+    const assignments = ofType(session.resources, ASSIGNMENT);
+    expect(assignments.length).toBeGreaterThan(4);
+    const reaching = assignments.filter((a) => covers(prop(a, "scope") as string, journalScope()));
+    expect(reaching.map((a) => [prop(a, "principalId"), prop(a, "roleDefinitionId")])).toEqual([
+      [rotatorPrincipal, builtIn(BLOB_DATA_OWNER)],
+    ]);
+    // Airflow and the CI writer hold nothing anywhere on the rotator's storage account.
+    for (const principal of [airflowPrincipal(), CI_PRINCIPAL]) {
+      const own = assignments.filter((a) => prop(a, "principalId") === principal);
+      expect(own.length).toBeGreaterThan(0);
+      for (const a of own) {
+        const scope = prop(a, "scope") as string;
+        expect([scope, covers(scope, accountId()) || covers(accountId(), scope)]).toEqual([scope, false]);
+      }
+    }
+    // Event Grid writes undeliverable events to its own container only.
+    const deadLetters = assignments.filter(
+      (a) => prop(a, "roleDefinitionId") === builtIn(BLOB_DATA_CONTRIBUTOR),
+    );
+    expect(deadLetters.map((a) => prop(a, "scope"))).toEqual([
+      `${accountId()}/blobServices/default/containers/rotation-dead-letters`,
+    ]);
+    // No assignment of the stack sits at a group or subscription, whence it would reach the journals
+    // (and every secret) by inheritance.
+    for (const a of assignments)
+      expect(prop(a, "scope")).not.toMatch(/^\/subscriptions\/[^/]+(\/resourceGroups\/[^/]+)?\/?$/i);
+  });
+
+  test("every read, write and delete of a journal is audited in the vault's workspace", () => {
+    const setting = one(session.resources, DIAGNOSTIC_SETTING, "prod-azure-diagnostics-journal-audit");
+    expect(prop(setting, "resourceUri")).toBe(`${accountId()}/blobServices/default`);
+    expect(prop(setting, "logs")).toEqual([
+      { category: "StorageRead", enabled: true },
+      { category: "StorageWrite", enabled: true },
+      { category: "StorageDelete", enabled: true },
+    ]);
+    expect(prop(setting, "workspaceId")).toBe(
+      prop(one(session.resources, DIAGNOSTIC_SETTING, "prod-azure-diagnostics-audit"), "workspaceId"),
+    );
+  });
+
+  test("the vault Airflow reads holds no journal: a rotated connection is its secret and the rotator's assignment on it", () => {
+    const secrets = ofType(session.resources, "azure-native:keyvault:Secret");
+    expect(secrets.length).toBeGreaterThan(0);
+    expect(secrets.filter((s) => String(prop(s, "secretName")).endsWith("-rotation-pending"))).toEqual([]);
+    const rotated = one(
+      session.resources,
+      "azure-native:keyvault:Secret",
+      "prod-azure-secrets-airflow-prod-connections-warehouse",
+    );
+    const onIt = ofType(session.resources, ASSIGNMENT).filter(
+      (a) => prop(a, "scope") === `${rotated.name}-id`,
+    );
+    expect(onIt.map((a) => prop(a, "principalId"))).toEqual([rotatorPrincipal]);
   });
 });
 
@@ -301,7 +411,7 @@ test("in a sovereign cloud the rotator asks for a token of that cloud's Key Vaul
 
 describe("diagnostics", () => {
   test("the vault's audit events and metrics go to a workspace kept a year in production", () => {
-    const setting = one(session.resources, "azure-native:monitor:DiagnosticSetting");
+    const setting = one(session.resources, DIAGNOSTIC_SETTING, "prod-azure-diagnostics-audit");
     const workspace = one(session.resources, "azure-native:operationalinsights:Workspace");
     expect(prop(setting, "resourceUri")).toBe(vaultId());
     expect(prop(setting, "logs")).toEqual([{ categoryGroup: "audit", enabled: true }]);
@@ -325,7 +435,7 @@ describe("diagnostics", () => {
     // query validation at creation would refuse the rule.
     expect(prop(rule, "skipQueryValidation")).toBe(true);
     expect(prop(rule, "scopes")).toEqual([
-      prop(one(session.resources, "azure-native:monitor:DiagnosticSetting"), "workspaceId"),
+      prop(one(session.resources, DIAGNOSTIC_SETTING, "prod-azure-diagnostics-audit"), "workspaceId"),
     ]);
   });
 });

@@ -253,7 +253,8 @@ describe("the journal", () => {
     const deps: RotatorDependencies = {
       ...f.deps,
       journals: {
-        read: () => Promise.reject(new Error("reading journal x failed with HTTP 403 (AuthorizationFailure)")),
+        read: () =>
+          Promise.reject(new Error("reading journal x failed with HTTP 403 (AuthorizationFailure)")),
         write: () => Promise.reject(new Error("unreachable")),
       },
     };

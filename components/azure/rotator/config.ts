@@ -73,7 +73,10 @@ export function parseRotationConfig(text: string | undefined): RotationConfig {
   const { vaultUrl, tokenResource, journals } = value;
   if (typeof vaultUrl !== "string" || !SERVICE_URL.test(vaultUrl))
     problems.add("vaultUrl", "must be the vault's https URL");
-  if (tokenResource !== undefined && (typeof tokenResource !== "string" || !TOKEN_RESOURCE.test(tokenResource)))
+  if (
+    tokenResource !== undefined &&
+    (typeof tokenResource !== "string" || !TOKEN_RESOURCE.test(tokenResource))
+  )
     problems.add("tokenResource", "must be https://{vault DNS suffix}");
   const journalsValue = (journals ?? {}) as { containerUrl?: unknown; tokenResource?: unknown };
   if (journals !== undefined) {

@@ -95,9 +95,7 @@ export class BlobJournalStore implements JournalStore {
       headers: {
         Authorization: `Bearer ${await this.token()}`,
         "x-ms-version": BLOB_API_VERSION,
-        ...(body !== undefined
-          ? { "x-ms-blob-type": "BlockBlob", "Content-Type": "application/json" }
-          : {}),
+        ...(body !== undefined ? { "x-ms-blob-type": "BlockBlob", "Content-Type": "application/json" } : {}),
       },
       body,
     });
