@@ -198,4 +198,44 @@ describe("Azure: the federated identity's role assignments and access policies",
       'azure-native:managedidentity:UserAssignedIdentity "id" (Airflow\'s identity): the access policy of azure-native:keyvault:Vault "kv" grants secrets set; Airflow only reads (get, list).',
     ]);
   });
+
+  // The rotator keeps pending credentials as blobs of its own storage (components/azure/rotation.ts):
+  // any storage role for Airflow's identity or a CI identity, there or above, is reported.
+  const journals =
+    "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/stafrotprod0a1b2c/blobServices/default/containers/rotation-journals";
+  const BLOB_DATA_READER = role("2a2b9908-6ea1-4ae2-8e65-a410df84e7d1");
+
+  it("reports a storage role on the rotator's journal container held by Airflow's identity", async () => {
+    expect(
+      await violations(policy, fixtures({ scope: journals, roleDefinitionId: BLOB_DATA_READER })),
+    ).toEqual([
+      `azure-native:managedidentity:UserAssignedIdentity "id" (Airflow's identity): azure-native:authorization:RoleAssignment "ra" assigns role "${BLOB_DATA_READER}", which this pack cannot evaluate; Airflow only reads.`,
+      `azure-native:managedidentity:UserAssignedIdentity "id" (Airflow's identity): azure-native:authorization:RoleAssignment "ra" assigns role "${BLOB_DATA_READER}" at scope "${journals}", above any one vault outside the "prod" environment.`,
+    ]);
+  });
+
+  it("reports a storage role on the journal container held by a CI identity", async () => {
+    const ci = [
+      PROD,
+      r(
+        "azure-native:managedidentity:UserAssignedIdentity",
+        "ci",
+        { resourceName: "id-ci" },
+        { principalId },
+      ),
+      r("azure-native:managedidentity:FederatedIdentityCredential", "ci-fic", {
+        resourceName: "id-ci",
+        issuer: "https://token.actions.githubusercontent.com",
+        subject: "repo:acme/airflow:environment:prod",
+      }),
+      r("azure-native:authorization:RoleAssignment", "ra", {
+        principalId,
+        scope: journals,
+        roleDefinitionId: BLOB_DATA_READER,
+      }),
+    ];
+    expect(await violations(policy, ci)).toEqual([
+      `azure-native:managedidentity:UserAssignedIdentity "ci" (the CI writer): azure-native:authorization:RoleAssignment "ra" assigns role "${BLOB_DATA_READER}", which this pack cannot evaluate; a writer never reads.`,
+    ]);
+  });
 });
