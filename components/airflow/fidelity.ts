@@ -34,8 +34,14 @@ export function changedByEnvExpansion(value: string): boolean {
 
 /** A string with an unpaired UTF-16 surrogate has no UTF-8 form: no store can hold it as given. */
 export function hasLoneSurrogate(value: string): boolean {
-  return /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(value);
+  // Most values hold no surrogate at all: one scan for any, the pairing rule only when there is one.
+  return (
+    ANY_SURROGATE.test(value) &&
+    /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(value)
+  );
 }
+
+const ANY_SURROGATE = /[\uD800-\uDFFF]/;
 
 /**
  * Why `value` would not come back from JSON as the same value (undefined when it would): JSON has

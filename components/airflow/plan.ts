@@ -14,7 +14,7 @@ import {
 import { BackendKind, BackendProfile, ConnectionFormat, SecretsLayout, backendProfile } from "./backends";
 import { ConnectionDeclaration, SecretKind, SecretsDeclarations } from "./declarations";
 import { Problems, ValidationError } from "./problems";
-import { ResolvedConnection, connectionsImportFile, utf8Bytes } from "./serialize";
+import { ResolvedConnection, connectionsImportFileOf, utf8Bytes } from "./serialize";
 import { configKey } from "./sensitiveConfig";
 import {
   DeclaredId,
@@ -44,6 +44,42 @@ export interface PlannedSecret {
    * (`profile.descriptionInStore`) because Airflow would not read it back from the value.
    */
   description?: string;
+}
+
+/** A planned secret; its secret Output is built on first use (a store holding every value in one object never asks). */
+class Planned implements PlannedSecret {
+  /** Set only for stores that keep descriptions (`PlannedSecret.description`). */
+  declare readonly description?: string;
+  readonly knownBytes: number | undefined;
+  /** The encoded value when it is known now. */
+  readonly knownValue: string | undefined;
+  private output: pulumi.Output<string> | undefined;
+  private readonly later: (() => pulumi.Output<string>) | undefined;
+
+  constructor(
+    readonly kind: SecretKind,
+    readonly id: string,
+    readonly name: string,
+    value: KnownValue | (() => pulumi.Output<string>),
+    readonly connection: ConnectionDeclaration | undefined,
+    description: string | undefined,
+  ) {
+    if (typeof value === "function") {
+      this.later = value;
+      this.knownBytes = undefined;
+      this.knownValue = undefined;
+    } else {
+      this.later = undefined;
+      this.knownBytes = value.bytes;
+      this.knownValue = value.encoded;
+    }
+    if (description !== undefined) (this as { description?: string }).description = description;
+  }
+
+  get value(): pulumi.Output<string> {
+    this.output ??= this.later !== undefined ? this.later() : pulumi.secret(this.knownValue!);
+    return this.output;
+  }
 }
 
 /** The description a store writes as its own metadata for a planned secret. */
@@ -81,8 +117,23 @@ interface ValidatedPlan {
   format: ConnectionFormat;
   context: ReadContext;
   ids: DeclaredId[];
-  /** Values known now, encoded once for the size check and reused by the plan, by message path. */
-  encodedKnown: Map<string, string>;
+  /**
+   * Values known now, encoded once for the size check and reused by the plan: by declaration index,
+   * undefined where a value comes from another resource.
+   */
+  known: KnownValues;
+}
+
+/** An encoded value known at planning time and its UTF-8 size. */
+interface KnownValue {
+  encoded: string;
+  bytes: number;
+}
+
+interface KnownValues {
+  connections: Array<KnownValue | undefined>;
+  variables: Array<KnownValue | undefined>;
+  config: Array<KnownValue | undefined>;
 }
 
 /** A connection with its fields resolved (its Output fields awaited), as the serializers take it. */
@@ -103,9 +154,15 @@ export function resolvedConnection(conn: ConnectionDeclaration): pulumi.Output<R
 
 /** The connection as plain values, when every field is known at declaration time. */
 function knownConnection(conn: ConnectionDeclaration): ResolvedConnection | undefined {
-  const fields = [conn.host, conn.port, conn.schema, conn.login, conn.password, conn.extra];
-  if (!fields.every((f) => f === undefined || isKnown(f))) return undefined;
-  return conn as unknown as ResolvedConnection;
+  const ready = (field: unknown) => field === undefined || isKnown(field);
+  return ready(conn.host) &&
+    ready(conn.port) &&
+    ready(conn.schema) &&
+    ready(conn.login) &&
+    ready(conn.password) &&
+    ready(conn.extra)
+    ? (conn as unknown as ResolvedConnection)
+    : undefined;
 }
 
 const sizeRule = (profile: BackendProfile, bytes: number) =>
@@ -114,6 +171,19 @@ const sizeRule = (profile: BackendProfile, bytes: number) =>
 function oversize(profile: BackendProfile, encoded: string): number {
   const bytes = utf8Bytes(encoded);
   return profile.maxValueBytes !== undefined && bytes > profile.maxValueBytes ? bytes : 0;
+}
+
+/** Encodes a value known now once, for both the size check and the plan; the path is built only on failure. */
+function knownValue(
+  profile: BackendProfile,
+  encoded: string,
+  path: () => string,
+  problems: Problems,
+): KnownValue {
+  const bytes = utf8Bytes(encoded);
+  if (profile.maxValueBytes !== undefined && bytes > profile.maxValueBytes)
+    problems.add(path(), sizeRule(profile, bytes));
+  return { encoded, bytes };
 }
 
 /** Checks a value that only resolves later (it comes from another resource). */
@@ -140,27 +210,43 @@ function check(args: PlanArgs, problems: Problems): ValidatedPlan | undefined {
   const ids = validateDeclarations(args.declarations ?? {}, profile, layout, problems, context);
   if (problems.list.length > before || !version) return undefined;
 
-  const encodedKnown = new Map<string, string>();
-  const checkKnownSize = (path: string, encoded: string) => {
-    encodedKnown.set(path, encoded);
-    const bytes = oversize(profile, encoded);
-    if (bytes) problems.add(path, sizeRule(profile, bytes));
+  const declarations = args.declarations;
+  const known: KnownValues = {
+    connections: (declarations.connections ?? []).map((conn) => {
+      const resolved = knownConnection(conn);
+      return resolved
+        ? knownValue(
+            profile,
+            profile.encodeConnection(resolved, format),
+            () => `connections[${conn.conn_id}]`,
+            problems,
+          )
+        : undefined;
+    }),
+    variables: (declarations.variables ?? []).map((variable) =>
+      isKnown(variable.value)
+        ? knownValue(
+            profile,
+            profile.encodeScalar(variable.value),
+            () => `variables[${variable.key}]`,
+            problems,
+          )
+        : undefined,
+    ),
+    config: (declarations.config ?? []).map((option) =>
+      isKnown(option.value)
+        ? knownValue(
+            profile,
+            profile.encodeScalar(option.value),
+            () => `config[${option.section}.${option.option}]`,
+            problems,
+          )
+        : undefined,
+    ),
   };
-  for (const conn of args.declarations.connections ?? []) {
-    const known = knownConnection(conn);
-    if (known) checkKnownSize(`connections[${conn.conn_id}]`, profile.encodeConnection(known, format));
-  }
-  for (const variable of args.declarations.variables ?? []) {
-    if (isKnown(variable.value))
-      checkKnownSize(`variables[${variable.key}]`, profile.encodeScalar(variable.value));
-  }
-  for (const option of args.declarations.config ?? []) {
-    if (isKnown(option.value))
-      checkKnownSize(`config[${option.section}.${option.option}]`, profile.encodeScalar(option.value));
-  }
   return problems.list.length > before
     ? undefined
-    : { profile, layout, version, format, context: { version, format }, ids, encodedKnown };
+    : { profile, layout, version, format, context: { version, format }, ids, known };
 }
 
 /**
@@ -205,100 +291,84 @@ export function planSecrets(args: PlanArgs, problems = new Problems(), subject?:
 export function tryPlanSecrets(args: PlanArgs, problems: Problems): SecretsPlan | undefined {
   const checked = check(args, problems);
   if (!checked) return undefined;
-  const { profile, layout, version, format, context, ids, encodedKnown } = checked;
+  const { profile, layout, version, format, context, ids, known } = checked;
 
-  // Values known now are encoded now, into one secret Output each; Output chains are built only for
-  // values that come from other resources. This keeps large environments close to raw provider code.
+  // Values known now are encoded now (once, by the check) and become one secret Output each only when
+  // a store asks for `value`; Output chains are built only for values that come from other
+  // resources. This keeps large environments close to raw provider code.
   const secrets: PlannedSecret[] = [];
-  const knownValues = new Map<string, string>();
+  /** Every value by storage name, in the plan's order: the encoded string, or undefined while pending. */
+  const values = new Map<string, string | undefined>();
+  let pendingValues = 0;
   const knownConnections: Array<[string, ResolvedConnection]> = [];
   const pendingConnections: Array<pulumi.Output<[string, ResolvedConnection]>> = [];
   const add = (
     kind: SecretKind,
     id: string,
-    path: string,
-    encoded: string | pulumi.Output<string>,
+    value: KnownValue | (() => pulumi.Output<string>),
     connection?: ConnectionDeclaration,
     description?: string,
   ) => {
     const name = profile.storageName(layout, kind, id);
-    if (typeof encoded === "string") knownValues.set(name, encoded);
-    // Built on first use: a store that writes every value into one object never pays for N Outputs.
-    let value: pulumi.Output<string> | undefined;
-    secrets.push({
+    const planned = new Planned(
       kind,
       id,
       name,
+      value,
       connection,
-      ...(description !== undefined && description !== "" && profile.descriptionInStore !== undefined
-        ? { description }
-        : {}),
-      get knownBytes() {
-        return typeof encoded === "string" ? utf8Bytes(encoded) : undefined;
-      },
-      get value() {
-        value ??=
-          typeof encoded === "string"
-            ? pulumi.secret(encoded)
-            : pulumi.secret(encoded.apply(enforceSizeLater(profile, path)));
-        return value;
-      },
-    });
+      description !== undefined && description !== "" && profile.descriptionInStore !== undefined
+        ? description
+        : undefined,
+    );
+    secrets.push(planned);
+    if (planned.knownValue !== undefined) values.set(name, planned.knownValue);
+    else {
+      values.set(name, undefined);
+      pendingValues++;
+    }
   };
 
-  for (const conn of args.declarations.connections ?? []) {
-    const known = knownConnection(conn);
-    if (known) {
-      knownConnections.push([conn.conn_id, known]);
-      const path = `connections[${conn.conn_id}]`;
-      add(
-        "connection",
-        conn.conn_id,
-        path,
-        encodedKnown.get(path) ?? profile.encodeConnection(known, format),
-        conn,
-        conn.description,
-      );
+  const later = (encoded: pulumi.Output<string>, path: string) =>
+    pulumi.secret(encoded.apply(enforceSizeLater(profile, path)));
+  const laterScalar = (kind: "variable" | "config", value: pulumi.Input<string>, path: string) => {
+    const encoded = pulumi.output(value).apply((resolved) => {
+      const problems = new Problems();
+      scalarValueProblems(kind, resolved, `${path}.value`, profile, problems);
+      throwIfAnyLater(problems);
+      return profile.encodeScalar(resolved);
+    });
+    return () => later(encoded, path);
+  };
+  const connections = args.declarations.connections ?? [];
+  for (let i = 0; i < connections.length; i++) {
+    const conn = connections[i];
+    const knownNow = known.connections[i];
+    if (knownNow !== undefined) {
+      knownConnections.push([conn.conn_id, conn as unknown as ResolvedConnection]);
+      add("connection", conn.conn_id, knownNow, conn, conn.description);
     } else {
       const resolved = resolvedConnection(conn);
       pendingConnections.push(resolved.apply((c) => [conn.conn_id, c] as [string, ResolvedConnection]));
       const path = `connections[${conn.conn_id}]`;
-      add(
-        "connection",
-        conn.conn_id,
-        path,
-        resolved.apply((c) => {
-          throwIfAnyLater(laterConnectionProblems(c, path, profile, context));
-          return profile.encodeConnection(c, format);
-        }),
-        conn,
-        conn.description,
-      );
+      const encoded = resolved.apply((c) => {
+        throwIfAnyLater(laterConnectionProblems(c, path, profile, context));
+        return profile.encodeConnection(c, format);
+      });
+      add("connection", conn.conn_id, () => later(encoded, path), conn, conn.description);
     }
   }
-  for (const variable of args.declarations.variables ?? []) {
-    const path = `variables[${variable.key}]`;
-    const encoded = isKnown(variable.value)
-      ? (encodedKnown.get(path) ?? profile.encodeScalar(variable.value))
-      : pulumi.output(variable.value).apply((value) => {
-          const later = new Problems();
-          scalarValueProblems("variable", value, `${path}.value`, profile, later);
-          throwIfAnyLater(later);
-          return profile.encodeScalar(value);
-        });
-    add("variable", variable.key, path, encoded, undefined, variable.description);
+  const variables = args.declarations.variables ?? [];
+  for (let i = 0; i < variables.length; i++) {
+    const variable = variables[i];
+    const value = known.variables[i] ?? laterScalar("variable", variable.value, `variables[${variable.key}]`);
+    add("variable", variable.key, value, undefined, variable.description);
   }
-  for (const option of args.declarations.config ?? []) {
-    const path = `config[${option.section}.${option.option}]`;
-    const encoded = isKnown(option.value)
-      ? (encodedKnown.get(path) ?? profile.encodeScalar(option.value))
-      : pulumi.output(option.value).apply((value) => {
-          const later = new Problems();
-          scalarValueProblems("config", value, `${path}.value`, profile, later);
-          throwIfAnyLater(later);
-          return profile.encodeScalar(value);
-        });
-    add("config", configKey(option, profile.kind), path, encoded);
+  const config = args.declarations.config ?? [];
+  for (let i = 0; i < config.length; i++) {
+    const option = config[i];
+    const value =
+      known.config[i] ?? laterScalar("config", option.value, `config[${option.section}.${option.option}]`);
+    add("config", configKey(option, profile.kind), value);
   }
 
   const airflowConfig = renderAirflowConfig({
@@ -318,19 +388,20 @@ export function tryPlanSecrets(args: PlanArgs, problems: Problems): SecretsPlan 
     secrets,
     airflowConfig,
     valuesByName() {
-      const pending = secrets.filter((s) => !knownValues.has(s.name));
-      if (pending.length === 0) return pulumi.secret(Object.fromEntries(knownValues));
+      if (pendingValues === 0) return pulumi.secret(Object.fromEntries(values) as Record<string, string>);
+      const pending = secrets.filter((s) => values.get(s.name) === undefined);
       return pulumi.secret(
-        pulumi.all(pending.map((s) => s.value)).apply((values) => {
-          const all = new Map(knownValues);
-          pending.forEach((s, i) => all.set(s.name, values[i]));
-          return Object.fromEntries(secrets.map((s) => [s.name, all.get(s.name)!]));
+        pulumi.all(pending.map((s) => s.value)).apply((resolved) => {
+          const later = new Map(pending.map((s, i) => [s.name, resolved[i]]));
+          const all: Record<string, string> = {};
+          for (const [name, value] of values) all[name] = value ?? later.get(name)!;
+          return all;
         }),
       );
     },
     connectionsImportFile() {
       const render = (pending: Array<[string, ResolvedConnection]>) =>
-        connectionsImportFile(Object.fromEntries([...knownConnections, ...pending]));
+        connectionsImportFileOf(pending.length === 0 ? knownConnections : [...knownConnections, ...pending]);
       if (pendingConnections.length === 0) return pulumi.secret(render([]));
       return pulumi.secret(pulumi.all(pendingConnections).apply(render));
     },

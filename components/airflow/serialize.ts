@@ -37,20 +37,26 @@ export function connectionFields(
   conn: ResolvedConnection,
   keep: readonly AirflowConnectionField[] = AIRFLOW_CONNECTION_FIELDS,
 ): Record<string, string | number> {
+  // Straight-line (no closure, no list lookup for the full field list): it runs once per connection
+  // for the stored value and once more for the import file, thousands of times per synth.
+  const all = keep === AIRFLOW_CONNECTION_FIELDS;
   const fields: Record<string, string | number> = {};
-  const put = (key: AirflowConnectionField, value: string | number | undefined) => {
-    if (value === undefined || value === "" || !keep.includes(key)) return;
-    fields[key] = value;
-  };
-  put("conn_type", conn.conn_type);
-  put("description", conn.description);
-  put("host", conn.host);
-  put("port", conn.port);
-  put("schema", conn.schema);
-  put("login", conn.login);
-  put("password", conn.password);
-  if (conn.extra !== undefined && Object.keys(conn.extra).length > 0) put("extra", stableJson(conn.extra));
+  if (present(conn.conn_type) && (all || keep.includes("conn_type"))) fields.conn_type = conn.conn_type;
+  if (present(conn.description) && (all || keep.includes("description")))
+    fields.description = conn.description;
+  if (present(conn.host) && (all || keep.includes("host"))) fields.host = conn.host;
+  if (present(conn.port) && (all || keep.includes("port"))) fields.port = conn.port;
+  if (present(conn.schema) && (all || keep.includes("schema"))) fields.schema = conn.schema;
+  if (present(conn.login) && (all || keep.includes("login"))) fields.login = conn.login;
+  if (present(conn.password) && (all || keep.includes("password"))) fields.password = conn.password;
+  if (conn.extra !== undefined && Object.keys(conn.extra).length > 0 && (all || keep.includes("extra")))
+    fields.extra = stableJson(conn.extra);
   return fields;
+}
+
+/** A field Airflow would read back: absent and empty values are omitted. */
+function present<T extends string | number>(value: T | undefined): value is T {
+  return value !== undefined && value !== "";
 }
 
 /** Airflow's JSON connection form (Airflow ≥ 2.3), keys in a fixed order so the value is byte-stable. */
@@ -112,26 +118,87 @@ export function stableJson(value: unknown): string {
   return JSON.stringify(sortKeys(value));
 }
 
+/**
+ * The value with object keys sorted at every depth. A plain object or array already in that order is
+ * returned as it is (JSON.stringify writes it the same), so the usual small, sorted `extra` costs no
+ * copy; anything else is rebuilt as before.
+ */
 function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
+  if (Array.isArray(value)) {
+    let changed = false;
+    const items = value.map((item) => {
+      const sorted = sortKeys(item);
+      if (sorted !== item) changed = true;
+      return sorted;
+    });
+    return changed ? items : value;
+  }
   if (value !== null && typeof value === "object") {
-    return Object.fromEntries(
-      Object.keys(value as Record<string, unknown>)
-        .sort()
-        .map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]),
-    );
+    const record = value as Record<string, unknown>;
+    const keys = Object.keys(record);
+    const proto = Object.getPrototypeOf(record);
+    // Only a plain object may stand for itself: a class instance (a Date) is rebuilt from its own keys.
+    let same = proto === Object.prototype || proto === null;
+    for (let i = 1; same && i < keys.length; i++) if (keys[i - 1] > keys[i]) same = false;
+    const sortedKeys = same ? keys : [...keys].sort();
+    const entries = sortedKeys.map((k): [string, unknown] => {
+      const item = record[k];
+      const sorted = sortKeys(item);
+      if (sorted !== item) same = false;
+      return [k, sorted];
+    });
+    return same ? value : Object.fromEntries(entries);
   }
   return value;
 }
 
 /** The file `airflow connections import` accepts: `{conn_id: {field: value}}` (JSON). */
 export function connectionsImportFile(connections: Record<string, ResolvedConnection>): string {
-  const body = Object.fromEntries(
-    Object.keys(connections)
-      .sort()
-      .map((id) => [id, connectionFields(connections[id])]),
-  );
-  return JSON.stringify(body, null, 2) + "\n";
+  return connectionsImportFileOf(Object.keys(connections).map((id) => [id, connections[id]]));
+}
+
+/**
+ * The same file from `[conn_id, connection]` pairs with distinct ids, without building the map
+ * first: the bytes `JSON.stringify({…sorted ids}, null, 2) + "\n"` writes, assembled per connection.
+ */
+export function connectionsImportFileOf(
+  connections: ReadonlyArray<readonly [string, ResolvedConnection]>,
+): string {
+  if (connections.length === 0) return "{}\n";
+  const entries = connections
+    .map(([id, conn]) => ({ id, conn, index: arrayIndex(id) }))
+    .sort(importFileOrder);
+  let out = "{";
+  for (let i = 0; i < entries.length; i++) {
+    const { id, conn } = entries[i];
+    // A flat object's pretty JSON, indented one level more: no value holds a raw newline (JSON escapes it).
+    const fields = JSON.stringify(connectionFields(conn), null, 2).replace(/\n/g, "\n  ");
+    out += `${i === 0 ? "" : ","}\n  ${JSON.stringify(id)}: ${fields}`;
+  }
+  return out + "\n}\n";
+}
+
+/** The key's value when it is an array index (`"0"` … `"4294967294"`), which objects list first. */
+function arrayIndex(key: string): number | undefined {
+  if (!/^(?:0|[1-9][0-9]{0,9})$/.test(key)) return undefined;
+  const value = Number(key);
+  return value < 4294967295 ? value : undefined;
+}
+
+/**
+ * The order of the ids as a JS object holds them once sorted (what `JSON.stringify` of
+ * `Object.fromEntries(sorted)` wrote): array-index ids first by value, then the rest by code unit.
+ */
+function importFileOrder(
+  a: { id: string; index: number | undefined },
+  b: { id: string; index: number | undefined },
+): number {
+  if (a.index !== undefined || b.index !== undefined) {
+    if (a.index === undefined) return 1;
+    if (b.index === undefined) return -1;
+    return a.index - b.index;
+  }
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
 /** UTF-8 size of a value, which is what every store's size limit counts. */
