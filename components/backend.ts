@@ -72,6 +72,12 @@ export interface BackendDeployment {
   serviceAccountLabels?: Record<string, pulumi.Input<string>>;
   /** Stack outputs the backend adds (ARNs, URLs, role names); only what exists. */
   outputs: Record<string, pulumi.Input<unknown>>;
+  /**
+   * Keys of `outputs` whose size grows with the declarations (a name per secret, a file of every
+   * connection). The stack exports them; the environment component keeps them out of its own state,
+   * so the checkpoint Pulumi rewrites on every step holds each once.
+   */
+  perDeclarationOutputs?: readonly string[];
   /** Kubernetes Secrets Airflow's pods load as environment variables (the env backend's), and their data. */
   envFromSecrets?: Array<{ name: pulumi.Input<string>; data: pulumi.Output<Record<string, string>> }>;
 }

@@ -381,7 +381,19 @@ export class AirflowSecretsEnvironment extends pulumi.ComponentResource {
         airflowConfig: standby.airflowConfig,
         outputs: standby.outputs,
       };
-    const mirrorOutputs = () => (this.mirror !== undefined ? { mirror: this.mirror } : {});
+    // The component's own state leaves out the outputs that grow with the declarations: the stack
+    // exports them, and Pulumi rewrites the whole checkpoint on every step (env README, "Outputs").
+    const inState = (outputs: Record<string, pulumi.Input<unknown>>, perDeclaration?: readonly string[]) =>
+      perDeclaration === undefined || perDeclaration.length === 0
+        ? outputs
+        : Object.fromEntries(Object.entries(outputs).filter(([key]) => !perDeclaration.includes(key)));
+    const backendOutputsInState = inState(this.backendOutputs, deployment.perDeclarationOutputs);
+    const mirrorOutputs = () =>
+      this.mirror !== undefined
+        ? {
+            mirror: { ...this.mirror, outputs: inState(this.mirror.outputs, standby?.perDeclarationOutputs) },
+          }
+        : {};
     const emergencyOutputs =
       this.emergencyConnections !== undefined ? { emergencyConnections: this.emergencyConnections } : {};
     const job = args.fernet?.reencryptJob;
@@ -398,7 +410,7 @@ export class AirflowSecretsEnvironment extends pulumi.ComponentResource {
       this.registerOutputs({
         airflowConfig: this.airflowConfig,
         mwaaConfiguration: this.mwaaConfiguration,
-        ...this.backendOutputs,
+        ...backendOutputsInState,
         ...mirrorOutputs(),
         ...emergencyOutputs,
       });
@@ -463,7 +475,7 @@ export class AirflowSecretsEnvironment extends pulumi.ComponentResource {
     this.registerOutputs({
       airflowConfig: this.airflowConfig,
       helmValues: this.helmValues,
-      ...this.backendOutputs,
+      ...backendOutputsInState,
       ...mirrorOutputs(),
       ...emergencyOutputs,
     });

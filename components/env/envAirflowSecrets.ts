@@ -93,7 +93,10 @@ export class EnvAirflowSecrets extends pulumi.ComponentResource {
         envVariableNames: this.variableNames,
         connectionsImportFile: this.connectionsImportFile,
       },
+      // A name per variable and a file of every connection: exported by the stack only (README, "Outputs").
+      perDeclarationOutputs: ["envVariableNames", "connectionsImportFile"],
     };
-    this.registerOutputs({ secretName: this.store.metadata.name, variableNames: this.variableNames });
+    // The Secret's name; the variable names are the `envVariableNames` stack output (one copy in state).
+    this.registerOutputs({ secretName: this.store.metadata.name });
   }
 }

@@ -36,9 +36,16 @@ export interface ChartValuesInput {
  */
 export function contentChecksum(data: Record<string, string>): string {
   const hash = createHash("sha256");
-  for (const key of Object.keys(data).sort())
-    hash.update(`${key.length}:${key}=${data[key].length}:${data[key]}\n`);
-  return hash.digest("hex");
+  // The same bytes as one update per entry, handed over in chunks (thousands of entries at scale).
+  let chunk = "";
+  for (const key of Object.keys(data).sort()) {
+    chunk += `${key.length}:${key}=${data[key].length}:${data[key]}\n`;
+    if (chunk.length >= 65536) {
+      hash.update(chunk);
+      chunk = "";
+    }
+  }
+  return hash.update(chunk).digest("hex");
 }
 
 /** The chart's `extraEnvFrom`, a templated YAML string; names are single-quoted YAML scalars. */
@@ -60,7 +67,11 @@ export function airflowChartValues(input: ChartValuesInput): Record<string, unkn
       [CONFIG_CHECKSUM_ANNOTATION]: contentChecksum(input.configData),
       // Over every Secret's data at once: the variables the pods see, wherever each is stored.
       ...(secrets.length > 0
-        ? { [SECRET_CHECKSUM_ANNOTATION]: contentChecksum(Object.assign({}, ...secrets.map((s) => s.data))) }
+        ? {
+            [SECRET_CHECKSUM_ANNOTATION]: contentChecksum(
+              secrets.length === 1 ? secrets[0].data : Object.assign({}, ...secrets.map((s) => s.data)),
+            ),
+          }
         : {}),
     },
   };

@@ -3,6 +3,7 @@
  * `EnvAirflowSecrets` composed on its own from `resolveBackendOrThrow`. Its rules, tested purely, are
  * in resolve.test.ts.
  */
+import * as pulumi from "@pulumi/pulumi";
 import { installMocks, resolveOutput } from "../../cli/synth/mockRuntime";
 import { AirflowSecretsEnvironment } from "../../components/environment";
 import { resolveBackendOrThrow } from "../../components/backend";
@@ -135,6 +136,40 @@ describe("env backend in an environment", () => {
     expect(JSON.parse(file.value as string).warehouse.password).toBe(PASSWORD);
   });
 
+  it("keeps the per-declaration outputs out of the components' state: the stack exports them once", async () => {
+    const registered = new Map<string, Record<string, unknown>>();
+    type WithRegister = { registerOutputs(outputs?: unknown): void };
+    const proto = pulumi.ComponentResource.prototype as unknown as WithRegister;
+    const original = proto.registerOutputs;
+    proto.registerOutputs = function (this: WithRegister & { __pulumiType: string }, outputs?: unknown) {
+      registered.set(this.__pulumiType, (outputs ?? {}) as Record<string, unknown>);
+      return original.call(this, outputs);
+    };
+    let second: AirflowSecretsEnvironment;
+    try {
+      second = AirflowSecretsEnvironment.fromConfig("dev-state", {
+        environment: "state",
+        backend: "env",
+        airflow: { version: "2.10" },
+        kubernetes: { namespace: "airflow-state", serviceAccount: "airflow" },
+        declarations,
+      });
+    } finally {
+      proto.registerOutputs = original;
+    }
+    await session.settle();
+    const environmentState = registered.get("airflow-secrets:index:AirflowSecretsEnvironment")!;
+    const envState = registered.get("airflow-secrets:env:EnvAirflowSecrets")!;
+    expect(Object.keys(environmentState)).toEqual(
+      expect.arrayContaining(["airflowConfig", "helmValues", "envSecretName"]),
+    );
+    for (const key of ["connectionsImportFile", "envVariableNames"]) {
+      expect(environmentState).not.toHaveProperty(key);
+      expect(second!.backendOutputs).toHaveProperty(key);
+    }
+    expect(Object.keys(envState)).toEqual(["secretName"]);
+  });
+
   it("registers nothing, not even the component, when a declaration or a setting is bad", async () => {
     await session.settle();
     const before = session.resources.length;
@@ -182,7 +217,13 @@ describe("EnvAirflowSecrets composed on its own", () => {
       "kubernetes:core/v1:Secret",
     ]);
     expect(secretsOf(added)[0].inputs.metadata).toMatchObject({ name: "warehouse.airflow-env" });
-    expect(Object.keys(secrets.deployment).sort()).toEqual(["airflowConfig", "envFromSecrets", "outputs"]);
+    expect(Object.keys(secrets.deployment).sort()).toEqual([
+      "airflowConfig",
+      "envFromSecrets",
+      "outputs",
+      "perDeclarationOutputs",
+    ]);
+    expect(secrets.deployment.perDeclarationOutputs).toEqual(["envVariableNames", "connectionsImportFile"]);
     expect(secrets.deployment.envFromSecrets).toHaveLength(1);
     const envFrom = secrets.deployment.envFromSecrets![0];
     expect((await resolveOutput(envFrom.name)).value).toBe("warehouse.airflow-env");

@@ -3,6 +3,7 @@
  * draft-07) for Airflow 2 and 3, every key set exists in the chart's values.yaml, and the checksum
  * annotations change if and only if what the pods read changes.
  */
+import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import Ajv from "ajv";
@@ -167,6 +168,20 @@ describe("checksums", () => {
     ["content shifts between entries", { A: "1B", B: "wo" }],
   ])("it changes when %s", (_why, changed) => {
     expect(contentChecksum(changed)).not.toBe(contentChecksum(data));
+  });
+  test("is SHA-256 over the sorted `len:key=len:value` entries, however large (pods keep their annotation)", () => {
+    const large = Object.fromEntries(
+      Array.from({ length: 3000 }, (_, i) => [
+        `AIRFLOW_CONN_C${2999 - i}`,
+        `{"host":"db${i}.internal","ü":"✓"}`,
+      ]),
+    );
+    const expected = createHash("sha256");
+    for (const key of Object.keys(large).sort())
+      expected.update(`${key.length}:${key}=${large[key].length}:${large[key]}\n`);
+    expect(JSON.stringify(large).length).toBeGreaterThan(2 * 65536);
+    expect(contentChecksum(large)).toBe(expected.digest("hex"));
+    expect(contentChecksum({})).toBe(createHash("sha256").digest("hex"));
   });
   test("the annotations carry them: config always, the Secret with the env backend", () => {
     const cloud = airflowChartValues({ ...base, airflowMajor: 3 }).airflowPodAnnotations as Record<
