@@ -191,7 +191,7 @@ export const BACKENDS: BackendCase[] = [
     backend: "azure",
     stackFile: "stacks/examples/Pulumi.prod-azure.yaml",
     minimum: 1,
-    rotatedMinimum: 2, // the secret and the rotator's journal secret (its restart point)
+    rotatedMinimum: 2, // the secret and the rotator's assignment on it (journals are blobs)
     minimalRaw(connections, environment) {
       const azure = load.azure();
       connections.forEach((conn, i) => {
