@@ -106,7 +106,9 @@ export class AwsAirflowSecrets extends pulumi.ComponentResource {
     // Before this component existed these children sat under the environment component itself.
     const childOpts: pulumi.ComponentResourceOptions = {
       parent: this,
-      ...(opts?.parent !== undefined ? { aliases: [{ parent: opts.parent }] } : {}),
+      // The old parent by URN: an alias holding the Resource itself makes Pulumi walk the whole
+      // resource graph behind it (looking for unknowns) once per child.
+      ...(opts?.parent !== undefined ? { aliases: [{ parent: opts.parent.urn }] } : {}),
     };
     // `prefix + sep` of every kind, from the contract: the scope of every policy and audit filter.
     const namePrefixes = [

@@ -58,7 +58,9 @@ export class VaultAirflowSecrets extends pulumi.ComponentResource implements Bac
     // keeps their URNs (and their children's), so nothing deployed is replaced.
     const child: pulumi.ComponentResourceOptions = {
       parent: this,
-      ...(opts?.parent !== undefined ? { aliases: [{ parent: opts.parent }] } : {}),
+      // The old parent by URN: an alias holding the Resource itself makes Pulumi walk the whole
+      // resource graph behind it (looking for unknowns) once per child.
+      ...(opts?.parent !== undefined ? { aliases: [{ parent: opts.parent.urn }] } : {}),
     };
     this.plan = resolved.plan;
     // Database roles first: their credential paths are in the reader policy.
