@@ -66,9 +66,9 @@ export function jsonProblem(value: unknown, depth = 0): string | undefined {
     const proto = Object.getPrototypeOf(value);
     if (proto !== Object.prototype && proto !== null)
       return "contains an object that is not plain JSON (a class instance)";
-    for (const [key, item] of Object.entries(value as Record<string, unknown>)) {
+    for (const key of Object.keys(value)) {
       if (hasLoneSurrogate(key)) return "has a key with an unpaired UTF-16 surrogate";
-      const p = jsonProblem(item, depth + 1);
+      const p = jsonProblem((value as Record<string, unknown>)[key], depth + 1);
       if (p) return p;
     }
     return undefined;

@@ -52,6 +52,24 @@ export function isKnown<T>(value: pulumi.Input<T> | undefined): value is T {
 }
 
 /**
+ * `problems.check` with the field path `{path}.{field}` built only on failure: these checks run for
+ * every field of every declaration, thousands of times per synth, and nearly all pass.
+ */
+function checkAt(
+  problems: Problems,
+  ok: boolean,
+  path: string,
+  field: string,
+  rule: string | (() => string),
+): boolean {
+  if (!ok) problems.add(`${path}.${field}`, typeof rule === "function" ? rule() : rule);
+  return ok;
+}
+
+/** A connection's string fields. */
+const STRING_FIELDS = ["host", "schema", "login", "password", "description"] as const;
+
+/**
  * How the declarations will be read: the target line and the stored connection form. Without it
  * (version unknown or invalid) only the version-independent rules run.
  */
@@ -84,39 +102,49 @@ function validateConnection(
 ): boolean {
   const id = conn.conn_id;
   let idValid = false;
-  if (problems.check(typeof id === "string" && id.length > 0, `${path}.conn_id`, "is required")) {
-    idValid = problems.check(
+  if (checkAt(problems, typeof id === "string" && id.length > 0, path, "conn_id", "is required")) {
+    idValid = checkAt(
+      problems,
       CONN_ID_PATTERN.test(id) && !hasLoneSurrogate(id),
-      `${path}.conn_id`,
+      path,
+      "conn_id",
       () => `must match Airflow's conn_id rule ^[\\w#!()\\-.:/\\\\]{1,250}$ (got "${id}")`,
     );
     if (idValid && context?.version.asciiConnIds) {
-      idValid = problems.check(
+      idValid = checkAt(
+        problems,
         ASCII_CONN_ID_PATTERN.test(id),
-        `${path}.conn_id`,
+        path,
+        "conn_id",
         () =>
           `Airflow ${context.version.line} checks conn_ids with re2, whose \\w is ASCII-only, and reads this one back with conn_id None: use ASCII letters, digits and _#!()-.:/\\ (non-ASCII ids work from Airflow 3.0) (got "${id}")`,
       );
     }
   }
   if (
-    problems.check(
+    checkAt(
+      problems,
       typeof conn.conn_type === "string" && conn.conn_type.length > 0,
-      `${path}.conn_type`,
+      path,
+      "conn_type",
       "is required (Airflow 3 workers refuse connections without one)",
     )
   ) {
     if (
-      problems.check(
+      checkAt(
+        problems,
         CONN_TYPE_PATTERN.test(conn.conn_type),
-        `${path}.conn_type`,
+        path,
+        "conn_type",
         "must be a URI scheme: a letter, then letters, digits, _, +, . or -",
       )
     ) {
       const canonical = canonicalConnType(conn.conn_type);
-      problems.check(
+      checkAt(
+        problems,
         conn.conn_type === canonical,
-        `${path}.conn_type`,
+        path,
+        "conn_type",
         // The value is never quoted (a secret typed into the wrong field must not be printed back);
         // the canonical spelling is named only when it is a well-known type, which no secret is.
         () =>
@@ -125,13 +153,15 @@ function validateConnection(
     }
   }
   if (isKnown(conn.port)) {
-    problems.check(
+    checkAt(
+      problems,
       Number.isInteger(conn.port) && conn.port >= 1 && conn.port <= 65535,
-      `${path}.port`,
+      path,
+      "port",
       () => `must be an integer from 1 to 65535 (got ${JSON.stringify(conn.port)})`,
     );
   }
-  for (const field of ["host", "schema", "login", "password", "description"] as const) {
+  for (const field of STRING_FIELDS) {
     const value = conn[field];
     if (isKnown(value)) {
       if (typeof value !== "string")
@@ -141,7 +171,7 @@ function validateConnection(
   checkConnectionValues(conn, path, problems, profile, context);
   if (isKnown(conn.host) && typeof conn.host === "string") {
     const host = conn.host;
-    problems.check(!/\s/.test(host), `${path}.host`, () => `must not contain whitespace (got "${host}")`);
+    checkAt(problems, !/\s/.test(host), path, "host", () => `must not contain whitespace (got "${host}")`);
   }
   if (typeof conn.description === "string" && conn.description !== "" && context) {
     const lostBecause = descriptionLoss(profile, context.format);
@@ -152,9 +182,11 @@ function validateConnection(
           `${lostBecause}, and ${profile.title} has no other place for it: remove it${context.format === "uri" ? ' or use airflow.connectionFormat "json"' : ""}`,
         );
       } else {
-        problems.check(
+        checkAt(
+          problems,
           conn.description.length <= MAX_DESCRIPTION_CHARS,
-          `${path}.description`,
+          path,
+          "description",
           `${lostBecause}, so it is kept as ${profile.descriptionInStore}, which holds at most ${MAX_DESCRIPTION_CHARS} characters`,
         );
       }
@@ -162,16 +194,20 @@ function validateConnection(
   }
   if (isKnown(conn.extra)) {
     if (
-      problems.check(
+      checkAt(
+        problems,
         conn.extra !== null && typeof conn.extra === "object" && !Array.isArray(conn.extra),
-        `${path}.extra`,
+        path,
+        "extra",
         "must be a JSON object (Airflow's extra_dejson is a dict)",
       )
     ) {
       const why = jsonProblem(conn.extra);
-      problems.check(
+      checkAt(
+        problems,
         why === undefined,
-        `${path}.extra`,
+        path,
+        "extra",
         () => `${why}: Airflow reads extra as JSON, so it must be plain JSON`,
       );
       if ("__extra__" in conn.extra && context?.format === "uri") {
@@ -183,9 +219,11 @@ function validateConnection(
     }
   }
   if (conn.rotation !== undefined) validateRotation(conn, `${path}.rotation`, problems);
-  problems.check(
+  checkAt(
+    problems,
     conn.critical === undefined || typeof conn.critical === "boolean",
-    `${path}.critical`,
+    path,
+    "critical",
     "must be true or false",
   );
   for (const key of Object.keys(conn)) {
@@ -218,26 +256,32 @@ function checkConnectionValues(
   profile: BackendProfile,
   context: ReadContext | undefined,
 ): void {
-  for (const field of ["host", "schema", "login", "password", "description"] as const) {
+  for (const field of STRING_FIELDS) {
     const value = conn[field];
     if (typeof value !== "string") continue;
-    problems.check(
+    checkAt(
+      problems,
       !hasLoneSurrogate(value),
-      `${path}.${field}`,
+      path,
+      field,
       "contains an unpaired UTF-16 surrogate, which has no UTF-8 form: no store can hold it",
     );
     if (profile.kind === "env")
-      problems.check(
+      checkAt(
+        problems,
         !value.includes("\0"),
-        `${path}.${field}`,
+        path,
+        field,
         "contains a NUL character, which no environment variable can hold",
       );
   }
   if (typeof conn.host === "string" && context?.format === "uri") {
     const host = conn.host;
-    problems.check(
+    checkAt(
+      problems,
       hostSurvivesUri(host),
-      `${path}.host`,
+      path,
+      "host",
       () =>
         `Airflow's URI parser (urlsplit().hostname) lower-cases the host and would read "${host}" back as "${host.toLowerCase()}": write "${host.toLowerCase()}" or use airflow.connectionFormat "json"`,
     );
