@@ -381,6 +381,29 @@ describe("alternating users", () => {
     expect(await logsIn(`${role}_clone`, stored(f).password)).toBe(true);
     expect(await logsIn(role, "initial-pw-7")).toBe(true);
   });
+
+  test("an attempt that dies after the master's change is finished from the journal: no lock-out", async () => {
+    const role = await createRole("kv_alt_crash", "initial-pw-8");
+    const f = await fixture(connection(role, "initial-pw-8"), {
+      strategy: "alternating-users",
+      master: "master-secret",
+    });
+    await f.vault.setSecret("master-secret", JSON.stringify(connection(pg.superuser, pg.superPassword)));
+    f.vault.failNextWrite(f.name);
+
+    await expect(handleKeyVaultEvent(nearExpiry(f.name, f.version), f.deps)).rejects.toThrow(/injected/);
+    const pending = pendingOf(f.journals.latest(f.journalName));
+    expect(pending.login).toBe(`${role}_clone`);
+    // Airflow still reads the old login, which still works; the clone already has the journaled password.
+    expect(stored(f).login).toBe(role);
+    expect(await logsIn(role, "initial-pw-8")).toBe(true);
+    expect(await logsIn(`${role}_clone`, pending.password as string)).toBe(true);
+
+    const retry = await handleKeyVaultEvent(nearExpiry(f.name, f.version), f.deps);
+    expect(retry).toMatchObject({ status: "rotated", resumed: true });
+    expect(stored(f)).toMatchObject({ login: `${role}_clone`, password: pending.password });
+    expect(f.journals.latest(f.journalName)).toEqual({ state: "idle" });
+  });
 });
 
 test("events that are not this rotator's business are skipped without touching anything", async () => {
