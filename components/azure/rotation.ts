@@ -147,7 +147,8 @@ export function rotationConfig(
  * declared for it, nothing of the vault Airflow reads holds it, and the only identity with data
  * access to the container is the rotator's (Storage Blob Data Owner on its account, which the
  * Functions host needs anyway; Event Grid writes to the dead-letter container only). Deleted blobs
- * stay recoverable for 90 days and cannot be purged early (blob soft delete without permanent delete).
+ * stay recoverable for 90 days, and no data-plane caller can purge them early (blob soft delete
+ * without permanent delete).
  */
 export class KeyVaultRotation extends pulumi.ComponentResource {
   readonly identity: managedidentity.UserAssignedIdentity;
@@ -209,7 +210,8 @@ export class KeyVaultRotation extends pulumi.ComponentResource {
     const deadLetters = container("dead-letters", "rotation-dead-letters");
     this.journalContainer = container("journals", JOURNAL_CONTAINER);
     // A journal may hold the only copy of a password the database already has: a deleted one stays
-    // recoverable, and not even the account's owner can purge it before the retention ends.
+    // recoverable, and no data-plane caller (the rotator included) can purge it before the
+    // retention ends; only someone allowed to change these account settings could.
     const retention = { enabled: true, days: SOFT_DELETE_RETENTION_DAYS };
     this.blobService = new storage.BlobServiceProperties(
       `${name}-blob-service`,
