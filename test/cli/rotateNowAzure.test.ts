@@ -12,7 +12,7 @@ import { DAY_MS } from "../../components/azure/rotator/schedule";
 import { rotatorPasswordPolicy } from "../../components/rotation/config";
 import type { AirflowConnectionJson } from "../../components/rotation/connection";
 import type { AzureRotationClients, KeyVaultEvent } from "../../cli/incident/azure";
-import { FakeKeyVault } from "../azure/fakeKeyVault";
+import { FakeJournalContainer, FakeKeyVault } from "../azure/fakeKeyVault";
 import { connectionJson, type TestPostgres } from "../support/postgres";
 import {
   afterTheCallReturns,
@@ -34,6 +34,8 @@ const MASTER = "test-rotation-master";
 
 let pg: TestPostgres;
 let vault: FakeKeyVault;
+/** The rotator's `rotation-journals` container, where the deployed function keeps its journals. */
+let journals: FakeJournalContainer;
 let config: RotationConfig;
 const events: KeyVaultEvent[] = [];
 const outcomes: Array<RotationOutcome | Error> = [];
@@ -46,6 +48,7 @@ beforeAll(async () => {
   const { admin, warehouse, ...db } = await startRotationDatabase("ra");
   pg = db.pg;
   vault = new FakeKeyVault();
+  journals = new FakeJournalContainer();
   const farOut = new Date(Date.now() + 90 * DAY_MS);
   await vault.setSecret(MASTER, JSON.stringify(connectionJson(pg, pg.superuser, pg.superPassword)));
   await vault.setSecret(ADMIN, JSON.stringify(connectionJson(pg, admin.login, admin.password)), {
@@ -82,7 +85,7 @@ const clients: AzureRotationClients = {
     // The admin endpoint answers 202 and runs the function afterwards.
     deliveries.push(
       afterTheCallReturns(() =>
-        aroundDelivery(() => handleKeyVaultEvent(event, { client: vault, config })),
+        aroundDelivery(() => handleKeyVaultEvent(event, { client: vault, config, journals })),
       ).then(
         (outcome) => outcomes.push(outcome),
         (error: Error) => outcomes.push(error),
@@ -96,12 +99,15 @@ const logsIn = (json: AirflowConnectionJson) => loginWorks(pg, json);
 
 /** Every password any version of the two secrets and their rotation journals ever held. */
 function passwordsSeen(): string[] {
-  return [ADMIN, WAREHOUSE, `${ADMIN}-rotation-pending`, `${WAREHOUSE}-rotation-pending`].flatMap((name) =>
-    vault
-      .history(name)
-      .map((v) => (JSON.parse(v.value) as AirflowConnectionJson).password)
-      .filter((p): p is string => typeof p === "string" && p !== ""),
+  const stored = [ADMIN, WAREHOUSE].flatMap((name) =>
+    vault.history(name).map((v) => (JSON.parse(v.value) as AirflowConnectionJson).password),
   );
+  const journaled = [ADMIN, WAREHOUSE].flatMap((name) =>
+    journals
+      .history(`${name}-rotation-pending`)
+      .map((entry) => (entry.state === "pending" ? entry.pending.password : undefined)),
+  );
+  return [...stored, ...journaled].filter((p): p is string => typeof p === "string" && p !== "");
 }
 
 async function rotateNow(...argv: string[]) {
@@ -171,7 +177,7 @@ describe("rotate-now on Azure Key Vault", () => {
     {
       fault: "the journal write fails",
       around: (deliver: () => Promise<RotationOutcome>, name: string) => {
-        vault.failNextWrite(`${name}-rotation-pending`);
+        journals.failNextWrite(`${name}-rotation-pending`);
         return deliver();
       },
     },
