@@ -388,15 +388,19 @@ export function tryPlanSecrets(args: PlanArgs, problems: Problems): SecretsPlan 
     secrets,
     airflowConfig,
     valuesByName() {
-      if (pendingValues === 0) return pulumi.secret(Object.fromEntries(values) as Record<string, string>);
+      // Built without a prototype (a dictionary from the start, not thousands of shape changes);
+      // `pulumi.secret` hands stores its own plain copy.
+      const byName = (later?: ReadonlyMap<string, string>) => {
+        const all: Record<string, string> = Object.create(null);
+        for (const [name, value] of values) all[name] = value ?? later!.get(name)!;
+        return all;
+      };
+      if (pendingValues === 0) return pulumi.secret(byName());
       const pending = secrets.filter((s) => values.get(s.name) === undefined);
       return pulumi.secret(
-        pulumi.all(pending.map((s) => s.value)).apply((resolved) => {
-          const later = new Map(pending.map((s, i) => [s.name, resolved[i]]));
-          const all: Record<string, string> = {};
-          for (const [name, value] of values) all[name] = value ?? later.get(name)!;
-          return all;
-        }),
+        pulumi
+          .all(pending.map((s) => s.value))
+          .apply((resolved) => byName(new Map(pending.map((s, i) => [s.name, resolved[i]])))),
       );
     },
     connectionsImportFile() {

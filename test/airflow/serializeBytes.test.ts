@@ -127,6 +127,15 @@ describe("serialization is byte-for-byte what it was", () => {
       }),
     );
     expect(connectionsImportFileOf([])).toBe("{}\n");
+    // A valid conn_id like any other: written as a key, never taken for the object's prototype.
+    const proto = connectionsImportFileOf([
+      ["__proto__", { conn_type: "http", host: "h" }],
+      ["a", { conn_type: "http" }],
+    ]);
+    expect(Object.keys(JSON.parse(proto))).toEqual(["__proto__", "a"]);
+    expect(proto).toBe(
+      '{\n  "__proto__": {\n    "conn_type": "http",\n    "host": "h"\n  },\n  "a": {\n    "conn_type": "http"\n  }\n}\n',
+    );
     expect(
       Object.keys(
         JSON.parse(
