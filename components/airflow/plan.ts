@@ -254,13 +254,11 @@ function check(args: PlanArgs, problems: Problems): ValidatedPlan | undefined {
  * which creates the clone login with them. No backend lets Airflow read them.
  */
 export function rotationMasterIds(connections: readonly ConnectionDeclaration[]): ReadonlySet<string> {
-  return new Set(
-    connections.flatMap((c) =>
-      c?.rotation?.strategy === "alternating-users" && c.rotation.masterConnId !== undefined
-        ? [c.rotation.masterConnId]
-        : [],
-    ),
-  );
+  const masters = new Set<string>();
+  for (const c of connections)
+    if (c?.rotation?.strategy === "alternating-users" && c.rotation.masterConnId !== undefined)
+      masters.add(c.rotation.masterConnId);
+  return masters;
 }
 
 /**

@@ -27,14 +27,14 @@ const KUBERNETES_LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])
 /** Kubernetes' longest object name (an RFC 1123 subdomain). */
 const KUBERNETES_NAME_MAX = 253;
 
-/** The field path of each planned variable: the plan keeps the declarations' order. */
-function entryPaths(context: BackendContext): string[] {
+/** The field path of the i-th planned variable (the plan keeps the declarations' order), built on demand. */
+function entryPath(context: BackendContext, i: number): string | undefined {
   const { connections = [], variables = [], config = [] } = context.declarations;
-  return [
-    ...connections.map((c) => `connections[${c.conn_id}]`),
-    ...variables.map((v) => `variables[${v.key}].value`),
-    ...config.map((o) => `config[${o.section}.${o.option}].value`),
-  ];
+  if (i < connections.length) return `connections[${connections[i].conn_id}]`;
+  const v = i - connections.length;
+  if (v < variables.length) return `variables[${variables[v].key}].value`;
+  const o = config[v - variables.length];
+  return o !== undefined ? `config[${o.section}.${o.option}].value` : undefined;
 }
 
 /**
@@ -44,7 +44,7 @@ function entryPaths(context: BackendContext): string[] {
  */
 function planShards(
   plan: SecretsPlan,
-  paths: readonly string[],
+  path: (i: number) => string | undefined,
   secretName: string,
   problems: Problems,
 ): EnvSecretShard[] | undefined {
@@ -53,13 +53,13 @@ function planShards(
     bytes: Buffer.byteLength(s.name) + (s.knownBytes ?? UNKNOWN_VALUE_BYTES),
   }));
   const before = problems.list.length;
-  entries.forEach((entry, i) =>
-    problems.check(
-      entry.bytes <= SECRET_MAX_BYTES,
-      paths[i] ?? entry.name,
-      `holds ${entry.bytes} bytes with its variable name; one Kubernetes Secret allows ${SECRET_MAX_BYTES} (1 MiB): move it to another backend`,
-    ),
-  );
+  entries.forEach((entry, i) => {
+    if (entry.bytes > SECRET_MAX_BYTES)
+      problems.add(
+        path(i) ?? entry.name,
+        `holds ${entry.bytes} bytes with its variable name; one Kubernetes Secret allows ${SECRET_MAX_BYTES} (1 MiB): move it to another backend`,
+      );
+  });
   if (problems.list.length > before) return undefined;
   const assignment = assignShards(secretName, entries);
   if (!assignment.ok) {
@@ -95,7 +95,7 @@ export const backend: AirflowSecretsBackend<typeof settingsSchema, EnvResolved> 
   resolve({ context, settings, complete, plan }, problems) {
     const secretName = settings.secretName ?? `airflow-${context.environment}-secrets`;
     const shards =
-      plan !== undefined ? planShards(plan, entryPaths(context), secretName, problems) : undefined;
+      plan !== undefined ? planShards(plan, (i) => entryPath(context, i), secretName, problems) : undefined;
     if (context.owner !== undefined)
       problems.check(
         KUBERNETES_LABEL_VALUE.test(context.owner),
