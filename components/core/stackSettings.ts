@@ -12,6 +12,7 @@ import {
   BackendName,
   CONFIG_NAMESPACE,
   StackTopLevel,
+  connectionDeclarationSchema,
   topLevelSchema,
   topLevelShape,
 } from "./stackSchema";
@@ -48,6 +49,65 @@ export function checkNamespaces(keys: readonly string[], problems: Problems): vo
         `is outside the ${CONFIG_NAMESPACE}: namespace, so the program would never read it (write ${CONFIG_NAMESPACE}:${key.slice(namespace.length + 1)})`,
       );
   }
+}
+
+/**
+ * How `connectionDeclarationSchema` treats each field of an accepted connection: a string, a safe
+ * integer or a plain map, returned as given (optional fields may be absent). A field not listed here
+ * (rotation, critical), or a value of another kind, sends the whole list through the schema.
+ */
+const PLAIN_CONNECTION_FIELDS: Readonly<Record<string, "string" | "int" | "map">> = {
+  conn_id: "string",
+  conn_type: "string",
+  description: "string",
+  host: "string",
+  port: "int",
+  schema: "string",
+  login: "string",
+  password: "string",
+  extra: "map",
+};
+const REQUIRED_CONNECTION_FIELDS = ["conn_id", "conn_type"];
+/** The schema's key order, which its output keeps. */
+const CONNECTION_KEY_ORDER = Object.keys(connectionDeclarationSchema.shape);
+
+function plainValue(kind: "string" | "int" | "map", value: unknown): boolean {
+  if (kind === "string") return typeof value === "string";
+  if (kind === "int") return Number.isSafeInteger(value);
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    Object.getPrototypeOf(value) === Object.prototype &&
+    !Object.hasOwn(value, "__proto__") &&
+    Object.getOwnPropertySymbols(value).length === 0
+  );
+}
+
+/**
+ * The connections as the schema would return them, when every one is plain (the usual stack file):
+ * strings, a port, an `extra` map, nothing else. Parsing thousands of them with Zod costs more than
+ * planning them; for these its result is known (each declaration with the schema's key order, the
+ * `extra` map copied), so they are built directly. Anything else returns undefined and is parsed.
+ */
+export function plainConnections(list: unknown): Record<string, unknown>[] | undefined {
+  if (!Array.isArray(list)) return undefined;
+  const out: Record<string, unknown>[] = [];
+  for (const item of list) {
+    if (typeof item !== "object" || item === null || Object.getPrototypeOf(item) !== Object.prototype)
+      return undefined;
+    const conn = item as Record<string, unknown>;
+    for (const key of Object.keys(conn)) {
+      const kind = Object.hasOwn(PLAIN_CONNECTION_FIELDS, key) ? PLAIN_CONNECTION_FIELDS[key] : undefined;
+      if (kind === undefined || !plainValue(kind, conn[key])) return undefined;
+    }
+    for (const key of REQUIRED_CONNECTION_FIELDS) if (!Object.hasOwn(conn, key)) return undefined;
+    const parsed: Record<string, unknown> = {};
+    for (const key of CONNECTION_KEY_ORDER)
+      if (Object.hasOwn(conn, key))
+        parsed[key] = key === "extra" ? { ...(conn.extra as Record<string, unknown>) } : conn[key];
+    out.push(parsed);
+  }
+  return out;
 }
 
 export interface ParsedStackSettings {
@@ -103,7 +163,15 @@ export function parseStackSettings(
   const inStandbySettings = (path: string) =>
     typeof standby === "string" && (path === `mirror.${standby}` || path.startsWith(`mirror.${standby}.`));
   for (const p of mirrorProblems.list) if (!inStandbySettings(p.path)) problems.add(p.path, p.rule);
-  const parsed = parseSettingsSalvaging(topLevelSchema, withoutMirror, "", problems);
+  // Plain connections are built without the schema (see plainConnections); the rest is parsed.
+  const plain = plainConnections(withoutMirror.connections);
+  const { connections: _connections, ...withoutConnections } = withoutMirror;
+  const parsed = parseSettingsSalvaging(
+    topLevelSchema,
+    plain !== undefined ? withoutConnections : withoutMirror,
+    "",
+    problems,
+  );
   const schema = backend !== undefined ? schemas[backend] : undefined;
   const backendSettings = backend !== undefined ? (raw[backend] ?? {}) : undefined;
   if (schema !== undefined && backend !== undefined) {
@@ -117,7 +185,10 @@ export function parseStackSettings(
     for (const p of mirrorProblems.list) problems.add(p.path, p.rule);
   if (!parsed.ok || parsed.value === undefined || backend === undefined || problems.list.length > before)
     return undefined;
-  const topLevelValue = parsed.value;
+  const topLevelValue =
+    plain !== undefined
+      ? { ...parsed.value, connections: plain as StackTopLevel["connections"] }
+      : parsed.value;
   return {
     topLevel: topLevelValue,
     backend,
