@@ -394,7 +394,7 @@ export function tryPlanSecrets(args: PlanArgs, problems: Problems): SecretsPlan 
         return all;
       };
       if (pendingValues === 0) return pulumi.secret(byName());
-      const pending = secrets.filter((s) => values.get(s.name) === undefined);
+      const pending = secrets.filter((s) => s.knownBytes === undefined);
       return pulumi.secret(
         pulumi
           .all(pending.map((s) => s.value))

@@ -166,9 +166,10 @@ export function connectionsImportFile(connections: Record<string, ResolvedConnec
 export function connectionsImportFileOf(
   connections: ReadonlyArray<readonly [string, ResolvedConnection]>,
 ): string {
-  const sorted = [...connections].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const byId = new Map(connections);
   const body: Record<string, Record<string, string | number>> = Object.create(null);
-  for (const [id, conn] of sorted) body[id] = connectionFields(conn);
+  // The default sort compares strings by UTF-16 code unit, as `Object.keys(…).sort()` did.
+  for (const id of [...byId.keys()].sort()) body[id] = connectionFields(byId.get(id)!);
   return JSON.stringify(body, null, 2) + "\n";
 }
 

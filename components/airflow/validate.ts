@@ -559,39 +559,46 @@ export function validateDeclarations(
   });
 
   // Rotation masters must be declared connections.
-  const connIds = new Set(ids.filter((d) => d.kind === "connection").map((d) => d.id));
-  for (const conn of connections) {
-    const master = conn?.rotation?.masterConnId;
-    if (master !== undefined && !connIds.has(master)) {
-      problems.add(
-        `connections[${conn.conn_id}].rotation.masterConnId`,
-        `names "${master}", which is not a declared connection`,
-      );
+  const masters = connections.filter((conn) => conn?.rotation?.masterConnId !== undefined);
+  if (masters.length > 0) {
+    const connIds = new Set(ids.filter((d) => d.kind === "connection").map((d) => d.id));
+    for (const conn of masters) {
+      const master = conn.rotation!.masterConnId!;
+      if (!connIds.has(master)) {
+        problems.add(
+          `connections[${conn.conn_id}].rotation.masterConnId`,
+          `names "${master}", which is not a declared connection`,
+        );
+      }
     }
   }
 
-  const seenIds = new Map<string, string>();
-  const seenNames = new Map<string, { path: string; name: string }>();
+  const seenIds: Record<SecretKind, Map<string, string>> = {
+    connection: new Map(),
+    variable: new Map(),
+    config: new Map(),
+  };
+  const seenNames = new Map<string, DeclaredId>();
   for (const declared of ids) {
-    const idKey = `${declared.kind}:${declared.id}`;
-    const earlier = seenIds.get(idKey);
+    const earlier = seenIds[declared.kind].get(declared.id);
     if (earlier !== undefined) {
       problems.add(declared.path, `duplicates ${earlier}: each ${declared.kind} id must be declared once`);
       continue;
     }
-    seenIds.set(idKey, declared.path);
+    seenIds[declared.kind].set(declared.id, declared.path);
     profile.checkId?.(declared.kind, declared.id, declared.path, problems);
     const name = profile.storageName(layout, declared.kind, declared.id);
     profile.checkStorageName(name, declared.path, problems);
     const key = profile.collisionKey(name);
     const clash = seenNames.get(key);
     if (clash !== undefined) {
+      const clashName = profile.storageName(layout, clash.kind, clash.id);
       problems.add(
         declared.path,
-        `${profile.title} stores this as "${name}", the same secret as ${clash.path} ("${clash.name}"); rename one`,
+        `${profile.title} stores this as "${name}", the same secret as ${clash.path} ("${clashName}"); rename one`,
       );
     } else {
-      seenNames.set(key, { path: declared.path, name });
+      seenNames.set(key, declared);
     }
   }
   return ids;

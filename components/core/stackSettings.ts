@@ -56,7 +56,7 @@ export function checkNamespaces(keys: readonly string[], problems: Problems): vo
  * integer or a plain map, returned as given (optional fields may be absent). A field not listed here
  * (rotation, critical), or a value of another kind, sends the whole list through the schema.
  */
-const PLAIN_CONNECTION_FIELDS: Readonly<Record<string, "string" | "int" | "map">> = {
+const PLAIN_CONNECTION_FIELDS: Readonly<Partial<Record<string, "string" | "int" | "map">>> = {
   conn_id: "string",
   conn_type: "string",
   description: "string",
@@ -67,7 +67,6 @@ const PLAIN_CONNECTION_FIELDS: Readonly<Record<string, "string" | "int" | "map">
   password: "string",
   extra: "map",
 };
-const REQUIRED_CONNECTION_FIELDS = ["conn_id", "conn_type"];
 /** The schema's key order, which its output keeps. */
 const CONNECTION_KEY_ORDER = Object.keys(connectionDeclarationSchema.shape);
 
@@ -91,21 +90,25 @@ function plainValue(kind: "string" | "int" | "map", value: unknown): boolean {
  */
 export function plainConnections(list: unknown): Record<string, unknown>[] | undefined {
   if (!Array.isArray(list)) return undefined;
-  const out: Record<string, unknown>[] = [];
-  for (const item of list) {
-    if (typeof item !== "object" || item === null || Object.getPrototypeOf(item) !== Object.prototype)
+  const out: Record<string, unknown>[] = new Array(list.length);
+  for (let i = 0; i < list.length; i++) {
+    const conn = list[i] as Record<string, unknown>;
+    if (typeof conn !== "object" || conn === null || Object.getPrototypeOf(conn) !== Object.prototype)
       return undefined;
-    const conn = item as Record<string, unknown>;
-    for (const key of Object.keys(conn)) {
-      const kind = Object.hasOwn(PLAIN_CONNECTION_FIELDS, key) ? PLAIN_CONNECTION_FIELDS[key] : undefined;
-      if (kind === undefined || !plainValue(kind, conn[key])) return undefined;
-    }
-    for (const key of REQUIRED_CONNECTION_FIELDS) if (!Object.hasOwn(conn, key)) return undefined;
+    if (typeof conn.conn_id !== "string" || typeof conn.conn_type !== "string") return undefined;
     const parsed: Record<string, unknown> = {};
-    for (const key of CONNECTION_KEY_ORDER)
-      if (Object.hasOwn(conn, key))
-        parsed[key] = key === "extra" ? { ...(conn.extra as Record<string, unknown>) } : conn[key];
-    out.push(parsed);
+    let fields = 0;
+    for (const key of CONNECTION_KEY_ORDER) {
+      const value = conn[key];
+      if (value === undefined) continue;
+      const kind = PLAIN_CONNECTION_FIELDS[key];
+      if (kind === undefined || !plainValue(kind, value)) return undefined;
+      parsed[key] = kind === "map" ? { ...(value as Record<string, unknown>) } : value;
+      fields++;
+    }
+    // A key the schema does not know, or one present as undefined: the schema decides.
+    if (fields !== Object.keys(conn).length) return undefined;
+    out[i] = parsed;
   }
   return out;
 }
