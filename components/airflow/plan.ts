@@ -395,11 +395,11 @@ export function tryPlanSecrets(args: PlanArgs, problems: Problems): SecretsPlan 
       };
       if (pendingValues === 0) return pulumi.secret(byName());
       const pending = secrets.filter((s) => s.knownBytes === undefined);
-      return pulumi.secret(
-        pulumi
-          .all(pending.map((s) => s.value))
-          .apply((resolved) => byName(new Map(pending.map((s, i) => [s.name, resolved[i]])))),
-      );
+      // Secret before the map is built (an apply keeps it secret): wrapping the finished map instead
+      // would walk and copy every value once more.
+      return pulumi
+        .secret(pulumi.all(pending.map((s) => s.value)))
+        .apply((resolved) => byName(new Map(pending.map((s, i) => [s.name, resolved[i]]))));
     },
     connectionsImportFile() {
       const render = (pending: Array<[string, ResolvedConnection]>) =>
