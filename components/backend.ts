@@ -203,3 +203,17 @@ export function requireKubernetes(
   problems.add("kubernetes", rule);
   return undefined;
 }
+
+/**
+ * A deployment's outputs without those that grow with the declarations: what components register
+ * in their own state (the stack exports every output, so the checkpoint holds each list once).
+ */
+export function outputsInState(
+  deployment: Pick<BackendDeployment, "outputs" | "perDeclarationOutputs">,
+): Record<string, pulumi.Input<unknown>> {
+  const perDeclaration = deployment.perDeclarationOutputs ?? [];
+  if (perDeclaration.length === 0) return deployment.outputs;
+  return Object.fromEntries(
+    Object.entries(deployment.outputs).filter(([key]) => !perDeclaration.includes(key)),
+  );
+}

@@ -42,6 +42,7 @@ import {
   ResolvedBackend,
   WorkloadProviderOptions,
   prepareBackend,
+  outputsInState,
 } from "./backend";
 
 /**
@@ -383,15 +384,17 @@ export class AirflowSecretsEnvironment extends pulumi.ComponentResource {
       };
     // The component's own state leaves out the outputs that grow with the declarations: the stack
     // exports them, and Pulumi rewrites the whole checkpoint on every step (env README, "Outputs").
-    const inState = (outputs: Record<string, pulumi.Input<unknown>>, perDeclaration?: readonly string[]) =>
-      perDeclaration === undefined || perDeclaration.length === 0
-        ? outputs
-        : Object.fromEntries(Object.entries(outputs).filter(([key]) => !perDeclaration.includes(key)));
-    const backendOutputsInState = inState(this.backendOutputs, deployment.perDeclarationOutputs);
+    const backendOutputsInState = outputsInState(deployment);
     const mirrorOutputs = () =>
       this.mirror !== undefined
         ? {
-            mirror: { ...this.mirror, outputs: inState(this.mirror.outputs, standby?.perDeclarationOutputs) },
+            mirror: {
+              ...this.mirror,
+              outputs: outputsInState({
+                outputs: this.mirror.outputs,
+                perDeclarationOutputs: standby?.perDeclarationOutputs,
+              }),
+            },
           }
         : {};
     const emergencyOutputs =

@@ -1,7 +1,12 @@
 import { createHash } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { PlannedSecret, SecretKind, SecretsPlan } from "../airflow";
-import type { BackendDeployment, ResolvedBackend, WorkloadProviderOptions } from "../backend";
+import {
+  outputsInState,
+  type BackendDeployment,
+  type ResolvedBackend,
+  type WorkloadProviderOptions,
+} from "../backend";
 import type { KubernetesIdentity } from "../kubernetes/serviceAccountNames";
 import { RotationStrategy } from "../rotation/strategy";
 import { SecretsAccessRoles } from "./accessRoles";
@@ -352,7 +357,9 @@ export class AwsAirflowSecrets extends pulumi.ComponentResource {
           ? undefined
           : (workloadIdentity ?? access).serviceAccountAnnotations,
       outputs,
+      // An ARN per secret or parameter: exported by the stack, kept out of component state.
+      perDeclarationOutputs: ["secretArns", "parameterArns"],
     };
-    this.registerOutputs(outputs);
+    this.registerOutputs(outputsInState(this.deployment));
   }
 }

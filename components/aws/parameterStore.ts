@@ -60,6 +60,7 @@ export class ParameterStore extends pulumi.ComponentResource {
       this.parameters[planned.name] = parameter;
       this.parameterArns[planned.name] = parameter.arn;
     }
-    this.registerOutputs({ parameterArns: this.parameterArns });
+    // The ARNs are the stack output `parameterArns` (one copy in state).
+    this.registerOutputs({});
   }
 }

@@ -143,6 +143,7 @@ export class SecretsManagerStore extends pulumi.ComponentResource {
       this.secrets[planned.name] = { planned, secret, version, arnWithValue: version.arn };
       this.secretArns[planned.name] = secret.arn;
     }
-    this.registerOutputs({ secretArns: this.secretArns });
+    // The ARNs are the stack output `secretArns` (one copy in state).
+    this.registerOutputs({});
   }
 }

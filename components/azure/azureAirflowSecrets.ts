@@ -182,6 +182,8 @@ export class AzureAirflowSecrets extends pulumi.ComponentResource implements Bac
         logAnalyticsWorkspaceId: this.audit.workspaceId,
         ...(this.rotation ? { rotatorFunctionAppId: this.rotation.functionApp.id } : {}),
       },
+      // A name per secret: exported by the stack, kept out of component state.
+      perDeclarationOutputs: ["keyVaultSecretNames"],
     };
     this.registerOutputs({
       vaultId: this.vault.id,

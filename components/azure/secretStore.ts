@@ -166,6 +166,7 @@ export class KeyVaultSecretStore extends pulumi.ComponentResource {
         },
       );
     }
-    this.registerOutputs({ names: Object.keys(this.secrets) });
+    // The names are the stack output `keyVaultSecretNames` (one copy in state).
+    this.registerOutputs({});
   }
 }

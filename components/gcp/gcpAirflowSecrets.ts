@@ -237,10 +237,10 @@ export class GcpAirflowSecrets extends pulumi.ComponentResource {
           auditAlertPolicy: this.audit?.alertPolicy.name,
         }).filter(([, value]) => value !== undefined),
       ),
+      // A name per secret: exported by the stack, kept out of component state.
+      perDeclarationOutputs: ["secretIds"],
     };
-    this.registerOutputs({
-      secretNames: this.store.secretNames,
-      airflowServiceAccountEmail: this.access.airflowServiceAccount.email,
-    });
+    // The secret names are the stack output `secretIds` (one copy in state).
+    this.registerOutputs({ airflowServiceAccountEmail: this.access.airflowServiceAccount.email });
   }
 }

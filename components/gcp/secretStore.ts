@@ -152,6 +152,7 @@ export class SecretManagerStore extends pulumi.ComponentResource {
       this.stored[planned.name] = { planned, secret, version, rotated: schedule !== undefined };
       this.secretNames[planned.name] = secret.name;
     }
-    this.registerOutputs({ secretNames: this.secretNames });
+    // The names are the stack output `secretIds` (one copy in state).
+    this.registerOutputs({});
   }
 }

@@ -129,6 +129,7 @@ export class VaultKvStore extends pulumi.ComponentResource {
         ),
     );
     this.secretPaths = plan.secrets.map((s) => `${mountPath}/data/${s.name}`).sort();
-    this.registerOutputs({ mountPath: this.mountPath, secretPaths: this.secretPaths });
+    // The paths are the stack output `vaultSecretPaths` (one copy in state).
+    this.registerOutputs({ mountPath: this.mountPath });
   }
 }

@@ -1,6 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import { SecretsPlan } from "../airflow";
-import type { BackendComponent, BackendDeployment, ResolvedBackend } from "../backend";
+import {
+  outputsInState,
+  type BackendComponent,
+  type BackendDeployment,
+  type ResolvedBackend,
+} from "../backend";
 import { VaultAuditDevice, VaultAuditDeviceArgs } from "./auditDevice";
 import { VaultAwsAuthRole, VaultAwsAuthRoleArgs } from "./awsAuthRole";
 import {
@@ -110,7 +115,9 @@ export class VaultAirflowSecrets extends pulumi.ComponentResource implements Bac
         ...(this.database ? { vaultDatabaseCredentialPaths: this.database.credentialPaths } : {}),
         ...(this.audit ? { vaultAuditDevice: this.audit.path } : {}),
       },
+      // A path per secret: exported by the stack, kept out of component state.
+      perDeclarationOutputs: ["vaultSecretPaths"],
     };
-    this.registerOutputs(this.deployment.outputs);
+    this.registerOutputs(outputsInState(this.deployment));
   }
 }
