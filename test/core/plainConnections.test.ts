@@ -5,6 +5,7 @@
  */
 import * as fc from "fast-check";
 import { z } from "zod";
+import { AIRFLOW_CONNECTION_FIELDS } from "../../components/airflow/serialize";
 import { Problems } from "../../components/airflow/problems";
 import { connectionDeclarationSchema } from "../../components/core/stackSchema";
 import { parseStackSettings, plainConnections } from "../../components/core/stackSettings";
@@ -26,20 +27,7 @@ const anyValue = fc.oneof(
   fc.constant(JSON.parse('{"__proto__": {"x": 1}, "a": 1}') as object),
   fc.constant({ [Symbol("s")]: 1 } as object),
 );
-const key = fc.constantFrom(
-  "conn_id",
-  "conn_type",
-  "description",
-  "host",
-  "port",
-  "schema",
-  "login",
-  "password",
-  "extra",
-  "rotation",
-  "critical",
-  "user",
-);
+const key = fc.constantFrom("conn_id", ...AIRFLOW_CONNECTION_FIELDS, "rotation", "critical", "user");
 /** Mostly plain connections (so both paths are exercised), sometimes anything at all. */
 const plainConnection = fc.record(
   {
