@@ -111,11 +111,11 @@ export function journalContainerUrl(storageAccountName: string): string {
  * The function's view of the secrets, keyed by lower-cased name (Key Vault names are
  * case-insensitive), and the token audience of the vault's cloud: `https://{dnsSuffix}`, the vault
  * URL's host without the vault name (a public-cloud token is refused by a sovereign-cloud vault);
- * and where the journals are (`KeyVaultRotation` always names its journal container).
+ * and where the journals are (the container `KeyVaultRotation` creates).
  */
 export function rotationConfig(
   args: Pick<KeyVaultRotationArgs, "vault" | "secrets" | "password">,
-  journals?: JournalsConfig,
+  journals: JournalsConfig,
 ): RotationConfig {
   return {
     vaultUrl: args.vault.url,
@@ -132,7 +132,7 @@ export function rotationConfig(
       ]),
     ),
     password: rotatorPasswordPolicy(args.password),
-    ...(journals ? { journals } : {}),
+    journals,
   };
 }
 

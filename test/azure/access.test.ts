@@ -404,7 +404,11 @@ describe("the rotator's journals", () => {
 test("in a sovereign cloud the rotator asks for a token of that cloud's Key Vault audience", () => {
   const { rotationConfig } =
     require("../../components/azure/rotation") as typeof import("../../components/azure/rotation");
-  const of = (url: string) => rotationConfig({ vault: { id: "", name: "kv", url }, secrets: [] });
+  const of = (url: string) =>
+    rotationConfig(
+      { vault: { id: "", name: "kv", url }, secrets: [] },
+      { containerUrl: "https://st.blob.core.windows.net/rotation-journals" },
+    );
   expect(of("https://kv-airflow-prod-1a2b3.vault.azure.cn/").tokenResource).toBe("https://vault.azure.cn");
   expect(of("https://kv-x.vault.usgovcloudapi.net/").tokenResource).toBe("https://vault.usgovcloudapi.net");
 });

@@ -15,7 +15,6 @@ import {
 import { handleKeyVaultEvent, type RotatorDependencies } from "../../components/azure/rotator/handler";
 import type { RotatedSecretConfig, RotationConfig } from "../../components/azure/rotator/config";
 import { rotatorPasswordPolicy } from "../../components/rotation/config";
-import { JOURNAL_VERSION_TAG } from "../../components/azure/rotator/config";
 import type { JournalEntry } from "../../components/azure/rotator/journal";
 import { FakeJournalContainer, FakeKeyVault } from "./fakeKeyVault";
 
@@ -80,6 +79,7 @@ async function fixture(
     vaultUrl: VAULT_URL,
     secrets: { [name]: { strategy: "single-user", everyDays: 30, journalName, ...settings } },
     password: rotatorPasswordPolicy(),
+    journals: { containerUrl: "http://127.0.0.1/rotation-journals" },
   };
   let n = 0;
   const deps: RotatorDependencies = {
@@ -318,34 +318,6 @@ describe("the journal", () => {
     expect(await handleKeyVaultEvent(nearExpiry(f.name, f.version), deps)).toMatchObject({
       status: "skipped",
     });
-  });
-
-  test("a rotator configured without a journal container keeps journals as secrets of the vault", async () => {
-    const role = await createRole("kv_legacy", "initial-pw-j5");
-    const f = await fixture(connection(role, "initial-pw-j5"));
-    const journalName = `${f.name}-rotation-pending`;
-    const deps: RotatorDependencies = {
-      ...f.deps,
-      journals: undefined,
-      config: {
-        ...f.deps.config,
-        secrets: { [f.name]: { ...f.deps.config.secrets[f.name], journalName } },
-      },
-    };
-    f.vault.failNextWrite(f.name);
-    await expect(handleKeyVaultEvent(nearExpiry(f.name, f.version), deps)).rejects.toThrow(/injected/);
-    const journal = f.vault.latest(journalName)!;
-    expect(journal.tags[JOURNAL_VERSION_TAG]).toBe(f.version);
-    const pending = (JSON.parse(journal.value) as { password: string }).password;
-
-    expect(await handleKeyVaultEvent(nearExpiry(f.name, f.version), deps)).toMatchObject({
-      status: "rotated",
-      resumed: true,
-    });
-    expect(stored(f).password).toBe(pending);
-    expect(await logsIn(role, pending)).toBe(true);
-    expect(JSON.parse(f.vault.latest(journalName)!.value)).toEqual({ state: "idle" });
-    expect(f.journals.calls).toEqual([]);
   });
 });
 

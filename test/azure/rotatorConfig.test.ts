@@ -41,7 +41,7 @@ test("the journal container and each secret's journal blob round-trip through th
   expect(parseRotationConfig(JSON.stringify(withAudience))).toEqual(withAudience);
 });
 
-test("a journal container that is not an https URL is refused by field, without its value", () => {
+test("a missing journal container, or one that is not an https URL, is refused by field, without its value", () => {
   const base = { vaultUrl: vault.url, secrets: {} };
   const detail = (journals: unknown) => {
     try {
@@ -57,8 +57,9 @@ test("a journal container that is not an https URL is refused by field, without 
   expect(detail({ containerUrl: "https://a.example/x", tokenResource: "storage.azure.com" })).toBe(
     "AIRFLOW_ROTATION_CONFIG is invalid: journals.tokenResource must be https://{storage audience}",
   );
-  expect(detail(["https://a.example/x"])).toBe(
-    "AIRFLOW_ROTATION_CONFIG is invalid: journals must be an object with the journal container's URL",
-  );
+  for (const notAnObject of [["https://a.example/x"], undefined, null])
+    expect(detail(notAnObject)).toBe(
+      "AIRFLOW_ROTATION_CONFIG is invalid: journals must be an object with the journal container's URL",
+    );
   expect(detail({ containerUrl: "http://stafrot.blob.core.windows.net/x" })).not.toContain("stafrot");
 });

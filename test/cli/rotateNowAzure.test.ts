@@ -60,6 +60,7 @@ beforeAll(async () => {
   config = {
     vaultUrl: VAULT_URL,
     password: rotatorPasswordPolicy({}),
+    journals: { containerUrl: "http://127.0.0.1/rotation-journals" },
     secrets: {
       [ADMIN]: { strategy: "single-user", everyDays: 60, journalName: `${ADMIN}-rotation-pending` },
       [WAREHOUSE]: {

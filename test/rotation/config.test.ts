@@ -125,23 +125,26 @@ describe("GCP: one JSON environment variable", () => {
 
 describe("Azure: one JSON app setting", () => {
   it("round-trips what the component writes, password policy included", () => {
-    const written = rotationConfig({
-      vault: {
-        id: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv",
-        name: "kv",
-        url: "https://kv.vault.azure.net/",
-      },
-      secrets: [
-        {
-          name: "Airflow-Prod-Connections-Warehouse",
-          strategy: "alternating-users",
-          everyDays: 30,
-          journalName: "airflow-prod-connections-warehouse-rotation-pending",
-          masterName: "airflow-prod-connections-admin",
+    const written = rotationConfig(
+      {
+        vault: {
+          id: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv",
+          name: "kv",
+          url: "https://kv.vault.azure.net/",
         },
-      ],
-      password: { length: 50 },
-    });
+        secrets: [
+          {
+            name: "Airflow-Prod-Connections-Warehouse",
+            strategy: "alternating-users",
+            everyDays: 30,
+            journalName: "airflow-prod-connections-warehouse-rotation-pending",
+            masterName: "airflow-prod-connections-admin",
+          },
+        ],
+        password: { length: 50 },
+      },
+      { containerUrl: "https://stafrot.blob.core.windows.net/rotation-journals" },
+    );
     const read = parseRotationConfig(JSON.stringify(written));
     expect(read).toEqual(written);
     expect(read).toEqual({
@@ -156,6 +159,7 @@ describe("Azure: one JSON app setting", () => {
         },
       },
       password: { length: 50, excludeCharacters: DEFAULT_EXCLUDED_CHARACTERS },
+      journals: { containerUrl: "https://stafrot.blob.core.windows.net/rotation-journals" },
     });
   });
 
@@ -171,6 +175,7 @@ describe("Azure: one JSON app setting", () => {
     );
     expect(error.detail).toBe(
       "AIRFLOW_ROTATION_CONFIG is invalid: vaultUrl must be the vault's https URL; tokenResource must be https://{vault DNS suffix}; " +
+        "journals must be an object with the journal container's URL; " +
         "secrets.s.master must be a non-empty string; " +
         "secrets.s.everyDays must be a whole number of days; secrets.s.journalName must be a journal name",
     );

@@ -22,19 +22,11 @@ export const ROTATION_EVENT_TYPES = [
   "Microsoft.KeyVault.SecretExpired",
 ] as const;
 
-/** Tag on a journal secret (vault journals, see `journal.ts`) naming the version its pending credential replaces. */
-export const JOURNAL_VERSION_TAG = "rotation-of-version";
-/** What a journal secret holds while no rotation is in flight. */
-export const IDLE_JOURNAL_VALUE = JSON.stringify({ state: "idle" });
-
 /** One rotated secret; the core's `master` is the name of the secret with the master credential. */
 export interface RotatedSecretConfig extends RotatedSecretCore {
   /** Days between rotations: a new version expires `everyDays` plus the near-expiry lead after it is written. */
   everyDays: number;
-  /**
-   * The journal holding the pending credential while a rotation is in flight: a blob of
-   * `journals.containerUrl`, or a secret of the vault when the configuration names no container.
-   */
+  /** The journal holding the pending credential while a rotation is in flight: a blob of `journals.containerUrl`. */
   journalName: string;
 }
 
@@ -56,11 +48,8 @@ export interface RotationConfig extends RotatorConfigCore {
   tokenResource?: string;
   /** Rotated secrets by stored name (lower-cased: Key Vault names are case-insensitive). */
   secrets: Record<string, RotatedSecretConfig>;
-  /**
-   * The journal container. Absent, journals are secrets of the vault (`journal.ts`'s
-   * `vaultJournals`): configurations written before journals moved out of the vault.
-   */
-  journals?: JournalsConfig;
+  /** The journal container (the stack writes it with the function's package, in one update). */
+  journals: JournalsConfig;
 }
 
 /** Plain http only for a loopback emulator (tests); a real endpoint is always https. */
@@ -79,18 +68,16 @@ export function parseRotationConfig(text: string | undefined): RotationConfig {
   )
     problems.add("tokenResource", "must be https://{vault DNS suffix}");
   const journalsValue = (journals ?? {}) as { containerUrl?: unknown; tokenResource?: unknown };
-  if (journals !== undefined) {
-    if (journals === null || typeof journals !== "object" || Array.isArray(journals))
-      problems.add("journals", "must be an object with the journal container's URL");
-    else {
-      if (typeof journalsValue.containerUrl !== "string" || !SERVICE_URL.test(journalsValue.containerUrl))
-        problems.add("journals.containerUrl", "must be the journal container's https URL");
-      if (
-        journalsValue.tokenResource !== undefined &&
-        (typeof journalsValue.tokenResource !== "string" || !TOKEN_RESOURCE.test(journalsValue.tokenResource))
-      )
-        problems.add("journals.tokenResource", "must be https://{storage audience}");
-    }
+  if (journals === undefined || journals === null || typeof journals !== "object" || Array.isArray(journals))
+    problems.add("journals", "must be an object with the journal container's URL");
+  else {
+    if (typeof journalsValue.containerUrl !== "string" || !SERVICE_URL.test(journalsValue.containerUrl))
+      problems.add("journals.containerUrl", "must be the journal container's https URL");
+    if (
+      journalsValue.tokenResource !== undefined &&
+      (typeof journalsValue.tokenResource !== "string" || !TOKEN_RESOURCE.test(journalsValue.tokenResource))
+    )
+      problems.add("journals.tokenResource", "must be https://{storage audience}");
   }
   const secrets = readSecretsMap(value.secrets, "secrets", problems, (entry, path): RotatedSecretConfig => {
     const core = readRotatedSecret(entry, path, problems, { masterRequired: true });
@@ -108,15 +95,11 @@ export function parseRotationConfig(text: string | undefined): RotationConfig {
     ...(tokenResource !== undefined ? { tokenResource: tokenResource as string } : {}),
     secrets,
     password,
-    ...(journals !== undefined
-      ? {
-          journals: {
-            containerUrl: journalsValue.containerUrl as string,
-            ...(journalsValue.tokenResource !== undefined
-              ? { tokenResource: journalsValue.tokenResource as string }
-              : {}),
-          },
-        }
-      : {}),
+    journals: {
+      containerUrl: journalsValue.containerUrl as string,
+      ...(journalsValue.tokenResource !== undefined
+        ? { tokenResource: journalsValue.tokenResource as string }
+        : {}),
+    },
   };
 }

@@ -19,16 +19,14 @@ const client = new KeyVaultRestClient(
   config.vaultUrl,
   managedIdentityTokenProvider(process.env, process.env.AZURE_CLIENT_ID, config.tokenResource),
 );
-const journals = config.journals
-  ? new BlobJournalStore(
-      config.journals.containerUrl,
-      managedIdentityTokenProvider(
-        process.env,
-        process.env.AZURE_CLIENT_ID,
-        config.journals.tokenResource ?? STORAGE_RESOURCE,
-      ),
-    )
-  : undefined;
+const journals = new BlobJournalStore(
+  config.journals.containerUrl,
+  managedIdentityTokenProvider(
+    process.env,
+    process.env.AZURE_CLIENT_ID,
+    config.journals.tokenResource ?? STORAGE_RESOURCE,
+  ),
+);
 
 export async function rotateSecret(context: FunctionContext, event: unknown): Promise<void> {
   try {

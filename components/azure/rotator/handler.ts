@@ -21,18 +21,15 @@ import { RotationError } from "../../rotation/errors";
 import { generatePassword } from "../../rotation/password";
 import { applyPendingCredential, pendingConnectionJson } from "../../rotation/rotate";
 import { ROTATION_EVENT_TYPES, RotatedSecretConfig, RotationConfig } from "./config";
-import { JournalStore, vaultJournals } from "./journal";
+import { JournalStore } from "./journal";
 import { KeyVaultSecretsClient } from "./keyVaultClient";
 import { isDue, rotatedExpiry } from "./schedule";
 
 export interface RotatorDependencies {
   client: KeyVaultSecretsClient;
   config: RotationConfig;
-  /**
-   * Where journals live: the function passes the blob container of `config.journals`. Default:
-   * secrets of `client`'s vault (`vaultJournals`, for configurations that name no container).
-   */
-  journals?: JournalStore;
+  /** Where journals live: the function passes the blob container of `config.journals`. */
+  journals: JournalStore;
   now?: () => Date;
   newPassword?: () => string;
   log?: (message: string) => void;
@@ -151,7 +148,7 @@ async function rotate(
   }
   const currentJson = parseConnectionJson(current.value, `secret ${name}`);
 
-  const journals = deps.journals ?? vaultJournals(client);
+  const journals = deps.journals;
   const journal = await journals.read(settings.journalName);
   let pending: AirflowConnectionJson;
   const resumed = journal?.state === "pending" && journal.rotationOf === current.version;

@@ -10,9 +10,8 @@
  * (first use). Pulumi-free: bundled into the function. Error messages name the journal and the
  * status, never a value.
  */
-import { parseConnectionJson, type AirflowConnectionJson } from "../../rotation/connection";
-import type { KeyVaultSecretsClient, TokenProvider } from "./keyVaultClient";
-import { IDLE_JOURNAL_VALUE, JOURNAL_VERSION_TAG } from "./config";
+import type { AirflowConnectionJson } from "../../rotation/connection";
+import type { TokenProvider } from "./keyVaultClient";
 
 /** The blob container the rotator keeps journals in (in its own storage account). */
 export const JOURNAL_CONTAINER = "rotation-journals";
@@ -126,41 +125,4 @@ export class BlobJournalStore implements JournalStore {
 function blobErrorCode(response: Response): string {
   const code = response.headers.get("x-ms-error-code");
   return code ? ` (${code})` : "";
-}
-
-/**
- * Journals as secrets of a Key Vault, the layout before journals moved out of the vault Airflow
- * reads (value: the pending connection JSON; tag `rotation-of-version`: the version it replaces).
- * Used when the rotator's configuration names no journal container (a configuration written before
- * the move, and the in-memory vault of the `rotate-now` tests).
- */
-export function vaultJournals(client: KeyVaultSecretsClient): JournalStore {
-  return {
-    async read(name) {
-      const secret = await client.getSecret(name);
-      if (!secret) return undefined;
-      const rotationOf = secret.tags[JOURNAL_VERSION_TAG];
-      if (!rotationOf) return { state: "idle" };
-      return {
-        state: "pending",
-        secret: secret.tags["rotation-for"] ?? "",
-        rotationOf,
-        pending: parseConnectionJson(secret.value, `journal ${name}`),
-      };
-    },
-    async write(name, entry, options) {
-      await client.setSecret(
-        name,
-        entry.state === "pending" ? JSON.stringify(entry.pending) : IDLE_JOURNAL_VALUE,
-        {
-          contentType: "application/json",
-          expiresOn: options.expiresOn,
-          tags: {
-            [JOURNAL_VERSION_TAG]: entry.state === "pending" ? entry.rotationOf : "",
-            "rotation-for": options.secret,
-          },
-        },
-      );
-    },
-  };
 }
