@@ -44,7 +44,8 @@ function distIsStale() {
 }
 
 let entry = compiled;
-const tsNode = developmentCheckout() && distIsStale() ? developmentCheckout() : false;
+const checkout = developmentCheckout();
+const tsNode = checkout && distIsStale() ? checkout : false;
 if (tsNode) {
   require(tsNode).register({ transpileOnly: true, project: path.join(root, "tsconfig.json") });
   entry = path.join(root, "cli", "main.ts");

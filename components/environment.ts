@@ -386,16 +386,8 @@ export class AirflowSecretsEnvironment extends pulumi.ComponentResource {
     // exports them, and Pulumi rewrites the whole checkpoint on every step (env README, "Outputs").
     const backendOutputsInState = outputsInState(deployment);
     const mirrorOutputs = () =>
-      this.mirror !== undefined
-        ? {
-            mirror: {
-              ...this.mirror,
-              outputs: outputsInState({
-                outputs: this.mirror.outputs,
-                perDeclarationOutputs: standby?.perDeclarationOutputs,
-              }),
-            },
-          }
+      this.mirror !== undefined && standby !== undefined
+        ? { mirror: { ...this.mirror, outputs: outputsInState(standby) } }
         : {};
     const emergencyOutputs =
       this.emergencyConnections !== undefined ? { emergencyConnections: this.emergencyConnections } : {};
