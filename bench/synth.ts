@@ -6,8 +6,8 @@
  *   - minimal raw: the provider calls a careful user would write for the same stored secrets with
  *     the fewest resources: each secret as the library stores it (name, value, key, replicas, tags
  *     or labels, description), but no validation, no identities, no per-environment resources;
- *   - raw, same resources: every custom resource the library registered, replayed through the providers' SDK classes
- *     registrations (what the library's own code costs on top of Pulumi).
+ *   - raw, same resources: every custom resource the library registered, replayed through the
+ *     providers' SDK classes (what the library's own code costs on top of Pulumi).
  * CPU time is `process.cpuUsage()` (user + system, every thread of the process); peak heap is the
  * largest `heapUsed` sampled while the library's program runs. Prints ratios, asserts nothing.
  */
