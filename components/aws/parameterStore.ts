@@ -10,7 +10,11 @@ export type ParameterStoreArgs = AwsStoreArgs;
 export const STANDARD_TIER_MAX_BYTES = 4096;
 
 export function parameterTier(value: string): "Standard" | "Advanced" {
-  return utf8Bytes(value) > STANDARD_TIER_MAX_BYTES ? "Advanced" : "Standard";
+  return tierForBytes(utf8Bytes(value));
+}
+
+function tierForBytes(bytes: number): "Standard" | "Advanced" {
+  return bytes > STANDARD_TIER_MAX_BYTES ? "Advanced" : "Standard";
 }
 
 /**
@@ -49,10 +53,14 @@ export class ParameterStore extends pulumi.ComponentResource {
           name: planned.name,
           type: "SecureString",
           description: storeDescription(planned, args.environment),
-          value: pulumi.secret(planned.value),
+          value: planned.value, // already a secret Output (`PlannedSecret.value`)
           keyId: args.kmsKeyArn,
           // The tier reveals only whether the value exceeds 4 KiB.
-          tier: pulumi.unsecret(planned.value.apply(parameterTier)),
+          // Known now for values declared in the stack; from the value only when it comes from a resource.
+          tier:
+            planned.knownBytes !== undefined
+              ? tierForBytes(planned.knownBytes)
+              : pulumi.unsecret(planned.value.apply(parameterTier)),
           tags: { ...tags, "airflow-kind": planned.kind },
         },
         { parent: this, protect: keep, retainOnDelete: keep },

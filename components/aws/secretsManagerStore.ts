@@ -131,7 +131,8 @@ export class SecretsManagerStore extends pulumi.ComponentResource {
       );
       const version = new aws.secretsmanager.SecretVersion(
         `${child}-value`,
-        { region: args.region, secretId: secret.arn, secretString: pulumi.secret(planned.value) },
+        // The plan's value is already a secret Output; wrapping it again would only add an Output per secret.
+        { region: args.region, secretId: secret.arn, secretString: planned.value },
         {
           parent: this,
           // A replaced version stays in Secrets Manager as AWSPREVIOUS: the Fernet key's old value

@@ -138,7 +138,8 @@ export class SecretManagerStore extends pulumi.ComponentResource {
       );
       const version = new gcp.secretmanager.SecretVersion(
         `${name}-${planned.name}-value`,
-        { secret: secret.id, secretData: pulumi.secret(planned.value) },
+        // The plan's value is already a secret Output (`PlannedSecret.value`).
+        { secret: secret.id, secretData: planned.value },
         {
           parent: this,
           // A replaced config version (the previous Fernet key) is left in Secret Manager, not destroyed,
