@@ -388,9 +388,7 @@ const REPEAT_BUDGET_MS = 20_000;
 
 /** What the parent asks a worker (synthWorker.ts) and what it answers. */
 export type WorkerRequest =
-  | { kind: "prepare"; backend: string; n: number; variant: Variant }
-  | { kind: "run" }
-  | { kind: "exit" };
+  { kind: "prepare"; backend: string; n: number; variant: Variant } | { kind: "run" } | { kind: "exit" };
 export type WorkerReply =
   | { kind: "prepared"; resources: number; inFlightMb?: number; byTypeTokenOnly?: number }
   | { kind: "refused"; message: string }
