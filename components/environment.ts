@@ -146,14 +146,18 @@ function chartValues(
   configMapName: pulumi.Input<string>,
 ): pulumi.Output<Record<string, unknown>> {
   const secrets = deployment.envFromSecrets ?? [];
+  // One flat `all`: each nested level would wrap each Secret's data (thousands of entries) again.
   const values = pulumi
-    .all([configMapName, pulumi.all(secrets.map((s) => pulumi.all([s.name, s.data])))])
-    .apply(([name, envSecrets]) =>
+    .all([configMapName, ...secrets.map((s) => s.name), ...secrets.map((s) => s.data)])
+    .apply(([name, ...resolved]) =>
       airflowChartValues({
         airflowMajor: airflowMajorOf(args.airflow.version),
-        configMapName: name,
+        configMapName: name as string,
         configData: deployment.airflowConfig.env,
-        envSecrets: envSecrets.map(([secretName, data]) => ({ name: secretName, data })),
+        envSecrets: secrets.map((_, i) => ({
+          name: resolved[i] as string,
+          data: resolved[secrets.length + i] as Record<string, string>,
+        })),
         serviceAccounts: Object.fromEntries(componentServiceAccounts(kubernetes, args.airflow.version)),
         fernetFromBackend: args.fernet !== undefined,
       }),
