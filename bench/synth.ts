@@ -25,7 +25,7 @@ import { findProject, readStackConfig } from "../cli/synth/stackFile";
 
 /** The repository (the benchmarks run compiled from bench/out/, so not relative to this file). */
 const ROOT = findProject().root;
-const PROJECT = "airflow-secrets";
+export const PROJECT = "airflow-secrets";
 const CONNECTIONS_KEY = `${PROJECT}:connections`;
 
 export interface SynthBenchOptions {
