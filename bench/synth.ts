@@ -386,6 +386,14 @@ const fixed = (value: number) => value.toFixed(2);
 const MOST_REPEATS = 31;
 const REPEAT_BUDGET_MS = 20_000;
 
+/** How many repeats a run takes, as the header says it. */
+function repeatsText(options: SynthBenchOptions): string {
+  const large = options.largeRepeats ?? options.repeats;
+  const sizes =
+    large === options.repeats ? `${options.repeats}` : `${options.repeats} (${large} at n >= 10,000)`;
+  return options.repeatsExact === true ? `exactly ${sizes}` : `at least ${sizes}`;
+}
+
 /** What the parent asks a worker (synthWorker.ts) and what it answers. */
 export type WorkerRequest =
   { kind: "prepare"; backend: string; n: number; variant: Variant } | { kind: "run" } | { kind: "exit" };
@@ -433,7 +441,7 @@ class Worker {
 export async function benchSynth(options: SynthBenchOptions, print: (line: string) => void): Promise<void> {
   print(
     `synth: one environment × N connections per backend (shipped stack files), CPU time, ` +
-      `median [min-max] of at least ${options.repeats} alternated runs of each variant, each variant in its own process`,
+      `median [min-max] of ${repeatsText(options)} alternated runs of each variant, each variant in its own process`,
   );
   for (const c of BACKENDS.filter((b) => options.backends?.includes(b.backend) ?? true)) {
     const perConn = await perConnection(c, false);
