@@ -243,7 +243,7 @@ export const BACKENDS: BackendCase[] = [
   },
 ];
 
-export interface Run {
+interface Run {
   cpuMs: number;
   peakHeapMb: number;
   /** Live heap with every registration in flight (measured only when asked: it forces a full GC). */
@@ -453,10 +453,16 @@ export async function benchSynth(options: SynthBenchOptions, print: (line: strin
       const workers = Object.fromEntries(VARIANTS.map((v) => [v, new Worker()])) as Record<Variant, Worker>;
       try {
         // Each worker warms itself (module loading, JIT) with untimed runs at this size first.
+        // The library prepares first: when it refuses the stack, the others need not run it.
         const prepared = {} as Record<Variant, WorkerReply>;
-        for (const variant of VARIANTS)
+        let refused: WorkerReply | undefined;
+        for (const variant of VARIANTS) {
           prepared[variant] = await workers[variant].ask({ kind: "prepare", backend: c.backend, n, variant });
-        const refused = VARIANTS.map((v) => prepared[v]).find((r) => r.kind === "refused");
+          if (prepared[variant].kind === "refused") {
+            refused = prepared[variant];
+            break;
+          }
+        }
         if (refused?.kind === "refused") {
           // Reported, not hidden: e.g. the env backend refuses a Kubernetes Secret over 1 MiB.
           print(`synth ${c.backend} n=${n}: refused: ${refused.message.split("\n").join(" ")}`);
